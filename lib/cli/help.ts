@@ -1,0 +1,45 @@
+// --help texts, one per command.
+export const HELP: Record<string, string> = {
+  main: `pipeline: DCSP weakly-supervised segmentation as a cached DAG
+
+Usage: pipeline <command> [options]
+
+Commands:
+  run       run the DAG (only stale stages run)
+  status    show each stage as cached or stale, and why
+  dag       print the stages in dependency order (--format mermaid)
+  gc        remove artifacts no profile references (--dry-run)
+  verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
+
+Options for every command:
+  --pipeline FILE   pipeline file (default ./pipeline.yaml)
+  --cache DIR       artifact cache (default cache/ next to the pipeline file)
+  --profile, -p P   profile to use (default: the file's default_profile)
+  --set, -s S.K=V   override a stage param, e.g. --set cues.gamma=0.5 (repeatable)
+  --help, -h        help for a command
+
+Exit codes: 0 ok, 1 a stage failed, 2 bad input (YAML, params, arguments).`,
+  run: `Usage: pipeline run [--profile P] [--set stage.param=value]... [--until STAGE] [--force STAGE]...
+
+Runs every stale stage of the profile, in dependency order; cached stages are reused.
+  --until STAGE     run only STAGE and what it needs
+  --force STAGE     re-run STAGE even if cached (repeatable)
+  --isolate         run every stage in a child process
+  --workers N       worker threads for per-item stages (default: number of cores)
+  --json            print the run summary as JSON on stdout`,
+  status: `Usage: pipeline status [--profile P] [--set stage.param=value]... [--json]
+
+Prints each stage as cached or stale, with the reasons: a param that changed (old -> new), code
+changed, an input that changed or will re-run, never run.`,
+  dag: `Usage: pipeline dag [--format text|mermaid]
+
+Prints the stages in dependency order with their inputs.`,
+  gc: `Usage: pipeline gc [--dry-run]
+
+Removes artifacts that no profile of the pipeline file references (its refs and current keys),
+left-over partial directories of dead runs and set-aside corrupt artifacts.`,
+  verify: `Usage: pipeline verify [--json]
+
+Re-hashes every committed artifact against its file list. A corrupt artifact is reported and moved
+aside, so the next run recomputes it. Exits 1 when any artifact was corrupt.`,
+};

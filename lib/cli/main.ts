@@ -1,0 +1,172 @@
+// `pipeline` command line. Every command loads and validates the pipeline first, so bad input is
+// reported (exit 2) before anything touches the cache.
+import { dirname, join, resolve } from 'node:path';
+import { loadPipeline, type Pipeline } from '../dag/load.ts';
+import { InputError, StageFailedError } from '../errors.ts';
+import { runPipeline } from '../exec/executor.ts';
+import { collectGarbage } from '../exec/gc.ts';
+import { planPipeline } from '../exec/plan.ts';
+import { formatDuration } from '../exec/progress.ts';
+import { Store } from '../store/store.ts';
+import { verifyStore } from '../store/verify.ts';
+import { intOption, parse, type Options } from './args.ts';
+import { HELP } from './help.ts';
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+async function open(values: Values): Promise<{ p: Pipeline; store: Store }> {
+  const file = (values.pipeline as string | undefined) ?? process.env.DCSP_PIPELINE ?? 'pipeline.yaml';
+  const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined });
+  const cache = (values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache');
+  return { p, store: new Store(resolve(cache)) };
+}
+
+const commands: Record<string, { options: Options; run(values: Values, io: Io): Promise<number> }> = {
+  run: {
+    options: {
+      until: { type: 'string' },
+      force: { type: 'string', multiple: true },
+      isolate: { type: 'boolean' },
+      workers: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, io) {
+      const { p, store } = await open(values);
+      const until = values.until as string | undefined;
+      const force = (values.force as string[] | undefined) ?? [];
+      for (const s of [...(until ? [until] : []), ...force]) {
+        if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
+      }
+      const t0 = performance.now();
+      io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
+      const summary = await runPipeline(p, store, {
+        until,
+        force,
+        isolate: Boolean(values.isolate),
+        workers: intOption('run', 'workers', values.workers as string | undefined),
+        log: io.err,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds }));
+      else {
+        const ran = summary.outcomes.filter((o) => o.status === 'run').length;
+        io.err(
+          summary.outcomes.map((o) => `  ${o.stage.padEnd(16)} ${o.status.padEnd(7)} ${o.key.slice(0, 12)}  ${formatDuration(o.seconds)}`).join('\n'),
+        );
+        io.err(`${ran} stage(s) ran, ${summary.outcomes.length - ran} cached, in ${formatDuration(seconds)}`);
+      }
+      if (summary.failed) {
+        io.err(summary.failed.error.startsWith('stage ') ? summary.failed.error : `stage ${summary.failed.stage} failed: ${summary.failed.error}`);
+        return 1;
+      }
+      return 0;
+    },
+  },
+  status: {
+    options: { json: { type: 'boolean' } },
+    async run(values, io) {
+      const { p, store } = await open(values);
+      const plans = [...(await planPipeline(p, store)).values()];
+      if (values.json) {
+        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })) }, null, 1));
+        return 0;
+      }
+      io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);
+      for (const plan of plans) {
+        const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
+        io.out(`  ${plan.stage.padEnd(16)} ${plan.state.padEnd(7)} ${key}  ${plan.reasons.join('; ')}`);
+      }
+      return 0;
+    },
+  },
+  dag: {
+    options: { format: { type: 'string' } },
+    async run(values, io) {
+      const { p } = await open(values);
+      const format = (values.format as string | undefined) ?? 'text';
+      if (format === 'mermaid') {
+        const lines = ['graph LR'];
+        for (const name of p.order) {
+          const ins = Object.entries(p.stages.get(name)!.inputs);
+          if (!ins.length && ![...p.graph.outNeighbors(name)].length) lines.push(`  ${id(name)}[${name}]`);
+          for (const [slot, up] of ins) lines.push(`  ${id(up)}[${up}] -->|${slot}| ${id(name)}[${name}]`);
+        }
+        io.out(lines.join('\n'));
+      } else if (format === 'text') {
+        for (const name of p.order) {
+          const s = p.stages.get(name)!;
+          const ins = Object.entries(s.inputs).map(([slot, up]) => (slot === up ? up : `${slot}=${up}`));
+          const note = s.def.implemented === false ? '  (not implemented yet)' : '';
+          io.out(`${name}${ins.length ? ` <- ${ins.join(', ')}` : ''}${note}`);
+        }
+      } else throw new InputError(`pipeline dag: --format must be text or mermaid, got '${format}'`);
+      return 0;
+    },
+  },
+  gc: {
+    options: { 'dry-run': { type: 'boolean' } },
+    async run(values, io) {
+      const { p, store } = await open(values);
+      const dry = Boolean(values['dry-run']);
+      const removed = await collectGarbage(p, store, dry);
+      for (const r of removed) io.out(`${dry ? 'would remove' : 'removed'} ${r.path} (${mb(r.bytes)}): ${r.why}`);
+      io.out(`${removed.length} entr${removed.length === 1 ? 'y' : 'ies'}, ${mb(removed.reduce((a, r) => a + r.bytes, 0))}${dry ? ' (dry run)' : ''}`);
+      return 0;
+    },
+  },
+  verify: {
+    options: { json: { type: 'boolean' } },
+    async run(values, io) {
+      const { store } = await open(values);
+      const reports = await verifyStore(store, (r) => {
+        if (!values.json) io.out(`${r.ok ? 'ok     ' : 'CORRUPT'} ${r.stage}/${r.key.slice(0, 12)}${r.ok ? '' : `: ${r.problems.join('; ')} (set aside; the next run recomputes it)`}`);
+      });
+      const bad = reports.filter((r) => !r.ok).length;
+      if (values.json) io.out(JSON.stringify(reports));
+      else io.out(`${reports.length} artifact(s) checked, ${bad} corrupt`);
+      return bad ? 1 : 0;
+    },
+  },
+};
+
+function id(stage: string): string {
+  return stage.replace(/-/g, '_');
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(HELP.main);
+    return command ? 0 : 2;
+  }
+  const cmd = commands[command];
+  try {
+    if (!cmd) throw new InputError(`unknown command '${command}' (commands: ${Object.keys(commands).join(', ')}; see pipeline --help)`);
+    const { values } = parse(command, rest, cmd.options);
+    if (values.help) {
+      io.out(HELP[command] ?? HELP.main);
+      return 0;
+    }
+    return await cmd.run(values as Values, io);
+  } catch (err) {
+    if (err instanceof InputError || err instanceof StageFailedError) {
+      io.err(`error: ${err.message}`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

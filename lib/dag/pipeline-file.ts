@@ -1,0 +1,30 @@
+// pipeline.yaml: syntax and shape. Semantic checks (stages exist, slots match, params valid,
+// no cycles) live in load.ts once the stage modules are known.
+import { z } from 'zod';
+
+const Params = z.record(z.string(), z.unknown());
+
+export const StageEntrySchema = z.strictObject({
+  module: z.string().optional(),
+  description: z.string().optional(),
+  inputs: z.record(z.string(), z.string()).default({}),
+  params: Params.default({}),
+  isolate: z.boolean().optional(),
+});
+
+export const ProfileSchema = z.strictObject({
+  description: z.string().optional(),
+  extends: z.string().optional(),
+  params: z.record(z.string(), Params).default({}),
+});
+
+export const PipelineFileSchema = z.strictObject({
+  version: z.literal(1).optional(),
+  default_profile: z.string().optional(),
+  stages: z.record(z.string(), StageEntrySchema.nullable().transform((s) => s ?? StageEntrySchema.parse({}))),
+  profiles: z.record(z.string(), ProfileSchema).default({}),
+});
+
+export type StageEntry = z.infer<typeof StageEntrySchema>;
+export type ProfileEntry = z.infer<typeof ProfileSchema>;
+export type PipelineFile = z.infer<typeof PipelineFileSchema>;

@@ -1,0 +1,18 @@
+// Two kinds of failure, two exit codes (DESIGN.md section 7): bad input from the user (2) and a
+// stage that failed while running (1). Anything else is a bug and surfaces with its stack.
+
+/** Bad YAML, params, arguments or data: one clear message, exit code 2. */
+export class InputError extends Error {
+  readonly exitCode = 2;
+}
+
+/** A stage failed while running: exit code 1. */
+export class StageFailedError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly stage: string,
+    message: string,
+  ) {
+    super(`stage ${stage} failed: ${message}`);
+  }
+}

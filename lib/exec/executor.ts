@@ -1,0 +1,201 @@
+// The executor: demand-driven over the stage graph. A stage's key is known once its inputs are
+// committed; a committed key is a hit (early cutoff falls out: identical input bytes, identical
+// key). Misses run under a per-key lock, in-process or in a child process, into `<key>.partial/`,
+// and are committed by rename.
+import { availableParallelism } from 'node:os';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { Pipeline, ResolvedStage } from '../dag/load.ts';
+import { StageFailedError } from '../errors.ts';
+import { Artifact } from '../store/artifact.ts';
+import { commitArtifact } from '../store/commit.ts';
+import type { Manifest } from '../store/manifest.ts';
+import { safeReaddir, type Store } from '../store/store.ts';
+import type { ProgressSink } from '../types.ts';
+import { stageKey } from './key.ts';
+import { acquireLock } from './lock.ts';
+import { keyPartsOf } from './plan.ts';
+import { createProgress, formatDuration } from './progress.ts';
+import { RunLog } from './run-log.ts';
+import { StageNotImplementedError } from './stage.ts';
+import { executeStageJob, outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
+
+export interface RunOptions {
+  until?: string;
+  force?: string[];
+  isolate?: boolean;
+  workers?: number;
+  log?: (line: string) => void;
+  progress?: (stage: string) => ProgressSink;
+}
+
+export interface StageOutcome {
+  stage: string;
+  key: string;
+  status: 'cached' | 'run';
+  seconds: number;
+  manifest: Manifest;
+}
+
+export interface RunSummary {
+  outcomes: StageOutcome[];
+  failed?: { stage: string; error: string };
+}
+
+export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = {}): Promise<RunSummary> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const progressFor = opts.progress ?? ((stage: string) => createProgress(stage));
+  const force = new Set(opts.force ?? []);
+  const workers = opts.workers ?? availableParallelism();
+  const runLog = new RunLog(store.runsDir);
+  const selected = opts.until ? [...p.ancestors(opts.until), opts.until] : p.order;
+  const targets = new Set(selected.filter((s) => ![...p.graph.outNeighbors(s)].some((d) => selected.includes(d))));
+  const memo = new Map<string, Promise<StageOutcome>>();
+  const outcomes: StageOutcome[] = [];
+
+  const ensure = (name: string): Promise<StageOutcome> => {
+    let m = memo.get(name);
+    if (!m) {
+      m = build(name);
+      memo.set(name, m);
+    }
+    return m;
+  };
+
+  const build = async (name: string): Promise<StageOutcome> => {
+    const s = p.stages.get(name)!;
+    const inputs: Record<string, Manifest> = {};
+    for (const [slot, up] of Object.entries(s.inputs)) inputs[slot] = (await ensure(up)).manifest;
+    const t0 = performance.now();
+    const parts = keyPartsOf(p, s, Object.fromEntries(Object.entries(inputs).map(([k, m]) => [k, m.contentHash])));
+    const key = stageKey(parts);
+    if (!force.has(name)) {
+      const hit = await store.lookup(name, key);
+      if (hit && (!targets.has(name) || (await usable(store, name, key)))) {
+        return record({ stage: name, key, status: 'cached', seconds: (performance.now() - t0) / 1000, manifest: hit });
+      }
+    }
+    if (s.def.implemented === false) throw new StageNotImplementedError(name);
+    // inputs are about to be read: a cheap size check, and a recompute of any that fail it
+    for (const [slot, up] of Object.entries(s.inputs)) {
+      if (!(await usable(store, up, inputs[slot].key))) {
+        memo.delete(up);
+        inputs[slot] = (await ensure(up)).manifest;
+      }
+    }
+    await mkdir(store.stageDir(name), { recursive: true });
+    const lock = await acquireLock(store.lockPath(name, key), (owner) =>
+      log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
+    );
+    try {
+      if (!force.has(name)) {
+        const hit = await store.lookup(name, key);
+        if (hit) return record({ stage: name, key, status: 'cached', seconds: (performance.now() - t0) / 1000, manifest: hit });
+      }
+      log(`${name}: running (key ${key.slice(0, 12)})`);
+      const job: StageJob = {
+        stage: name,
+        module: s.module,
+        params: s.params,
+        inputs: Object.fromEntries(Object.entries(s.inputs).map(([slot, up]) => [slot, store.artifactDir(up, inputs[slot].key)])),
+        partialDir: store.partialDir(name, key),
+        keyParts: { ...parts },
+        // a forced run recomputes every item instead of reusing earlier artifacts' items
+        previous: force.has(name) ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => join(store.stageDir(name), e)),
+        workers,
+      };
+      if (force.has(name)) await rm(job.partialDir, { recursive: true, force: true });
+      const isolate = opts.isolate || s.isolate;
+      let result: StageJobResult;
+      try {
+        result = isolate ? await runIsolated(job) : await executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal });
+      } catch (err) {
+        if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
+        throw new StageFailedError(name, (err as Error).message);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const manifest = await commitArtifact(outDirOf(job.partialDir), store.artifactDir(name, key), {
+        stage: name,
+        key,
+        version: s.def.version,
+        codeHash: parts.codeHash,
+        params: parts.params,
+        inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
+        created: new Date().toISOString(),
+        seconds,
+        metrics: result.metrics,
+      });
+      await rm(job.partialDir, { recursive: true, force: true });
+      const items = result.items ? `, ${result.items.computed}/${result.items.items} items computed` : '';
+      log(`${name}: done in ${formatDuration(seconds)}${items}`);
+      return record({ stage: name, key, status: 'run', seconds, manifest });
+    } finally {
+      await lock.release();
+    }
+  };
+
+  const record = async (o: StageOutcome): Promise<StageOutcome> => {
+    outcomes.push(o);
+    await store.writeRef(p.variant, o.stage, o.key);
+    await runLog.append({ variant: p.variant, stage: o.stage, key: o.key, status: o.status, seconds: o.seconds });
+    return o;
+  };
+
+  for (const name of selected.length === p.order.length ? p.order : p.order.filter((s) => selected.includes(s))) {
+    try {
+      await ensure(name);
+    } catch (err) {
+      const e = err as Error;
+      await runLog.append({ variant: p.variant, stage: name, key: null, status: 'failed', seconds: 0, error: e.message });
+      const stage = failedStage(e, name);
+      return { outcomes, failed: { stage, error: e.message } };
+    }
+  }
+  return { outcomes };
+}
+
+function failedStage(e: Error, fallback: string): string {
+  if (e instanceof StageNotImplementedError || e instanceof StageFailedError) return e.stage;
+  return fallback;
+}
+
+/** The cheap restore check (manifest + file sizes); a failing artifact is moved aside so it misses. */
+async function usable(store: Store, stage: string, key: string): Promise<boolean> {
+  const dir = store.artifactDir(stage, key);
+  let problem: string | null;
+  try {
+    problem = await (await Artifact.open(dir)).checkSizes();
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  if (!problem) return true;
+  process.stderr.write(`${stage}: cached artifact ${key.slice(0, 12)} is damaged (${problem}); recomputing\n`);
+  await rename(dir, `${dir}.corrupt-${Date.now()}`).catch(() => undefined);
+  return false;
+}
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+async function runIsolated(job: StageJob): Promise<StageJobResult> {
+  await mkdir(job.partialDir, { recursive: true });
+  const jobFile = join(job.partialDir, 'job.json');
+  const resultFile = join(job.partialDir, 'result.json');
+  await writeFile(jobFile, JSON.stringify(job));
+  await rm(resultFile, { force: true });
+  const child = await execa(process.execPath, ['--import', 'tsx', CHILD, jobFile, resultFile], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    reject: false,
+  });
+  type Reply = { ok: boolean; result?: StageJobResult; error?: string; name?: string };
+  const reply = await readFile(resultFile, 'utf8')
+    .then((t) => JSON.parse(t) as Reply)
+    .catch((): Reply | null => null);
+  if (reply?.ok && reply.result) return reply.result;
+  if (reply?.name === 'StageNotImplementedError') throw new StageNotImplementedError(job.stage);
+  const why = reply?.error ?? (child.signal ? `child process killed by ${child.signal}` : `child process exited with code ${child.exitCode}`);
+  throw new StageFailedError(job.stage, why);
+}
+
+export type { ResolvedStage };

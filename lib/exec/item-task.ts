@@ -1,0 +1,52 @@
+// Computes a batch of items of one stage. Runs inside a tinypool worker thread (through
+// item-worker.mjs) or in-process; either way the same code path, so results cannot differ.
+import { pathToFileURL } from 'node:url';
+import { Artifact } from '../store/artifact.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { ItemEnv, ItemResult, StageDefinition } from './stage.ts';
+
+export interface ItemTask {
+  module: string;
+  params: Record<string, unknown>;
+  shared: Json;
+  /** slot -> committed artifact directory */
+  inputs: Record<string, string>;
+  ids: string[];
+}
+
+export interface ItemTaskResult {
+  id: string;
+  result: ItemResult;
+}
+
+// per thread: the environment (inputs opened, setup() done) for the stage+params being computed
+let current: { signature: string; def: StageDefinition; env: ItemEnv<Record<string, unknown>, Json, unknown> } | null = null;
+
+async function envFor(task: ItemTask): Promise<NonNullable<typeof current>> {
+  const signature = JSON.stringify([task.module, task.params, task.shared, task.inputs]);
+  if (current?.signature === signature) return current;
+  const def = ((await import(pathToFileURL(task.module).href)) as { default: StageDefinition }).default;
+  if (!def.perItem) throw new Error(`stage ${def.name} has no per-item computation`);
+  const inputs: Record<string, Artifact> = {};
+  for (const [slot, dir] of Object.entries(task.inputs)) inputs[slot] = await Artifact.open(dir);
+  const base = { params: task.params, shared: task.shared, inputs };
+  const state = def.perItem.setup ? await def.perItem.setup(base) : undefined;
+  current = { signature, def, env: { ...base, state } };
+  return current;
+}
+
+export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
+  const { def, env } = await envFor(task);
+  const out: ItemTaskResult[] = [];
+  for (const id of task.ids) {
+    try {
+      out.push({ id, result: await def.perItem!.compute(id, env) });
+    } catch (err) {
+      const e = err as Error;
+      throw new Error(`item ${id}: ${e.message}`, { cause: e });
+    }
+  }
+  return out;
+}
+
+export default runItemTask;

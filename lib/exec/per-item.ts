@@ -1,0 +1,201 @@
+// Per-item stages: every item gets its own key (stage code + params + shared context + that item's
+// own inputs), so an item computed before, in this run's partial work or in any earlier artifact
+// of the stage, is reused and only new or changed items are computed. Finished items land in
+// work/items/ one file each; after a crash the next run picks them up, and the artifact assembled
+// from them in id order is byte-identical to an uninterrupted run's.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Tinypool from 'tinypool';
+import { Artifact } from '../store/artifact.ts';
+import type { ArtifactWriter } from '../store/artifact-writer.ts';
+import type { Json } from '../store/canonical-json.ts';
+import { sha256 } from '../store/hash.ts';
+import { ITEM_STATE, type ItemState } from '../store/manifest.ts';
+import { dtypeOf } from '../store/zarr.ts';
+import { readItemFile, writeItemFile } from './item-file.ts';
+import { runItemTask, type ItemTask } from './item-task.ts';
+import { itemKey, type KeyParts } from './key.ts';
+import type { ItemResult, StageContext, StageDefinition } from './stage.ts';
+
+export interface PerItemRun {
+  def: StageDefinition;
+  module: string;
+  ctx: StageContext<Record<string, unknown>>;
+  keyParts: KeyParts;
+  /** committed artifacts of this stage, searched for reusable items */
+  previous: string[];
+  workers: number;
+}
+
+export interface PerItemStats {
+  items: number;
+  computed: number;
+  reusedFromWork: number;
+  reusedFromCache: number;
+}
+
+export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<string, Json>; stats: PerItemStats }> {
+  const { def, ctx } = run;
+  const spec = def.perItem!;
+  const ids = await spec.ids(ctx);
+  if (new Set(ids).size !== ids.length) throw new Error(`stage ${def.name}: item ids are not unique`);
+  const shared = ((await spec.shared?.(ctx)) ?? null) as Json;
+
+  const inputTables = new Map<string, Map<string, string>>();
+  for (const [slot, art] of Object.entries(ctx.inputs)) {
+    const table = await art.itemTable();
+    if (table) inputTables.set(slot, new Map(table.ids.map((id, i) => [id, table.hashes[i]])));
+  }
+  const keys = ids.map((id) => {
+    const own: Record<string, string> = {};
+    for (const [slot, art] of Object.entries(ctx.inputs)) {
+      own[slot] = inputTables.get(slot)?.get(id) ?? art.manifest.contentHash;
+    }
+    return itemKey(run.keyParts, shared, own);
+  });
+
+  const itemsDir = join(ctx.workDir, 'items');
+  await mkdir(itemsDir, { recursive: true });
+  const itemPath = (key: string): string => join(itemsDir, `${key}.item`);
+  const inWork = new Set((await readdir(itemsDir)).filter((f) => f.endsWith('.item')).map((f) => f.slice(0, -5)));
+  const earlier = await indexPrevious(run.previous);
+
+  const stats: PerItemStats = { items: ids.length, computed: 0, reusedFromWork: 0, reusedFromCache: 0 };
+  const todo: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (inWork.has(keys[i])) stats.reusedFromWork++;
+    else if (earlier.has(keys[i])) {
+      const { artifact, id, arrays, metrics } = earlier.get(keys[i])!;
+      const result: ItemResult = { arrays: {}, metrics: metrics ?? undefined };
+      for (const name of arrays) result.arrays[name] = await (await artifact.items(name)).read(id);
+      await writeItemFile(itemPath(keys[i]), result);
+      stats.reusedFromCache++;
+    } else todo.push(ids[i]);
+  }
+  const keyOf = new Map(ids.map((id, i) => [id, keys[i]]));
+  if (stats.reusedFromWork + stats.reusedFromCache > 0) {
+    ctx.log(`${def.name}: ${todo.length} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts)`);
+  }
+
+  const baseTask = {
+    module: run.module,
+    params: ctx.params,
+    shared,
+    inputs: Object.fromEntries(Object.entries(ctx.inputs).map(([slot, a]) => [slot, a.dir])),
+  };
+  const chunkSize = Math.max(1, spec.chunkSize ?? 8);
+  const chunks: string[][] = [];
+  for (let i = 0; i < todo.length; i += chunkSize) chunks.push(todo.slice(i, i + chunkSize));
+
+  ctx.progress.start(todo.length, 'items');
+  const save = async (batch: { id: string; result: ItemResult }[]): Promise<void> => {
+    for (const { id, result } of batch) await writeItemFile(itemPath(keyOf.get(id)!), result);
+    stats.computed += batch.length;
+    ctx.progress.tick(batch.length);
+  };
+  if (chunks.length > 0) {
+    const threads = Math.min(run.workers, chunks.length);
+    if (threads <= 1) {
+      for (const ids of chunks) {
+        ctx.signal.throwIfAborted();
+        await save(await runItemTask({ ...baseTask, ids }));
+      }
+    } else {
+      await runOnPool(threads, chunks.map((ids): ItemTask => ({ ...baseTask, ids })), save, ctx.signal);
+    }
+  }
+  ctx.progress.done();
+
+  const metrics = await assemble(ctx.out, ids, keys.map(itemPath));
+  const summary = spec.summarize ? await spec.summarize(ctx, metrics.itemMetrics, ids) : {};
+  await ctx.out.json(ITEM_STATE, { itemKeys: keys, metrics: metrics.itemMetrics, arrays: metrics.arrays } satisfies ItemState);
+  return { metrics: summary, stats };
+}
+
+async function runOnPool(
+  threads: number,
+  tasks: ItemTask[],
+  save: (batch: { id: string; result: ItemResult }[]) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  const pool = new Tinypool({ filename: new URL('./item-worker.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads });
+  let failure: Error | null = null;
+  let next = 0;
+  // results are saved in completion order; assembly later restores id order
+  const lane = async (): Promise<void> => {
+    while (!failure && next < tasks.length && !signal.aborted) {
+      const task = tasks[next++];
+      try {
+        await save((await pool.run(task)) as { id: string; result: ItemResult }[]);
+      } catch (err) {
+        failure ??= err as Error;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: threads }, lane));
+  } finally {
+    await pool.destroy();
+  }
+  if (failure) throw failure;
+  signal.throwIfAborted();
+}
+
+/** Writes every per-item array into the artifact (id order) and its item table. */
+async function assemble(
+  out: ArtifactWriter,
+  ids: string[],
+  files: string[],
+): Promise<{ itemMetrics: (Record<string, Json> | null)[]; arrays: string[] }> {
+  const headers: { shapes: Record<string, number[]>; dtypes: Record<string, ReturnType<typeof dtypeOf>>; metrics: Record<string, Json> | null; hash: string }[] = [];
+  for (const f of files) {
+    if (!existsSync(f)) throw new Error(`item file ${f} vanished before assembly`);
+    const r = await readItemFile(f);
+    const shapes: Record<string, number[]> = {};
+    const dtypes: Record<string, ReturnType<typeof dtypeOf>> = {};
+    const parts: (string | Uint8Array)[] = [];
+    for (const [name, a] of Object.entries(r.arrays).sort(([x], [y]) => (x < y ? -1 : 1))) {
+      shapes[name] = a.shape;
+      dtypes[name] = dtypeOf(a.data);
+      parts.push(name, a.shape.join(','), new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    }
+    headers.push({ shapes, dtypes, metrics: r.metrics ?? null, hash: sha256(...parts) });
+  }
+  const names = [...new Set(headers.flatMap((h) => Object.keys(h.shapes)))].sort();
+  for (const name of names) {
+    const missing = ids.filter((_, i) => !headers[i].shapes[name]);
+    if (missing.length) throw new Error(`per-item array ${name} missing for items ${missing.slice(0, 5).join(', ')}`);
+    await out.itemArray(name, ids, { shapes: headers.map((h) => h.shapes[name]), dtype: headers[0].dtypes[name] }, async (i) => {
+      return (await readItemFile(files[i])).arrays[name];
+    });
+  }
+  await out.items({ ids, hashes: headers.map((h) => h.hash) });
+  return { itemMetrics: headers.map((h) => h.metrics), arrays: names };
+}
+
+interface EarlierItem {
+  artifact: Artifact;
+  id: string;
+  arrays: string[];
+  metrics: Record<string, Json> | null;
+}
+
+async function indexPrevious(dirs: string[]): Promise<Map<string, EarlierItem>> {
+  const index = new Map<string, EarlierItem>();
+  for (const dir of dirs) {
+    let artifact: Artifact;
+    try {
+      artifact = await Artifact.open(dir);
+    } catch {
+      continue;
+    }
+    const state = await artifact.itemState();
+    const table = await artifact.itemTable();
+    if (!state || !table || state.itemKeys.length !== table.ids.length) continue;
+    state.itemKeys.forEach((key, i) => {
+      if (!index.has(key)) index.set(key, { artifact, id: table.ids[i], arrays: state.arrays, metrics: state.metrics[i] ?? null });
+    });
+  }
+  return index;
+}

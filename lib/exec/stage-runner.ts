@@ -1,0 +1,64 @@
+// Runs one stage into its partial directory: the same function in-process and in an isolated
+// child process. It does not commit: the executor does that after it returns.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Artifact } from '../store/artifact.ts';
+import { ArtifactWriter } from '../store/artifact-writer.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { ProgressSink } from '../types.ts';
+import type { KeyParts } from './key.ts';
+import { runPerItem, type PerItemStats } from './per-item.ts';
+import { StageNotImplementedError, type StageContext, type StageDefinition } from './stage.ts';
+
+export interface StageJob {
+  stage: string;
+  module: string;
+  params: Record<string, unknown>;
+  /** slot -> committed input artifact directory */
+  inputs: Record<string, string>;
+  partialDir: string;
+  keyParts: KeyParts;
+  previous: string[];
+  workers: number;
+}
+
+export interface StageJobResult {
+  metrics: Record<string, Json>;
+  items?: PerItemStats;
+}
+
+export function outDirOf(partialDir: string): string {
+  return join(partialDir, 'out');
+}
+
+export async function executeStageJob(job: StageJob, io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal }): Promise<StageJobResult> {
+  const def = ((await import(pathToFileURL(job.module).href)) as { default: StageDefinition }).default;
+  if (def.implemented === false) throw new StageNotImplementedError(job.stage);
+  const outDir = outDirOf(job.partialDir);
+  const workDir = join(job.partialDir, 'work');
+  // outputs are always rebuilt from scratch; work/ (checkpoints, finished items) is what resumes
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await mkdir(workDir, { recursive: true });
+  const inputs: Record<string, Artifact> = {};
+  for (const [slot, dir] of Object.entries(job.inputs)) inputs[slot] = await Artifact.open(dir);
+  const out = new ArtifactWriter(outDir);
+  const ctx: StageContext<Record<string, unknown>> = {
+    stage: job.stage,
+    params: job.params,
+    inputs,
+    out,
+    workDir,
+    progress: io.progress,
+    log: io.log,
+    signal: io.signal,
+  };
+  if (def.perItem) {
+    const { metrics, stats } = await runPerItem({ def, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers });
+    const extra = def.run ? await def.run(ctx) : undefined;
+    return { metrics: { ...out.collectedMetrics, ...metrics, ...(extra ?? {}) }, items: stats };
+  }
+  const metrics = await def.run!(ctx);
+  return { metrics: { ...out.collectedMetrics, ...(metrics ?? {}) } };
+}

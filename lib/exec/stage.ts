@@ -1,0 +1,91 @@
+// The stage contract. A stage module default-exports `defineStage({...})`; the executor owns
+// hashing, locking, progress, resume and file locations. Stage modules must stay light to import
+// (the executor imports every stage to read its params schema): heavy libraries (tfjs, sharp, ...)
+// are imported dynamically inside `run` / `compute`.
+import type { z } from 'zod';
+import type { Artifact } from '../store/artifact.ts';
+import type { ArtifactWriter, ItemArray } from '../store/artifact-writer.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { ProgressSink } from '../types.ts';
+
+export type ParamsSchema = z.ZodType<Record<string, unknown>>;
+
+export interface StageContext<P> {
+  stage: string;
+  params: P;
+  /** input artifacts by slot name */
+  inputs: Record<string, Artifact>;
+  /** the output being built (visible only after commit) */
+  out: ArtifactWriter;
+  /** scratch space that survives a crash of this key's run (checkpoints, partial state) */
+  workDir: string;
+  progress: ProgressSink;
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+export interface ItemResult {
+  arrays: Record<string, ItemArray>;
+  /** per-item numbers, reduced by `summarize` into the stage metrics */
+  metrics?: Record<string, Json>;
+}
+
+/** What one item's computation sees, in a worker thread or in-process. */
+export interface ItemEnv<P, S, T> {
+  params: P;
+  shared: S;
+  inputs: Record<string, Artifact>;
+  /** per-worker state made once by `setup` (a loaded model, a detector) */
+  state: T;
+}
+
+export interface PerItemSpec<P, S extends Json = Json, T = undefined> {
+  /** the items this stage computes, in artifact order */
+  ids(ctx: StageContext<P>): string[] | Promise<string[]>;
+  /**
+   * Anything an item's computation reads beyond its own inputs (a dataset mean colour, ...). It is
+   * hashed into every item key, so items are reused only when it is unchanged.
+   */
+  shared?(ctx: StageContext<P>): S | Promise<S>;
+  setup?(env: Omit<ItemEnv<P, S, T>, 'state'>): T | Promise<T>;
+  compute(id: string, env: ItemEnv<P, S, T>): ItemResult | Promise<ItemResult>;
+  /** reduce per-item metrics (in id order) into stage metrics; may also write extra outputs */
+  summarize?(ctx: StageContext<P>, metrics: (Record<string, Json> | null)[], ids: string[]): Record<string, Json> | Promise<Record<string, Json>>;
+  /** items per worker task (default 8) */
+  chunkSize?: number;
+}
+
+export interface StageDefinition<P = Record<string, unknown>> {
+  name: string;
+  /** bump when the meaning of the output changes without a code change the hash would see */
+  version: number;
+  description: string;
+  params: z.ZodType<P>;
+  /** input slot names; pipeline.yaml maps each slot to an upstream stage */
+  inputs: readonly string[];
+  /** slots that may be left unmapped */
+  optionalInputs?: readonly string[];
+  /** false: declared in the DAG, but running it stops with "not implemented yet" */
+  implemented?: boolean;
+  /** run in a child process by default (tensor-heavy stages) */
+  isolate?: boolean;
+  run?(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
+  // `any` here is confined to the registry's erased view; defineStage keeps the precise types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  perItem?: PerItemSpec<P, any, any>;
+}
+
+export function defineStage<P, S extends Json = Json, T = undefined>(
+  def: Omit<StageDefinition<P>, 'perItem'> & { perItem?: PerItemSpec<P, S, T> },
+): StageDefinition<P> {
+  if (!def.run && !def.perItem && def.implemented !== false) {
+    throw new Error(`stage ${def.name}: needs run() or perItem, or implemented: false`);
+  }
+  return def as StageDefinition<P>;
+}
+
+export class StageNotImplementedError extends Error {
+  constructor(readonly stage: string) {
+    super(`stage ${stage} is not implemented yet`);
+  }
+}
