@@ -3,6 +3,7 @@
 import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalSort } from 'graphology-dag';
 
+
 export function buildGraph(stages: string[], edges: { from: string; to: string; slot: string }[]): DirectedGraph {
   const g = new DirectedGraph();
   for (const s of stages) g.addNode(s);
@@ -35,8 +36,23 @@ export function findCycle(g: DirectedGraph): string[] | null {
   return found;
 }
 
+/**
+ * Dependency order that keeps declaration order wherever dependencies allow (a stage comes as
+ * early as its inputs permit, ties broken by where the file declares it), so `dag` and `status`
+ * read like pipeline.yaml.
+ */
 export function topoOrder(g: DirectedGraph): string[] {
-  return topologicalSort(g);
+  const declared = g.nodes();
+  const pending = new Map(declared.map((n) => [n, g.inDegree(n)]));
+  const order: string[] = [];
+  while (order.length < declared.length) {
+    const next = declared.find((n) => pending.get(n) === 0);
+    if (next === undefined) return topologicalSort(g); // unreachable once findCycle passed
+    pending.set(next, -1);
+    order.push(next);
+    for (const m of g.outNeighbors(next)) pending.set(m, pending.get(m)! - 1);
+  }
+  return order;
 }
 
 export function ancestorsOf(g: DirectedGraph, node: string): Set<string> {

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { defineStage } from '../lib/exec/stage.ts';
+import { Compare, Fill } from './params.ts';
+
+export default defineStage({
+  name: 'erase-s2',
+  version: 1,
+  description: 'erase pixels with S1 >= 0.7, detect again: S2 = max(S1, S2e)',
+  params: z.strictObject({ threshold: z.number().min(0).max(1).default(0.7), compare: Compare.default('>='), fill: Fill.default('mean') }),
+  inputs: ['dataset', 'previous'],
+  implemented: false,
+});

@@ -1,0 +1,26 @@
+// Param pieces shared by several stages (one definition, so a default cannot drift between them).
+import { z } from 'zod';
+
+export const Model = z.enum(['deeplab-lite', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
+
+export const Scales = z.array(z.number().positive().max(2)).min(1).default([1, 0.75, 0.5]);
+
+export const Compare = z.enum(['>=', '>']);
+
+/** fill colour of erased pixels: the dataset mean, or an explicit RGB */
+export const Fill = z.union([z.literal('mean'), z.tuple([z.number().min(0).max(255), z.number().min(0).max(255), z.number().min(0).max(255)])]);
+
+/** optimisation settings shared by fcan-pretrain, train and retrain (DCSP-SPEC sections 5, 7, 10) */
+export const Training = {
+  iterations: z.number().int().positive(),
+  batch: z.number().int().positive().default(10),
+  crop: z.number().int().positive().default(321),
+  lr: z.number().positive().default(1e-3),
+  momentum: z.number().min(0).max(1).default(0.9),
+  weightDecay: z.number().min(0).default(5e-4),
+  power: z.number().positive().default(0.9),
+  scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.5, 1.5]),
+  mirror: z.boolean().default(true),
+  checkpointEvery: z.number().int().positive().default(1000),
+  seed: z.number().int().default(1234),
+};
