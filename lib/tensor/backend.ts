@@ -1,0 +1,132 @@
+// Picks the tfjs backend once at start-up: tfjs-node-gpu (if it loads and sees a GPU), tfjs-node,
+// wasm (SIMD), then cpu. tfjs-node(-gpu) download libtensorflow when installed, which fails offline,
+// so they are optional and loaded by dynamic import; wasm is what tests and CPU users get.
+
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  /** which of our choices runs */
+  name: BackendName;
+  /** tfjs's own name for it (tf.getBackend()): 'tensorflow', 'wasm' or 'cpu' */
+  tfName: string;
+  /** e.g. 'simd, 1 thread' or 'GPU' */
+  detail: string;
+  /** one line per candidate that was tried and skipped, saying why */
+  skipped: string[];
+}
+
+export interface InitBackendOptions {
+  /** start the search here (falls through to the next ones if unavailable); default env DCSP_BACKEND */
+  prefer?: BackendName;
+  /** wasm threads wanted; the threaded wasm build does not run under Node, so > 1 is reported and ignored */
+  threads?: number;
+  /** where the one-line summary and warnings go; default console.error */
+  log?: (line: string) => void;
+  /** module loader, replaceable in tests to simulate a backend package failing to load */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+export const BACKEND_ENV = 'DCSP_BACKEND';
+
+let active: { key: string; info: BackendInfo } | null = null;
+
+/** Parse a user-supplied backend name (CLI flag or env), with a message naming the choices. */
+export function parseBackendName(value: string, source: string): BackendName {
+  const v = value.trim();
+  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
+  throw new Error(`${source}: unknown backend '${value}' (choose one of ${BACKEND_NAMES.join(', ')})`);
+}
+
+/**
+ * Choose and initialise the backend. Calling it again with the same preference returns the
+ * same info without logging again.
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const envValue = process.env[BACKEND_ENV];
+  const prefer = opts.prefer
+    ?? (envValue !== undefined && envValue !== '' ? parseBackendName(envValue, `env ${BACKEND_ENV}`) : undefined);
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  const key = `${prefer ?? 'auto'}|${threads}`;
+  if (active !== null && active.key === key && tf.getBackend() === active.info.tfName) return active.info;
+
+  const importModule = opts.importModule ?? ((s: string) => import(s));
+  const start = prefer === undefined ? 0 : BACKEND_NAMES.indexOf(prefer);
+  const skipped: string[] = [];
+  for (const name of BACKEND_NAMES.slice(start)) {
+    let result: { tfName: string; detail: string };
+    try {
+      result = await tryBackend(name, threads, importModule, log);
+    } catch (err) {
+      const why = `${name} unavailable: ${firstLine(err)}`;
+      skipped.push(why);
+      if (name === prefer) log(`backend: requested ${name} is unavailable (${firstLine(err)}); falling back`);
+      continue;
+    }
+    const info: BackendInfo = { name, tfName: result.tfName, detail: result.detail, skipped };
+    if (name === 'cpu') {
+      log('WARNING: running on the plain JS cpu backend; training will be 100x slower than wasm.');
+      for (const s of skipped) log(`WARNING:   ${s}`);
+    }
+    log(`backend: ${name} (${info.detail})`);
+    active = { key, info };
+    return info;
+  }
+  throw new Error(`no tfjs backend could be initialised:\n  ${skipped.join('\n  ')}`);
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}
+
+async function tryBackend(
+  name: BackendName, threads: number, importModule: (s: string) => Promise<unknown>,
+  log: (line: string) => void,
+): Promise<{ tfName: string; detail: string }> {
+  switch (name) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node': {
+      await importModule(`@tensorflow/${name}`);
+      // Both packages register a backend called 'tensorflow' in the shared tfjs-core engine.
+      if (!(await tf.setBackend('tensorflow'))) throw new Error(`@tensorflow/${name} loaded but its backend did not initialise`);
+      const backend = tf.backend() as { isUsingGpuDevice?: boolean };
+      if (name === 'tfjs-node-gpu') {
+        if (backend.isUsingGpuDevice !== true) throw new Error('loaded, but TensorFlow sees no GPU (CUDA 11.2 / cuDNN 8.1 installed?)');
+        return { tfName: 'tensorflow', detail: 'libtensorflow, GPU' };
+      }
+      return { tfName: 'tensorflow', detail: 'libtensorflow, CPU' };
+    }
+    case 'wasm': {
+      const wasm = (await importModule('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths(wasmDistDir());
+      // The threaded build needs SharedArrayBuffer workers; under Node this flag is false.
+      const canThread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+      if (threads > 1 && canThread === true) wasm.setThreadsCount(threads);
+      if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm did not initialise (are its .wasm files present?)');
+      await tf.ready();
+      registerWasmTrainingKernels();
+      const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+      const multi = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+      if (threads > 1 && !multi) log(`backend: wasm threads=${threads} requested, but multi-threaded wasm is unavailable here; using 1 thread`);
+      const n = multi ? wasm.getThreadsCount() : 1;
+      return { tfName: 'wasm', detail: `${simd ? 'simd' : 'no simd'}, ${n} thread${n === 1 ? '' : 's'}` };
+    }
+    case 'cpu': {
+      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
+      return { tfName: 'cpu', detail: 'plain JS' };
+    }
+  }
+}
+
+/** The directory holding tfjs-backend-wasm's .wasm binaries (with trailing slash, as setWasmPaths wants). */
+export function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+}
