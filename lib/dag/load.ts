@@ -83,9 +83,10 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   }
   const shown = relative(process.cwd(), path) || path;
   const src = YamlSource.parse(shown, text);
-  const parsed = PipelineFileSchema.safeParse(src.toJS() ?? {});
+  const raw = src.toJS() ?? {};
+  const parsed = PipelineFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const { path: p, message } = describeIssue(parsed.error.issues[0]);
+    const { path: p, message } = describeIssue(parsed.error.issues[0], raw);
     throw new InputError(`${src.where(p)}: ${dotted(p)}: ${message}`);
   }
   const spec: PipelineFile = parsed.data;
@@ -205,7 +206,7 @@ function resolveParams(
   const check = (value: Record<string, unknown>, blame: (issuePath: (string | number)[]) => string): Record<string, unknown> => {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    const { path, message } = describeIssue(r.error.issues[0]);
+    const { path, message } = describeIssue(r.error.issues[0], value);
     throw new InputError(`${blame(path)}: ${[stage, ...path].join('.')}: ${message}`);
   };
   let merged: Record<string, unknown> = spec.stages[stage].params;

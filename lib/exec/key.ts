@@ -16,6 +16,7 @@ export function stageKey(p: KeyParts): string {
   return sha256('dcsp-stage-key/1', p.stage, String(p.version), p.codeHash, canonicalJson(p.params), canonicalJson(p.inputs));
 }
 
-export function itemKey(stage: KeyParts, shared: Json, itemInputs: Record<string, string>): string {
-  return sha256('dcsp-item-key/1', stage.stage, String(stage.version), stage.codeHash, canonicalJson(stage.params), canonicalJson(shared), canonicalJson(itemInputs));
+/** One item of a per-item stage: the stage's code and params, the shared context, the item's id and its own inputs. */
+export function itemKey(stage: KeyParts, shared: Json, id: string, itemInputs: Record<string, string>): string {
+  return sha256('dcsp-item-key/1', stage.stage, String(stage.version), stage.codeHash, canonicalJson(stage.params), canonicalJson(shared), id, canonicalJson(itemInputs));
 }

@@ -52,7 +52,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
     for (const [slot, art] of Object.entries(ctx.inputs)) {
       own[slot] = inputTables.get(slot)?.get(id) ?? art.manifest.contentHash;
     }
-    return itemKey(run.keyParts, shared, own);
+    return itemKey(run.keyParts, shared, id, own);
   });
 
   const itemsDir = join(ctx.workDir, 'items');
