@@ -1,0 +1,245 @@
+// Resumable HTTP(S) download with retries, progress and an MD5 check before the file is used.
+// A partial transfer lives in <dest>.part and is continued with an HTTP Range request; the final
+// name only appears once the whole body has arrived, and a checksum mismatch deletes the file.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ProgressSink } from '../types.ts';
+import { silentProgress } from '../types.ts';
+
+export interface DownloadOptions {
+  url: string;
+  dest: string;
+  /** expected MD5 (hex); when given, the file is verified before it is returned */
+  md5?: string;
+  /** extra request headers (e.g. a session cookie for the VOC evaluation server) */
+  headers?: Record<string, string>;
+  /** attempts after the first one (default 5) */
+  retries?: number;
+  /** first backoff delay; doubles on every retry (default 1000 ms) */
+  retryDelayMs?: number;
+  /** a request that sends nothing for this long is abandoned and retried (default 60 s) */
+  idleTimeoutMs?: number;
+  progress?: ProgressSink;
+  label?: string;
+  signal?: AbortSignal;
+  /** for logging retries; defaults to silence */
+  log?: (line: string) => void;
+}
+
+export class DownloadError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+export class ChecksumError extends Error {
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`checksum mismatch for ${file}: expected MD5 ${expected}, got ${actual}; the bad file was deleted`);
+    this.name = 'ChecksumError';
+  }
+}
+
+export async function md5File(path: string): Promise<string> {
+  const hash = createHash('md5');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return null;
+  }
+}
+
+/** Verify `path` against `md5`; on mismatch delete it and throw ChecksumError. */
+export async function verifyMd5(path: string, md5: string): Promise<void> {
+  const actual = await md5File(path);
+  if (actual.toLowerCase() !== md5.toLowerCase()) {
+    await rm(path, { force: true });
+    throw new ChecksumError(path, md5.toLowerCase(), actual);
+  }
+}
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: http.IncomingMessage;
+}
+
+function request(url: string, headers: Record<string, string>, idleTimeoutMs: number, signal?: AbortSignal): Promise<Response> {
+  return new Promise((resolvePromise, reject) => {
+    const u = new URL(url);
+    const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
+    if (!lib) return reject(new DownloadError(`unsupported URL scheme in ${url}`, false));
+    const req = lib.get(u, { headers: { 'user-agent': 'dcsp-pipeline', ...headers }, signal }, (res) => {
+      resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    req.setTimeout(idleTimeoutMs, () => req.destroy(new DownloadError(`no data from ${u.host} for ${idleTimeoutMs} ms`, true)));
+    req.on('error', (err) => reject(err));
+  });
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof DownloadError) return err.retryable;
+  if ((err as Error)?.name === 'AbortError') return false;
+  return true; // socket resets, premature close, DNS hiccups
+}
+
+/**
+ * One attempt: continue <dest>.part from its current size (or start it), follow redirects, stream
+ * to disk. Resolves when the body is complete; rejects (keeping the .part) when it is cut short.
+ */
+async function attempt(opts: DownloadOptions, part: string, progress: ProgressSink, started: { total: number | null }): Promise<void> {
+  let url = opts.url;
+  const have = (await sizeOf(part)) ?? 0;
+  for (let hop = 0; hop < 8; hop++) {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (have > 0) headers.range = `bytes=${have}-`;
+    const res = await request(url, headers, opts.idleTimeoutMs ?? 60_000, opts.signal);
+    const { status } = res;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      res.body.resume();
+      url = new URL(res.headers.location, url).toString();
+      continue;
+    }
+    if (status === 416 && have > 0) {
+      // nothing left to send: the .part may already be complete
+      res.body.resume();
+      const total = Number(/\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
+      if (total === have) return;
+      await rm(part, { force: true });
+      throw new DownloadError(`server refused to resume ${url} at byte ${have}; restarting`, true);
+    }
+    if (status !== 200 && status !== 206) {
+      res.body.resume();
+      const retryable = status >= 500 || status === 408 || status === 429;
+      throw new DownloadError(`GET ${url} answered HTTP ${status}`, retryable);
+    }
+    let offset = 0;
+    if (status === 206) {
+      const m = /bytes (\d+)-(\d+)\/(\d+|\*)/.exec(String(res.headers['content-range'] ?? ''));
+      if (!m || Number(m[1]) !== have) {
+        res.body.resume();
+        await rm(part, { force: true });
+        throw new DownloadError(`bad Content-Range from ${url} (${res.headers['content-range']}); restarting`, true);
+      }
+      offset = have;
+      if (m[3] !== '*') started.total = Number(m[3]);
+    } else {
+      // 200: the server ignored the range (or there was none); start over
+      const len = Number(res.headers['content-length']);
+      started.total = Number.isFinite(len) ? len : null;
+    }
+    const expectedBody = Number(res.headers['content-length']);
+    progress.start(started.total ?? 0, opts.label ?? url);
+    if (offset > 0) progress.tick(offset);
+
+    let received = 0;
+    const t0 = Date.now();
+    let lastTick = 0;
+    let pendingTick = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        received += chunk.length;
+        pendingTick += chunk.length;
+        const now = Date.now();
+        if (now - lastTick > 250) {
+          const rate = received / Math.max(1e-3, (now - t0) / 1000);
+          const left = started.total ? started.total - offset - received : NaN;
+          progress.tick(pendingTick, { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatEta(left / rate) });
+          pendingTick = 0;
+          lastTick = now;
+        }
+        cb(null, chunk);
+      },
+      flush(cb) {
+        if (pendingTick) progress.tick(pendingTick);
+        cb();
+      },
+    });
+    await mkdir(dirname(part), { recursive: true });
+    await pipeline(res.body, meter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
+    // a connection closed cleanly but early still leaves a short body
+    if (Number.isFinite(expectedBody) && received < expectedBody) {
+      throw new DownloadError(`connection closed after ${received} of ${expectedBody} bytes`, true);
+    }
+    return;
+  }
+  throw new DownloadError(`too many redirects for ${opts.url}`, false);
+}
+
+/**
+ * Download `url` to `dest`. An existing `dest` is reused when its checksum matches. Transfers cut
+ * short are resumed from <dest>.part (HTTP Range) with exponential backoff between attempts.
+ */
+export async function downloadFile(opts: DownloadOptions): Promise<string> {
+  const { dest, md5 } = opts;
+  const progress = opts.progress ?? silentProgress;
+  const log = opts.log ?? (() => {});
+  if ((await sizeOf(dest)) !== null) {
+    if (md5) await verifyMd5(dest, md5);
+    return dest;
+  }
+  const part = `${dest}.part`;
+  const retries = opts.retries ?? 5;
+  let delay = opts.retryDelayMs ?? 1000;
+  const started: { total: number | null } = { total: null };
+  for (let n = 0; ; n++) {
+    try {
+      await attempt(opts, part, progress, started);
+      break;
+    } catch (err) {
+      if (!isRetryable(err) || n >= retries) {
+        progress.done();
+        const msg = (err as Error).message;
+        throw new DownloadError(`download of ${opts.url} failed after ${n + 1} attempt(s): ${msg}` + ((await sizeOf(part)) ? ` (partial data kept in ${part})` : ''), false);
+      }
+      log(`download ${opts.url}: ${(err as Error).message}; retry ${n + 1}/${retries} in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay *= 2;
+    }
+  }
+  progress.done();
+  if (started.total !== null) {
+    const size = await sizeOf(part);
+    if (size !== started.total) {
+      await rm(part, { force: true });
+      throw new DownloadError(`download of ${opts.url} ended with ${size} of ${started.total} bytes; partial file removed`, false);
+    }
+  }
+  if (md5) {
+    try {
+      await verifyMd5(part, md5);
+    } catch (err) {
+      if (err instanceof ChecksumError) throw new ChecksumError(dest, err.expected, err.actual);
+      throw err;
+    }
+  }
+  await rename(part, dest);
+  return dest;
+}

@@ -1,0 +1,550 @@
+// Renders one toy image with its label map, class-agnostic foreground mask and VOC objects.
+// Everything is drawn into float buffers by hand (no canvas dependency) and depends only on the Rng
+// it is given, so an image is reproducible from (seed, split, index) alone, whatever the order or
+// concurrency of generation.
+
+import type { Map8, RgbImage } from '../types.ts';
+import { VOC_CLASSES, VOID_LABEL } from '../types.ts';
+import { fbm, hash2, valueNoise } from './noise.ts';
+import type { Rng } from './prng.ts';
+import { capsule, circle, ellipse, polygon } from './sdf.ts';
+import { arrowShape, TOY_CLASSES, type ShapeFn } from './toy-classes.ts';
+import type { VocObject } from './voc-xml.ts';
+
+export interface ToyRenderOptions {
+  width: number;
+  height: number;
+  /** most class instances in one image (1..8) */
+  maxObjects: number;
+  /** probability that an instance is drawn with colours close to the background behind it */
+  lowContrastRate: number;
+  /** probabilities of 0, 1, 2, ... distractors (salient objects of no class) */
+  distractorWeights: readonly number[];
+  /** void band half-width in pixels around every object instance (VOC draws ~5 px at 500 px) */
+  voidWidth: number;
+}
+
+export interface ToyInstance {
+  classId: number;
+  cx: number;
+  cy: number;
+  sx: number;
+  sy: number;
+  angle: number;
+  lowContrast: boolean;
+  textureSeed: number;
+}
+
+export interface ToyImage {
+  rgb: RgbImage;
+  /** class ids 0..20 with 255 on the void band */
+  label: Map8;
+  /** 1 inside any class object, 0 background (distractors included), 255 on the void band */
+  fg: Map8;
+  objects: VocObject[];
+  instances: ToyInstance[];
+  /** number of distractors drawn */
+  distractors: number;
+}
+
+type Color = [number, number, number];
+
+function hsv(h: number, s: number, v: number): Color {
+  h = ((h % 1) + 1) % 1;
+  const i = Math.floor(h * 6);
+  const f = h * 6 - i;
+  const p = v * (1 - s);
+  const q = v * (1 - f * s);
+  const t = v * (1 - (1 - f) * s);
+  const table: Color[] = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]];
+  const c = table[i % 6];
+  return [c[0] * 255, c[1] * 255, c[2] * 255];
+}
+
+function clampColor(c: Color): Color {
+  return [Math.max(0, Math.min(255, c[0])), Math.max(0, Math.min(255, c[1])), Math.max(0, Math.min(255, c[2]))];
+}
+
+/** Pixel coverage of a shape under a similarity-ish transform, restricted to its bounding box. */
+interface Raster {
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+  /** anti-aliased coverage in [0, 1] */
+  cov: Float32Array;
+  /** 1 where the pixel centre is inside the shape (hard label) */
+  inside: Uint8Array;
+  area: number;
+}
+
+interface Placement {
+  cx: number;
+  cy: number;
+  sx: number;
+  sy: number;
+  angle: number;
+}
+
+function rasterise(shape: ShapeFn, p: Placement, W: number, H: number, extent = 1.45): Raster {
+  const r = extent * Math.max(p.sx, p.sy);
+  const x0 = Math.max(0, Math.floor(p.cx - r));
+  const y0 = Math.max(0, Math.floor(p.cy - r));
+  const x1 = Math.min(W, Math.ceil(p.cx + r));
+  const y1 = Math.min(H, Math.ceil(p.cy + r));
+  const w = Math.max(0, x1 - x0);
+  const h = Math.max(0, y1 - y0);
+  const cov = new Float32Array(w * h);
+  const inside = new Uint8Array(w * h);
+  const cos = Math.cos(p.angle);
+  const sin = Math.sin(p.angle);
+  const pxPerUnit = Math.min(p.sx, p.sy);
+  let area = 0;
+  for (let y = 0; y < h; y++) {
+    const dy = y0 + y + 0.5 - p.cy;
+    for (let x = 0; x < w; x++) {
+      const dx = x0 + x + 0.5 - p.cx;
+      const u = (dx * cos + dy * sin) / p.sx;
+      const v = (-dx * sin + dy * cos) / p.sy;
+      // cheap reject far outside the unit frame
+      if (u * u + v * v > 2.2) continue;
+      const d = shape(u, v) * pxPerUnit;
+      const c = 0.5 - d;
+      if (c <= 0) continue;
+      cov[y * w + x] = c >= 1 ? 1 : c;
+      if (d < 0) {
+        inside[y * w + x] = 1;
+        area++;
+      }
+    }
+  }
+  return { x0, y0, w, h, cov, inside, area };
+}
+
+const localAreaCache = new Map<ShapeFn, number>();
+
+/** Area of a shape in its local frame (units^2), measured once on a fine grid. */
+function localArea(shape: ShapeFn): number {
+  let area = localAreaCache.get(shape);
+  if (area === undefined) {
+    const n = 200;
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        if (shape(-1.45 + (2.9 * (i + 0.5)) / n, -1.45 + (2.9 * (j + 0.5)) / n) < 0) count++;
+      }
+    }
+    area = (count / (n * n)) * 2.9 * 2.9;
+    localAreaCache.set(shape, area);
+  }
+  return area;
+}
+
+/** Area the shape would have if nothing clipped it (to judge how much of an object is visible). */
+function unclippedArea(shape: ShapeFn, p: Placement): number {
+  return localArea(shape) * p.sx * p.sy;
+}
+
+class Canvas {
+  readonly data: Float32Array;
+  constructor(
+    readonly W: number,
+    readonly H: number,
+  ) {
+    this.data = new Float32Array(W * H * 3);
+  }
+
+  blend(i: number, c: Color, a: number): void {
+    const o = i * 3;
+    const d = this.data;
+    d[o] += (c[0] - d[o]) * a;
+    d[o + 1] += (c[1] - d[o + 1]) * a;
+    d[o + 2] += (c[2] - d[o + 2]) * a;
+  }
+
+  meanOver(r: Raster): Color {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let n = 0;
+    for (let y = 0; y < r.h; y++) {
+      for (let x = 0; x < r.w; x++) {
+        if (!r.inside[y * r.w + x]) continue;
+        const o = ((r.y0 + y) * this.W + r.x0 + x) * 3;
+        s0 += this.data[o];
+        s1 += this.data[o + 1];
+        s2 += this.data[o + 2];
+        n++;
+      }
+    }
+    return n ? [s0 / n, s1 / n, s2 / n] : [128, 128, 128];
+  }
+
+  toRgb(): RgbImage {
+    const out = new Uint8Array(this.data.length);
+    for (let i = 0; i < out.length; i++) {
+      const v = Math.round(this.data[i]);
+      out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+    return { width: this.W, height: this.H, data: out };
+  }
+}
+
+function paintBackground(cv: Canvas, rng: Rng): void {
+  const { W, H } = cv;
+  const seed = rng.nextU32();
+  const hue = rng.next();
+  const sat = rng.range(0.05, 0.55);
+  const a = hsv(hue, sat, rng.range(0.25, 0.85));
+  const b = hsv(hue + rng.range(-0.15, 0.15), sat * rng.range(0.5, 1.2), rng.range(0.2, 0.9));
+  // half the scenes get a second region (ground vs sky) with its own colours behind a wavy horizon
+  const split = rng.chance(0.5);
+  const horizon = rng.range(0.3, 0.7) * H;
+  const waveAmp = rng.range(0, 0.08) * H;
+  const waveFreq = rng.range(0.5, 2.5) / W;
+  const hue2 = hue + rng.range(0.2, 0.8);
+  const c = hsv(hue2, rng.range(0.05, 0.6), rng.range(0.2, 0.85));
+  const d = hsv(hue2 + rng.range(-0.1, 0.1), rng.range(0.05, 0.6), rng.range(0.2, 0.85));
+  const cell = rng.range(14, 44);
+  const overlay = rng.int(0, 3);
+  const amp = rng.range(6, 24);
+  const stripeAngle = rng.range(0, Math.PI);
+  const stripePeriod = rng.range(5, 14);
+  const sa = Math.cos(stripeAngle) / stripePeriod;
+  const sb = Math.sin(stripeAngle) / stripePeriod;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const n = fbm(x / cell, y / cell, seed, 3);
+      const lower = split && y > horizon + waveAmp * Math.sin(2 * Math.PI * waveFreq * x);
+      const p = lower ? c : a;
+      const q = lower ? d : b;
+      let r = p[0] + (q[0] - p[0]) * n;
+      let g = p[1] + (q[1] - p[1]) * n;
+      let bl = p[2] + (q[2] - p[2]) * n;
+      let t: number;
+      switch (overlay) {
+        case 0: t = hash2(x, y, seed + 7) - 0.5; break; // grain
+        case 1: t = valueNoise(x / 1.5, y / 9, seed + 11) - 0.5; break; // vertical streaks (grass, bark)
+        case 2: t = 0.5 * Math.sin(2 * Math.PI * (x * sa + y * sb)); break; // soft stripes (fabric, fences)
+        default: t = fbm(x / 4, y / 4, seed + 13, 2) - 0.5; break; // fine blotches (gravel)
+      }
+      r += amp * t;
+      g += amp * t;
+      bl += amp * t;
+      const o = (y * W + x) * 3;
+      cv.data[o] = r;
+      cv.data[o + 1] = g;
+      cv.data[o + 2] = bl;
+    }
+  }
+  // clutter: small lines, dots and rings of any colour, part of the background
+  const items = rng.int(4, 14);
+  for (let k = 0; k < items; k++) {
+    const kind = rng.int(0, 2);
+    const col = hsv(rng.next(), rng.range(0, 0.9), rng.range(0.1, 1));
+    const alpha = rng.range(0.35, 1);
+    const x = rng.range(0, W);
+    const y = rng.range(0, H);
+    let shape: (px: number, py: number) => number;
+    let reach: number;
+    if (kind === 0) {
+      const len = rng.range(6, 30);
+      const ang = rng.range(0, Math.PI);
+      const w = rng.range(0.5, 1.4);
+      const x2 = x + len * Math.cos(ang);
+      const y2 = y + len * Math.sin(ang);
+      shape = (px, py) => capsule(px, py, x, y, x2, y2, w);
+      reach = len + 3;
+    } else if (kind === 1) {
+      const rad = rng.range(1.2, 4.5);
+      shape = (px, py) => circle(px, py, x, y, rad);
+      reach = rad + 2;
+    } else {
+      const rad = rng.range(2.5, 6);
+      shape = (px, py) => Math.abs(circle(px, py, x, y, rad)) - 0.7;
+      reach = rad + 2;
+    }
+    const x0 = Math.max(0, Math.floor(x - reach));
+    const x1 = Math.min(W, Math.ceil(x + reach));
+    const y0 = Math.max(0, Math.floor(y - reach));
+    const y1 = Math.min(H, Math.ceil(y + reach));
+    for (let py = y0; py < y1; py++) {
+      for (let px = x0; px < x1; px++) {
+        const cov = 0.5 - shape(px + 0.5, py + 0.5);
+        if (cov > 0) cv.blend(py * W + px, col, Math.min(1, cov) * alpha);
+      }
+    }
+  }
+}
+
+function blobShape(rng: Rng): ShapeFn {
+  const n = rng.int(9, 14);
+  const pts = new Float64Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const a = (i / n) * Math.PI * 2;
+    const r = rng.range(0.55, 1.0);
+    pts[i * 2] = r * Math.cos(a);
+    pts[i * 2 + 1] = r * Math.sin(a);
+  }
+  return (x, y) => polygon(x, y, pts);
+}
+
+function paintDistractor(cv: Canvas, rng: Rng): void {
+  const { W, H } = cv;
+  const minDim = Math.min(W, H);
+  const kind = rng.weighted([0.5, 0.25, 0.25]);
+  const shape: ShapeFn =
+    kind === 0 ? blobShape(rng) : kind === 1 ? arrowShape : (x, y) => ellipse(x, y, 0, 0, 0.95, 0.6);
+  const s = rng.range(0.14, 0.32) * minDim;
+  const aspect = Math.exp(rng.range(-0.3, 0.3));
+  const p: Placement = { cx: rng.range(0, W), cy: rng.range(0, H), sx: s * aspect, sy: s / aspect, angle: rng.range(-Math.PI, Math.PI) };
+  // vivid flat colour with a soft highlight: exactly what a saliency detector picks up
+  const col = hsv(rng.next(), rng.range(0.6, 1), rng.range(0.7, 1));
+  const shade = rng.range(0.05, 0.25);
+  const r = rasterise(shape, p, W, H);
+  for (let y = 0; y < r.h; y++) {
+    for (let x = 0; x < r.w; x++) {
+      const c = r.cov[y * r.w + x];
+      if (c <= 0) continue;
+      const gx = r.x0 + x - p.cx;
+      const gy = r.y0 + y - p.cy;
+      const k = 1 + shade * (-(gx + gy) / (2 * s));
+      cv.blend((r.y0 + y) * W + r.x0 + x, clampColor([col[0] * k, col[1] * k, col[2] * k]), c);
+    }
+  }
+}
+
+function pickColors(rng: Rng, lowContrast: boolean, behind: Color): [Color, Color] {
+  if (lowContrast) {
+    // close to what is behind the object: a single saliency pass tends to miss these
+    const shift = rng.range(-12, 12);
+    const c1 = clampColor([behind[0] + shift + rng.normal() * 5, behind[1] + shift + rng.normal() * 5, behind[2] + shift + rng.normal() * 5]);
+    const k = rng.range(14, 28) * (rng.chance(0.5) ? 1 : -1);
+    const c2 = clampColor([c1[0] + k, c1[1] + k, c1[2] + k]);
+    return [c1, c2];
+  }
+  const h = rng.next();
+  const s = rng.range(0.25, 1);
+  const v = rng.range(0.3, 1);
+  const c1 = hsv(h, s, v);
+  const mode = rng.int(0, 2);
+  const c2 =
+    mode === 0 ? hsv(h, s, v * rng.range(0.25, 0.6)) : mode === 1 ? hsv(h, s * 0.35, Math.min(1, v + rng.range(0.25, 0.5))) : hsv(h + rng.range(0.25, 0.5), s, v);
+  return [c1, c2];
+}
+
+function sampleInstances(rng: Rng, primary: number, opts: ToyRenderOptions): ToyInstance[] {
+  const { width: W, height: H } = opts;
+  const minDim = Math.min(W, H);
+  const nClasses = Math.min(1 + rng.weighted([0.6, 0.3, 0.1]), opts.maxObjects);
+  const classes = [primary];
+  while (classes.length < nClasses) {
+    const c = rng.int(1, 20);
+    if (!classes.includes(c)) classes.push(c);
+  }
+  const perClass = classes.map(() => 1);
+  let total = classes.length;
+  for (let i = 0; i < classes.length; i++) {
+    const extra = rng.weighted([0.78, 0.17, 0.05]);
+    const add = Math.min(extra, opts.maxObjects - total);
+    perClass[i] += add;
+    total += add;
+  }
+  const out: ToyInstance[] = [];
+  const crowd = total >= 3 ? 0.8 : 1;
+  for (let i = 0; i < classes.length; i++) {
+    for (let k = 0; k < perClass[i]; k++) {
+      const s = rng.range(0.17, 0.42) * minDim * crowd;
+      const aspect = Math.exp(rng.range(-0.35, 0.35));
+      out.push({
+        classId: classes[i],
+        cx: rng.range(-0.05, 1.05) * W,
+        cy: rng.range(-0.05, 1.05) * H,
+        sx: s * aspect,
+        sy: s / aspect,
+        angle: rng.range(-Math.PI, Math.PI),
+        lowContrast: rng.chance(opts.lowContrastRate),
+        textureSeed: rng.nextU32() % 100000,
+      });
+    }
+  }
+  return rng.shuffle(out);
+}
+
+/** Instance id per pixel (0 background, k+1 for instances[k]); later instances are on top. */
+function composeInstances(rasters: Raster[], W: number, H: number): Uint8Array {
+  const inst = new Uint8Array(W * H);
+  rasters.forEach((r, k) => {
+    for (let y = 0; y < r.h; y++) {
+      for (let x = 0; x < r.w; x++) {
+        if (r.inside[y * r.w + x]) inst[(r.y0 + y) * W + r.x0 + x] = k + 1;
+      }
+    }
+  });
+  return inst;
+}
+
+/** Void band: every pixel with a different instance id within `radius` (Chebyshev) is void. */
+function voidBand(inst: Uint8Array, W: number, H: number, radius: number): Uint8Array {
+  const band = new Uint8Array(W * H);
+  if (radius <= 0) return band;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const v = inst[y * W + x];
+      let differs = false;
+      for (let dy = -radius; dy <= radius && !differs; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= H) continue;
+        for (let dx = -radius; dx <= radius; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= W) continue;
+          if (inst[yy * W + xx] !== v) {
+            differs = true;
+            break;
+          }
+        }
+      }
+      if (differs) band[y * W + x] = 1;
+    }
+  }
+  return band;
+}
+
+/** how often layouts had to be redrawn (for the benchmark and tests; not part of any output) */
+export const layoutStats = { images: 0, attempts: 0, fallbacks: 0 };
+
+const MIN_VISIBLE_PX = 60;
+const MIN_VISIBLE_FRACTION = 0.4;
+const LAYOUT_ATTEMPTS = 25;
+
+/**
+ * Render one image. `primary` is a class guaranteed to be present (the generator cycles it so every
+ * class occurs in every split). Every labelled instance keeps at least 40% of its area and 60 px
+ * visible outside the void band, so image-level labels never name an invisible object.
+ */
+export function renderToyImage(rng: Rng, primary: number, opts: ToyRenderOptions): ToyImage {
+  const W = opts.width;
+  const H = opts.height;
+  const layoutRng = rng.fork('layout');
+  let instances: ToyInstance[] = [];
+  let rasters: Raster[] = [];
+  let inst: Uint8Array = new Uint8Array(0);
+  let band: Uint8Array = new Uint8Array(0);
+  let ok = false;
+  let attempt = 0;
+  for (; attempt < LAYOUT_ATTEMPTS && !ok; attempt++) {
+    instances = sampleInstances(layoutRng, primary, opts);
+    ({ rasters, inst, band, ok } = tryLayout(instances, W, H, opts.voidWidth));
+  }
+  layoutStats.images++;
+  layoutStats.attempts += attempt;
+  if (!ok) {
+    layoutStats.fallbacks++;
+    // crowded draws kept failing: fall back to the primary class alone, fully inside the frame
+    const s = 0.3 * Math.min(W, H);
+    instances = [{ classId: primary, cx: W / 2, cy: H / 2, sx: s, sy: s, angle: layoutRng.range(-Math.PI, Math.PI), lowContrast: false, textureSeed: layoutRng.nextU32() % 100000 }];
+    ({ rasters, inst, band } = tryLayout(instances, W, H, opts.voidWidth));
+  }
+
+  const cv = new Canvas(W, H);
+  const paintRng = rng.fork('paint');
+  paintBackground(cv, paintRng);
+  const nDistractors = paintRng.weighted(opts.distractorWeights);
+  for (let k = 0; k < nDistractors; k++) paintDistractor(cv, paintRng);
+
+  instances.forEach((ins, k) => {
+    const cls = TOY_CLASSES[ins.classId - 1];
+    const r = rasters[k];
+    const [c1, c2] = pickColors(paintRng, ins.lowContrast, cv.meanOver(r));
+    const shade = paintRng.range(0, 0.22);
+    const la = paintRng.range(-Math.PI, Math.PI);
+    const lx = Math.cos(la) * shade;
+    const ly = Math.sin(la) * shade;
+    const cos = Math.cos(ins.angle);
+    const sin = Math.sin(ins.angle);
+    for (let y = 0; y < r.h; y++) {
+      const dy = r.y0 + y + 0.5 - ins.cy;
+      for (let x = 0; x < r.w; x++) {
+        const c = r.cov[y * r.w + x];
+        if (c <= 0) continue;
+        const dx = r.x0 + x + 0.5 - ins.cx;
+        const u = (dx * cos + dy * sin) / ins.sx;
+        const v = (-dx * sin + dy * cos) / ins.sy;
+        const t = cls.texture(u, v, ins.textureSeed);
+        const light = 1 + u * lx + v * ly;
+        const col: Color = [
+          (c1[0] + (c2[0] - c1[0]) * t) * light,
+          (c1[1] + (c2[1] - c1[1]) * t) * light,
+          (c1[2] + (c2[2] - c1[2]) * t) * light,
+        ];
+        cv.blend((r.y0 + y) * W + r.x0 + x, col, c);
+      }
+    }
+  });
+
+  // a little sensor noise over everything, so no region is perfectly flat
+  const noiseSeed = paintRng.nextU32();
+  for (let i = 0; i < W * H; i++) {
+    const n = (hash2(i, 0, noiseSeed) - 0.5) * 6;
+    cv.data[i * 3] += n;
+    cv.data[i * 3 + 1] += n;
+    cv.data[i * 3 + 2] += n;
+  }
+
+  const label = new Uint8Array(W * H);
+  const fg = new Uint8Array(W * H);
+  for (let i = 0; i < W * H; i++) {
+    if (band[i]) {
+      label[i] = VOID_LABEL;
+      fg[i] = VOID_LABEL;
+    } else if (inst[i]) {
+      label[i] = instances[inst[i] - 1].classId;
+      fg[i] = 1;
+    }
+  }
+  const objects = instances.map((ins, k) => objectOf(ins, k + 1, inst, W, H));
+  return {
+    rgb: cv.toRgb(),
+    label: { width: W, height: H, data: label },
+    fg: { width: W, height: H, data: fg },
+    objects,
+    instances,
+    distractors: nDistractors,
+  };
+}
+
+function tryLayout(instances: ToyInstance[], W: number, H: number, voidWidth: number) {
+  const rasters = instances.map((ins) => rasterise(TOY_CLASSES[ins.classId - 1].shape, ins, W, H));
+  const inst = composeInstances(rasters, W, H);
+  const band = voidBand(inst, W, H, voidWidth);
+  const visible = new Array<number>(instances.length).fill(0);
+  for (let i = 0; i < inst.length; i++) if (inst[i] && !band[i]) visible[inst[i] - 1]++;
+  const ok = instances.every((ins, k) => {
+    const full = unclippedArea(TOY_CLASSES[ins.classId - 1].shape, ins);
+    return visible[k] >= MIN_VISIBLE_PX && visible[k] >= MIN_VISIBLE_FRACTION * full;
+  });
+  return { rasters, inst, band, ok };
+}
+
+function objectOf(ins: ToyInstance, id: number, inst: Uint8Array, W: number, H: number): VocObject {
+  let xmin = W;
+  let ymin = H;
+  let xmax = -1;
+  let ymax = -1;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      if (inst[y * W + x] !== id) continue;
+      if (x < xmin) xmin = x;
+      if (x > xmax) xmax = x;
+      if (y < ymin) ymin = y;
+      if (y > ymax) ymax = y;
+    }
+  }
+  const truncated = xmin === 0 || ymin === 0 || xmax === W - 1 || ymax === H - 1;
+  return {
+    name: VOC_CLASSES[ins.classId],
+    bbox: { xmin: xmin + 1, ymin: ymin + 1, xmax: xmax + 1, ymax: ymax + 1 },
+    truncated,
+    difficult: false,
+  };
+}
