@@ -1,0 +1,89 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, resetCalls, type Project } from './project.ts';
+
+const KEY = /^[0-9a-f]{64}$/;
+const keys = (p: Project, stage: string): string[] => (existsSync(join(p.cache, stage)) ? readdirSync(join(p.cache, stage)).filter((e) => KEY.test(e)) : []);
+
+function statuses(stdout: string): Record<string, string> {
+  return Object.fromEntries((JSON.parse(stdout) as { outcomes: { stage: string; status: string }[] }).outcomes.map((o) => [o.stage, o.status]));
+}
+
+describe('gc', () => {
+  it('removes what no profile references, keeps what one does, and --dry-run removes nothing', async () => {
+    const p = makeProject('gc');
+    expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
+    expect((await p.cli(['run', '--until', 'sum', '--workers', '1', '--profile', 'big'])).code).toBe(0);
+    expect(keys(p, 'source')).toHaveLength(2);
+    // drop the `big` profile from the file: its artifacts are now garbage
+    const yaml = readFileSync(p.pipeline, 'utf8');
+    writeFileSync(p.pipeline, yaml.replace(/  big:\n    params:\n      source: \{ count: 30 \}\n/, ''));
+    const dry = await p.cli(['gc', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/would remove .*source\/[0-9a-f]{64} .*not referenced by any profile/);
+    expect(dry.stdout).toMatch(/refs of unknown profile big/);
+    expect(keys(p, 'source')).toHaveLength(2);
+    const real = await p.cli(['gc']);
+    expect(real.code).toBe(0);
+    expect(keys(p, 'source')).toHaveLength(1);
+    expect(keys(p, 'double')).toHaveLength(1);
+    expect(keys(p, 'constant')).toHaveLength(1);
+    resetCalls(p);
+    const again = await p.cli(['run', '--until', 'sum', '--workers', '1', '--json']);
+    expect(statuses(again.stdout)).toEqual({ source: 'cached', double: 'cached', constant: 'cached', sum: 'cached' });
+  });
+});
+
+describe('verify and damaged artifacts', () => {
+  it('verify reports a flipped byte in a chunk, and the next run recomputes that artifact', async () => {
+    const p = makeProject('verify');
+    expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
+    const [key] = keys(p, 'double');
+    const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.7.0.0');
+    const bytes = readFileSync(chunk);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(chunk, bytes);
+    const ok = await p.cli(['verify']);
+    expect(ok.code).toBe(1);
+    expect(ok.stdout).toMatch(new RegExp(`CORRUPT double/${key.slice(0, 12)}: data.zarr/doubled/c.7.0.0 content changed`));
+    expect(ok.stdout).toMatch(/ok +source\//);
+    resetCalls(p);
+    const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(statuses(r.stdout)).toEqual({ source: 'cached', double: 'run', constant: 'cached', sum: 'cached' });
+    expect(keys(p, 'double')).toEqual([key]);
+    expect((await p.cli(['verify'])).code).toBe(0);
+  });
+
+  it('a truncated file in a target artifact is caught by the cheap check and recomputed', async () => {
+    const p = makeProject('truncate');
+    expect((await p.cli(['run', '--until', 'double', '--workers', '1'])).code).toBe(0);
+    const [key] = keys(p, 'double');
+    truncateSync(join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.3.0.0'), 5);
+    const r = await p.cli(['run', '--until', 'double', '--workers', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/double: cached artifact [0-9a-f]{12} is damaged \(data.zarr\/doubled\/c.3.0.0 has 5 bytes/);
+    expect(statuses(r.stdout).double).toBe('run');
+  });
+});
+
+describe('isolated stages', () => {
+  it('runs a stage in a child process with the same result, and reports a crash there as that stage failing', async () => {
+    const p = makeProject('isolate');
+    const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--isolate', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const q = makeProject('inproc');
+    const s = await q.cli(['run', '--until', 'sum', '--workers', '1', '--json']);
+    const key = (out: string, stage: string): string => (JSON.parse(out) as { outcomes: { stage: string; key: string }[] }).outcomes.find((o) => o.stage === stage)!.key;
+    expect(key(r.stdout, 'sum')).toBe(key(s.stdout, 'sum'));
+    expect(readFileSync(join(p.cache, 'sum', key(r.stdout, 'sum'), 'sum.json'), 'utf8')).toBe(readFileSync(join(q.cache, 'sum', key(s.stdout, 'sum'), 'sum.json'), 'utf8'));
+
+    const c = makeProject('crash');
+    const crash = await c.cli(['run', '--until', 'sum', '--workers', '1', '--isolate'], { env: { DCSP_TEST_CRASH: 'constant' } });
+    expect(crash.code).toBe(1);
+    expect(crash.stderr).toMatch(/stage constant failed: child process exited with code 3/);
+    expect(keys(c, 'constant')).toEqual([]);
+    expect(keys(c, 'double')).toHaveLength(1);
+  });
+});
