@@ -15,7 +15,7 @@
 
 import type { RgbImage } from '../types.ts';
 import { blurDirection, buildLattice, latticeFilter, type Lattice } from './permutohedral.ts';
-import { expNonPositive } from './fast-exp.ts';
+import { expNonPositive, logFloat32Bits } from './fast-math.ts';
 import { meanFieldWasm, wasmSimdAvailable, type KernelSetup } from './wasm-mean-field.ts';
 
 export interface CrfParams {
@@ -73,12 +73,7 @@ export function denseCrf(
   const n = w * h;
   checkInputs(image, prob, labels);
 
-  const unary = new Float32Array(n * labels);
-  for (let i = 0; i < unary.length; i++) {
-    const v = prob[i];
-    // NaN fails the comparison and is clamped too, so one bad pixel cannot poison the image.
-    unary[i] = -Math.log(v >= p.minProb ? v : p.minProb);
-  }
+  const unary = unaryFromProb(prob, p.minProb);
 
   const setups: KernelSetup[] = [];
   if (p.bilWeight !== 0) setups.push(setupKernel(bilateralFeatures(image, p.bilSxy, p.bilSrgb), n, 5, p.bilWeight));
@@ -88,6 +83,20 @@ export function denseCrf(
   const q = new Float32Array(n * labels);
   meanField(unary, n, labels, setups.map((k) => jsKernel(k, labels)), p.iterations, q);
   return q;
+}
+
+/** U = -log(max(p, minProb)); NaN or infinite probabilities are an error naming the index. */
+export function unaryFromProb(prob: Float32Array, minProb: number): Float32Array {
+  const unary = new Float32Array(prob.length);
+  const bits = new Int32Array(prob.buffer, prob.byteOffset, prob.length);
+  const floor = -Math.log(minProb);
+  for (let i = 0; i < prob.length; i++) {
+    const v = prob[i];
+    if (v >= minProb && v < Infinity) unary[i] = -logFloat32Bits(bits[i]);
+    else if (v < minProb) unary[i] = floor;
+    else throw new Error(`CRF probability at flat index ${i} is ${v}`);
+  }
+  return unary;
 }
 
 /** Argmax labels of the CRF posterior, [H, W]. */

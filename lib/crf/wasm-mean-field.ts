@@ -24,6 +24,22 @@ export interface KernelSetup {
 const PAD_LOGIT = -1e30;
 const modules = new Map<string, WebAssembly.Module>();
 
+// One memory per thread, grown on demand and kept: a fresh 100 MB memory per image costs tens of
+// milliseconds of page faults. Calls are synchronous, so no two calls in a thread share it at once.
+let shared: WebAssembly.Memory | undefined;
+
+function memoryOfAtLeast(bytes: number): WebAssembly.Memory {
+  const pages = Math.ceil(bytes / 65536);
+  if (!shared) shared = new WebAssembly.Memory({ initial: pages });
+  else if (shared.buffer.byteLength < bytes) shared.grow(pages - shared.buffer.byteLength / 65536);
+  return shared;
+}
+
+/** Drops the thread's kept CRF memory (it is recreated on the next call). */
+export function releaseCrfMemory(): void {
+  shared = undefined;
+}
+
 export function wasmSimdAvailable(): boolean {
   try {
     return WebAssembly.validate(assembleModule([blurFunc(1)]));
@@ -66,7 +82,7 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
       bufB: alloc((m + 1) * rowBytes),
     };
   });
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(top / 65536) + 1 });
+  const memory = memoryOfAtLeast(top);
   const buf = memory.buffer;
   const f32 = (at: number, len: number) => new Float32Array(buf, at, len);
   const i32 = (at: number, len: number) => new Int32Array(buf, at, len);
@@ -100,6 +116,13 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
       below[e] = lat.below[e] * rowBytes;
       above[e] = lat.above[e] * rowBytes;
     }
+  }
+
+  // The memory is reused across calls: clear what the passes expect to start at zero (the first
+  // splat target, and the always-zero row m of both value buffers).
+  for (const p of plans) {
+    new Float32Array(buf, p.bufA, (p.m + 1) * Lp).fill(0);
+    new Float32Array(buf, p.bufB + p.m * rowBytes, Lp).fill(0);
   }
 
   const corners = plans.map((p) => p.c);
