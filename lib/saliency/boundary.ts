@@ -36,6 +36,13 @@ export interface BoundaryParams {
    * not add up into a long geodesic distance, so textured background stays connected to the border.
    */
   edgeClip: number;
+  /**
+   * Multiply the contrast cue by (1 - gateContrast * background probability): with 1, a region well
+   * connected to the border gets no foreground pull however much it contrasts; 0 is the paper's
+   * plain contrast. An addition to the paper for backgrounds made of several large, differently
+   * coloured parts (they contrast with each other but all touch the border).
+   */
+  gateContrast: number;
   /** each border region is linked to this many most similar border regions (0: none; the paper: all) */
   borderLinks: number;
   /**
@@ -57,8 +64,9 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   sigmaSpatial: 0.25,
   smoothMu: 0.1,
   smoothWeight: 1,
-  edgeClip: 8,
+  edgeClip: 3,
   borderLinks: 4,
+  gateContrast: 0.5,
   normalize: 'max',
   minPeak: 0.25,
 };
@@ -143,7 +151,10 @@ export function boundarySaliency(img: RgbImage, params: Partial<BoundaryParams> 
   }
   const cRange = cMax - cMin;
   const fgWeight = new Float32Array(k);
-  for (let i = 0; i < k; i++) fgWeight[i] = cRange > 1e-6 ? (contrast[i] - cMin) / cRange : 0;
+  for (let i = 0; i < k; i++) {
+    const c = cRange > 1e-6 ? (contrast[i] - cMin) / cRange : 0;
+    fgWeight[i] = c * (1 - p.gateContrast * bgProb[i]);
+  }
 
   const s = optimiseSaliency(k, st.adjacent, dApp, bgProb, fgWeight, p);
 

@@ -52,8 +52,10 @@ function sameSize(a: { width: number; height: number }, b: { width: number; heig
 export function eraseMask(map: MapF32, threshold: number, compare: EraseCompare = '>='): Map8 {
   const data = new Uint8Array(map.data.length);
   const m = map.data;
-  if (compare === '>=') for (let i = 0; i < data.length; i++) data[i] = m[i] >= threshold ? 1 : 0;
-  else for (let i = 0; i < data.length; i++) data[i] = m[i] > threshold ? 1 : 0;
+  // compare at the maps' own (float32) precision, so a value stored as 0.7 counts as "at" 0.7
+  const t = Math.fround(threshold);
+  if (compare === '>=') for (let i = 0; i < data.length; i++) data[i] = m[i] >= t ? 1 : 0;
+  else for (let i = 0; i < data.length; i++) data[i] = m[i] > t ? 1 : 0;
   return { width: map.width, height: map.height, data };
 }
 

@@ -48,9 +48,10 @@ export const boundarySpecSchema = z.object({
   smoothWeight: z.number().nonnegative().optional(),
   edgeClip: z.number().nonnegative().optional(),
   borderLinks: z.number().int().nonnegative().optional(),
+  gateContrast: z.number().min(0).max(1).optional(),
   normalize: z.enum(['max', 'none']).optional(),
   minPeak: z.number().min(0).max(1).optional(),
-});
+}).strict();
 
 export const onnxSpecSchema = preprocessSchema.extend({
   kind: z.literal('onnx'),
@@ -60,7 +61,7 @@ export const onnxSpecSchema = preprocessSchema.extend({
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** intra-op threads for onnxruntime (default 1: the executor parallelises over images) */
   threads: z.number().int().positive().optional(),
-});
+}).strict();
 
 export const tfjsSpecSchema = preprocessSchema.extend({
   kind: z.literal('tfjs'),
@@ -69,7 +70,7 @@ export const tfjsSpecSchema = preprocessSchema.extend({
   format: z.enum(['auto', 'graph', 'layers']).optional(),
   /** tfjs backend to use; by default the process's current backend is kept */
   backend: z.enum(['cpu', 'wasm']).optional(),
-});
+}).strict();
 
 export const detectorSpecSchema = z.discriminatedUnion('kind', [boundarySpecSchema, onnxSpecSchema, tfjsSpecSchema]);
 
