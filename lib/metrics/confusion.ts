@@ -34,7 +34,7 @@ export class ConfusionMatrix {
   /** counts[gt * classes + pred]; float64 so that thousands of images cannot overflow */
   readonly counts: Float64Array;
 
-  constructor(classes = VOC_CLASSES.length, ignoreLabel: number = VOID_LABEL) {
+  constructor(classes: number = VOC_CLASSES.length, ignoreLabel: number = VOID_LABEL) {
     if (!Number.isInteger(classes) || classes < 1 || classes > 256) {
       throw new Error(`ConfusionMatrix: class count must be an integer in 1..256, got ${classes}`);
     }
