@@ -81,7 +81,7 @@ describe('hierarchical saliency', () => {
   it('S1, S2, S3 with accumulating erasures (thresholds 0.7 / 0.8, ">=")', async () => {
     // first pass: 10 -> 0.9, 20 -> 0.6, 30 -> 0.3, bg 0.1; after erasing, the detector sees 99 -> 0.2
     // pass 2 (20 now the most salient in the test's story): use a second table via a stateful detector
-    const tables = [
+    const tables: Record<number, number>[] = [
       { 10: 0.9, 20: 0.6, 30: 0.3, 40: 0.1 },
       { 99: 0.2, 20: 0.8, 30: 0.5, 40: 0.1 },
       { 99: 0.2, 30: 0.7, 40: 0.0 },

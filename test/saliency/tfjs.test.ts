@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('tfjs detector', () => {
-  it('saves a layers model with the fs handler and runs it back through the detector', async () => {
+  it('saves a layers model with the fs handler and runs it back through the detector (cpu and wasm)', async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.conv2d({ inputShape: [H, W, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
@@ -61,6 +61,17 @@ describe('tfjs detector', () => {
       expect([big.width, big.height]).toEqual([33, 21]);
     } finally {
       await det.dispose();
+    }
+    // the same saved model on the wasm backend gives the same map
+    const wasm = await createDetector({ kind: 'tfjs', path, backend: 'wasm', scale: 'unit', mean });
+    try {
+      expect(tf.getBackend()).toBe('wasm');
+      const map = await wasm.detect(img);
+      let maxErr = 0;
+      for (let i = 0; i < want.length; i++) maxErr = Math.max(maxErr, Math.abs(want[i] - map.data[i]));
+      expect(maxErr).toBeLessThan(1e-4);
+    } finally {
+      await wasm.dispose();
       model.dispose();
     }
   });
