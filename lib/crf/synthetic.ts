@@ -83,17 +83,34 @@ export function syntheticScene(opts: {
     }
   }
 
-  // Coarse logits sampled at the centre of each stride x stride cell, then upsampled.
+  const prob = noisyUnary(truth, w, h, L, { stride, confidence, noise, rand });
+  return { image: { width: w, height: h, data }, truth, prob, labels: L };
+}
+
+/**
+ * Class probabilities [H, W, L] that look like an upsampled network output for the label map
+ * `truth` (values >= L, e.g. void, count as label 0): one-hot times `confidence` plus Gaussian
+ * noise of `noise`, sampled every `stride` pixels, bilinearly upsampled, softmaxed.
+ */
+export function noisyUnary(
+  truth: Uint8Array,
+  w: number,
+  h: number,
+  L: number,
+  opts: { stride: number; confidence: number; noise: number; rand: () => number },
+): Float32Array {
+  const { stride, confidence, noise, rand } = opts;
   const gw = Math.ceil(w / stride) + 1;
   const gh = Math.ceil(h / stride) + 1;
   const coarse = new Float32Array(gw * gh * L);
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {
-      const t = truth[Math.min(h - 1, gy * stride) * w + Math.min(w - 1, gx * stride)];
+      let t = truth[Math.min(h - 1, gy * stride) * w + Math.min(w - 1, gx * stride)];
+      if (t >= L) t = 0;
       for (let l = 0; l < L; l++) coarse[(gy * gw + gx) * L + l] = (l === t ? confidence : 0) + noise * gaussian(rand);
     }
   }
-  const prob = new Float32Array(n * L);
+  const prob = new Float32Array(w * h * L);
   const row = new Float64Array(L);
   for (let y = 0; y < h; y++) {
     const fy = y / stride;
@@ -122,5 +139,5 @@ export function syntheticScene(opts: {
       for (let l = 0; l < L; l++) prob[b + l] = row[l] / s;
     }
   }
-  return { image: { width: w, height: h, data }, truth, prob, labels: L };
+  return prob;
 }

@@ -64,6 +64,7 @@ export class Body {
   i32Add(): this { return this.op(0x6a); }
   i32Mul(): this { return this.op(0x6c); }
   i32Eq(): this { return this.op(0x46); }
+  i32And(): this { return this.op(0x71); }
   i32Eqz(): this { return this.op(0x45); }
   i32GeU(): this { return this.op(0x4f); }
 

@@ -22,6 +22,9 @@ export interface KernelSetup {
 }
 
 const PAD_LOGIT = -1e30;
+/** pixelPass mode bits */
+const SLICE = 1;
+const WRITE_Q = 2;
 const modules = new Map<string, WebAssembly.Module>();
 
 // One memory per thread, grown on demand and kept: a fresh 100 MB memory per image costs tens of
@@ -146,7 +149,7 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
     return a;
   };
 
-  pass(...args(passes === 0 ? 2 : 0));
+  pass(...args(passes === 0 ? WRITE_Q : 0));
   for (let it = 0; it < passes; it++) {
     const last = it === passes - 1;
     plans.forEach((p, k) => {
@@ -162,7 +165,7 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
       splatInto[k] = dst;
       if (!last) new Float32Array(buf, dst, p.m * Lp).fill(0);
     });
-    pass(...args(last ? 2 : 1));
+    pass(...args(last ? SLICE | WRITE_Q : SLICE));
   }
 
   const q = new Float32Array(n * L);
@@ -203,8 +206,8 @@ function blurFunc(chunks: number): FuncDef {
 
 /**
  * pixelPass(n, logits, mode, then per kernel: rows, sliceW, splatW, blurred, splatInto).
- * mode 0: Q = softmax(logits), splat Q. mode 1: add the sliced messages, softmax, splat.
- * mode 2: add the sliced messages, softmax, write Q over the logits row.
+ * Per pixel: add the sliced messages when mode has SLICE, softmax, then write Q over the logits
+ * row when mode has WRITE_Q, else splat Q into the next buffers.
  */
 function pixelPassFunc(chunks: number, corners: number[]): FuncDef {
   const rowBytes = chunks * 16;
@@ -231,7 +234,7 @@ function pixelPassFunc(chunks: number, corners: number[]): FuncDef {
   f.get(p).get(n).i32GeU().brIf(1);
   for (let j = 0; j < chunks; j++) f.get(logits).v128Load(16 * j).set(acc[j]);
 
-  f.get(mode).i32Eqz().i32Eqz().if_();
+  f.get(mode).i32(SLICE).i32And().if_();
   for (let k = 0; k < nk; k++) {
     for (let r = 0; r < corners[k]; r++) {
       f.get(kp(k, 0)).i32Load(4 * r).get(kp(k, 3)).i32Add().set(base);
@@ -262,7 +265,7 @@ function pixelPassFunc(chunks: number, corners: number[]): FuncDef {
   f.v128ConstF32(1).get(t).f32x4Div().set(t);
   for (let j = 0; j < chunks; j++) f.get(acc[j]).get(t).f32x4Mul().set(acc[j]);
 
-  f.get(mode).i32(2).i32Eq().if_();
+  f.get(mode).i32(WRITE_Q).i32And().if_();
   for (let j = 0; j < chunks; j++) f.get(logits).get(acc[j]).v128Store(16 * j);
   f.else_();
   for (let k = 0; k < nk; k++) {
