@@ -105,29 +105,36 @@ export function conv2dInputGrad(
     const [kh, kw, , ] = filter.shape;
     const rowsH = planH.rowsPerPhase;
     const rowsW = planW.rowsPerPhase;
-    // [kh, kw, Cin, Cout] -> flipped [kh, kw, Cout, Cin], sliced per phase below.
-    const phaseOutputs: tf.Tensor4D[] = [];
+    // One stride-1 conv per (row phase, column phase); phases[rh][rw] is [B, Qh, Qw, Cin].
+    const phases: tf.Tensor4D[][] = [];
     for (const ph of planH.phases) {
+      const row: tf.Tensor4D[] = [];
       for (const pw of planW.phases) {
         if (ph.taps === 0 || pw.taps === 0) {
-          phaseOutputs.push(tf.zeros([batch, rowsH, rowsW, inC]));
+          row.push(tf.zeros([batch, rowsH, rowsW, inC]));
           continue;
         }
         const sub = h.stride === 1 && w.stride === 1
           ? filter
           : tf.stridedSlice(filter, [ph.firstTap, pw.firstTap, 0, 0], [kh, kw, filter.shape[2], filter.shape[3]],
             [h.stride, w.stride, 1, 1]) as tf.Tensor4D;
-        const flipped = flipFilter(sub);
-        phaseOutputs.push(convWithSignedPads(dy, flipped, ph.conv, pw.conv));
+        row.push(convWithSignedPads(dy, flipFilter(sub), ph.conv, pw.conv));
       }
+      phases.push(row);
     }
+    // Interleave without transposes (wasm's rank-5/6 transpose and DepthToSpace are ~20x slower than
+    // its concat): stacking column phases on axis 3 puts phase rw of column q at q*sw + rw, and
+    // stacking the resulting rows on axis 2 does the same for rows.
     let full: tf.Tensor4D;
-    if (phaseOutputs.length === 1) {
-      full = phaseOutputs[0];
+    if (phases.length === 1 && phases[0].length === 1) {
+      full = phases[0][0];
     } else {
-      // [sh*sw, B, Qh, Qw, C] -> [B, Qh, sh, Qw, sw, C] -> rows q*sh + rh, cols q*sw + rw.
-      const stacked = tf.stack(phaseOutputs).reshape([h.stride, w.stride, batch, rowsH, rowsW, inC]);
-      full = tf.transpose(stacked, [2, 3, 0, 4, 1, 5]).reshape([batch, rowsH * h.stride, rowsW * w.stride, inC]);
+      const rows = phases.map((row) => row.length === 1
+        ? row[0]
+        : tf.reshape(tf.stack(row, 3), [batch, rowsH, rowsW * w.stride, inC]) as tf.Tensor4D);
+      full = rows.length === 1
+        ? rows[0]
+        : tf.reshape(tf.stack(rows, 2), [batch, rowsH * h.stride, rowsW * w.stride, inC]) as tf.Tensor4D;
     }
     const [, fullH, fullW] = full.shape;
     if (planH.cropOffset === 0 && planW.cropOffset === 0 && fullH === inH && fullW === inW) return full;
