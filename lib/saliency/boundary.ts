@@ -58,7 +58,7 @@ export const DEFAULT_BOUNDARY_PARAMS: BoundaryParams = {
   maxSide: 160,
   segments: 200,
   compactness: 20,
-  slicIterations: 6,
+  slicIterations: 4,
   sigmaColor: 10,
   sigmaBndCon: 1,
   sigmaSpatial: 0.25,
