@@ -9,9 +9,11 @@ import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:p
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
+import tar, { type ExtractEvents } from 'tar-stream';
 import type { ProgressSink } from '../types.ts';
 import { silentProgress } from '../types.ts';
+
+type Entry = ExtractEvents['entry'][1];
 
 export class UnsafeArchiveError extends Error {
   constructor(
@@ -49,6 +51,34 @@ async function isGzip(path: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Copy one entry's body to a file. tar-stream entries are streamx streams, which end with 'close'
+ * and no 'end' when the archive is cut short; node's pipeline() does not notice that and would
+ * wait forever, so the ending is tracked here.
+ */
+function writeEntry(entry: Entry, path: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const out = createWriteStream(path);
+    let ended = false;
+    const fail = (err: Error) => {
+      out.destroy();
+      reject(err);
+    };
+    entry.on('end', () => {
+      ended = true;
+    });
+    entry.on('error', fail);
+    entry.on('close', () => {
+      if (!ended) fail(new Error(`archive ended inside entry '${entry.header.name}'`));
+    });
+    out.on('error', fail);
+    out.on('finish', () => resolvePromise());
+    // the archive may have failed while we were creating the folder: then 'close' has already fired
+    if (entry.destroyed) return fail(new Error(`archive ended inside entry '${entry.header.name}'`));
+    entry.pipe(out);
+  });
 }
 
 /** true when `target` is `root` or inside it */
@@ -141,7 +171,7 @@ export async function extractInto(archive: string, dir: string, opts: ExtractOpt
         entry.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
         await mkdir(dirname(out), { recursive: true });
-        await pipeline(entry, createWriteStream(out));
+        await writeEntry(entry, out);
         files++;
         bytes += h.size ?? 0;
       } else if (h.type === 'symlink') {
