@@ -60,8 +60,8 @@ export function imageToInput(img: RgbImage, pre: ResolvedPreprocess): { data: Fl
 }
 
 /**
- * Turn a network output into a [0,1] map at the image's size. Accepts [H,W], [1,H,W], [1,1,H,W]
- * or [1,H,W,1]; for several channels the first one is used.
+ * Turn a network output into a [0,1] map at the image's size. Accepts [H,W], [1,H,W], and 4-D
+ * outputs in the input's layout ([1,C,H,W] or [1,H,W,C]); of several channels the first is used.
  */
 export function outputToMap(out: ArrayLike<number>, dims: readonly number[], pre: ResolvedPreprocess, width: number, height: number): MapF32 {
   const d = dims.map(Number);
@@ -71,8 +71,8 @@ export function outputToMap(out: ArrayLike<number>, dims: readonly number[], pre
   if (d.length === 2) [h, w] = d;
   else if (d.length === 3) [, h, w] = d;
   else if (d.length === 4) {
-    // NCHW when dim 1 is the small one, NHWC otherwise
-    if (d[1] <= 4 && d[3] > 4) [, , h, w] = d;
+    // the output follows the input's layout: [1, C, H, W] or [1, H, W, C]
+    if (pre.layout === 'nchw') [, , h, w] = d;
     else {
       [, h, w] = d;
       stride = d[3];
