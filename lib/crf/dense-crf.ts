@@ -73,13 +73,13 @@ export function denseCrf(
   const n = w * h;
   checkInputs(image, prob, labels);
 
-  const unary = unaryFromProb(prob, p.minProb);
 
   const setups: KernelSetup[] = [];
   if (p.bilWeight !== 0) setups.push(setupKernel(bilateralFeatures(image, p.bilSxy, p.bilSrgb), n, 5, p.bilWeight));
   if (p.posWeight !== 0) setups.push(setupKernel(positionFeatures(w, h, p.posSxy), n, 2, p.posWeight));
-  if (engine === 'wasm') return meanFieldWasm(unary, n, labels, setups, p.iterations);
+  if (engine === 'wasm') return meanFieldWasm(prob, p.minProb, n, labels, setups, p.iterations);
   if (engine !== 'js') throw new Error(`unknown CRF engine '${String(engine)}' (expected 'wasm' or 'js')`);
+  const unary = unaryFromProb(prob, p.minProb);
   const q = new Float32Array(n * labels);
   meanField(unary, n, labels, setups.map((k) => jsKernel(k, labels)), p.iterations, q);
   return q;
@@ -151,7 +151,8 @@ export function resolveParams(params: Partial<CrfParams>): CrfParams {
   for (const k of ['posWeight', 'bilWeight'] as const) {
     if (!Number.isFinite(p[k])) throw new Error(`CRF ${k} must be finite, got ${p[k]}`);
   }
-  if (!(p.minProb > 0 && p.minProb < 1)) throw new Error(`CRF minProb must be in (0, 1), got ${p.minProb}`);
+  // a float32 normal number, so that its logarithm can be taken from its bits
+  if (!(p.minProb >= 1e-30 && p.minProb < 1)) throw new Error(`CRF minProb must be in [1e-30, 1), got ${p.minProb}`);
   return p;
 }
 

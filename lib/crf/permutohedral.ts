@@ -130,34 +130,30 @@ function locatorSource(d: number): string {
 function linkNeighbours(table: VertexTable, d: number): { below: Int32Array; above: Int32Array } {
   const d1 = d + 1;
   const m = table.size;
-  // Blur neighbours along direction j: every coordinate -1 except coordinate j which is +d (and
-  // the reverse). The (d+1)-th coordinate is implicit, so for j = d only the +-1 shifts remain.
+  // The lower neighbour along direction j has every coordinate -1 except coordinate j, which is
+  // +d (the (d+1)-th coordinate is implicit, so for j = d only the -1 shifts remain). Only lower
+  // neighbours are looked up: u is the upper neighbour of v exactly when v is the lower of u.
   const keys = table.keys;
   const slots = table.slotArray;
   const mask = slots.length - 1;
   const below = new Int32Array(d1 * m);
-  const above = new Int32Array(d1 * m);
+  const above = new Int32Array(d1 * m).fill(m);
   const lo = new Int32Array(d);
-  const hi = new Int32Array(d);
   for (let j = 0; j <= d; j++) {
     const base = j * m;
     for (let v = 0; v < m; v++) {
       const kb = v * d;
-      for (let i = 0; i < d; i++) {
-        lo[i] = keys[kb + i] - 1;
-        hi[i] = keys[kb + i] + 1;
-      }
-      if (j < d) {
-        lo[j] = keys[kb + j] + d;
-        hi[j] = keys[kb + j] - d;
-      }
+      for (let i = 0; i < d; i++) lo[i] = keys[kb + i] - 1;
+      if (j < d) lo[j] = keys[kb + j] + d;
       const a = findKey(slots, mask, keys, d, lo);
-      const b = findKey(slots, mask, keys, d, hi);
-      below[base + v] = a < 0 ? m : a;
-      above[base + v] = b < 0 ? m : b;
+      if (a < 0) {
+        below[base + v] = m;
+      } else {
+        below[base + v] = a;
+        above[base + a] = v;
+      }
     }
   }
-
   return { below, above };
 }
 

@@ -66,6 +66,7 @@ export class Body {
   i32Eq(): this { return this.op(0x46); }
   i32And(): this { return this.op(0x71); }
   i32Eqz(): this { return this.op(0x45); }
+  i32Or(): this { return this.op(0x72); }
   i32GeU(): this { return this.op(0x4f); }
 
   // f32
@@ -98,12 +99,29 @@ export class Body {
   f32x4Max(): this { return this.simd(0xe9); }
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
   i32x4Shl(): this { return this.simd(0xab); }
+  i32x4ShrU(): this { return this.simd(0xad); }
+  i32x4Eq(): this { return this.simd(0x37); }
+  f32x4Gt(): this { return this.simd(0x44); }
+  f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
+  v128And(): this { return this.simd(0x4e); }
+  v128Or(): this { return this.simd(0x50); }
+  v128Bitselect(): this { return this.simd(0x52); }
+  v128AnyTrue(): this { return this.simd(0x53); }
+  /** a constant with four distinct i32 lanes */
+  v128ConstI32x4(lanes: [number, number, number, number]): this {
+    this.simd(0x0c);
+    this.bytes.push(...new Uint8Array(new Int32Array(lanes).buffer));
+    return this;
+  }
 }
 
 export interface FuncDef {
   name: string;
   params: ValType[];
+  /** at most one result, left on the stack at the end of the body */
+  results?: ValType[];
   locals: ValType[];
   body: Body;
 }
@@ -133,9 +151,9 @@ function name(s: string): number[] {
   return [...u32(b.length), ...b];
 }
 
-/** A module importing memory `env.memory` and exporting `funcs` (no results; they write memory). */
+/** A module importing memory `env.memory` and exporting `funcs`. */
 export function assembleModule(funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
-  const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
+  const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec((f.results ?? []).map((r) => [r]))]);
   const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]];
   const funcIdx = funcs.map((_, i) => u32(i));
   const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...u32(i)]);

@@ -5,11 +5,12 @@
 //
 // Memory layout (one WebAssembly.Memory per call, all regions 16-byte aligned, labels padded to a
 // multiple of 4 so every label row is whole vectors):
-//   logits  [n][Lp] f32   -U on entry (padding lanes -1e30 so they get probability 0), Q on exit
+//   prob    [n][L] f32    the caller's probabilities (+16 bytes slack); Q [n][L] on exit
+//   logits  [n][Lp] f32   log max(p, minProb) = -U (padding lanes -1e30, so probability 0)
 //   per kernel: rows [n][c] i32 byte offset of each corner's row, sliceW and splatW [n][c] f32,
 //   below/above [c][m] i32 byte offsets of blur neighbours, two value buffers [(m+1)][Lp] f32.
 
-import { Body, assembleModule, I32, V128, type FuncDef, type ValType } from './wasm-asm.ts';
+import { Body, assembleModule, F32, I32, V128, type FuncDef, type ValType } from './wasm-asm.ts';
 import type { Lattice } from './permutohedral.ts';
 
 /** A lattice with its folded per-pixel weights, as both engines consume it. */
@@ -52,10 +53,17 @@ export function wasmSimdAvailable(): boolean {
 }
 
 /**
- * Runs `iterations` mean-field updates; `unary` is U = -log p laid out [n][labels].
- * Returns Q laid out [n][labels].
+ * Runs `iterations` mean-field updates from the unary U = -log max(p, minProb), `prob` laid out
+ * [n][labels]. Returns Q laid out [n][labels]. NaN or infinite probabilities throw.
  */
-export function meanFieldWasm(unary: Float32Array, n: number, labels: number, kernels: KernelSetup[], iterations: number): Float32Array {
+export function meanFieldWasm(
+  prob: Float32Array,
+  minProb: number,
+  n: number,
+  labels: number,
+  kernels: KernelSetup[],
+  iterations: number,
+): Float32Array {
   const L = labels;
   const chunks = Math.ceil(L / 4);
   const Lp = chunks * 4;
@@ -68,6 +76,7 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
     top += Math.ceil(bytes / 16) * 16;
     return at;
   };
+  const probAt = alloc(n * L * 4 + 16);
   const logitsAt = alloc(n * rowBytes);
   const plans = kernels.map((k) => {
     const c = k.lat.d + 1;
@@ -90,35 +99,11 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
   const f32 = (at: number, len: number) => new Float32Array(buf, at, len);
   const i32 = (at: number, len: number) => new Int32Array(buf, at, len);
 
-  const logits = f32(logitsAt, n * Lp);
-  for (let i = 0; i < n; i++) {
-    const s = i * L;
-    const d = i * Lp;
-    for (let l = 0; l < L; l++) logits[d + l] = -unary[s + l];
-    for (let l = L; l < Lp; l++) logits[d + l] = PAD_LOGIT;
-  }
+  f32(probAt, n * L).set(prob);
+  f32(probAt + n * L * 4, 4).fill(0);
   for (const p of plans) {
-    const { lat, norm, potts } = p.k;
-    const c = p.c;
-    const rows = i32(p.rows, n * c);
-    const sliceW = f32(p.sliceW, n * c);
-    const splatW = f32(p.splatW, n * c);
-    const scale = lat.alpha * potts;
-    for (let i = 0; i < n; i++) {
-      const s = norm[i];
-      for (let r = 0; r < c; r++) {
-        const e = i * c + r;
-        rows[e] = lat.vertex[e] * rowBytes;
-        splatW[e] = lat.weight[e] * s;
-        sliceW[e] = lat.weight[e] * s * scale;
-      }
-    }
-    const below = i32(p.below, c * p.m);
-    const above = i32(p.above, c * p.m);
-    for (let e = 0; e < c * p.m; e++) {
-      below[e] = lat.below[e] * rowBytes;
-      above[e] = lat.above[e] * rowBytes;
-    }
+    foldWeights(p.k, n, p.c, rowBytes, i32(p.rows, n * p.c), f32(p.splatW, n * p.c), f32(p.sliceW, n * p.c));
+    foldNeighbours(p.k.lat, rowBytes, i32(p.below, p.c * p.m), i32(p.above, p.c * p.m));
   }
 
   // The memory is reused across calls: clear what the passes expect to start at zero (the first
@@ -129,22 +114,28 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
   }
 
   const corners = plans.map((p) => p.c);
-  const key = `${chunks}:${corners.join(',')}`;
+  const key = `${L}:${corners.join(',')}`;
   let mod = modules.get(key);
   if (!mod) {
-    mod = new WebAssembly.Module(assembleModule([blurFunc(chunks), pixelPassFunc(chunks, corners)]));
+    mod = new WebAssembly.Module(assembleModule([blurFunc(chunks), pixelPassFunc(chunks, L, corners), logitsFunc(L)]));
     modules.set(key, mod);
   }
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   const blur = inst.exports.blur as (src: number, dst: number, below: number, above: number, m: number) => void;
   const pass = inst.exports.pixelPass as (...args: number[]) => void;
+  const toLogits = inst.exports.logits as (n: number, prob: number, logits: number, minProb: number) => number;
+
+  if (toLogits(n, probAt, logitsAt, minProb) !== 0) {
+    const i = prob.findIndex((v) => !Number.isFinite(v));
+    throw new Error(`CRF probability at flat index ${i} is ${prob[i]}`);
+  }
 
   const passes = plans.length === 0 ? 0 : iterations;
   // splatInto[k]: buffer the next pixel pass splats into; blurred[k]: buffer it slices from.
   const splatInto = plans.map((p) => p.bufA);
   const blurred = plans.map((p) => p.bufB);
   const args = (mode: number): number[] => {
-    const a = [n, logitsAt, mode];
+    const a = [n, logitsAt, probAt, mode];
     plans.forEach((p, k) => a.push(p.rows, p.sliceW, p.splatW, blurred[k], splatInto[k]));
     return a;
   };
@@ -168,13 +159,85 @@ export function meanFieldWasm(unary: Float32Array, n: number, labels: number, ke
     pass(...args(last ? SLICE | WRITE_Q : SLICE));
   }
 
-  const q = new Float32Array(n * L);
-  for (let i = 0; i < n; i++) {
-    const s = i * Lp;
-    const d = i * L;
-    for (let l = 0; l < L; l++) q[d + l] = logits[s + l];
+  return f32(probAt, n * L).slice();
+}
+
+// Per-pixel slice and splat weights with the normalisation, alpha and Potts weight folded in, and
+// corner vertex indices turned into byte offsets of their label rows.
+function foldWeights(k: KernelSetup, n: number, c: number, rowBytes: number, rows: Int32Array, splatW: Float32Array, sliceW: Float32Array): void {
+  const { vertex, weight } = k.lat;
+  const norm = k.norm;
+  const scale = k.lat.alpha * k.potts;
+  for (let i = 0, e = 0; i < n; i++) {
+    const s = norm[i];
+    const t = s * scale;
+    for (let r = 0; r < c; r++, e++) {
+      rows[e] = vertex[e] * rowBytes;
+      splatW[e] = weight[e] * s;
+      sliceW[e] = weight[e] * t;
+    }
   }
-  return q;
+}
+
+function foldNeighbours(lat: Lattice, rowBytes: number, below: Int32Array, above: Int32Array): void {
+  for (let e = 0; e < below.length; e++) {
+    below[e] = lat.below[e] * rowBytes;
+    above[e] = lat.above[e] * rowBytes;
+  }
+}
+
+/**
+ * logits(n, prob, logits, minProb) -> nonzero when some probability is NaN or infinite.
+ * Writes log max(p, minProb) into the padded rows, -1e30 in the padding lanes.
+ */
+function logitsFunc(L: number): FuncDef {
+  const chunks = Math.ceil(L / 4);
+  const rowBytes = chunks * 16;
+  const [n, src, dst, minProb] = [0, 1, 2, 3];
+  const [p, minv, flag, x, e, mask] = [4, 5, 6, 7, 8, 9];
+  const tail = L % 4;
+  const f = new Body();
+  f.get(minProb).f32x4Splat().set(minv);
+  f.block().loop();
+  f.get(p).get(n).i32GeU().brIf(1);
+  for (let j = 0; j < chunks; j++) {
+    f.get(src).v128Load(16 * j).set(x);
+    // exponent bits all ones: NaN or +-Infinity
+    f.get(flag).get(x).v128ConstI32(0x7f800000).v128And().v128ConstI32(0x7f800000).i32x4Eq().v128Or().set(flag);
+    f.get(x).get(minv).f32x4Max();
+    emitLogPositive(f, x, e, mask);
+    if (j === chunks - 1 && tail !== 0) {
+      f.v128ConstF32(PAD_LOGIT);
+      f.v128ConstI32x4([0, 1, 2, 3].map((lane) => (lane < tail ? -1 : 0)) as [number, number, number, number]);
+      f.v128Bitselect();
+    }
+    f.set(x).get(dst).get(x).v128Store(16 * j);
+  }
+  f.get(src).i32(4 * L).i32Add().set(src);
+  f.get(dst).i32(rowBytes).i32Add().set(dst);
+  f.get(p).i32(1).i32Add().set(p);
+  f.br(0).end().end();
+  f.get(flag).v128AnyTrue();
+  return { name: 'logits', params: [I32, I32, I32, F32], results: [I32], locals: [I32, V128, V128, V128, V128, V128], body: f };
+}
+
+/**
+ * ln(x) lane-wise for positive normal x (on the stack; result left on the stack): exponent from
+ * the bits, mantissa m centred on [sqrt(1/2), sqrt(2)), ln m = 2 atanh((m-1)/(m+1)) by its series.
+ */
+function emitLogPositive(f: Body, x: number, e: number, t: number): void {
+  f.set(x);
+  f.get(x).i32(23).i32x4ShrU().v128ConstI32(127).i32x4Sub().set(e);
+  f.get(x).v128ConstI32(0x007fffff).v128And().v128ConstI32(0x3f800000).v128Or().set(x);
+  f.get(x).v128ConstF32(Math.SQRT2).f32x4Gt().set(t);
+  f.get(x).v128ConstF32(0.5).f32x4Mul().get(x).get(t).v128Bitselect().set(x);
+  f.get(e).get(t).i32x4Sub().set(e); // t is -1 where m was halved
+  f.get(x).v128ConstF32(1).f32x4Sub().get(x).v128ConstF32(1).f32x4Add().f32x4Div().set(x);
+  f.get(x).get(x).f32x4Mul().set(t);
+  f.v128ConstF32(1 / 9);
+  for (const c of [1 / 7, 1 / 5, 1 / 3, 1]) f.get(t).f32x4Mul().v128ConstF32(c).f32x4Add();
+  f.get(x).f32x4Mul().v128ConstF32(2).f32x4Mul();
+  f.get(e).f32x4ConvertI32x4S().v128ConstF32(Math.LN2).f32x4Mul().f32x4Add();
 }
 
 /** blur(src, dst, below, above, m): dst[v] = src[v] + (src[below[v]] + src[above[v]]) / 2. */
@@ -205,16 +268,17 @@ function blurFunc(chunks: number): FuncDef {
 }
 
 /**
- * pixelPass(n, logits, mode, then per kernel: rows, sliceW, splatW, blurred, splatInto).
- * Per pixel: add the sliced messages when mode has SLICE, softmax, then write Q over the logits
- * row when mode has WRITE_Q, else splat Q into the next buffers.
+ * pixelPass(n, logits, q, mode, then per kernel: rows, sliceW, splatW, blurred, splatInto).
+ * Per pixel: add the sliced messages when mode has SLICE, softmax, then write Q to the unpadded
+ * [n][L] rows at q when mode has WRITE_Q (each row's padding spills into the next row, which is
+ * written after it), else splat Q into the next buffers.
  */
-function pixelPassFunc(chunks: number, corners: number[]): FuncDef {
+function pixelPassFunc(chunks: number, labels: number, corners: number[]): FuncDef {
   const rowBytes = chunks * 16;
-  const [n, logits, mode] = [0, 1, 2];
+  const [n, logits, q, mode] = [0, 1, 2, 3];
   const nk = corners.length;
-  const kp = (k: number, field: number) => 3 + 5 * k + field; // rows 0, sliceW 1, splatW 2, blurred 3, splatInto 4
-  const params: ValType[] = [I32, I32, I32, ...corners.flatMap(() => [I32, I32, I32, I32, I32] as ValType[])];
+  const kp = (k: number, field: number) => 4 + 5 * k + field; // rows 0, sliceW 1, splatW 2, blurred 3, splatInto 4
+  const params: ValType[] = [I32, I32, I32, I32, ...corners.flatMap(() => [I32, I32, I32, I32, I32] as ValType[])];
   let next = params.length;
   const locals: ValType[] = [];
   const local = (t: ValType) => {
@@ -266,7 +330,7 @@ function pixelPassFunc(chunks: number, corners: number[]): FuncDef {
   for (let j = 0; j < chunks; j++) f.get(acc[j]).get(t).f32x4Mul().set(acc[j]);
 
   f.get(mode).i32(WRITE_Q).i32And().if_();
-  for (let j = 0; j < chunks; j++) f.get(logits).get(acc[j]).v128Store(16 * j);
+  for (let j = 0; j < chunks; j++) f.get(q).get(acc[j]).v128Store(16 * j);
   f.else_();
   for (let k = 0; k < nk; k++) {
     for (let r = 0; r < corners[k]; r++) {
@@ -280,6 +344,7 @@ function pixelPassFunc(chunks: number, corners: number[]): FuncDef {
   f.end();
 
   f.get(logits).i32(rowBytes).i32Add().set(logits);
+  f.get(q).i32(4 * labels).i32Add().set(q);
   for (let k = 0; k < nk; k++) {
     for (const field of [0, 1, 2]) f.get(kp(k, field)).i32(4 * corners[k]).i32Add().set(kp(k, field));
   }
