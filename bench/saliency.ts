@@ -4,7 +4,7 @@
 //
 //   node --import tsx bench/saliency.ts [images]
 
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Tinypool from 'tinypool';
 import { boundarySaliency } from '../lib/saliency/boundary.ts';
@@ -55,4 +55,4 @@ const p1 = await timePool(1, N);
 const p2 = await timePool(2, N);
 console.log(`tinypool 1 thread: ${(N / p1).toFixed(1)} images/s (${(inline / p1).toFixed(2)}x in-process)`);
 console.log(`tinypool 2 threads: ${(N / p2).toFixed(1)} images/s -> speed-up 2 vs 1 thread: ${(p1 / p2).toFixed(2)}x (cores: ${availableParallelism()})`);
-console.log('timings from a shared machine: other jobs may be running; repeat if the figures look disturbed');
+console.log(`load average now ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: on a shared machine other jobs take time slices; repeat if the figures look disturbed`);
