@@ -8,7 +8,6 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ProgressSink } from '../types.ts';
 import { silentProgress } from '../types.ts';
@@ -110,12 +109,76 @@ function isRetryable(err: unknown): boolean {
   return true; // socket resets, premature close, DNS hiccups
 }
 
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Stream a response body to `path` (appending when `append`). When the connection breaks, the bytes
+ * that did arrive are still flushed to disk before the error is raised, so the next attempt resumes
+ * exactly where this one stopped (a pipeline() would discard its buffered writes).
+ */
+function saveBody(
+  body: http.IncomingMessage,
+  path: string,
+  append: boolean,
+  fields: (received: number, bytesPerSecond: number) => Record<string, number | string>,
+  progress: ProgressSink,
+): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const out = createWriteStream(path, { flags: append ? 'a' : 'w' });
+    const t0 = Date.now();
+    let received = 0;
+    let lastTick = 0;
+    let pendingTick = 0;
+    let ended = false;
+    let failure: Error | null = null;
+    const stop = (err: Error) => {
+      if (failure || ended) return;
+      failure = err;
+      out.end();
+    };
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      pendingTick += chunk.length;
+      const now = Date.now();
+      if (now - lastTick > 250) {
+        progress.tick(pendingTick, fields(received, received / Math.max(1e-3, (now - t0) / 1000)));
+        pendingTick = 0;
+        lastTick = now;
+      }
+      out.write(chunk);
+      // Pause only far beyond the usual write buffer: data still waiting inside a paused response is
+      // thrown away when the connection drops, and would have to be fetched again.
+      if (out.writableLength > MAX_BUFFERED_BYTES && !body.isPaused()) {
+        body.pause();
+        out.once('drain', () => body.resume());
+      }
+    });
+    body.on('end', () => {
+      ended = true;
+      out.end();
+    });
+    body.on('error', (err) => stop(err));
+    body.on('close', () => stop(new DownloadError('connection closed before the body was complete', true)));
+    out.on('error', (err) => {
+      body.destroy();
+      reject(err);
+    });
+    out.on('finish', () => {
+      if (pendingTick) progress.tick(pendingTick);
+      if (failure) reject(failure);
+      else resolvePromise(received);
+    });
+    if (body.destroyed) stop(new DownloadError('connection closed before the body was read', true));
+  });
+}
+
 /**
  * One attempt: continue <dest>.part from its current size (or start it), follow redirects, stream
  * to disk. Resolves when the body is complete; rejects (keeping the .part) when it is cut short.
  */
 async function attempt(opts: DownloadOptions, part: string, progress: ProgressSink, started: { total: number | null }): Promise<void> {
   let url = opts.url;
+  await mkdir(dirname(part), { recursive: true });
   const have = (await sizeOf(part)) ?? 0;
   for (let hop = 0; hop < 8; hop++) {
     const headers: Record<string, string> = { ...opts.headers };
@@ -159,31 +222,10 @@ async function attempt(opts: DownloadOptions, part: string, progress: ProgressSi
     progress.start(started.total ?? 0, opts.label ?? url);
     if (offset > 0) progress.tick(offset);
 
-    let received = 0;
-    const t0 = Date.now();
-    let lastTick = 0;
-    let pendingTick = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        received += chunk.length;
-        pendingTick += chunk.length;
-        const now = Date.now();
-        if (now - lastTick > 250) {
-          const rate = received / Math.max(1e-3, (now - t0) / 1000);
-          const left = started.total ? started.total - offset - received : NaN;
-          progress.tick(pendingTick, { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatEta(left / rate) });
-          pendingTick = 0;
-          lastTick = now;
-        }
-        cb(null, chunk);
-      },
-      flush(cb) {
-        if (pendingTick) progress.tick(pendingTick);
-        cb();
-      },
-    });
-    await mkdir(dirname(part), { recursive: true });
-    await pipeline(res.body, meter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
+    const received = await saveBody(res.body, part, offset > 0, (n, rate) => {
+      const left = started.total ? started.total - offset - n : NaN;
+      return { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatEta(left / rate) };
+    }, progress);
     // a connection closed cleanly but early still leaves a short body
     if (Number.isFinite(expectedBody) && received < expectedBody) {
       throw new DownloadError(`connection closed after ${received} of ${expectedBody} bytes`, true);
