@@ -26,9 +26,9 @@ const stdio: Io = {
 
 async function open(values: Values): Promise<{ p: Pipeline; store: Store }> {
   const file = (values.pipeline as string | undefined) ?? process.env.DCSP_PIPELINE ?? 'pipeline.yaml';
-  const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined });
-  const cache = (values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache');
-  return { p, store: new Store(resolve(cache)) };
+  const cache = resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache'));
+  const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined, cacheDir: cache });
+  return { p, store: new Store(cache) };
 }
 
 const commands: Record<string, { options: Options; run(values: Values, io: Io): Promise<number> }> = {
@@ -106,7 +106,7 @@ const commands: Record<string, { options: Options; run(values: Values, io: Io): 
         for (const name of p.order) {
           const s = p.stages.get(name)!;
           const ins = Object.entries(s.inputs).map(([slot, up]) => (slot === up ? up : `${slot}=${up}`));
-          const note = s.def.implemented === false ? '  (not implemented yet)' : '';
+          const note = !s.implemented ? '  (not implemented yet)' : '';
           io.out(`${name}${ins.length ? ` <- ${ins.join(', ')}` : ''}${note}`);
         }
       } else throw new InputError(`pipeline dag: --format must be text or mermaid, got '${format}'`);

@@ -1,42 +1,21 @@
-// Loading pipeline.yaml into a validated, resolved pipeline: every stage module imported, every
-// slot mapped, the graph acyclic, and the chosen profile's params (plus --set overrides) parsed
-// through each stage's schema. Every problem is one InputError naming file:line:col or the --set.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// Loading a pipeline. Resolution (importing every stage, zod-parsing every profile) costs more
+// than a whole cached run, so its result is memoised on disk, keyed by the pipeline file's bytes,
+// the profile and overrides, and the code of the resolver and of every stage module (with what
+// they import). Any edit to those resolves afresh, with full validation.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DirectedGraph } from 'graphology';
-import type { z } from 'zod';
 import { InputError } from '../errors.ts';
-import type { StageDefinition } from '../exec/stage.ts';
-import { canonicalJson, type Json } from '../store/canonical-json.ts';
+import { codeHash } from '../exec/code-hash.ts';
+import { canonicalJson } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
-import { ancestorsOf, buildGraph, descendantsOf, findCycle, topoOrder } from './graph.ts';
-import { deepMerge, isPlainObject, parseOverride, setIn, type Override } from './overrides.ts';
-import { PipelineFileSchema, type PipelineFile } from './pipeline-file.ts';
-import { YamlSource } from './yaml-source.ts';
-import { describeIssue, dotted } from './zod-issues.ts';
+import { ancestorsOf, buildGraph, descendantsOf } from './graph.ts';
+import type { LoadOptions, Resolution, ResolvedStage } from './resolve.ts';
 
-const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
+export type { LoadOptions, ResolvedStage } from './resolve.ts';
 
-export interface ResolvedStage {
-  name: string;
-  def: StageDefinition<Record<string, unknown>>;
-  /** absolute path of the stage module */
-  module: string;
-  /** slot -> upstream stage */
-  inputs: Record<string, string>;
-  params: Record<string, unknown>;
-  isolate: boolean;
-}
-
-export interface Pipeline {
-  file: string;
-  root: string;
-  profile: string;
-  profiles: string[];
-  overrides: Override[];
-  /** refs namespace of this run: the profile, plus a digest of any overrides */
-  variant: string;
+export interface Pipeline extends Omit<Resolution, 'stages'> {
   stages: Map<string, ResolvedStage>;
   order: string[];
   graph: DirectedGraph;
@@ -44,187 +23,65 @@ export interface Pipeline {
   descendants(stage: string): Set<string>;
 }
 
-export interface LoadOptions {
-  profile?: string;
-  set?: string[];
-  /** pre-parsed overrides (sweeps) */
-  overrides?: Override[];
+interface CachedResolution {
+  modules: { module: string; codeHash: string }[];
+  resolution: Resolution;
 }
 
-const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>>>>();
+const RESOLVER = fileURLToPath(new URL('./resolve.ts', import.meta.url));
 
-async function importStage(module: string, where: string, name: string): Promise<StageDefinition<Record<string, unknown>>> {
-  let p = defCache.get(module);
-  if (!p) {
-    p = import(pathToFileURL(module).href).then((m: { default?: unknown }) => m.default as StageDefinition<Record<string, unknown>>);
-    defCache.set(module, p);
-  }
-  let def: StageDefinition<Record<string, unknown>> | undefined;
-  try {
-    def = await p;
-  } catch (err) {
-    defCache.delete(module);
-    throw new InputError(`${where}: stage ${name}: cannot load ${module}: ${(err as Error).message}`);
-  }
-  if (!def || typeof def !== 'object' || typeof def.version !== 'number' || !def.params) {
-    throw new InputError(`${where}: stage ${name}: ${module} does not default-export defineStage({...})`);
-  }
-  if (def.name !== name) throw new InputError(`${where}: stage ${name}: its module defines stage '${def.name}'`);
-  return def;
-}
-
-export async function loadPipeline(file: string, opts: LoadOptions = {}): Promise<Pipeline> {
-  const path = resolve(file);
+export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?: string } = {}): Promise<Pipeline> {
+  const path = resolvePath(file);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch {
     throw new InputError(`pipeline file ${file} not found`);
   }
-  const shown = relative(process.cwd(), path) || path;
-  const src = YamlSource.parse(shown, text);
-  const raw = src.toJS() ?? {};
-  const parsed = PipelineFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const { path: p, message } = describeIssue(parsed.error.issues[0], raw);
-    throw new InputError(`${src.where(p)}: ${dotted(p)}: ${message}`);
+  const root = resolvePath(path, '..');
+  const memo = opts.cacheDir
+    ? join(opts.cacheDir, '.resolved', `${sha256('resolution/1', path, text, opts.profile ?? '', canonicalJson(opts.set ?? []), canonicalJson((opts.overrides ?? []).map((o) => o.raw)), codeHash(RESOLVER, root))}.json`)
+    : null;
+  let resolution: Resolution | null = null;
+  if (memo) {
+    const cached = await readFile(memo, 'utf8')
+      .then((t) => JSON.parse(t) as CachedResolution)
+      .catch(() => null);
+    if (cached && cached.modules.every((m) => safeCodeHash(m.module, root) === m.codeHash)) resolution = cached.resolution;
   }
-  const spec: PipelineFile = parsed.data;
-  const root = dirname(path);
-
-  const stageNames = Object.keys(spec.stages);
-  if (stageNames.length === 0) throw new InputError(`${src.where(['stages'])}: no stages declared`);
-  for (const name of stageNames) {
-    if (!STAGE_NAME.test(name)) throw new InputError(`${src.where(['stages', name])}: stage name '${name}' must match ${STAGE_NAME}`);
+  if (!resolution) {
+    const { resolvePipeline } = await import('./resolve.ts');
+    resolution = await resolvePipeline(file, opts);
+    if (memo) {
+      const entry: CachedResolution = { modules: resolution.stages.map((s) => ({ module: s.module, codeHash: codeHash(s.module, root) })), resolution };
+      await mkdir(join(memo, '..'), { recursive: true });
+      const tmp = `${memo}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(entry));
+      await rename(tmp, memo);
+    }
   }
+  return toPipeline(resolution);
+}
 
-  const defs = new Map<string, { def: StageDefinition<Record<string, unknown>>; module: string }>();
-  await Promise.all(
-    stageNames.map(async (name) => {
-      const entry = spec.stages[name];
-      const module = resolve(root, entry.module ?? `stages/${name}.ts`);
-      const where = src.where(['stages', name, ...(entry.module ? ['module'] : [])], !entry.module);
-      if (!existsSync(module)) throw new InputError(`${where}: stage ${name}: module ${relative(root, module)} does not exist`);
-      defs.set(name, { def: await importStage(module, where, name), module });
-    }),
+function safeCodeHash(module: string, root: string): string | null {
+  try {
+    return codeHash(module, root);
+  } catch {
+    return null;
+  }
+}
+
+function toPipeline(r: Resolution): Pipeline {
+  const graph = buildGraph(
+    r.stages.map((s) => s.name),
+    r.stages.flatMap((s) => Object.entries(s.inputs).map(([slot, up]) => ({ from: up, to: s.name, slot }))),
   );
-
-  const edges: { from: string; to: string; slot: string }[] = [];
-  for (const name of stageNames) {
-    const entry = spec.stages[name];
-    const { def } = defs.get(name)!;
-    for (const [slot, upstream] of Object.entries(entry.inputs)) {
-      if (!def.inputs.includes(slot)) {
-        throw new InputError(
-          `${src.where(['stages', name, 'inputs', slot])}: stage ${name} has no input '${slot}' (its inputs: ${def.inputs.join(', ') || 'none'})`,
-        );
-      }
-      if (!spec.stages[upstream] && !(upstream in spec.stages)) {
-        throw new InputError(`${src.where(['stages', name, 'inputs', slot], false)}: stage ${name}: input ${slot} names unknown stage '${upstream}'`);
-      }
-      edges.push({ from: upstream, to: name, slot });
-    }
-    const missing = def.inputs.filter((s) => !(s in entry.inputs) && !def.optionalInputs?.includes(s));
-    if (missing.length) throw new InputError(`${src.where(['stages', name])}: stage ${name}: input ${missing.map((s) => `'${s}'`).join(', ')} not mapped to a stage`);
-  }
-  const graph = buildGraph(stageNames, edges);
-  const cycle = findCycle(graph);
-  if (cycle) throw new InputError(`${src.where(['stages', cycle[0]])}: the stages form a cycle: ${cycle.join(' -> ')}`);
-
-  const profiles = Object.keys(spec.profiles);
-  for (const [pname, prof] of Object.entries(spec.profiles)) {
-    if (prof.extends && !spec.profiles[prof.extends]) {
-      throw new InputError(`${src.where(['profiles', pname, 'extends'], false)}: profile ${pname} extends unknown profile '${prof.extends}'`);
-    }
-    for (const stage of Object.keys(prof.params)) {
-      if (!spec.stages[stage]) throw new InputError(`${src.where(['profiles', pname, 'params', stage])}: profile ${pname}: unknown stage '${stage}'`);
-    }
-  }
-  const profile = opts.profile ?? spec.default_profile ?? profiles[0] ?? 'default';
-  if (profiles.length && !spec.profiles[profile]) {
-    throw new InputError(`unknown profile '${profile}' (profiles in ${shown}: ${profiles.join(', ')})`);
-  }
-  if (spec.default_profile && profiles.length && !spec.profiles[spec.default_profile]) {
-    throw new InputError(`${src.where(['default_profile'], false)}: default_profile names unknown profile '${spec.default_profile}'`);
-  }
-
-  const overrides = [...(opts.overrides ?? []), ...(opts.set ?? []).map(parseOverride)];
-  for (const o of overrides) {
-    if (!spec.stages[o.stage]) throw new InputError(`--set ${o.raw}: unknown stage '${o.stage}' (stages: ${stageNames.join(', ')})`);
-  }
-
-  // every profile is validated, so a typo in `voc` is caught while running `toy`
-  const resolvedParams = new Map<string, Record<string, unknown>>();
-  for (const pname of profiles.length ? profiles : [profile]) {
-    const chain = profileChain(spec, pname, src);
-    for (const name of stageNames) {
-      const params = resolveParams(src, spec, name, defs.get(name)!.def.params, chain, pname === profile ? overrides.filter((o) => o.stage === name) : []);
-      if (pname === profile) resolvedParams.set(name, params);
-    }
-  }
-
-  const stages = new Map<string, ResolvedStage>();
-  for (const name of topoOrder(graph)) {
-    const entry = spec.stages[name];
-    const { def, module } = defs.get(name)!;
-    stages.set(name, { name, def, module, inputs: entry.inputs, params: resolvedParams.get(name)!, isolate: entry.isolate ?? def.isolate ?? false });
-  }
-  const overrideDigest = overrides.length ? `@${sha256(canonicalJson(overrides.map((o) => [o.stage, o.path, o.value] as Json))).slice(0, 10)}` : '';
   return {
-    file: path,
-    root,
-    profile,
-    profiles,
-    overrides,
-    variant: `${profile}${overrideDigest}`,
-    stages,
-    order: [...stages.keys()],
+    ...r,
+    stages: new Map(r.stages.map((s) => [s.name, s])),
+    order: r.stages.map((s) => s.name),
     graph,
     ancestors: (s) => ancestorsOf(graph, s),
     descendants: (s) => descendantsOf(graph, s),
   };
-}
-
-function profileChain(spec: PipelineFile, name: string, src: YamlSource): string[] {
-  const chain: string[] = [];
-  for (let p: string | undefined = name; p && spec.profiles[p]; p = spec.profiles[p].extends) {
-    if (chain.includes(p)) throw new InputError(`${src.where(['profiles', p, 'extends'], false)}: profiles extend each other in a cycle: ${[...chain, p].join(' -> ')}`);
-    chain.push(p);
-  }
-  return chain.reverse();
-}
-
-/** Parses layer by layer (stage defaults, each profile, then --set) so an error names its source. */
-function resolveParams(
-  src: YamlSource,
-  spec: PipelineFile,
-  stage: string,
-  schema: z.ZodType<Record<string, unknown>>,
-  chain: string[],
-  overrides: Override[],
-): Record<string, unknown> {
-  const check = (value: Record<string, unknown>, blame: (issuePath: (string | number)[]) => string): Record<string, unknown> => {
-    const r = schema.safeParse(value);
-    if (r.success) return r.data;
-    const { path, message } = describeIssue(r.error.issues[0], value);
-    throw new InputError(`${blame(path)}: ${[stage, ...path].join('.')}: ${message}`);
-  };
-  let merged: Record<string, unknown> = spec.stages[stage].params;
-  check(merged, (p) => src.where(['stages', stage, 'params', ...p]));
-  for (const pname of chain) {
-    const layer = spec.profiles[pname].params[stage];
-    if (!layer) continue;
-    if (!isPlainObject(layer)) throw new InputError(`${src.where(['profiles', pname, 'params', stage])}: params of ${stage} must be a map`);
-    merged = deepMerge(merged, layer);
-    check(merged, (p) => {
-      const inProfile = ['profiles', pname, 'params', stage, ...p];
-      return src.has(inProfile.slice(0, -1)) ? src.where(inProfile) : src.where(['stages', stage, 'params', ...p]);
-    });
-  }
-  let result = check(merged, () => src.where(['stages', stage]));
-  for (const o of overrides) {
-    merged = setIn(merged, o.path, o.value);
-    result = check(merged, () => `--set ${o.raw}`);
-  }
-  return result;
 }

@@ -5,6 +5,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { sha256 } from '../store/hash.ts';
 
+// type-only imports vanish at run time, so they cannot change what a stage computes
+const TYPE_IMPORT_RE = /\b(?:import|export)\s+type\s[^;'"]*?from\s*(['"])[^'"]+\1/g;
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bnew\s+URL\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g;
 const EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts'];
 
@@ -15,7 +17,7 @@ function scan(file: string): { hash: string; deps: string[] } {
   if (entry) return entry;
   const text = readFileSync(file);
   const deps: string[] = [];
-  for (const m of text.toString('utf8').matchAll(IMPORT_RE)) {
+  for (const m of text.toString('utf8').replace(TYPE_IMPORT_RE, '').matchAll(IMPORT_RE)) {
     const target = resolveImport(dirname(file), m[2]);
     if (target) deps.push(target);
   }

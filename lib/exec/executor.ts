@@ -6,7 +6,6 @@ import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { StageFailedError } from '../errors.ts';
 import { Artifact } from '../store/artifact.ts';
@@ -51,7 +50,6 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const workers = opts.workers ?? availableParallelism();
   const runLog = new RunLog(store.runsDir);
   const selected = opts.until ? [...p.ancestors(opts.until), opts.until] : p.order;
-  const targets = new Set(selected.filter((s) => ![...p.graph.outNeighbors(s)].some((d) => selected.includes(d))));
   const memo = new Map<string, Promise<StageOutcome>>();
   const outcomes: StageOutcome[] = [];
 
@@ -73,12 +71,11 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     const key = stageKey(parts);
     if (!force.has(name)) {
       const hit = await store.lookup(name, key);
-      if (hit && (!targets.has(name) || (await usable(store, name, key)))) {
-        return record({ stage: name, key, status: 'cached', seconds: (performance.now() - t0) / 1000, manifest: hit });
-      }
+      if (hit) return record({ stage: name, key, status: 'cached', seconds: (performance.now() - t0) / 1000, manifest: hit });
     }
-    if (s.def.implemented === false) throw new StageNotImplementedError(name);
-    // inputs are about to be read: a cheap size check, and a recompute of any that fail it
+    if (!s.implemented) throw new StageNotImplementedError(name);
+    // inputs are about to be read (restored): a cheap size check, and a recompute of any that fail
+    // it. Artifacts nobody reads in this run are not touched; `verify` re-hashes everything.
     for (const [slot, up] of Object.entries(s.inputs)) {
       if (!(await usable(store, up, inputs[slot].key))) {
         memo.delete(up);
@@ -119,7 +116,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       const manifest = await commitArtifact(outDirOf(job.partialDir), store.artifactDir(name, key), {
         stage: name,
         key,
-        version: s.def.version,
+        version: s.version,
         codeHash: parts.codeHash,
         params: parts.params,
         inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
@@ -137,6 +134,9 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   };
 
   const record = async (o: StageOutcome): Promise<StageOutcome> => {
+    // a damaged input found before use is recorded again when recomputed: keep the last word
+    const earlier = outcomes.findIndex((x) => x.stage === o.stage);
+    if (earlier >= 0) outcomes.splice(earlier, 1);
     outcomes.push(o);
     await store.writeRef(p.variant, o.stage, o.key);
     await runLog.append({ variant: p.variant, stage: o.stage, key: o.key, status: o.status, seconds: o.seconds });
@@ -184,6 +184,8 @@ async function runIsolated(job: StageJob): Promise<StageJobResult> {
   const resultFile = join(job.partialDir, 'result.json');
   await writeFile(jobFile, JSON.stringify(job));
   await rm(resultFile, { force: true });
+  // imported here: the cached path of a run never needs it, and it is slow to load
+  const { execa } = await import('execa');
   const child = await execa(process.execPath, ['--import', 'tsx', CHILD, jobFile, resultFile], {
     stdio: ['ignore', 'inherit', 'inherit'],
     reject: false,

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import Tinypool from 'tinypool';
 import { Artifact } from '../store/artifact.ts';
 import type { ArtifactWriter } from '../store/artifact-writer.ts';
 import type { Json } from '../store/canonical-json.ts';
@@ -119,6 +118,7 @@ async function runOnPool(
   save: (batch: { id: string; result: ItemResult }[]) => Promise<void>,
   signal: AbortSignal,
 ): Promise<void> {
+  const { default: Tinypool } = await import('tinypool');
   const pool = new Tinypool({ filename: new URL('./item-worker.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads });
   let failure: Error | null = null;
   let next = 0;

@@ -19,7 +19,7 @@ export interface StagePlan {
 export function keyPartsOf(p: Pipeline, s: ResolvedStage, inputs: Record<string, string>): KeyParts {
   return {
     stage: s.name,
-    version: s.def.version,
+    version: s.version,
     codeHash: codeHash(s.module, p.root),
     params: JSON.parse(canonicalJson(s.params)) as Json,
     inputs,

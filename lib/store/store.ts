@@ -51,6 +51,7 @@ export class Store {
   }
 
   async writeRef(variant: string, stage: string, key: string): Promise<void> {
+    if ((await this.readRef(variant, stage)) === key) return;
     const dir = this.refsDir(variant);
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.${stage}.${process.pid}.tmp`);

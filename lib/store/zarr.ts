@@ -5,8 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import FileSystemStore from '@zarrita/storage/fs';
-import * as zarr from 'zarrita';
+import type FileSystemStore from '@zarrita/storage/fs';
+import type * as Zarr from 'zarrita';
 
 export type DType = 'uint8' | 'uint16' | 'int32' | 'float32';
 export type TypedArrayOf<D extends DType> = D extends 'uint8'
@@ -34,8 +34,17 @@ class GzipCodec {
     return new Uint8Array(gunzipSync(bytes));
   }
 }
-// zarrita's registry value type is internal; our class satisfies its runtime contract.
-(zarr.registry as Map<string, () => unknown>).set('gzip', () => GzipCodec);
+let loaded: Promise<{ zarr: typeof Zarr; Fs: typeof FileSystemStore }> | null = null;
+
+/** zarrita, loaded on first use (a cached run never touches array data) with our gzip registered. */
+function zarrita(): Promise<{ zarr: typeof Zarr; Fs: typeof FileSystemStore }> {
+  loaded ??= Promise.all([import('zarrita'), import('@zarrita/storage/fs')]).then(([zarr, fs]) => {
+    // zarrita's registry value type is internal; our class satisfies its runtime contract.
+    (zarr.registry as Map<string, () => unknown>).set('gzip', () => GzipCodec);
+    return { zarr, Fs: fs.default };
+  });
+  return loaded;
+}
 
 export function dtypeOf(data: NumericArray): DType {
   if (data instanceof Uint8Array) return 'uint8';
@@ -61,13 +70,15 @@ export function gzipChunk(data: NumericArray): Buffer {
   return gzipSync(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { level: GZIP_LEVEL });
 }
 
-function storeAt(zarrDir: string): zarr.Location<FileSystemStore> {
-  return zarr.root(new FileSystemStore(zarrDir));
+async function storeAt(zarrDir: string): Promise<Zarr.Location<FileSystemStore>> {
+  const { zarr, Fs } = await zarrita();
+  return zarr.root(new Fs(zarrDir));
 }
 
 export async function createGroup(zarrDir: string, attributes: Record<string, unknown> = {}): Promise<void> {
   await mkdir(zarrDir, { recursive: true });
-  await zarr.create(storeAt(zarrDir), { attributes });
+  const { zarr } = await zarrita();
+  await zarr.create(await storeAt(zarrDir), { attributes });
 }
 
 export interface ArraySpec {
@@ -79,7 +90,8 @@ export interface ArraySpec {
 
 /** Writes array metadata; chunk files are then written with `writeChunk`. */
 export async function createArray(zarrDir: string, name: string, spec: ArraySpec): Promise<void> {
-  await zarr.create(storeAt(zarrDir).resolve(name), {
+  const { zarr } = await zarrita();
+  await zarr.create((await storeAt(zarrDir)).resolve(name), {
     shape: spec.shape,
     chunkShape: spec.chunkShape,
     dtype: spec.dtype,
@@ -124,7 +136,8 @@ export interface ReadArray {
 }
 
 export async function readArray(zarrDir: string, name: string, selection?: (number | null)[]): Promise<ReadArray> {
-  const arr = await zarr.open.v3(storeAt(zarrDir).resolve(name), { kind: 'array' });
+  const { zarr } = await zarrita();
+  const arr = await zarr.open.v3((await storeAt(zarrDir)).resolve(name), { kind: 'array' });
   const got = await zarr.get(arr, selection ?? null);
   return { data: got.data as NumericArray, shape: got.shape };
 }
