@@ -38,7 +38,9 @@ export function buildLattice(features: Float32Array, n: number, d: number): Latt
   }
   const vertex = new Int32Array(n * (d + 1));
   const weight = new Float32Array(n * (d + 1));
-  const table = new VertexTable(d, Math.max(64, n));
+  // Sized for a small lattice and grown on demand: a table sized for n points (usually 3-30x the
+  // vertex count) spills out of cache and made every lookup a miss.
+  const table = new VertexTable(d, 1024);
   locatePoints(features, n, d, table, vertex, weight);
   const m = table.size;
   const { below, above } = linkNeighbours(table, d);
