@@ -17,7 +17,7 @@ export class ImageFileError extends Error {
 
 function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'ENOENT') return 'file not found';
+  if (e?.code === 'ENOENT' || /Input file is missing/.test(e?.message ?? '')) return 'file not found';
   return e?.message ?? String(err);
 }
 

@@ -43,7 +43,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const grid = toyStrip(count, 4);
   await mkdir(dirname(out), { recursive: true });
   await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } })
-    .png({ compressionLevel: 9, palette: false })
+    // palette quantisation keeps the README picture small; the masks use few colours anyway
+    .png({ compressionLevel: 9, palette: true, colours: 256, dither: 0.6, effort: 10 })
     .toFile(out);
   console.log(`wrote ${out} (${grid.width}x${grid.height})`);
 }

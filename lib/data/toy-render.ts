@@ -336,7 +336,7 @@ function pickColors(rng: Rng, lowContrast: boolean, behind: Color): [Color, Colo
 function sampleInstances(rng: Rng, primary: number, opts: ToyRenderOptions): ToyInstance[] {
   const { width: W, height: H } = opts;
   const minDim = Math.min(W, H);
-  const nClasses = Math.min(1 + rng.weighted([0.6, 0.3, 0.1]), opts.maxObjects);
+  const nClasses = Math.min(1 + rng.weighted([0.45, 0.38, 0.17]), opts.maxObjects);
   const classes = [primary];
   while (classes.length < nClasses) {
     const c = rng.int(1, 20);
@@ -345,7 +345,7 @@ function sampleInstances(rng: Rng, primary: number, opts: ToyRenderOptions): Toy
   const perClass = classes.map(() => 1);
   let total = classes.length;
   for (let i = 0; i < classes.length; i++) {
-    const extra = rng.weighted([0.78, 0.17, 0.05]);
+    const extra = rng.weighted([0.7, 0.22, 0.08]);
     const add = Math.min(extra, opts.maxObjects - total);
     perClass[i] += add;
     total += add;
