@@ -4,11 +4,11 @@
 // they import). Any edit to those resolves afresh, with full validation.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DirectedGraph } from 'graphology';
 import { InputError } from '../errors.ts';
 import { codeHash } from '../exec/code-hash.ts';
 import { canonicalJson } from '../store/canonical-json.ts';
+import { libFile } from '../paths.ts';
 import { sha256 } from '../store/hash.ts';
 import { ancestorsOf, buildGraph, descendantsOf } from './graph.ts';
 import type { LoadOptions, Resolution, ResolvedStage } from './resolve.ts';
@@ -28,7 +28,7 @@ interface CachedResolution {
   resolution: Resolution;
 }
 
-const RESOLVER = fileURLToPath(new URL('./resolve.ts', import.meta.url));
+const RESOLVER = libFile('dag/resolve.ts');
 
 export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?: string } = {}): Promise<Pipeline> {
   const path = resolvePath(file);

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { StageDefinition } from '../exec/stage.ts';
+import { ensureTypeScript } from '../exec/typescript.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { buildGraph, findCycle, topoOrder } from './graph.ts';
@@ -57,6 +58,7 @@ const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>
 async function importStage(module: string, where: string, name: string): Promise<StageDefinition<Record<string, unknown>>> {
   let p = defCache.get(module);
   if (!p) {
+    await ensureTypeScript();
     p = import(pathToFileURL(module).href).then((m: { default?: unknown }) => m.default as StageDefinition<Record<string, unknown>>);
     defCache.set(module, p);
   }

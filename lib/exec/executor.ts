@@ -5,9 +5,9 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { StageFailedError } from '../errors.ts';
+import { libFile } from '../paths.ts';
 import { Artifact } from '../store/artifact.ts';
 import { commitArtifact } from '../store/commit.ts';
 import type { Manifest } from '../store/manifest.ts';
@@ -176,7 +176,7 @@ async function usable(store: Store, stage: string, key: string): Promise<boolean
   return false;
 }
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = libFile('exec/child.ts');
 
 async function runIsolated(job: StageJob): Promise<StageJobResult> {
   await mkdir(job.partialDir, { recursive: true });

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemEnv, ItemResult, StageDefinition } from './stage.ts';
+import { ensureTypeScript } from './typescript.ts';
 
 export interface ItemTask {
   module: string;
@@ -25,6 +26,7 @@ let current: { signature: string; def: StageDefinition; env: ItemEnv<Record<stri
 async function envFor(task: ItemTask): Promise<NonNullable<typeof current>> {
   const signature = JSON.stringify([task.module, task.params, task.shared, task.inputs]);
   if (current?.signature === signature) return current;
+  await ensureTypeScript();
   const def = ((await import(pathToFileURL(task.module).href)) as { default: StageDefinition }).default;
   if (!def.perItem) throw new Error(`stage ${def.name} has no per-item computation`);
   const inputs: Record<string, Artifact> = {};

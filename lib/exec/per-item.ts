@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { libFile } from '../paths.ts';
 import { Artifact } from '../store/artifact.ts';
 import type { ArtifactWriter } from '../store/artifact-writer.ts';
 import type { Json } from '../store/canonical-json.ts';
@@ -119,7 +121,7 @@ async function runOnPool(
   signal: AbortSignal,
 ): Promise<void> {
   const { default: Tinypool } = await import('tinypool');
-  const pool = new Tinypool({ filename: new URL('./item-worker.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads });
+  const pool = new Tinypool({ filename: pathToFileURL(libFile('exec/item-worker.mjs')).href, minThreads: threads, maxThreads: threads });
   let failure: Error | null = null;
   let next = 0;
   // results are saved in completion order; assembly later restores id order

@@ -8,6 +8,7 @@ import { ArtifactWriter } from '../store/artifact-writer.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from './key.ts';
+import { ensureTypeScript } from './typescript.ts';
 import { runPerItem, type PerItemStats } from './per-item.ts';
 import { StageNotImplementedError, type StageContext, type StageDefinition } from './stage.ts';
 
@@ -33,6 +34,7 @@ export function outDirOf(partialDir: string): string {
 }
 
 export async function executeStageJob(job: StageJob, io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal }): Promise<StageJobResult> {
+  await ensureTypeScript();
   const def = ((await import(pathToFileURL(job.module).href)) as { default: StageDefinition }).default;
   if (def.implemented === false) throw new StageNotImplementedError(job.stage);
   const outDir = outDirOf(job.partialDir);

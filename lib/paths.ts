@@ -1,0 +1,20 @@
+// Locations of the project's own files. The CLI may run from its TypeScript sources or from the
+// bundle in dist/, where import.meta.url points elsewhere, so paths are taken from the project root
+// (the folder whose package.json names this package), never from a module's own URL.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dcsp-pipeline') return dir;
+    if (dirname(dir) === dir) throw new Error(`cannot find the dcsp-pipeline package root above ${from}`);
+  }
+}
+
+export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+export function libFile(relative: string): string {
+  return join(PROJECT_ROOT, 'lib', relative);
+}
