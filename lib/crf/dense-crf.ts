@@ -93,7 +93,7 @@ export function unaryFromProb(prob: Float32Array, minProb: number): Float32Array
   for (let i = 0; i < prob.length; i++) {
     const v = prob[i];
     if (v >= minProb && v < Infinity) unary[i] = -logFloat32Bits(bits[i]);
-    else if (v < minProb) unary[i] = floor;
+    else if (v < minProb && v > -Infinity) unary[i] = floor;
     else throw new Error(`CRF probability at flat index ${i} is ${v}`);
   }
   return unary;

@@ -217,7 +217,17 @@ describe('denseCrf', () => {
     expect(() => denseCrf({ ...s.image, data: s.image.data.subarray(3) }, s.prob, 3)).toThrow(/117 bytes, expected 8x5x3/);
     const bad = s.prob.slice();
     bad[7] = NaN;
-    expect(() => denseCrf(s.image, bad, 3)).toThrow(/flat index 7 is NaN/);
+    for (const engine of ['wasm', 'js'] as const) {
+      expect(() => denseCrf(s.image, bad, 3, {}, engine)).toThrow(/flat index 7 is NaN/);
+      const inf = s.prob.slice();
+      inf[100] = -Infinity;
+      expect(() => denseCrf(s.image, inf, 3, {}, engine)).toThrow(/flat index 100 is -Infinity/);
+    }
+    // zero and negative probabilities are clamped, not errors
+    const zero = s.prob.slice();
+    zero[5] = 0;
+    zero[6] = -0.5;
+    expect(argmaxLabels(denseCrf(s.image, zero, 3), 3)).toHaveLength(40);
     expect(() => denseCrf(s.image, s.prob, 3, { iterations: -1 })).toThrow(/iterations/);
     expect(() => denseCrf(s.image, s.prob, 3, { bilSrgb: 0 })).toThrow(/bilSrgb/);
   });

@@ -1,0 +1,2 @@
+// Segmentation metrics.
+export { ConfusionMatrix, formatScoresTable, type SegmentationScores } from './confusion.ts';
