@@ -155,11 +155,16 @@ class Canvas {
   }
 
   blend(i: number, c: Color, a: number): void {
+    this.blend3(i, c[0], c[1], c[2], a);
+  }
+
+  /** per-pixel form without an array allocation (the paint loops run millions of times) */
+  blend3(i: number, r: number, g: number, b: number, a: number): void {
     const o = i * 3;
     const d = this.data;
-    d[o] += (c[0] - d[o]) * a;
-    d[o + 1] += (c[1] - d[o + 1]) * a;
-    d[o + 2] += (c[2] - d[o + 2]) * a;
+    d[o] += (r - d[o]) * a;
+    d[o + 1] += (g - d[o + 1]) * a;
+    d[o + 2] += (b - d[o + 2]) * a;
   }
 
   meanOver(r: Raster): Color {
@@ -181,12 +186,10 @@ class Canvas {
   }
 
   toRgb(): RgbImage {
-    const out = new Uint8Array(this.data.length);
-    for (let i = 0; i < out.length; i++) {
-      const v = Math.round(this.data[i]);
-      out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-    return { width: this.W, height: this.H, data: out };
+    // a clamped array rounds and clamps on assignment
+    const out = new Uint8ClampedArray(this.data.length);
+    out.set(this.data);
+    return { width: this.W, height: this.H, data: new Uint8Array(out.buffer) };
   }
 }
 
@@ -309,7 +312,7 @@ function paintDistractor(cv: Canvas, rng: Rng): void {
       const gx = r.x0 + x - p.cx;
       const gy = r.y0 + y - p.cy;
       const k = 1 + shade * (-(gx + gy) / (2 * s));
-      cv.blend((r.y0 + y) * W + r.x0 + x, clampColor([col[0] * k, col[1] * k, col[2] * k]), c);
+      cv.blend3((r.y0 + y) * W + r.x0 + x, Math.min(255, col[0] * k), Math.min(255, col[1] * k), Math.min(255, col[2] * k), c);
     }
   }
 }
@@ -472,12 +475,13 @@ export function renderToyImage(rng: Rng, primary: number, opts: ToyRenderOptions
         const v = (-dx * sin + dy * cos) / ins.sy;
         const t = cls.texture(u, v, ins.textureSeed);
         const light = 1 + u * lx + v * ly;
-        const col: Color = [
+        cv.blend3(
+          (r.y0 + y) * W + r.x0 + x,
           (c1[0] + (c2[0] - c1[0]) * t) * light,
           (c1[1] + (c2[1] - c1[1]) * t) * light,
           (c1[2] + (c2[2] - c1[2]) * t) * light,
-        ];
-        cv.blend((r.y0 + y) * W + r.x0 + x, col, c);
+          c,
+        );
       }
     }
   });
