@@ -1,5 +1,9 @@
-// SGD with momentum, Caffe-style (as DeepLab was trained):
-//   v <- momentum * v + lr * lrMult * (g + weightDecay * w);   w <- w - v
+// SGD with momentum in two forms:
+//   'caffe' (as DeepLab was trained): v <- momentum * v + lr * lrMult * (g + weightDecay * w);  w <- w - v
+//   'tf' (TensorFlow's MomentumOptimizer, which DCSP's code used):
+//                                     v <- momentum * v + (g + weightDecay * w);  w <- w - lr * lrMult * v
+// With a constant rate the two are the same; under a decaying rate 'tf' applies today's rate to the
+// whole accumulated velocity, 'caffe' keeps each step's own rate inside it.
 // Its state is one momentum buffer per variable, exposed by name so a checkpoint can store it and a
 // resumed run continues bit for bit. Per-variable lrMult (x10 / x20 for new heads) and weight decay.
 
@@ -12,8 +16,12 @@ export interface ParamOptions {
   weightDecay?: number;
 }
 
+export type MomentumForm = 'caffe' | 'tf';
+
 export interface MomentumSgdOptions {
   momentum?: number;
+  /** where the learning rate enters (see the file comment); default 'caffe' */
+  form?: MomentumForm;
   /** default weight decay for variables that do not set their own; default 0 */
   weightDecay?: number;
 }
@@ -27,6 +35,7 @@ interface Slot {
 
 export class MomentumSgd {
   readonly momentum: number;
+  readonly form: MomentumForm;
   private readonly slots = new Map<string, Slot>();
 
   /**
@@ -35,6 +44,7 @@ export class MomentumSgd {
    */
   constructor(params: Record<string, tf.Variable | { variable: tf.Variable } & ParamOptions>, opts: MomentumSgdOptions = {}) {
     this.momentum = opts.momentum ?? 0.9;
+    this.form = opts.form ?? 'caffe';
     const defaultDecay = opts.weightDecay ?? 0;
     for (const [name, p] of Object.entries(params)) {
       const variable = p instanceof tf.Variable ? p : p.variable;
@@ -64,9 +74,16 @@ export class MomentumSgd {
         const g = grads[name] ?? grads[slot.variable.name];
         if (g === undefined) throw new Error(`MomentumSgd.step: no gradient for '${name}'`);
         const d = slot.weightDecay !== 0 ? tf.add(g, tf.mul(slot.variable, tf.scalar(slot.weightDecay))) : g;
-        const v = tf.add(tf.mul(slot.velocity, m), tf.mul(d, tf.scalar(lr * slot.lrMult)));
-        slot.velocity.assign(v);
-        slot.variable.assign(tf.sub(slot.variable, v));
+        const rate = tf.scalar(lr * slot.lrMult);
+        if (this.form === 'tf') {
+          const v = tf.add(tf.mul(slot.velocity, m), d);
+          slot.velocity.assign(v);
+          slot.variable.assign(tf.sub(slot.variable, tf.mul(v, rate)));
+        } else {
+          const v = tf.add(tf.mul(slot.velocity, m), tf.mul(d, rate));
+          slot.velocity.assign(v);
+          slot.variable.assign(tf.sub(slot.variable, v));
+        }
       }
     });
   }

@@ -1,0 +1,61 @@
+// Models by name, and loading a trained one from a checkpoint directory (one call per worker).
+
+import { assignWeights, disposeCheckpoint, loadCheckpoint } from '../tensor/checkpoint.ts';
+import { buildDeeplabLite } from './deeplab-lite.ts';
+import { MODEL_NAMES, type ModelName, type SegmentationModel } from './model.ts';
+import { buildResnet101 } from './resnet101.ts';
+import { buildVgg16LargeFov } from './vgg16-largefov.ts';
+
+export interface BuildOptions {
+  /** seed of the random initialisation (He for trunks, N(0, 0.01) for ASPP and head); default 0 */
+  seed?: number;
+}
+
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
+
+export function buildModel(name: ModelName, opts: BuildOptions = {}): SegmentationModel {
+  const seed = opts.seed ?? 0;
+  switch (name) {
+    case 'deeplab-lite': return buildDeeplabLite(seed);
+    case 'deeplabv2-resnet101': return buildResnet101(seed);
+    case 'deeplab-largefov-vgg16': return buildVgg16LargeFov(seed);
+    default: throw new Error(`unknown model '${String(name)}' (choose one of ${MODEL_NAMES.join(', ')})`);
+  }
+}
+
+/** Copy a checkpoint's weights into a model (every parameter must be present with its shape). */
+export async function loadModelWeights(model: SegmentationModel, checkpointDir: string): Promise<number> {
+  const ck = await loadCheckpoint(checkpointDir);
+  try {
+    const vars = Object.fromEntries([...model.params].map(([n, p]) => [n, p.variable]));
+    assignWeights(vars, ck.weights);
+    return ck.iteration;
+  } finally {
+    disposeCheckpoint(ck);
+  }
+}
+
+/**
+ * Build the model a checkpoint was trained as (its name is in the checkpoint's config, written by
+ * trainLoop) and load its weights. `name` overrides, for checkpoints written by other means.
+ */
+export async function loadModel(checkpointDir: string, name?: ModelName): Promise<SegmentationModel> {
+  const ck = await loadCheckpoint(checkpointDir);
+  let model: SegmentationModel | null = null;
+  try {
+    const saved = (ck.extra.config as { model?: unknown } | undefined)?.model;
+    const modelName = name ?? (typeof saved === 'string' && isModelName(saved) ? saved : undefined);
+    if (modelName === undefined) throw new Error(`checkpoint ${checkpointDir} does not say which model it holds; pass the name`);
+    model = buildModel(modelName);
+    const vars = Object.fromEntries([...model.params].map(([n, p]) => [n, p.variable]));
+    assignWeights(vars, ck.weights);
+    return model;
+  } catch (err) {
+    model?.dispose();
+    throw err;
+  } finally {
+    disposeCheckpoint(ck);
+  }
+}

@@ -1,0 +1,66 @@
+// deeplab-lite: the toy / CPU model. Same shape of computation as DeepLab (strided stem to output
+// stride 8, residual blocks with atrous 3x3 convs, an ASPP that sums parallel atrous branches into
+// 21 logits, FCAN head), about 0.12 GMAC per 96x96 image so a batch of 8 trains in well under a
+// second on one wasm thread. No batch norm: it trains from scratch on the toy set, where frozen
+// ImageNet statistics do not exist; the last conv of each residual branch starts small instead,
+// so the untrained network is close to its shortcut path and trains stably. The input (BGR minus the
+// mean, values up to +-150) is scaled by 1/64 first, roughly unit variance, which He init assumes;
+// the ImageNet models need no such scale because their first layers were trained on raw values.
+//
+//   stem   conv 3x3 s2 3->24, ReLU                          (H/2)
+//   down1  conv 3x3 s2 24->48, ReLU; res block 48          (H/4)
+//   down2  conv 3x3 s2 48->96, ReLU; res block 96          (H/8)
+//   res blocks 96 at dilation 2 and 4
+//   ASPP   3x3 96->21 at rates 1, 2, 4, summed (fc1_voc12_c0..c2)
+
+import * as tf from '@tensorflow/tfjs';
+import { applyConv, sameOut, type ConvLayer } from './ops.ts';
+import { assembleModel, NUM_CLASSES, type SegmentationModel } from './model.ts';
+import { ParamStore } from './params.ts';
+
+export const LITE_ASPP_RATES = [1, 2, 4] as const;
+export const LITE_INPUT_SCALE = 1 / 64;
+
+interface ResBlock { a: ConvLayer; b: ConvLayer; dilation: number }
+
+export function buildDeeplabLite(seed: number): SegmentationModel {
+  const store = new ParamStore('deeplab-lite', seed);
+  const conv = (name: string, k: number, cin: number, cout: number, scale = 1): ConvLayer =>
+    store.conv(name, k, cin, cout, { group: 'backbone', bias: true, init: 'he', scale });
+  const block = (name: string, c: number, dilation: number): ResBlock => ({
+    a: conv(`${name}_a`, 3, c, c), b: conv(`${name}_b`, 3, c, c, 0.25), dilation,
+  });
+  const stem = conv('stem', 3, 3, 24);
+  const down1 = conv('down1', 3, 24, 48);
+  const res1 = block('res1', 48, 1);
+  const down2 = conv('down2', 3, 48, 96);
+  const res2 = block('res2', 96, 1);
+  const res3 = block('res3', 96, 2);
+  const res4 = block('res4', 96, 4);
+  const aspp = LITE_ASPP_RATES.map((_, i) =>
+    store.conv(`fc1_voc12_c${i}`, 3, 96, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }));
+
+  const residual = (x: tf.Tensor4D, r: ResBlock): tf.Tensor4D => {
+    const h = tf.relu(applyConv(x, r.a, { dilation: r.dilation }));
+    return tf.relu(tf.add(x, applyConv(h, r.b, { dilation: r.dilation }))) as tf.Tensor4D;
+  };
+  const trunk = (x: tf.Tensor4D): tf.Tensor4D => {
+    let h = tf.relu(applyConv(tf.mul(x, LITE_INPUT_SCALE), stem, { stride: 2 }));
+    h = residual(tf.relu(applyConv(h, down1, { stride: 2 })), res1);
+    h = residual(tf.relu(applyConv(h, down2, { stride: 2 })), res2);
+    h = residual(residual(h, res3), res4);
+    const branches = aspp.map((c, i) => applyConv(h, c, { dilation: LITE_ASPP_RATES[i] }));
+    return tf.addN(branches);
+  };
+  const outputSize = (hh: number, ww: number): [number, number] =>
+    [sameOut(sameOut(sameOut(hh, 2), 2), 2), sameOut(sameOut(sameOut(ww, 2), 2), 2)];
+  return assembleModel('deeplab-lite', store, trunk, outputSize);
+}
+
+/** Multiply-accumulates of one forward (trunk + head) for an h x w image, for GMAC/s figures. */
+export function deeplabLiteMacs(h: number, w: number): number {
+  const s = (n: number, k: number) => Math.ceil(n / k);
+  const p2 = s(h, 2) * s(w, 2), p4 = s(h, 4) * s(w, 4), p8 = s(h, 8) * s(w, 8);
+  return p2 * 9 * 3 * 24 + p4 * 9 * 24 * 48 + 2 * p4 * 9 * 48 * 48 + p8 * 9 * 48 * 96
+    + 6 * p8 * 9 * 96 * 96 + LITE_ASPP_RATES.length * p8 * 9 * 96 * NUM_CLASSES + p8 * NUM_CLASSES * 20;
+}

@@ -1,0 +1,55 @@
+// The two DCSP losses with the code's normalisation (DCSP-SPEC 5, 7, D5), and the label plumbing
+// they need. Weight decay is not here: the optimiser adds wd * w to each decayed weight's gradient,
+// which is the gradient of wd * 1/2 ||w||^2 (see optimiser.ts for which weights).
+
+import * as tf from '@tensorflow/tfjs';
+import { NUM_CLASSES, NUM_FOREGROUND } from './model.ts';
+import { resizeNearestTf1 } from './resample.ts';
+
+/**
+ * FCAN loss, eq. 1: sigmoid cross-entropy of the GAP class scores, mean over batch x 20, in the
+ * stable form max(x, 0) - x y + log(1 + exp(-|x|)).
+ */
+export function fcanLoss(scores: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const x = scores;
+    const terms = tf.add(tf.sub(tf.relu(x), tf.mul(x, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+    return tf.mean(terms) as tf.Scalar;
+  });
+}
+
+/** Segmentation loss l_s: softmax cross-entropy per pixel, mean over all B x h x w pixels (no ignore label). */
+export function segLoss(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits);
+    const onehot = tf.oneHot(tf.cast(labels, 'int32'), NUM_CLASSES);
+    return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), -1))) as tf.Scalar;
+  });
+}
+
+/** 20-dim 0/1 target of the classes present (ids 1..20; 0 and repeats are an error). */
+export function classTargets(classes: readonly number[]): Float32Array {
+  const t = new Float32Array(NUM_FOREGROUND);
+  for (const c of classes) {
+    if (!Number.isInteger(c) || c < 1 || c > NUM_FOREGROUND) throw new Error(`image label ${c} is not a class id 1..20`);
+    if (t[c - 1] === 1) throw new Error(`image label ${c} listed twice`);
+    t[c - 1] = 1;
+  }
+  return t;
+}
+
+/** Cue labels at the logits' resolution: TF1 nearest, src = floor(dst * in / out). */
+export function downsampleCues(labels: Uint8Array, height: number, width: number, outH: number, outW: number): Uint8Array {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= NUM_CLASSES) throw new Error(`cue label ${labels[i]} at pixel ${i} is outside 0..20 (training uses no ignore label)`);
+  }
+  return resizeNearestTf1(labels, height, width, outH, outW);
+}
+
+/** wd * sum of 1/2 ||w||^2 over the given weights: the L2 term of the reported loss. */
+export function l2Term(weights: readonly tf.Tensor[], weightDecay: number): tf.Scalar {
+  return tf.tidy(() => {
+    if (weights.length === 0) return tf.scalar(0);
+    return tf.mul(tf.addN(weights.map((w) => tf.sum(tf.square(w)))), 0.5 * weightDecay) as tf.Scalar;
+  });
+}

@@ -1,0 +1,76 @@
+// What every DeepLab variant looks like from outside: segmentation logits from a trunk + classifier,
+// and the FCAN head on top of them (DCSP-SPEC 3): a 1x1 conv 21 -> 20 with bias (no filter for
+// background) whose output is the attention volume V, and its global average -> 20 class scores.
+
+import * as tf from '@tensorflow/tfjs';
+import { applyConv, stopGradient, type ConvLayer } from './ops.ts';
+import type { ParamInfo, ParamStore } from './params.ts';
+
+export const MODEL_NAMES = ['deeplab-lite', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export const NUM_CLASSES = 21;
+export const NUM_FOREGROUND = 20;
+export const HEAD_LAYER = 'fc1_voc12_d0';
+
+export interface ForwardOptions {
+  /**
+   * Stop the gradient between the segmentation logits and the FCAN head, so a loss on the
+   * attention or class scores trains only the head (the released code's routing, DCSP-SPEC D4).
+   */
+  detachAttention?: boolean;
+}
+
+export interface ModelOutputs {
+  /** segmentation logits fc1_voc12, [B, h, w, 21] */
+  logits: tf.Tensor4D;
+  /** attention volume V = head(logits), [B, h, w, 20] */
+  attention: tf.Tensor4D;
+  /** GAP of V, [B, 20]: the FCAN classification logits */
+  scores: tf.Tensor2D;
+}
+
+export interface SegmentationModel {
+  readonly name: ModelName;
+  /** every parameter by its checkpoint name, BN statistics included */
+  readonly params: ReadonlyMap<string, ParamInfo>;
+  /** output size for an input of h x w (TF SAME: a ceil chain) */
+  outputSize(height: number, width: number): [number, number];
+  /** segmentation logits only (inference, adapt, eval) */
+  segLogits(x: tf.Tensor4D): tf.Tensor4D;
+  forward(x: tf.Tensor4D, opts?: ForwardOptions): ModelOutputs;
+  /** the variables by parameter name (live, not copies: for saveCheckpoint, not to dispose) */
+  weights(): tf.NamedTensorMap;
+  dispose(): void;
+}
+
+export function createFcanHead(store: ParamStore): ConvLayer {
+  return store.conv(HEAD_LAYER, 1, NUM_CLASSES, NUM_FOREGROUND, { group: 'head', bias: true, init: 'gaussian-0.01' });
+}
+
+/** Wraps a trunk (input -> 21 logits) with the FCAN head into a SegmentationModel. */
+export function assembleModel(
+  name: ModelName, store: ParamStore, trunk: (x: tf.Tensor4D) => tf.Tensor4D,
+  outputSize: (h: number, w: number) => [number, number],
+): SegmentationModel {
+  const head = createFcanHead(store);
+  return {
+    name,
+    params: store.params,
+    outputSize,
+    segLogits: (x) => trunk(x),
+    forward(x, opts = {}) {
+      const logits = trunk(x);
+      const headIn = opts.detachAttention === true ? stopGradient(logits) : logits;
+      const attention = applyConv(headIn, head);
+      const scores = tf.mean(attention, [1, 2]) as tf.Tensor2D;
+      return { logits, attention, scores };
+    },
+    weights() {
+      const out: tf.NamedTensorMap = {};
+      for (const [n, p] of store.params) out[n] = p.variable;
+      return out;
+    },
+    dispose: () => store.dispose(),
+  };
+}

@@ -1,0 +1,216 @@
+// The training loop shared by fcan-pretrain, train and retrain. One iteration: draw `batch` samples
+// (a pure function of iteration and slot, so resuming needs no sampler state), forward, the
+// objective's loss, gradients of the trained variables, check the loss is finite, update with
+// momentum SGD at the poly rate. Every `checkpointEvery` iterations and at the end it saves weights,
+// momentum buffers, the iteration and the loss curve; a new call with the same checkpoint dir
+// continues from there and ends with the same weights as a run that was never interrupted.
+
+import * as tf from '@tensorflow/tfjs';
+import { assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveCheckpoint } from '../tensor/checkpoint.ts';
+import { polyLr } from '../tensor/schedule.ts';
+import { MomentumSgd, type MomentumForm } from '../tensor/sgd.ts';
+import { silentProgress, type ProgressSink } from '../types.ts';
+import { classTargets, downsampleCues, fcanLoss, l2Term, segLoss } from './losses.ts';
+import type { SegmentationModel } from './model.ts';
+import { planParams, type Objective, type Routing, type TrainScope } from './optimiser.ts';
+
+export interface TrainSample {
+  /** crop x crop x 3, BGR mean-subtracted (augment().image) */
+  image: Float32Array;
+  /** crop x crop cue labels 0..20; required for the 'seg' objective */
+  cue?: Uint8Array | null;
+  /** class ids 1..20 present in the image */
+  classes: readonly number[];
+}
+
+export type Sampler = (iteration: number, slot: number) => TrainSample | Promise<TrainSample>;
+
+export interface TrainLoopOptions {
+  model: SegmentationModel;
+  /** 'fcan': eq. 1 only; 'seg': l_s + l_c (eq. 2) */
+  objective: Objective;
+  /** default 'code' (DCSP-SPEC D4) */
+  routing?: Routing;
+  /** default: 'heads' for fcan (the code), 'all' for seg */
+  scope?: TrainScope;
+  iterations: number;
+  batch: number;
+  crop: number;
+  sampler: Sampler;
+  /** base learning rate, default 1e-3 */
+  lr?: number;
+  /** poly power, default 0.9 */
+  power?: number;
+  momentum?: number;
+  /** default 5e-4 */
+  weightDecay?: number;
+  /** default 'tf' (TensorFlow's MomentumOptimizer, as DCSP's code) */
+  form?: MomentumForm;
+  /** where checkpoints go; without it nothing is saved and nothing resumed */
+  checkpointDir?: string;
+  /** default 1000 */
+  checkpointEvery?: number;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+  /** extra settings that must match for a checkpoint to be resumed (e.g. the sampler's seed) */
+  runTag?: Record<string, string | number | boolean>;
+}
+
+export interface CurvePoint {
+  iteration: number;
+  /** total reported loss: l_s + l_c + L2 of the decayed weights (fcan: l_c + L2) */
+  loss: number;
+  segLoss: number | null;
+  clsLoss: number;
+  lr: number;
+}
+
+export interface TrainResult {
+  iterations: number;
+  /** iteration the run resumed from (0: fresh) */
+  resumedFrom: number;
+  curve: CurvePoint[];
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly iteration: number, readonly value: number, readonly lastCheckpoint: number | null) {
+    super(`training loss is ${value} at iteration ${iteration}; stopped before applying that update. `
+      + (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`));
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
+  const { model, objective, iterations: T, batch, crop, sampler } = opts;
+  const routing = opts.routing ?? 'code';
+  const scope = opts.scope ?? (objective === 'fcan' ? 'heads' : 'all');
+  const baseLr = opts.lr ?? 1e-3;
+  const power = opts.power ?? 0.9;
+  const weightDecay = opts.weightDecay ?? 5e-4;
+  const form = opts.form ?? 'tf';
+  const every = opts.checkpointEvery ?? 1000;
+  const progress = opts.progress ?? silentProgress;
+  if (!Number.isInteger(T) || T < 1) throw new Error(`trainLoop: iterations must be a positive integer (got ${T})`);
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`trainLoop: batch must be a positive integer (got ${batch})`);
+
+  const config = {
+    model: model.name, objective, routing, scope, iterations: T, batch, crop, lr: baseLr, power,
+    momentum: opts.momentum ?? 0.9, weightDecay, form, ...(opts.runTag ?? {}),
+  };
+  const plan = planParams(model, { objective, routing, scope, weightDecay });
+  const sgd = new MomentumSgd(
+    Object.fromEntries(plan.map((p) => [p.name, { variable: p.info.variable, lrMult: p.lrMult, weightDecay: p.weightDecay }])),
+    { momentum: config.momentum, form },
+  );
+  const decayed = plan.filter((p) => p.weightDecay > 0).map((p) => p.info.variable);
+  const allVars: Record<string, tf.Variable> = {};
+  for (const [name, p] of model.params) allVars[name] = p.variable;
+
+  let start = 0;
+  let curve: CurvePoint[] = [];
+  let lastCheckpoint: number | null = null;
+  try {
+    if (opts.checkpointDir !== undefined && (await findCheckpoint(opts.checkpointDir)) !== null) {
+      const ck = await loadCheckpoint(opts.checkpointDir);
+      try {
+        const saved = (ck.extra.config ?? {}) as Record<string, unknown>;
+        const diff = Object.keys(config).filter((k) => saved[k] !== (config as Record<string, unknown>)[k]);
+        if (diff.length > 0) {
+          throw new Error(`checkpoint ${opts.checkpointDir} was written by a different run (${diff.map((k) => `${k}: ${String(saved[k])} vs ${String((config as Record<string, unknown>)[k])}`).join(', ')})`);
+        }
+        assignWeights(allVars, ck.weights);
+        sgd.setState(ck.optimizer);
+        start = ck.iteration;
+        lastCheckpoint = start;
+        curve = (ck.extra.curve as CurvePoint[] | undefined) ?? [];
+      } finally {
+        disposeCheckpoint(ck);
+      }
+    }
+
+    const save = async (iteration: number): Promise<void> => {
+      if (opts.checkpointDir === undefined) return;
+      const state = sgd.getState();
+      try {
+        await saveCheckpoint(opts.checkpointDir, { weights: model.weights(), optimizer: state, iteration, extra: { config, curve } });
+      } finally {
+        tf.dispose(Object.values(state));
+      }
+      lastCheckpoint = iteration;
+    };
+
+    progress.start(T, `${model.name} ${objective}`);
+    if (start > 0) progress.tick(start);
+    const [oh, ow] = model.outputSize(crop, crop);
+    const began = performance.now();
+    for (let t = start + 1; t <= T; t++) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('training aborted');
+      const samples = await Promise.all(Array.from({ length: batch }, (_, s) => sampler(t, s)));
+      const lr = polyLr(baseLr, t, T, power);
+      const { x, targets, labels } = batchTensors(samples, crop, oh, ow, objective);
+      let ls: tf.Scalar | null = null;
+      let lc: tf.Scalar | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.forward(x, { detachAttention: objective === 'seg' && routing === 'code' });
+        lc = tf.keep(fcanLoss(out.scores, targets));
+        if (objective === 'fcan' || labels === null) return lc;
+        ls = tf.keep(segLoss(out.logits, labels));
+        return tf.add(ls, lc) as tf.Scalar;
+      }, sgd.variables());
+      const l2 = l2Term(decayed, weightDecay);
+      const [dataLoss, l2v, lsv, lcv] = await Promise.all([value.data(), l2.data(), (ls as tf.Scalar | null)?.data(), (lc as tf.Scalar | null)?.data()]);
+      const loss = dataLoss[0] + l2v[0];
+      tf.dispose([x, targets, value, l2]);
+      if (labels !== null) labels.dispose();
+      if (ls !== null) (ls as tf.Scalar).dispose();
+      if (lc !== null) (lc as tf.Scalar).dispose();
+      if (!Number.isFinite(loss)) {
+        tf.dispose(grads);
+        throw new NonFiniteLossError(t, loss, lastCheckpoint);
+      }
+      sgd.step(grads, lr);
+      tf.dispose(grads);
+      curve.push({ iteration: t, loss, segLoss: lsv === undefined ? null : lsv[0], clsLoss: lcv === undefined ? NaN : lcv[0], lr });
+      const done = t - start;
+      const perSec = done / ((performance.now() - began) / 1000);
+      progress.tick(1, {
+        loss: Number(loss.toPrecision(4)), lr: Number(lr.toPrecision(3)), 'it/s': Number(perSec.toPrecision(3)),
+        eta: formatEta((T - t) / perSec),
+      });
+      if (t % every === 0 || t === T) await save(t);
+    }
+    progress.done();
+    return { iterations: T, resumedFrom: start, curve };
+  } finally {
+    sgd.dispose();
+  }
+}
+
+function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: number, objective: Objective): { x: tf.Tensor4D; targets: tf.Tensor2D; labels: tf.Tensor3D | null } {
+  const B = samples.length;
+  const px = crop * crop;
+  const xs = new Float32Array(B * px * 3);
+  const ys = new Float32Array(B * 20);
+  const ls = objective === 'seg' ? new Int32Array(B * oh * ow) : null;
+  samples.forEach((s, b) => {
+    if (s.image.length !== px * 3) throw new Error(`sample ${b}: image has ${s.image.length} values, expected ${crop}x${crop}x3`);
+    xs.set(s.image, b * px * 3);
+    ys.set(classTargets(s.classes), b * 20);
+    if (ls !== null) {
+      if (s.cue == null || s.cue.length !== px) throw new Error(`sample ${b}: the seg objective needs a ${crop}x${crop} cue map`);
+      ls.set(downsampleCues(s.cue, crop, crop, oh, ow), b * oh * ow);
+    }
+  });
+  return {
+    x: tf.tensor4d(xs, [B, crop, crop, 3]),
+    targets: tf.tensor2d(ys, [B, 20]),
+    labels: ls === null ? null : tf.tensor3d(ls, [B, oh, ow], 'int32'),
+  };
+}
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}
