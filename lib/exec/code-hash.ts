@@ -12,10 +12,22 @@ const EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts'];
 
 const fileHashes = new Map<string, { hash: string; deps: string[] }>();
 
+/**
+ * A module whose first lines say `@dcsp-code-hash: none` declares that it cannot change what any
+ * stage computes (the stage contract: types and an identity `defineStage`), so editing it does
+ * not invalidate every cached artifact. Its imports are not followed either.
+ */
+const NO_HASH = /^(?:\/\/[^\n]*\n)*\/\/ @dcsp-code-hash: none\b/;
+
 function scan(file: string): { hash: string; deps: string[] } {
   let entry = fileHashes.get(file);
   if (entry) return entry;
   const text = readFileSync(file);
+  if (NO_HASH.test(text.toString('utf8'))) {
+    entry = { hash: 'none', deps: [] };
+    fileHashes.set(file, entry);
+    return entry;
+  }
   const deps: string[] = [];
   for (const m of text.toString('utf8').replace(TYPE_IMPORT_RE, '').matchAll(IMPORT_RE)) {
     const target = resolveImport(dirname(file), m[2]);
@@ -46,6 +58,7 @@ export function codeFiles(module: string, root: string): { path: string; hash: s
     stack.push(...scan(f).deps);
   }
   return [...seen]
+    .filter((f) => scan(f).hash !== 'none')
     .map((f) => ({ path: relative(root, f).split(sep).join('/'), hash: scan(f).hash }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }

@@ -102,6 +102,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
         // a forced run recomputes every item instead of reusing earlier artifacts' items
         previous: force.has(name) ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => join(store.stageDir(name), e)),
         workers,
+        dataDir: store.dataDir,
       };
       if (force.has(name)) await rm(job.partialDir, { recursive: true, force: true });
       const isolate = opts.isolate || s.isolate;

@@ -109,7 +109,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   ctx.progress.done();
 
   const metrics = await assemble(ctx.out, ids, keys.map(itemPath));
-  const summary = spec.summarize ? await spec.summarize(ctx, metrics.itemMetrics, ids) : {};
+  const summary = spec.summarize ? await spec.summarize(ctx, metrics.itemMetrics, ids, (i) => readItemFile(itemPath(keys[i]))) : {};
   await ctx.out.json(ITEM_STATE, { itemKeys: keys, metrics: metrics.itemMetrics, arrays: metrics.arrays } satisfies ItemState);
   return { metrics: summary, stats };
 }

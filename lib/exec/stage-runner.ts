@@ -22,6 +22,7 @@ export interface StageJob {
   keyParts: KeyParts;
   previous: string[];
   workers: number;
+  dataDir: string;
 }
 
 export interface StageJobResult {
@@ -52,6 +53,7 @@ export async function executeStageJob(job: StageJob, io: { progress: ProgressSin
     inputs,
     out,
     workDir,
+    dataDir: job.dataDir,
     progress: io.progress,
     log: io.log,
     signal: io.signal,

@@ -1,3 +1,4 @@
+// @dcsp-code-hash: none (types and an identity function: editing this file changes no result)
 // The stage contract. A stage module default-exports `defineStage({...})`; the executor owns
 // hashing, locking, progress, resume and file locations. Stage modules must stay light to import
 // (the executor imports every stage to read its params schema): heavy libraries (tfjs, sharp, ...)
@@ -19,6 +20,8 @@ export interface StageContext<P> {
   out: ArtifactWriter;
   /** scratch space that survives a crash of this key's run (checkpoints, partial state) */
   workDir: string;
+  /** shared across stages and runs (downloads, extracted datasets): cache/data */
+  dataDir: string;
   progress: ProgressSink;
   log(line: string): void;
   signal: AbortSignal;
@@ -30,11 +33,15 @@ export interface ItemResult {
   metrics?: Record<string, Json>;
 }
 
-/** What one item's computation sees, in a worker thread or in-process. */
-export interface ItemEnv<P, S, T> {
+/** What a worker has before `setup`: the stage's params, shared context and input artifacts. */
+export interface ItemSetupEnv<P, S> {
   params: P;
   shared: S;
   inputs: Record<string, Artifact>;
+}
+
+/** What one item's computation sees, in a worker thread or in-process. */
+export interface ItemEnv<P, S, T> extends ItemSetupEnv<P, S> {
   /** per-worker state made once by `setup` (a loaded model, a detector) */
   state: T;
 }
@@ -47,10 +54,18 @@ export interface PerItemSpec<P, S extends Json = Json, T = undefined> {
    * hashed into every item key, so items are reused only when it is unchanged.
    */
   shared?(ctx: StageContext<P>): S | Promise<S>;
-  setup?(env: Omit<ItemEnv<P, S, T>, 'state'>): T | Promise<T>;
+  setup?(env: ItemSetupEnv<P, S>): T | Promise<T>;
   compute(id: string, env: ItemEnv<P, S, T>): ItemResult | Promise<ItemResult>;
-  /** reduce per-item metrics (in id order) into stage metrics; may also write extra outputs */
-  summarize?(ctx: StageContext<P>, metrics: (Record<string, Json> | null)[], ids: string[]): Record<string, Json> | Promise<Record<string, Json>>;
+  /**
+   * Reduce per-item metrics (in id order) into stage metrics; may also write extra outputs. `read`
+   * gives back any item's arrays, for measures that need whole maps (kept out of per-item JSON).
+   */
+  summarize?(
+    ctx: StageContext<P>,
+    metrics: (Record<string, Json> | null)[],
+    ids: string[],
+    read: (index: number) => Promise<ItemResult>,
+  ): Record<string, Json> | Promise<Record<string, Json>>;
   /** items per worker task (default 8) */
   chunkSize?: number;
 }

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { readManifest, type Manifest } from './manifest.ts';
 
 const KEY_RE = /^[0-9a-f]{64}$/;
+/** top-level cache entries that are not stage directories */
+const RESERVED = new Set(['refs', 'runs', 'data']);
 
 export interface ArtifactLocation {
   stage: string;
@@ -31,6 +33,10 @@ export class Store {
   }
   get runsDir(): string {
     return join(this.root, 'runs');
+  }
+  /** downloads and extracted datasets, shared by every stage and run; never an artifact */
+  get dataDir(): string {
+    return join(this.root, 'data');
   }
   private refsDir(variant: string): string {
     return join(this.root, 'refs', variant);
@@ -75,7 +81,7 @@ export class Store {
   async listArtifacts(): Promise<ArtifactLocation[]> {
     const out: ArtifactLocation[] = [];
     for (const stage of await safeReaddir(this.root)) {
-      if (stage === 'refs' || stage === 'runs' || stage.startsWith('.')) continue;
+      if (RESERVED.has(stage) || stage.startsWith('.')) continue;
       for (const entry of await safeReaddir(this.stageDir(stage))) {
         if (KEY_RE.test(entry)) out.push({ stage, key: entry, dir: this.artifactDir(stage, entry) });
       }
@@ -89,7 +95,7 @@ export class Store {
   }
 
   async stages(): Promise<string[]> {
-    return (await safeReaddir(this.root)).filter((s) => s !== 'refs' && s !== 'runs' && !s.startsWith('.'));
+    return (await safeReaddir(this.root)).filter((s) => !RESERVED.has(s) && !s.startsWith('.'));
   }
 }
 

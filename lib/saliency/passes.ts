@@ -1,0 +1,117 @@
+// The three saliency stages as per-item functions: saliency-s1 runs the detector on the image;
+// erase-s2 and erase-s3 each erase with the previous pass's own map, detect again and combine by max
+// (DCSP-SPEC 4). What a pass stores is what the next one needs: `s` (S_k, combined), `raw` (this
+// pass's own map, which the next pass thresholds) and `mask` (cumulative erasures).
+import { Dataset } from '../data/dataset-artifact.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import type { Json } from '../store/canonical-json.ts';
+import { SaliencyQuality } from '../metrics/saliency.ts';
+import type { Artifact } from '../store/artifact.ts';
+import type { Map8, MapF32 } from '../types.ts';
+import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, type DetectorSpec, type EraseCompare, type PassResult } from './index.ts';
+
+export const DETECTOR_FILE = 'detector.json';
+
+export interface FirstPassParams {
+  detector: string;
+  model?: string;
+  options: Record<string, unknown>;
+  split: 'train' | 'val' | 'all';
+}
+
+export interface ErasePassParams {
+  threshold: number;
+  compare: EraseCompare;
+  fill: 'mean' | [number, number, number];
+}
+
+/** What every item of a pass depends on besides its own inputs (hashed into item keys). */
+export interface PassShared {
+  [key: string]: Json;
+  detector: Json;
+  fill: [number, number, number];
+}
+
+interface PassState {
+  dataset: Dataset;
+}
+
+export function detectorSpec(p: FirstPassParams): DetectorSpec {
+  if (p.detector === 'dhsnet') throw new Error('detector dhsnet is not implemented yet (it needs the saliency-train stage)');
+  return parseDetectorSpec({ ...p.options, kind: p.detector, ...(p.model ? (p.detector === 'tfjs' ? { path: p.model } : { model: p.model }) : {}) });
+}
+
+export async function passIds(ctx: StageContext<unknown>, split: 'train' | 'val' | 'all'): Promise<string[]> {
+  return (await Dataset.open(ctx.inputs.dataset)).ids(split);
+}
+
+/** erase passes take the detector and item list from the pass before them */
+export async function previousDetector(prev: Artifact): Promise<DetectorSpec> {
+  return prev.json<DetectorSpec>(DETECTOR_FILE);
+}
+
+export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<PassShared> {
+  const detector = await previousDetector(ctx.inputs.previous);
+  const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
+  await ctx.out.json(DETECTOR_FILE, detector);
+  return { detector: detector as Json, fill: fill as [number, number, number] };
+}
+
+export async function passSetup(env: ItemSetupEnv<unknown, PassShared>): Promise<PassState> {
+  return { dataset: await Dataset.open(env.inputs.dataset) };
+}
+
+function asResult(p: PassResult, first: boolean): ItemResult {
+  const shape = [p.raw.height, p.raw.width];
+  const arrays: ItemResult['arrays'] = { s: { data: toUint8(p.combined).data, shape } };
+  if (!first) {
+    arrays.raw = { data: toUint8(p.raw).data, shape };
+    arrays.mask = { data: p.mask.data, shape };
+  }
+  return { arrays };
+}
+
+export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
+  const detector = await getDetector(env.shared.detector);
+  const img = await env.state.dataset.readImage(id);
+  return asResult(await firstPass(detector, img), true);
+}
+
+async function mapOf(art: Artifact, name: string, id: string): Promise<MapF32> {
+  const item = await (await art.items(name)).read(id);
+  return fromUint8({ height: item.shape[0], width: item.shape[1], data: item.data as Uint8Array });
+}
+
+export async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
+  const prev = env.inputs.previous;
+  const detector = await getDetector(env.shared.detector);
+  const image = await env.state.dataset.readImage(id);
+  const prevCombined = await mapOf(prev, 's', id);
+  // pass 1 stores only S1, which is its own raw map too
+  const hasRaw = (await prev.itemState())?.arrays.includes('raw') ?? false;
+  const prevRaw = hasRaw ? await mapOf(prev, 'raw', id) : prevCombined;
+  let prevMask: Map8 | null = null;
+  if (hasRaw) {
+    const m = await (await prev.items('mask')).read(id);
+    prevMask = { height: m.shape[0], width: m.shape[1], data: m.data as Uint8Array };
+  }
+  const p = await erasePass(detector, { image, prevRaw, prevCombined, prevMask, threshold: env.params.threshold }, { compare: env.params.compare, fill: env.shared.fill });
+  return asResult(p, false);
+}
+
+/** MAE, max F-measure and object recall of this pass's S_k over the items that have ground truth. */
+export async function passQuality(ctx: StageContext<unknown>, ids: string[], read: (i: number) => Promise<ItemResult>, label: string): Promise<Record<string, Json>> {
+  const dataset = await Dataset.open(ctx.inputs.dataset);
+  const q = new SaliencyQuality();
+  for (let i = 0; i < ids.length; i++) {
+    const fg = await dataset.readForeground(ids[i]);
+    if (!fg) continue;
+    const s = (await read(i)).arrays.s;
+    q.add(fromUint8({ height: s.shape[0], width: s.shape[1], data: s.data as Uint8Array }), fg, (await dataset.readGt(ids[i])) ?? undefined);
+  }
+  const r = q.summary();
+  if (!r.images) return { quality: null };
+  const round = (v: number): number => Math.round(v * 10000) / 10000;
+  ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${(100 * r.objectRecall).toFixed(1)}% (${r.found}/${r.objects})`);
+  return { quality: { images: r.images, mae: round(r.mae), maxF: round(r.maxF), maxFPooled: round(r.maxFPooled), objectRecall: round(r.objectRecall), objects: r.objects, found: r.found } };
+}
