@@ -9,6 +9,11 @@ import { buildVgg16LargeFov } from './vgg16-largefov.ts';
 export interface BuildOptions {
   /** seed of the random initialisation (He for trunks, N(0, 0.01) for ASPP and head); default 0 */
   seed?: number;
+  /**
+   * Divide every channel count of the paper models by this (1, 2, 4, 8, 16, 32, 64): the same
+   * layers and parameter names at a fraction of the size. For tests; default 1.
+   */
+  widthDivisor?: number;
 }
 
 export function isModelName(name: string): name is ModelName {
@@ -17,10 +22,12 @@ export function isModelName(name: string): name is ModelName {
 
 export function buildModel(name: ModelName, opts: BuildOptions = {}): SegmentationModel {
   const seed = opts.seed ?? 0;
+  const d = opts.widthDivisor ?? 1;
+  if (![1, 2, 4, 8, 16, 32, 64].includes(d)) throw new Error(`widthDivisor must be a power of two up to 64 (got ${d})`);
   switch (name) {
     case 'deeplab-lite': return buildDeeplabLite(seed);
-    case 'deeplabv2-resnet101': return buildResnet101(seed);
-    case 'deeplab-largefov-vgg16': return buildVgg16LargeFov(seed);
+    case 'deeplabv2-resnet101': return buildResnet101(seed, d);
+    case 'deeplab-largefov-vgg16': return buildVgg16LargeFov(seed, d);
     default: throw new Error(`unknown model '${String(name)}' (choose one of ${MODEL_NAMES.join(', ')})`);
   }
 }

@@ -28,25 +28,28 @@ export function caffeBlockName(index: number, blocks: number): string {
 interface ConvBn { conv: ConvLayer; bn: FrozenBn }
 interface Bottleneck { proj?: ConvBn; a: ConvBn; b: ConvBn; c: ConvBn; stride: number; dilation: number }
 
-export function buildResnet101(seed: number): SegmentationModel {
+/** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
+export function buildResnet101(seed: number, widthDivisor = 1): SegmentationModel {
+  const d = widthDivisor;
   const store = new ParamStore('deeplabv2-resnet101', seed);
   const convBn = (conv: string, bn: string, k: number, cin: number, cout: number): ConvBn => ({
     conv: store.conv(conv, k, cin, cout, { group: 'backbone', bias: false, init: 'he' }),
     bn: store.batchNorm(bn, cout),
   });
-  const conv1 = convBn('conv1', 'bn_conv1', 7, 3, 64);
+  const conv1 = convBn('conv1', 'bn_conv1', 7, 3, 64 / d);
   const blocks: Bottleneck[] = [];
-  let cin = 64;
+  let cin = 64 / d;
   for (const s of RESNET101_STAGES) {
     for (let i = 0; i < s.blocks; i++) {
       const id = `${s.stage}${caffeBlockName(i, s.blocks)}`;
-      const cout = 4 * s.width;
+      const width = s.width / d;
+      const cout = 4 * width;
       const branch = (suffix: string, k: number, ci: number, co: number) => convBn(`res${id}_branch${suffix}`, `bn${id}_branch${suffix}`, k, ci, co);
       blocks.push({
         proj: i === 0 ? branch('1', 1, cin, cout) : undefined,
-        a: branch('2a', 1, cin, s.width),
-        b: branch('2b', 3, s.width, s.width),
-        c: branch('2c', 1, s.width, cout),
+        a: branch('2a', 1, cin, width),
+        b: branch('2b', 3, width, width),
+        c: branch('2c', 1, width, cout),
         stride: i === 0 ? s.stride : 1,
         dilation: s.dilation,
       });
@@ -54,7 +57,7 @@ export function buildResnet101(seed: number): SegmentationModel {
     }
   }
   const aspp = RESNET101_ASPP_RATES.map((_, i) =>
-    store.conv(`fc1_voc12_c${i}`, 3, 2048, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }));
+    store.conv(`fc1_voc12_c${i}`, 3, 2048 / d, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }));
 
   const cb = (x: tf.Tensor4D, l: ConvBn, opts: { stride?: number; dilation?: number } = {}) => frozenBatchNorm(applyConv(x, l.conv, opts), l.bn);
   const trunk = (x: tf.Tensor4D): tf.Tensor4D => {

@@ -12,20 +12,22 @@ import { ParamStore } from './params.ts';
 /** [block, convs, channels] of VGG16 */
 export const VGG16_BLOCKS = [[1, 2, 64], [2, 2, 128], [3, 3, 256], [4, 3, 512], [5, 3, 512]] as const;
 
-export function buildVgg16LargeFov(seed: number): SegmentationModel {
+/** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
+export function buildVgg16LargeFov(seed: number, widthDivisor = 1): SegmentationModel {
+  const d = widthDivisor;
   const store = new ParamStore('deeplab-largefov-vgg16', seed);
   const convs: Array<{ layer: ConvLayer; dilation: number; poolStride: number | null }> = [];
   let cin = 3;
   for (const [block, n, c] of VGG16_BLOCKS) {
     for (let i = 1; i <= n; i++) {
-      const layer = store.conv(`conv${block}_${i}`, 3, cin, c, { group: 'backbone', bias: true, init: 'he' });
+      const layer = store.conv(`conv${block}_${i}`, 3, cin, c / d, { group: 'backbone', bias: true, init: 'he' });
       convs.push({ layer, dilation: block === 5 ? 2 : 1, poolStride: i === n ? (block <= 3 ? 2 : 1) : null });
-      cin = c;
+      cin = c / d;
     }
   }
-  const fc6 = store.conv('fc6', 3, 512, 1024, { group: 'backbone', bias: true, init: 'he' });
-  const fc7 = store.conv('fc7', 1, 1024, 1024, { group: 'backbone', bias: true, init: 'he' });
-  const fc8 = store.conv('fc8_voc12', 1, 1024, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' });
+  const fc6 = store.conv('fc6', 3, 512 / d, 1024 / d, { group: 'backbone', bias: true, init: 'he' });
+  const fc7 = store.conv('fc7', 1, 1024 / d, 1024 / d, { group: 'backbone', bias: true, init: 'he' });
+  const fc8 = store.conv('fc8_voc12', 1, 1024 / d, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' });
 
   const trunk = (x: tf.Tensor4D): tf.Tensor4D => {
     let h = x;

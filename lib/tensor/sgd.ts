@@ -49,9 +49,13 @@ export class MomentumSgd {
     for (const [name, p] of Object.entries(params)) {
       const variable = p instanceof tf.Variable ? p : p.variable;
       const o: ParamOptions = p instanceof tf.Variable ? {} : p;
+      // tf.variable keeps its own reference to the data; the initial tensor must be freed.
+      const zeros = tf.zerosLike(variable);
+      const velocity = tf.variable(zeros, false, `${name}/momentum-${uniqueSuffix()}`);
+      zeros.dispose();
       this.slots.set(name, {
         variable,
-        velocity: tf.variable(tf.zerosLike(variable), false, `${name}/momentum-${uniqueSuffix()}`),
+        velocity,
         lrMult: o.lrMult ?? 1,
         weightDecay: o.weightDecay ?? defaultDecay,
       });

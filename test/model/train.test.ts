@@ -1,0 +1,145 @@
+// The training loop on a micro task: loss goes down, a run killed after a checkpoint resumes to the
+// same final weights as a straight run, a NaN loss stops with a clear error keeping the last good
+// checkpoint, progress fields, no tensor leaks.
+
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { augment, sampleRng } from '../../lib/model/augment.ts';
+import { buildModel, loadModel } from '../../lib/model/build.ts';
+import { NonFiniteLossError, trainLoop, type Sampler, type TrainSample } from '../../lib/model/train-loop.ts';
+import { initBackend } from '../../lib/tensor/backend.ts';
+import { loadCheckpoint, disposeCheckpoint } from '../../lib/tensor/checkpoint.ts';
+import type { ProgressSink } from '../../lib/types.ts';
+
+const SIZE = 40;
+const CROP = 32;
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'model-train-'));
+  dirs.push(d);
+  return d;
+};
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', log: () => {} });
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A coloured square of class c (colour by class) on grey; its cue is the square. */
+function toyImage(seed: number, iteration: number, slot: number): { sample: TrainSample } {
+  const rng = sampleRng(seed, iteration, slot);
+  const c = 1 + Math.floor(rng.next() * 3);
+  const colour = [[220, 30, 30], [30, 220, 30], [30, 30, 220]][c - 1];
+  const data = new Uint8Array(SIZE * SIZE * 3).fill(128);
+  const label = new Uint8Array(SIZE * SIZE);
+  const x0 = Math.floor(rng.next() * 20), y0 = Math.floor(rng.next() * 20);
+  for (let y = y0; y < y0 + 16; y++) for (let x = x0; x < x0 + 16; x++) {
+    const i = y * SIZE + x;
+    data.set(colour, 3 * i);
+    label[i] = c;
+  }
+  const a = augment({ width: SIZE, height: SIZE, data }, { width: SIZE, height: SIZE, data: label }, { crop: CROP }, rng);
+  return { sample: { image: a.image, cue: a.label, classes: [c] } };
+}
+
+const sampler: Sampler = (it, slot) => toyImage(9, it, slot).sample;
+const common = { objective: 'seg' as const, batch: 2, crop: CROP, lr: 2e-3, runTag: { seed: 9 }, sampler };
+
+async function weightsOf(m: ReturnType<typeof buildModel>): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [n, p] of m.params) out.set(n, (await p.variable.data()) as Float32Array);
+  return out;
+}
+
+describe('trainLoop', () => {
+  it('lowers the loss on a micro task and reports progress', async () => {
+    const m = buildModel('deeplab-lite', { seed: 1 });
+    const ticks: Record<string, number | string>[] = [];
+    const progress: ProgressSink = { start() {}, tick(_n, f) { if (f) ticks.push(f); }, done() {} };
+    const before = tf.memory().numTensors;
+    const r = await trainLoop({ model: m, ...common, iterations: 24, progress });
+    expect(tf.memory().numTensors).toBe(before);
+    const first = r.curve.slice(0, 3).reduce((s, c) => s + c.loss, 0) / 3;
+    const last = r.curve.slice(-3).reduce((s, c) => s + c.loss, 0) / 3;
+    expect(last).toBeLessThan(0.7 * first);
+    expect(r.curve.map((c) => c.iteration)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(r.curve[0].lr).toBeCloseTo(2e-3 * Math.pow(1 - 1 / 25, 0.9), 12);
+    expect(ticks.length).toBe(24);
+    expect(Object.keys(ticks[0])).toEqual(['loss', 'lr', 'it/s', 'eta']);
+    m.dispose();
+  });
+
+  it('resumes from its checkpoint to the same final weights as a straight run', async () => {
+    const straightDir = tmp();
+    const a = buildModel('deeplab-lite', { seed: 4 });
+    const ra = await trainLoop({ model: a, ...common, iterations: 6, checkpointDir: straightDir, checkpointEvery: 2 });
+    const wa = await weightsOf(a);
+
+    const dir = tmp();
+    const b = buildModel('deeplab-lite', { seed: 4 });
+    const crashing: Sampler = (it, slot) => {
+      if (it === 5) throw new Error('killed');
+      return sampler(it, slot);
+    };
+    await expect(trainLoop({ model: b, ...common, iterations: 6, checkpointDir: dir, checkpointEvery: 2, sampler: crashing })).rejects.toThrow('killed');
+    b.dispose();
+    const ck = await loadCheckpoint(dir);
+    expect(ck.iteration).toBe(4);
+    disposeCheckpoint(ck);
+
+    const c = buildModel('deeplab-lite', { seed: 99 }); // different init: everything must come from the checkpoint
+    const rc = await trainLoop({ model: c, ...common, iterations: 6, checkpointDir: dir, checkpointEvery: 2, sampler });
+    expect(rc.resumedFrom).toBe(4);
+    expect(rc.curve).toEqual(ra.curve);
+    const wc = await weightsOf(c);
+    for (const [n, v] of wa) expect(wc.get(n), n).toEqual(v);
+
+    // a finished run's checkpoint loads as a model by name
+    const loaded = await loadModel(straightDir);
+    expect(loaded.name).toBe('deeplab-lite');
+    const wl = await weightsOf(loaded);
+    for (const [n, v] of wa) expect(wl.get(n), n).toEqual(v);
+    // a different run configuration refuses to resume
+    await expect(trainLoop({ model: c, ...common, lr: 1e-3, iterations: 6, checkpointDir: dir, sampler })).rejects.toThrow(/different run \(lr/);
+    a.dispose();
+    c.dispose();
+    loaded.dispose();
+  });
+
+  it('stops on a NaN loss with a clear error, keeping the last good checkpoint', async () => {
+    const dir = tmp();
+    const m = buildModel('deeplab-lite', { seed: 5 });
+    const poisoned: Sampler = (it, slot) => {
+      const s = sampler(it, slot);
+      if (it === 3 && slot === 1) s.image[7] = Number.NaN;
+      return s;
+    };
+    const before = tf.memory().numTensors;
+    const err = await trainLoop({ model: m, ...common, iterations: 6, checkpointDir: dir, checkpointEvery: 2, sampler: poisoned }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect((err as Error).message).toMatch(/loss is NaN at iteration 3.*last good checkpoint \(iteration 2\)/);
+    expect(tf.memory().numTensors).toBe(before);
+    const ck = await loadCheckpoint(dir);
+    expect(ck.iteration).toBe(2);
+    // the bad update was not applied: the model still holds the iteration-2 weights
+    for (const [n, p] of m.params) expect(await p.variable.data(), n).toEqual(await ck.weights[n].data());
+    disposeCheckpoint(ck);
+    m.dispose();
+  });
+
+  it('fcan objective trains only the heads by default', async () => {
+    const m = buildModel('deeplab-lite', { seed: 6 });
+    const stem = (await m.params.get('stem/weights')!.variable.data()).slice();
+    const head = (await m.params.get('fc1_voc12_d0/weights')!.variable.data()).slice();
+    const r = await trainLoop({ model: m, ...common, objective: 'fcan', iterations: 2 });
+    expect(r.curve[0].segLoss).toBeNull();
+    expect(await m.params.get('stem/weights')!.variable.data()).toEqual(stem);
+    expect(await m.params.get('fc1_voc12_d0/weights')!.variable.data()).not.toEqual(head);
+    m.dispose();
+  });
+});
