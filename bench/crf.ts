@@ -8,10 +8,12 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import Tinypool from 'tinypool';
 import { argmaxLabels, denseCrf, type CrfEngine, type CrfParams } from '../lib/crf/dense-crf.ts';
-import { syntheticScene } from '../lib/crf/synthetic.ts';
+import { noisyUnary, seededRandom, syntheticScene } from '../lib/crf/synthetic.ts';
 import type { CrfTask } from '../lib/crf/worker.ts';
+import type { RgbImage } from '../lib/types.ts';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;
@@ -33,12 +35,12 @@ const settings: Setting[] = [
   { name: 'DCSP: bilateral 49/5 w4, position 3 w3', params: {} },
 ];
 
-function timeRuns(params: Partial<CrfParams>, engine: CrfEngine, runs: number): number[] {
-  denseCrf(scene.image, scene.prob, L, params, engine); // warm-up: compile kernels, JIT, grow memory
+function timeRuns(params: Partial<CrfParams>, engine: CrfEngine, runs: number, input: { image: RgbImage; prob: Float32Array } = scene): number[] {
+  denseCrf(input.image, input.prob, L, params, engine); // warm-up: compile kernels, JIT, grow memory
   const ms: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    denseCrf(scene.image, scene.prob, L, params, engine);
+    denseCrf(input.image, input.prob, L, params, engine);
     ms.push(performance.now() - t0);
   }
   return ms.sort((a, b) => a - b);
@@ -66,6 +68,22 @@ for (const s of settings) {
   console.log(`  plain JS   min ${fmt(js[0])} ms  -> wasm is ${(js[0] / wasm[0]).toFixed(2)}x faster (same run)`);
   if (s.cppMs) {
     console.log(`  C++ reference (brief, same machine type): ${s.cppMs} ms -> wasm / C++ = ${(wasm[0] / s.cppMs).toFixed(2)}`);
+  }
+}
+
+// The real VOC photo (334x500, 167k pixels) with a stride-8 noisy unary made from its label map.
+{
+  const dir = fileURLToPath(new URL('../../shared/testdata/voc-2007_000129/', import.meta.url));
+  const img = await sharp(`${dir}/2007_000129.jpg`).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const lab = await sharp(`${dir}/2007_000129.png`).raw().toBuffer({ resolveWithObject: true });
+  const { width: w, height: h } = img.info;
+  const gt = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) gt[i] = lab.data[i * lab.info.channels];
+  const photo = { image: { width: w, height: h, data: new Uint8Array(img.data) }, prob: noisyUnary(gt, w, h, L, { stride: 8, confidence: 3, noise: 1.5, rand: seededRandom(7) }) };
+  console.log(`\nreal photo 2007_000129 (${w}x${h}), wasm SIMD, min / median ms:`);
+  for (const s of settings) {
+    const t = timeRuns(s.params, 'wasm', RUNS, photo);
+    console.log(`  ${s.name.padEnd(42)} ${fmt(t[0])} / ${fmt(median(t))}${s.cppMs ? `   (C++ on a 500x375 image: ${s.cppMs})` : ''}`);
   }
 }
 
