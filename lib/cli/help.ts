@@ -10,6 +10,7 @@ Commands:
   dag       print the stages in dependency order (--format mermaid)
   gc        remove artifacts no profile references (--dry-run)
   verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
+  saliency  S1, S2, S3 and the erase masks of one image, as a picture
 
 Options for every command:
   --pipeline FILE   pipeline file (default ./pipeline.yaml)
@@ -38,6 +39,14 @@ Prints the stages in dependency order with their inputs.`,
 
 Removes artifacts that no profile of the pipeline file references (its refs and current keys),
 left-over partial directories of dead runs and set-aside corrupt artifacts.`,
+  saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector JSON]
+
+Runs hierarchical saliency (three passes, erasing at 0.7 then 0.8) on one image and writes a panel:
+the image, S1, S2, S3 (top); the ground-truth foreground, the two erased images, the cumulative erase
+mask (bottom). With --labels (a VOC label PNG, palette or grayscale ids) it prints MAE, max F and
+objects found for each pass.
+  --out PNG         where to write the panel (default saliency-<image name>.png)
+  --detector JSON   detector spec, default {"kind":"boundary"}; e.g. {"kind":"onnx","model":"u2netp"}`,
   verify: `Usage: pipeline verify [--json]
 
 Re-hashes every committed artifact against its file list. A corrupt artifact is reported and moved

@@ -1,6 +1,6 @@
 // `pipeline` command line. Every command loads and validates the pipeline first, so bad input is
 // reported (exit 2) before anything touches the cache.
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { loadPipeline, type Pipeline } from '../dag/load.ts';
 import { InputError, StageFailedError } from '../errors.ts';
 import { runPipeline } from '../exec/executor.ts';
@@ -31,7 +31,7 @@ async function open(values: Values): Promise<{ p: Pipeline; store: Store }> {
   return { p, store: new Store(cache) };
 }
 
-const commands: Record<string, { options: Options; run(values: Values, io: Io): Promise<number> }> = {
+const commands: Record<string, { options: Options; positionals?: boolean; run(values: Values, io: Io, positionals: string[]): Promise<number> }> = {
   run: {
     options: {
       until: { type: 'string' },
@@ -137,7 +137,30 @@ const commands: Record<string, { options: Options; run(values: Values, io: Io): 
       return bad ? 1 : 0;
     },
   },
+  saliency: {
+    options: { out: { type: 'string', short: 'o' }, labels: { type: 'string' }, detector: { type: 'string' } },
+    positionals: true,
+    run: (values, io, positionals) => saliency(values, positionals, io),
+  },
 };
+
+async function saliency(values: Values, positionals: string[], io: Io): Promise<number> {
+  if (positionals.length !== 1) throw new InputError('pipeline saliency: give exactly one image (see pipeline saliency --help)');
+  const image = resolve(positionals[0]);
+  const stem = basename(image, extname(image));
+  const out = resolve((values.out as string | undefined) ?? `saliency-${stem}.png`);
+  let spec: unknown = { kind: 'boundary' };
+  if (values.detector) {
+    try {
+      spec = JSON.parse(values.detector as string);
+    } catch {
+      throw new InputError(`pipeline saliency: --detector must be a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
+    }
+  }
+  const { saliencyPanel } = await import('../saliency/panel.ts');
+  for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec })) io.out(line);
+  return 0;
+}
 
 function id(stage: string): string {
   return stage.replace(/-/g, '_');
@@ -156,12 +179,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const cmd = commands[command];
   try {
     if (!cmd) throw new InputError(`unknown command '${command}' (commands: ${Object.keys(commands).join(', ')}; see pipeline --help)`);
-    const { values } = parse(command, rest, cmd.options);
+    const { values, positionals } = parse(command, rest, cmd.options, cmd.positionals ?? false);
     if (values.help) {
       io.out(HELP[command] ?? HELP.main);
       return 0;
     }
-    return await cmd.run(values as Values, io);
+    return await cmd.run(values as Values, io, positionals);
   } catch (err) {
     if (err instanceof InputError || err instanceof StageFailedError) {
       io.err(`error: ${err.message}`);
