@@ -49,10 +49,10 @@ function resnetEntries(model: SegmentationModel, rng: Prng): { entries: Entry[];
   const fill = (n: number) => new Float32Array(n).map(() => rng.normal());
   const add = (keras: string, conv: string, bn: string) => {
     const w = model.params.get(`${conv}/weights`)!.variable;
-    const c = w.shape[3];
+    const c = w.shape[3] as number;
     const kernel = fill(w.size), bias = fill(c), gamma = fill(c), beta = fill(c), mean = fill(c);
     const variance = new Float32Array(c).map(() => 0.5 + rng.next());
-    entries.push({ layer: `${keras}_conv`, weight: 'kernel', shape: w.shape, data: kernel });
+    entries.push({ layer: `${keras}_conv`, weight: 'kernel', shape: [...w.shape] as number[], data: kernel });
     entries.push({ layer: `${keras}_conv`, weight: 'bias', shape: [c], data: bias });
     for (const [k, v] of [['gamma', gamma], ['beta', beta], ['moving_mean', mean], ['moving_variance', variance]] as const) {
       entries.push({ layer: `${keras}_bn`, weight: k, shape: [c], data: v });
@@ -115,8 +115,9 @@ describe('Keras HDF5 -> model', () => {
     blocks.forEach((n, b) => {
       for (let i = 1; i <= n; i++) {
         const w = model.params.get(`conv${b + 1}_${i}/weights`)!.variable;
-        entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'kernel', shape: w.shape, data: new Float32Array(w.size).map(() => rng.normal()) });
-        entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'bias', shape: [w.shape[3]], data: new Float32Array(w.shape[3]).map(() => rng.normal()) });
+        const cout = w.shape[3] as number;
+        entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'kernel', shape: [...w.shape] as number[], data: new Float32Array(w.size).map(() => rng.normal()) });
+        entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'bias', shape: [cout], data: new Float32Array(cout).map(() => rng.normal()) });
       }
     });
     const file = path.join(dir, 'vgg.h5');

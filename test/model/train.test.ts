@@ -115,7 +115,7 @@ describe('trainLoop', () => {
     const dir = tmp();
     const m = buildModel('deeplab-lite', { seed: 5 });
     const poisoned: Sampler = (it, slot) => {
-      const s = sampler(it, slot);
+      const s = toyImage(9, it, slot).sample;
       if (it === 3 && slot === 1) s.image[7] = Number.NaN;
       return s;
     };
