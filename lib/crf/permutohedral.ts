@@ -215,10 +215,10 @@ export function blurDirection(lat: Lattice, j: number, src: Float32Array, dst: F
   }
 }
 
-function hashKey(key: Int32Array, d: number): number {
+function hashKey(key: Int32Array, at: number, d: number): number {
   let h = 0;
   for (let i = 0; i < d; i++) {
-    h = Math.imul(h ^ key[i], 0x9e3779b1);
+    h = Math.imul(h ^ key[at + i], 0x9e3779b1);
     h ^= h >>> 16;
   }
   return h;
@@ -226,7 +226,7 @@ function hashKey(key: Int32Array, d: number): number {
 
 /** Index of `key` in an open-addressing table (`slots` holds vertex indices or -1), or -1. */
 function findKey(slots: Int32Array, mask: number, keys: Int32Array, d: number, key: Int32Array): number {
-  let s = hashKey(key, d) & mask;
+  let s = hashKey(key, 0, d) & mask;
   for (;;) {
     const v = slots[s];
     if (v < 0) return -1;
@@ -271,7 +271,7 @@ class VertexTable {
   private place(v: number): void {
     const slots = this.slotArray;
     const mask = slots.length - 1;
-    let s = hashKey(this.keys.subarray(v * this.d, v * this.d + this.d), this.d) & mask;
+    let s = hashKey(this.keys, v * this.d, this.d) & mask;
     while (slots[s] >= 0) s = (s + 1) & mask;
     slots[s] = v;
   }
