@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
+const maps = () => import('../lib/model/stage-maps.ts');
+
 export default defineStage({
   name: 'adapt',
   version: 1,
@@ -12,5 +14,10 @@ export default defineStage({
     masking: z.enum(['exclude', 'zero']).default('exclude'),
   }),
   inputs: ['dataset', 'model'],
-  implemented: false,
+  perItem: {
+    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: { train: string[] } }>('dataset.json')).splits.train,
+    setup: async (env) => (await maps()).adaptSetup(env),
+    compute: async (id, env) => (await maps()).adaptCompute(id, env),
+    summarize: async (ctx, _m, ids, read) => (await maps()).cueSummary(ctx, ids, read, 'adapted cues'),
+  },
 });

@@ -2,11 +2,22 @@ import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
+const maps = () => import('../lib/model/stage-maps.ts');
+
 export default defineStage({
   name: 'attention',
   version: 1,
   description: '3-scale max-fused attention, per-class min-max normalised, present classes only',
   params: z.strictObject({ scales: Scales }),
   inputs: ['dataset', 'model'],
-  implemented: false,
+  perItem: {
+    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: { train: string[] } }>('dataset.json')).splits.train,
+    setup: async (env) => (await maps()).attentionSetup(env),
+    compute: async (id, env) => (await maps()).attentionCompute(id, env),
+    summarize: async (_ctx, metrics) => (await maps()).attentionSummary(metrics),
+  },
+  // after the per-image maps: the classifier's mAP on val
+  async run(ctx) {
+    return (await maps()).classifierMap(ctx);
+  },
 });

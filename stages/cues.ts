@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 
+const maps = () => import('../lib/model/stage-maps.ts');
+
 export default defineStage({
   name: 'cues',
   version: 1,
@@ -13,5 +15,11 @@ export default defineStage({
     source: z.enum(['computed', 'gt']).default('computed'),
   }),
   inputs: ['dataset', 'attention', 's1', 's2', 's3'],
-  implemented: false,
+  perItem: {
+    ids: async (ctx) => (await ctx.inputs.attention.items('attention')).ids,
+    setup: async (env) => (await maps()).cueSetup(env),
+    compute: async (id, env) => (await maps()).cueCompute(id, env),
+    summarize: async (ctx, _m, ids, read) => (await maps()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
+    chunkSize: 16,
+  },
 });

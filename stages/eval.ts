@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
+const maps = () => import('../lib/model/stage-maps.ts');
+
 export default defineStage({
   name: 'eval',
   version: 1,
@@ -14,5 +16,11 @@ export default defineStage({
     split: z.enum(['val', 'test']).default('val'),
   }),
   inputs: ['dataset', 'train', 'retrain'],
-  implemented: false,
+  perItem: {
+    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: Record<string, string[]> }>('dataset.json')).splits[ctx.params.split],
+    setup: async (env) => (await maps()).evalSetup(env),
+    compute: async (id, env) => (await maps()).evalCompute(id, env),
+    summarize: async (ctx, _m, ids, read) => (await maps()).evalSummary(ctx, ids, read),
+    chunkSize: 4,
+  },
 });

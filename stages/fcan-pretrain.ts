@@ -10,12 +10,16 @@ export default defineStage({
     model: Model.default('deeplab-lite'),
     ...Training,
     iterations: Training.iterations.default(30000),
-    /** the code trains only the heads (ASPP + 1x1 attention filters); false fine-tunes all */
+    /** the code trains only the heads (ASPP + 1x1 attention filters) on an ImageNet backbone;
+     * a model without ImageNet weights (deeplab-lite) must train everything: false */
     headsOnly: z.boolean().default(true),
     /** ImageNet weights: a Keras "notop" HDF5 file, or 'download' */
     init: z.string().optional(),
   }),
   inputs: ['dataset'],
   isolate: true,
-  implemented: false,
+  async run(ctx) {
+    const { runTraining } = await import('../lib/model/stage-training.ts');
+    return runTraining(ctx, 'fcan');
+  },
 });

@@ -14,5 +14,8 @@ export default defineStage({
   }),
   inputs: ['dataset', 'cues', 'init'],
   isolate: true,
-  implemented: false,
+  async run(ctx) {
+    const { runTraining } = await import('../lib/model/stage-training.ts');
+    return runTraining(ctx, 'seg');
+  },
 });

@@ -1,0 +1,160 @@
+// What fcan-pretrain, train and retrain do with the training loop: pick the model and its starting
+// weights, feed augmented crops of the train images (and their cues) in a reproducible order,
+// checkpoint into the stage's work dir (so a killed run resumes), and commit the final weights and
+// the loss curve as the artifact.
+import { join } from 'node:path';
+import { Dataset } from '../data/dataset-artifact.ts';
+import type { StageContext } from '../exec/stage.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { ItemArrayReader } from '../store/artifact.ts';
+import { initBackend } from '../tensor/backend.ts';
+import { saveCheckpoint } from '../tensor/checkpoint.ts';
+import { Prng, deriveSeed } from '../tensor/random.ts';
+import type { Map8, RgbImage } from '../types.ts';
+import { augment, sampleRng } from './augment.ts';
+import { buildModel, loadModel } from './build.ts';
+import { resolveImagenetWeights } from './init-download.ts';
+import { loadKerasWeights } from './keras-weights.ts';
+import type { ModelName, SegmentationModel } from './model.ts';
+import type { Routing } from './optimiser.ts';
+import { trainLoop, type TrainSample } from './train-loop.ts';
+
+export const CHECKPOINT_DIR = 'checkpoint';
+export const CURVE_FILE = 'curve.json';
+
+export interface TrainingParams {
+  model?: ModelName;
+  iterations: number;
+  batch: number;
+  crop: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  power: number;
+  scale: [number, number];
+  mirror: boolean;
+  checkpointEvery: number;
+  seed: number;
+  headsOnly?: boolean;
+  init?: string;
+  routing?: Routing;
+}
+
+/** Image decode is the sampler's main cost, so decoded images stay in memory up to a budget. */
+class ImageCache {
+  private readonly images = new Map<string, RgbImage>();
+  private bytes = 0;
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly budget = 1.5 * 2 ** 30,
+  ) {}
+  async get(id: string): Promise<RgbImage> {
+    const hit = this.images.get(id);
+    if (hit) return hit;
+    const img = await this.dataset.readImage(id);
+    if (this.bytes + img.data.length <= this.budget) {
+      this.images.set(id, img);
+      this.bytes += img.data.length;
+    }
+    return img;
+  }
+}
+
+/** Sample k of the run is the (k mod N)-th image of a fresh permutation per epoch: no sampler state to resume. */
+export function epochOrder(ids: readonly string[], seed: number): (index: number) => string {
+  const cache = new Map<number, string[]>();
+  return (index) => {
+    const epoch = Math.floor(index / ids.length);
+    let order = cache.get(epoch);
+    if (!order) {
+      order = [...ids];
+      const rng = new Prng(deriveSeed(seed >>> 0, 1_000_000 + epoch));
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      cache.clear();
+      cache.set(epoch, order);
+    }
+    return order[index % ids.length];
+  };
+}
+
+export async function runTraining(ctx: StageContext<TrainingParams>, objective: 'fcan' | 'seg'): Promise<Record<string, Json>> {
+  const p = ctx.params;
+  await initBackend({ log: ctx.log });
+  const dataset = await Dataset.open(ctx.inputs.dataset);
+  const ids = dataset.ids('train');
+  if (!ids.length) throw new Error('the dataset has no train images');
+  const images = new ImageCache(dataset);
+  const order = epochOrder(ids, p.seed);
+  let cues: ItemArrayReader | null = null;
+  if (objective === 'seg') {
+    cues = await ctx.inputs.cues.items('cue');
+    const missing = ids.filter((id) => !cues!.has(id));
+    if (missing.length) throw new Error(`cues missing for ${missing.length} train images (first: ${missing[0]})`);
+  }
+
+  let model: SegmentationModel;
+  let modelName: string;
+  if (objective === 'fcan') {
+    modelName = p.model ?? 'deeplab-lite';
+    model = buildModel(modelName as ModelName, { seed: p.seed });
+    if (p.init) {
+      const file = await resolveImagenetWeights(modelName as ModelName, p.init, join(ctx.dataDir, 'weights'));
+      const report = await loadKerasWeights(model, file);
+      ctx.log(`init: ${report.loaded.length} tensors from ${file}, ${report.randomInit.length} random`);
+    }
+  } else {
+    model = await loadModel(join(ctx.inputs.init.dir, CHECKPOINT_DIR));
+    modelName = model.name;
+  }
+  try {
+    const sampler = async (iteration: number, slot: number): Promise<TrainSample> => {
+      const id = order(iteration * p.batch + slot);
+      const image = await images.get(id);
+      let label: Map8 | null = null;
+      if (cues) {
+        const c = await cues.read(id);
+        label = { height: c.shape[0], width: c.shape[1], data: c.data as Uint8Array };
+      }
+      const a = augment(image, label, { crop: p.crop, scale: p.scale, mirror: p.mirror }, sampleRng(p.seed, iteration, slot));
+      return { image: a.image, cue: a.label, classes: dataset.labels(id) };
+    };
+    const t0 = performance.now();
+    const result = await trainLoop({
+      model,
+      objective,
+      routing: p.routing,
+      // the code trains only the heads in fcan-pretrain; from-scratch models must train everything
+      scope: objective === 'fcan' ? (p.headsOnly === false ? 'all' : 'heads') : 'all',
+      iterations: p.iterations,
+      batch: p.batch,
+      crop: p.crop,
+      sampler,
+      lr: p.lr,
+      power: p.power,
+      momentum: p.momentum,
+      weightDecay: p.weightDecay,
+      checkpointDir: join(ctx.workDir, 'checkpoints'),
+      checkpointEvery: p.checkpointEvery,
+      progress: ctx.progress,
+      signal: ctx.signal,
+      runTag: { seed: p.seed, scaleLo: p.scale[0], scaleHi: p.scale[1], mirror: p.mirror },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    await saveCheckpoint(await ctx.out.path(CHECKPOINT_DIR), { weights: model.weights(), iteration: result.iterations, extra: { config: { model: modelName } } });
+    await ctx.out.json(CURVE_FILE, result.curve);
+    const tail = result.curve.slice(-Math.max(1, Math.floor(result.curve.length / 10)));
+    const finalLoss = tail.reduce((a, c) => a + c.loss, 0) / tail.length;
+    const ran = result.iterations - result.resumedFrom;
+    ctx.log(`${ctx.stage}: ${ran} iterations in ${seconds.toFixed(0)} s (${(ran / Math.max(seconds, 1e-9)).toFixed(2)} it/s)${result.resumedFrom ? `, resumed from ${result.resumedFrom}` : ''}; final loss ${finalLoss.toFixed(4)}`);
+    return { model: modelName, iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: round(finalLoss), itPerSecond: round(ran / Math.max(seconds, 1e-9)) };
+  } finally {
+    model.dispose();
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}
