@@ -11,7 +11,8 @@
 // The hot loop is fused: one pass over pixels slices both lattices, takes the softmax and splats
 // the new Q straight into the next iteration's lattice buffers, so Q is never stored between
 // iterations. The normalisation, alpha and the Potts weight are folded into per-pixel splat and
-// slice weights once per image.
+// slice weights once per image. That loop runs as generated WebAssembly SIMD (wasm-mean-field.ts)
+// or, with engine 'js', as the plain JavaScript below; the lattices are built in JavaScript.
 
 import type { RgbImage } from '../types.ts';
 import { blurDirection, buildLattice, latticeFilter, type Lattice } from './permutohedral.ts';
@@ -72,7 +73,6 @@ export function denseCrf(
   const { width: w, height: h } = image;
   const n = w * h;
   checkInputs(image, prob, labels);
-
 
   const setups: KernelSetup[] = [];
   if (p.bilWeight !== 0) setups.push(setupKernel(bilateralFeatures(image, p.bilSxy, p.bilSrgb), n, 5, p.bilWeight));
