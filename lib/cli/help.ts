@@ -10,6 +10,7 @@ Commands:
   dag       print the stages in dependency order (--format mermaid)
   gc        remove artifacts no profile references (--dry-run)
   verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
+  sweep     run a grid of variants over one cache and tabulate the results
   saliency  S1, S2, S3 and the erase masks of one image, as a picture
 
 Options for every command:
@@ -39,6 +40,18 @@ Prints the stages in dependency order with their inputs.`,
 
 Removes artifacts that no profile of the pipeline file references (its refs and current keys),
 left-over partial directories of dead runs and set-aside corrupt artifacts.`,
+  sweep: `Usage: pipeline sweep --grid stage.param=v1,v2 [--grid ...] [--file sweep.yaml] [--jobs N]
+                      [--profile P] [--set stage.param=value]... [--until STAGE] [--metric stage.key]
+
+Runs every combination of the grid's values (e.g. --grid cues.saliency=s1,s3
+--grid eval.checkpoint=train,retrain --grid eval.crf=false,true) against one cache: a stage shared by
+variants runs once. A failed variant does not stop the others. Prints the results (the paper's
+Table 2 layout for that grid) and writes results.md, results.csv and results.json under
+cache/sweeps/<time>/.
+  --jobs N          variants side by side in N child processes (default 1)
+  --metric S.K      the stage metric tabulated (default eval.meanIoU)
+  --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
+Exits 1 when any variant failed.`,
   saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector JSON]
 
 Runs hierarchical saliency (three passes, erasing at 0.7 then 0.8) on one image and writes a panel:

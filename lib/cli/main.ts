@@ -137,12 +137,63 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       return bad ? 1 : 0;
     },
   },
+  sweep: {
+    options: {
+      grid: { type: 'string', multiple: true, short: 'g' },
+      file: { type: 'string', short: 'f' },
+      jobs: { type: 'string', short: 'j' },
+      until: { type: 'string' },
+      workers: { type: 'string' },
+      metric: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    run: (values, io) => sweep(values, io),
+  },
   saliency: {
     options: { out: { type: 'string', short: 'o' }, labels: { type: 'string' }, detector: { type: 'string' } },
     positionals: true,
     run: (values, io, positionals) => saliency(values, positionals, io),
   },
 };
+
+async function sweep(values: Values, io: Io): Promise<number> {
+  const { axisFromGrid, loadSweepFile, variantsOf } = await import('../dag/sweep-spec.ts');
+  const fromFile = values.file ? await loadSweepFile(values.file as string) : { set: [] as string[], axes: [], profile: undefined };
+  const spec = {
+    profile: (values.profile as string | undefined) ?? fromFile.profile,
+    set: [...fromFile.set, ...((values.set as string[] | undefined) ?? [])],
+    axes: [...fromFile.axes, ...((values.grid as string[] | undefined) ?? []).map(axisFromGrid)],
+  };
+  if (!spec.axes.length) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2 or a --file');
+  // validate every variant before running any, so a typo fails in a second, not after an hour
+  const file = (values.pipeline as string | undefined) ?? process.env.DCSP_PIPELINE ?? 'pipeline.yaml';
+  const cache = resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache'));
+  let p: Pipeline | null = null;
+  for (const v of variantsOf(spec)) p = await loadPipeline(file, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: cache });
+  const until = values.until as string | undefined;
+  if (until && !p!.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p!.order.join(', ')})`);
+  const metric = (values.metric as string | undefined) ?? 'eval.meanIoU';
+  if (!/^[a-z][a-z0-9-]*\.[A-Za-z0-9_]+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key, e.g. eval.meanIoU`);
+  const { runSweep } = await import('../exec/sweep.ts');
+  const r = await runSweep(spec, new Store(cache), {
+    pipelineFile: resolve(file),
+    until,
+    jobs: intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1,
+    workers: intOption('sweep', 'workers', values.workers as string | undefined),
+    metric,
+    log: io.err,
+  });
+  if (values.json) io.out(JSON.stringify(r));
+  else {
+    io.out(r.table);
+    const total = r.stageRuns + r.stageHits;
+    io.out(`\n${r.variants.length} variants in ${formatDuration(r.seconds)}; ${r.stageRuns} of ${total} stage executions computed, ${r.stageHits} served from the cache`);
+    io.out(`results: ${r.files.join(', ')}`);
+  }
+  const failed = r.variants.filter((v) => !v.ok);
+  for (const f of failed) io.err(`failed: ${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(' ')}: ${f.error}`);
+  return failed.length ? 1 : 0;
+}
 
 async function saliency(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new InputError('pipeline saliency: give exactly one image (see pipeline saliency --help)');

@@ -1,0 +1,183 @@
+// Running a sweep: every variant against one cache, so a stage shared by variants runs once (later
+// variants find it cached; with --jobs, concurrent ones wait on its lock and then find it). A
+// failed variant is recorded and the others go on. The results are tabulated (the paper's Table 2
+// shape when the grid is CRF x saliency x adapt) and written as Markdown, CSV and JSON.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadPipeline } from '../dag/load.ts';
+import { variantsOf, type SweepSpec, type SweepVariant } from '../dag/sweep-spec.ts';
+import { PROJECT_ROOT } from '../paths.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { Store } from '../store/store.ts';
+import { silentProgress } from '../types.ts';
+import { runPipeline } from './executor.ts';
+import { formatDuration } from './progress.ts';
+
+export interface SweepOptions {
+  pipelineFile: string;
+  until?: string;
+  jobs: number;
+  workers?: number;
+  /** `stage.metricKey` tabulated, default eval.meanIoU */
+  metric: string;
+  log: (line: string) => void;
+}
+
+export interface VariantResult {
+  labels: Record<string, string>;
+  ok: boolean;
+  error?: string;
+  stages: Record<string, 'cached' | 'run'>;
+  metrics: Record<string, Record<string, Json>>;
+  seconds: number;
+}
+
+export interface SweepResult {
+  variants: VariantResult[];
+  seconds: number;
+  stageRuns: number;
+  stageHits: number;
+  files: string[];
+  table: string;
+}
+
+function setArgs(spec: SweepSpec, v: SweepVariant): string[] {
+  return [...spec.set, ...v.overrides.map((o) => o.raw)];
+}
+
+async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts: SweepOptions): Promise<VariantResult> {
+  const t0 = performance.now();
+  const tag = describe(v);
+  try {
+    const p = await loadPipeline(opts.pipelineFile, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: store.root });
+    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
+    return {
+      labels: v.labels,
+      ok: !r.failed,
+      error: r.failed?.error,
+      stages: Object.fromEntries(r.outcomes.map((o) => [o.stage, o.status])),
+      metrics: Object.fromEntries(r.outcomes.map((o) => [o.stage, o.manifest.metrics])),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } catch (err) {
+    return { labels: v.labels, ok: false, error: (err as Error).message, stages: {}, metrics: {}, seconds: (performance.now() - t0) / 1000 };
+  }
+}
+
+async function runInChild(spec: SweepSpec, v: SweepVariant, store: Store, opts: SweepOptions): Promise<VariantResult> {
+  const { execa } = await import('execa');
+  const t0 = performance.now();
+  const tag = describe(v);
+  const args = [join(PROJECT_ROOT, 'bin/pipeline.mjs'), 'run', '--json', '--pipeline', opts.pipelineFile, '--cache', store.root];
+  if (spec.profile) args.push('--profile', spec.profile);
+  if (opts.until) args.push('--until', opts.until);
+  if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
+  for (const s of setArgs(spec, v)) args.push('--set', s);
+  const child = execa(process.execPath, args, { reject: false, stdout: 'pipe', stderr: 'pipe' });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim() && !line.includes('ETA')) opts.log(`[${tag}] ${line}`);
+  });
+  const r = await child;
+  const seconds = (performance.now() - t0) / 1000;
+  try {
+    const out = JSON.parse(String(r.stdout)) as { outcomes: { stage: string; status: 'cached' | 'run'; metrics: Record<string, Json> }[]; failed?: { error: string } };
+    return {
+      labels: v.labels,
+      ok: !out.failed,
+      error: out.failed?.error,
+      stages: Object.fromEntries(out.outcomes.map((o) => [o.stage, o.status])),
+      metrics: Object.fromEntries(out.outcomes.map((o) => [o.stage, o.metrics])),
+      seconds,
+    };
+  } catch {
+    const tail = String(r.stderr).trim().split('\n').slice(-1)[0] ?? '';
+    return { labels: v.labels, ok: false, error: tail || `exit code ${r.exitCode}`, stages: {}, metrics: {}, seconds };
+  }
+}
+
+export function describe(v: SweepVariant): string {
+  return Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(' ') || 'base';
+}
+
+export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions): Promise<SweepResult> {
+  const variants = variantsOf(spec);
+  const t0 = performance.now();
+  opts.log(`sweep: ${variants.length} variant(s), ${opts.jobs} at a time`);
+  const results: VariantResult[] = new Array(variants.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < variants.length) {
+      const i = next++;
+      const v = variants[i];
+      opts.log(`sweep: variant ${i + 1}/${variants.length}: ${describe(v)}`);
+      results[i] = opts.jobs > 1 ? await runInChild(spec, v, store, opts) : await runInProcess(spec, v, store, opts);
+      const r = results[i];
+      opts.log(`sweep: variant ${i + 1}/${variants.length} ${r.ok ? 'done' : 'FAILED'} in ${formatDuration(r.seconds)}${r.ok ? '' : `: ${r.error}`}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, variants.length)) }, lane));
+  const seconds = (performance.now() - t0) / 1000;
+  const decisions = results.flatMap((r) => Object.values(r.stages));
+  const stageRuns = decisions.filter((s) => s === 'run').length;
+  const table = tabulate(spec, results, opts.metric);
+  const dir = join(store.root, 'sweeps', new Date().toISOString().replace(/[:.]/g, '-'));
+  await mkdir(dir, { recursive: true });
+  const files = [join(dir, 'results.md'), join(dir, 'results.csv'), join(dir, 'results.json')];
+  await writeFile(files[0], `${table}\n`);
+  await writeFile(files[1], toCsv(spec, results, opts.metric));
+  await writeFile(files[2], `${JSON.stringify({ metric: opts.metric, seconds, stageRuns, stageHits: decisions.length - stageRuns, variants: results }, null, 1)}\n`);
+  return { variants: results, seconds, stageRuns, stageHits: decisions.length - stageRuns, files, table };
+}
+
+function metricOf(r: VariantResult, metric: string): number | null {
+  const dot = metric.indexOf('.');
+  const v = r.metrics[metric.slice(0, dot)]?.[metric.slice(dot + 1)];
+  return typeof v === 'number' ? v : null;
+}
+
+function fmt(v: number | null): string {
+  return v === null ? '-' : Math.abs(v) <= 1 ? (100 * v).toFixed(1) : v.toFixed(3);
+}
+
+const TABLE2 = ['cues.saliency', 'eval.checkpoint', 'eval.crf'];
+
+/** The paper's Table 2 (saliency mask rows; adapt x CRF columns) when the grid has exactly those axes; else one row per variant. */
+export function tabulate(spec: SweepSpec, results: VariantResult[], metric: string): string {
+  const axes = spec.axes.map((a) => a.name);
+  const lines: string[] = [];
+  if (axes.length === 3 && TABLE2.every((a) => axes.includes(a))) {
+    const rows = spec.axes.find((a) => a.name === 'cues.saliency')!.values.map((o) => String(o.value));
+    const adapt = spec.axes.find((a) => a.name === 'eval.checkpoint')!.values.map((o) => String(o.value));
+    const crf = spec.axes.find((a) => a.name === 'eval.crf')!.values.map((o) => String(o.value));
+    const cols = crf.flatMap((c) => adapt.map((a) => ({ c, a })));
+    lines.push(`${metric} (%), Table 2 layout`, '');
+    lines.push(`| saliency mask | ${cols.map(({ c, a }) => `${c === 'true' ? 'CRF' : 'no CRF'}, ${a === 'retrain' ? 'adapt' : 'no adapt'}`).join(' | ')} |`);
+    lines.push(`|---|${cols.map(() => '---:').join('|')}|`);
+    for (const s of rows) {
+      const cells = cols.map(({ c, a }) => {
+        const r = results.find((x) => x.labels['cues.saliency'] === s && x.labels['eval.crf'] === c && x.labels['eval.checkpoint'] === a);
+        return r?.ok ? fmt(metricOf(r, metric)) : 'failed';
+      });
+      lines.push(`| ${s.toUpperCase()} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  lines.push(`| ${[...axes, metric, 'stages run', 'status'].join(' | ')} |`);
+  lines.push(`|${[...axes, metric, 'stages run', 'status'].map(() => '---').join('|')}|`);
+  for (const r of results) {
+    const ran = Object.values(r.stages).filter((s) => s === 'run').length;
+    lines.push(`| ${[...axes.map((a) => r.labels[a]), r.ok ? fmt(metricOf(r, metric)) : '-', String(ran), r.ok ? 'ok' : `failed: ${(r.error ?? '').replace(/\|/g, '/')}`].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function toCsv(spec: SweepSpec, results: VariantResult[], metric: string): string {
+  const axes = spec.axes.map((a) => a.name);
+  const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = [[...axes, metric, 'stages_run', 'ok', 'error'].join(',')];
+  for (const r of results) {
+    const m = metricOf(r, metric);
+    rows.push([...axes.map((a) => q(r.labels[a])), m === null ? '' : String(m), String(Object.values(r.stages).filter((s) => s === 'run').length), String(r.ok), q(r.error ?? '')].join(','));
+  }
+  return `${rows.join('\n')}\n`;
+}
