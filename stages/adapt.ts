@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
-const maps = () => import('../lib/model/stage-maps.ts');
+const maps = () => import('../lib/model/stage-adapt.ts');
 
 export default defineStage({
   name: 'adapt',
@@ -18,6 +18,6 @@ export default defineStage({
     ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: { train: string[] } }>('dataset.json')).splits.train,
     setup: async (env) => (await maps()).adaptSetup(env),
     compute: async (id, env) => (await maps()).adaptCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await maps()).cueSummary(ctx, ids, read, 'adapted cues'),
+    summarize: async (ctx, _m, ids, read) => (await import('../lib/model/stage-cues.ts')).cueSummary(ctx, ids, read, 'adapted cues'),
   },
 });

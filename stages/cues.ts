@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 
-const maps = () => import('../lib/model/stage-maps.ts');
+const maps = () => import('../lib/model/stage-cues.ts');
 
 export default defineStage({
   name: 'cues',

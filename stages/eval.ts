@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
-const maps = () => import('../lib/model/stage-maps.ts');
+const maps = () => import('../lib/model/stage-eval.ts');
 
 export default defineStage({
   name: 'eval',

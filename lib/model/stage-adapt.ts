@@ -1,0 +1,20 @@
+// The adapt stage: new cues from the trained network, restricted to each image's classes.
+import type { ItemEnv, ItemResult, ItemSetupEnv } from '../exec/stage.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { AdaptMasking } from './adapt.ts';
+import { adaptImage } from './inference.ts';
+import { netSetup, type NetState } from './stage-net.ts';
+
+export interface AdaptParams {
+  scales: number[];
+  masking: AdaptMasking;
+}
+
+export const adaptSetup = (env: ItemSetupEnv<AdaptParams, Json>): Promise<NetState> => netSetup(env.inputs.dataset, env.inputs.model);
+
+export async function adaptCompute(id: string, env: ItemEnv<AdaptParams, Json, NetState>): Promise<ItemResult> {
+  const { dataset, model } = env.state;
+  const image = await dataset.readImage(id);
+  const cue = await adaptImage(model, image, dataset.labels(id), { scales: env.params.scales, masking: env.params.masking });
+  return { arrays: { cue: { data: cue, shape: [image.height, image.width] } } };
+}
