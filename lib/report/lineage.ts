@@ -1,0 +1,161 @@
+// The artifacts behind a report: start from the artifacts it was given and follow every manifest's
+// `inputs` upstream. Artifact dirs are <cache>/<stage>/<key>, so an input's dir is a sibling path
+// under the same cache root. An input that is no longer in the cache (collected by gc) is kept as a
+// node without a manifest, so the DAG still shows it.
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Artifact } from '../store/artifact.ts';
+import type { InputRef } from '../store/manifest.ts';
+
+export interface LineageNode {
+  /** `<stage>@<key>` */
+  id: string;
+  stage: string;
+  key: string;
+  dir: string;
+  /** null when the artifact is missing from the cache */
+  artifact: Artifact | null;
+  /** input slot -> node id */
+  inputs: Record<string, string>;
+}
+
+export interface Lineage {
+  cacheRoot: string;
+  /** inputs before the stages that read them */
+  nodes: LineageNode[];
+  /** the first node of a stage (a report sees one key per stage) */
+  byStage(stage: string): LineageNode | undefined;
+}
+
+const nodeId = (stage: string, key: string): string => `${stage}@${key}`;
+
+/** The cache root of an artifact dir: <root>/<stage>/<key>. */
+export function cacheRootOf(artifactDir: string): string {
+  return dirname(dirname(resolve(artifactDir)));
+}
+
+export async function walkLineage(startDirs: string[], cacheRoot?: string): Promise<Lineage> {
+  if (startDirs.length === 0) throw new Error('report: no input artifacts given');
+  const root = resolve(cacheRoot ?? cacheRootOf(startDirs[0]));
+  const found = new Map<string, LineageNode>();
+  // Early cutoff: a stage that re-ran with identical output leaves its dependents cached, and their
+  // manifests still name the input's old key. Both keys hold the same content, so they are one node
+  // here (the first found: the given artifacts come first).
+  const byContent = new Map<string, string>();
+  const contentKey = (stage: string, hash: string): string => `${stage}\u0000${hash}`;
+  const queue: { stage: string; key: string; dir: string }[] = [];
+  for (const d of startDirs) {
+    const dir = resolve(d);
+    const art = await Artifact.open(dir);
+    queue.push({ stage: art.stage, key: art.manifest.key, dir });
+  }
+  const redirect = new Map<string, string>();
+  const aliasOf = (ref: InputRef): string | undefined => byContent.get(contentKey(ref.stage, ref.contentHash));
+  while (queue.length) {
+    const { stage, key, dir } = queue.shift()!;
+    const id = nodeId(stage, key);
+    if (found.has(id)) continue;
+    let artifact: Artifact | null = null;
+    try {
+      artifact = await Artifact.open(dir);
+    } catch {
+      artifact = null;
+    }
+    if (artifact) {
+      const same = byContent.get(contentKey(stage, artifact.manifest.contentHash));
+      if (same) {
+        redirect.set(id, same);
+        continue;
+      }
+      byContent.set(contentKey(stage, artifact.manifest.contentHash), id);
+    }
+    const inputs: Record<string, string> = {};
+    for (const [slot, ref] of Object.entries<InputRef>(artifact?.manifest.inputs ?? {})) {
+      const alias = aliasOf(ref);
+      if (alias) {
+        inputs[slot] = alias;
+        continue;
+      }
+      inputs[slot] = nodeId(ref.stage, ref.key);
+      queue.push({ stage: ref.stage, key: ref.key, dir: join(root, ref.stage, ref.key) });
+    }
+    found.set(id, { id, stage, key, dir, artifact, inputs });
+  }
+  // inputs that were queued under a key found to alias an earlier node
+  for (const n of found.values()) for (const [slot, id] of Object.entries(n.inputs)) n.inputs[slot] = redirect.get(id) ?? id;
+  const nodes = topologicalOrder(found, [...found.keys()]);
+  return {
+    cacheRoot: root,
+    nodes,
+    byStage: (stage) => nodes.find((n) => n.stage === stage),
+  };
+}
+
+/** Depth-first post-order from the given roots: every node after its inputs, inputs in slot order. */
+function topologicalOrder(nodes: Map<string, LineageNode>, roots: string[]): LineageNode[] {
+  const out: LineageNode[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (id: string): void => {
+    const s = state.get(id);
+    if (s === 'done') return;
+    // a cycle cannot come from content-addressed keys; stop rather than recurse forever
+    if (s === 'open') return;
+    state.set(id, 'open');
+    const n = nodes.get(id);
+    if (n) {
+      for (const dep of Object.values(n.inputs)) visit(dep);
+      out.push(n);
+    }
+    state.set(id, 'done');
+  };
+  for (const id of roots) visit(id);
+  return out;
+}
+
+export type RunStatus = 'cached' | 'run' | 'failed' | 'skipped';
+
+export interface RunRecord {
+  run: string;
+  at?: string;
+  variant?: string;
+  status: RunStatus;
+  seconds: number;
+}
+
+/**
+ * The last decision recorded for each stage key in cache/runs/runs.jsonl (`<stage>@<key>` -> entry):
+ * whether the latest run that touched the key computed it or found it cached. Unreadable lines are
+ * skipped (a run killed mid-append can leave a torn last line).
+ */
+export async function readRunLog(cacheRoot: string): Promise<Map<string, RunRecord>> {
+  const out = new Map<string, RunRecord>();
+  let text: string;
+  try {
+    text = await readFile(join(cacheRoot, 'runs', 'runs.jsonl'), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let e: unknown;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!e || typeof e !== 'object') continue;
+    const r = e as Record<string, unknown>;
+    if (typeof r.stage !== 'string' || typeof r.key !== 'string' || typeof r.status !== 'string') continue;
+    out.set(nodeId(r.stage, r.key), {
+      run: String(r.run ?? ''),
+      at: typeof r.at === 'string' ? r.at : undefined,
+      variant: typeof r.variant === 'string' ? r.variant : undefined,
+      status: r.status as RunStatus,
+      seconds: typeof r.seconds === 'number' ? r.seconds : NaN,
+    });
+  }
+  return out;
+}
+
+/** Short form of a key for display (as the CLI prints it). */
+export const shortKey = (key: string): string => key.slice(0, 12);
