@@ -33,7 +33,9 @@ export function createProgress(stage: string, opts: ProgressOptions = {}): Progr
     const rate = done / Math.max(elapsed, 1e-9);
     const eta = total > done && rate > 0 ? (total - done) / rate : 0;
     const pct = total ? Math.min(100, (100 * done) / total) : 0;
+    // rate and ETA are drawn from the counts already; a sink's own copies of them would repeat them
     const extra = Object.entries(fields)
+      .filter(([k]) => k !== 'it/s' && k !== 'eta')
       .map(([k, v]) => `${k} ${typeof v === 'number' ? fmtNum(v) : v}`)
       .join('  ');
     const bar = tty && total ? `[${'#'.repeat(Math.round(pct / 5)).padEnd(20, '.')}] ` : '';

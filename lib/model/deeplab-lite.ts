@@ -38,7 +38,9 @@ export function buildDeeplabLite(seed: number): SegmentationModel {
   const res3 = block('res3', 96, 2);
   const res4 = block('res4', 96, 4);
   const aspp = LITE_ASPP_RATES.map((_, i) =>
-    store.conv(`fc1_voc12_c${i}`, 3, 96, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }));
+    // He-scaled (shared by the summed branches), not the paper's N(0, 0.01): trained from scratch, two
+    // stacked near-zero layers (ASPP, then the 1x1 head) pass almost no gradient to the trunk
+    store.conv(`fc1_voc12_c${i}`, 3, 96, NUM_CLASSES, { group: 'aspp', bias: true, init: 'he', scale: 1 / Math.sqrt(LITE_ASPP_RATES.length) }));
 
   const residual = (x: tf.Tensor4D, r: ResBlock): tf.Tensor4D => {
     const h = tf.relu(applyConv(x, r.a, { dilation: r.dilation }));
@@ -54,7 +56,7 @@ export function buildDeeplabLite(seed: number): SegmentationModel {
   };
   const outputSize = (hh: number, ww: number): [number, number] =>
     [sameOut(sameOut(sameOut(hh, 2), 2), 2), sameOut(sameOut(sameOut(ww, 2), 2), 2)];
-  return assembleModel('deeplab-lite', store, trunk, outputSize);
+  return assembleModel('deeplab-lite', store, trunk, outputSize, 'he');
 }
 
 /** Multiply-accumulates of one forward (trunk + head) for an h x w image, for GMAC/s figures. */

@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, stopGradient, type ConvLayer } from './ops.ts';
-import type { ParamInfo, ParamStore } from './params.ts';
+import type { ConvInit, ParamInfo, ParamStore } from './params.ts';
 
 export const MODEL_NAMES = ['deeplab-lite', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -44,16 +44,18 @@ export interface SegmentationModel {
   dispose(): void;
 }
 
-export function createFcanHead(store: ParamStore): ConvLayer {
-  return store.conv(HEAD_LAYER, 1, NUM_CLASSES, NUM_FOREGROUND, { group: 'head', bias: true, init: 'gaussian-0.01' });
+/** The paper's heads start at N(0, 0.01) on top of an ImageNet backbone; a model trained from scratch passes 'he'. */
+export function createFcanHead(store: ParamStore, init: ConvInit = 'gaussian-0.01'): ConvLayer {
+  return store.conv(HEAD_LAYER, 1, NUM_CLASSES, NUM_FOREGROUND, { group: 'head', bias: true, init });
 }
 
 /** Wraps a trunk (input -> 21 logits) with the FCAN head into a SegmentationModel. */
 export function assembleModel(
   name: ModelName, store: ParamStore, trunk: (x: tf.Tensor4D) => tf.Tensor4D,
   outputSize: (h: number, w: number) => [number, number],
+  headInit: ConvInit = 'gaussian-0.01',
 ): SegmentationModel {
-  const head = createFcanHead(store);
+  const head = createFcanHead(store, headInit);
   return {
     name,
     params: store.params,
