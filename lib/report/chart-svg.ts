@@ -61,7 +61,7 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
       if (y !== null && Number.isFinite(y)) ys.push(y);
     }
   const out: string[] = [
-    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(opts.title)}">`,
+    `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(opts.title)}">`,
     `<text x="${m.left}" y="16" font-size="12.5" font-weight="600" fill="#1a202c">${esc(opts.title)}</text>`,
   ];
   if (!xs.length || !ys.length) {

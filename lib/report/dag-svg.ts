@@ -149,7 +149,7 @@ export function dagSvg(nodes: DagNode[], edges: DagEdge[], opts: DagSvgOptions =
   const at = (id: string): { x: number; y: number } => ({ x: pad + pos.get(id)! - minX, y: pad + lay.level.get(id)! * (H + rowGap) });
   const parts: string[] = [];
   parts.push(
-    `<svg class="dag" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="pipeline DAG">`,
+    `<svg class="dag" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="pipeline DAG">`,
     '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#666"/></marker></defs>',
   );
   for (const e of lay.edges) {

@@ -228,11 +228,18 @@ function summaryHtml(slot: Partial<Record<ReportSlot, Artifact>>): string {
   return `<div class="kpis">${kpis.map(([v, l]) => `<div class="kpi"><b>${v}</b><span>${l}</span></div>`).join('')}</div>`;
 }
 
+/** A param value as a reader writes it: `[1, 0.75]`, `{train: 24, val: 12}`; strings bare at top level. */
+export function formatValue(v: Json, top = true): string {
+  if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, false)).join(', ')}]`;
+  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x, false)}`).join(', ')}}`;
+  return typeof v === 'string' && !top ? JSON.stringify(v) : String(v);
+}
+
 function formatParams(params: Json): string {
   const p = obj(params);
   const keys = Object.keys(p);
   if (!keys.length) return '<span style="color:#999">none</span>';
-  return keys.map((k) => `${esc(k)}=${esc(typeof p[k] === 'object' && p[k] !== null ? JSON.stringify(p[k]) : String(p[k]))}`).join(', ');
+  return keys.map((k) => `<span class="kv">${esc(k)}=${esc(formatValue(p[k]))}</span>`).join(' ');
 }
 
 function nodeState(n: LineageNode, runs: Map<string, RunRecord>): NodeState {
