@@ -10,8 +10,12 @@ export const COMMON: Options = {
   cache: { type: 'string' },
   profile: { type: 'string', short: 'p' },
   set: { type: 'string', multiple: true, short: 's' },
+  backend: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
+
+/** The tensor backends lib/tensor can start (kept here so parsing arguments never loads tfjs). */
+export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 export function parse(command: string, argv: string[], options: Options, positionals = false) {
   try {

@@ -18,6 +18,8 @@ Options for every command:
   --cache DIR       artifact cache (default cache/ next to the pipeline file)
   --profile, -p P   profile to use (default: the file's default_profile)
   --set, -s S.K=V   override a stage param, e.g. --set cues.gamma=0.5 (repeatable)
+  --backend NAME    tensor backend: tfjs-node-gpu, tfjs-node, wasm or cpu (default: the first that
+                    works, in that order; also DCSP_BACKEND)
   --help, -h        help for a command
 
 Exit codes: 0 ok, 1 a stage failed, 2 bad input (YAML, params, arguments).`,

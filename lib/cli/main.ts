@@ -9,7 +9,7 @@ import { planPipeline } from '../exec/plan.ts';
 import { formatDuration } from '../exec/progress.ts';
 import { Store } from '../store/store.ts';
 import { verifyStore } from '../store/verify.ts';
-import { intOption, parse, type Options } from './args.ts';
+import { BACKENDS, intOption, parse, type Options } from './args.ts';
 import { HELP } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -231,6 +231,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
     if (!cmd) throw new InputError(`unknown command '${command}' (commands: ${Object.keys(commands).join(', ')}; see pipeline --help)`);
     const { values, positionals } = parse(command, rest, cmd.options, cmd.positionals ?? false);
+    if (typeof values.backend === 'string') {
+      if (!BACKENDS.includes(values.backend)) throw new InputError(`--backend must be one of ${BACKENDS.join(', ')}, got '${values.backend}'`);
+      // stages read it from the environment, in this process, its workers and its child processes
+      process.env.DCSP_BACKEND = values.backend;
+    }
     if (values.help) {
       io.out(HELP[command] ?? HELP.main);
       return 0;

@@ -62,7 +62,8 @@ export async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Re
   ctx.progress.done();
   await ctx.out.items({ ids, hashes });
 
-  ctx.log(summarizeDataset(index));
+  // the toy images move with the artifact when it is committed: name them by where they will be
+  ctx.log(summarizeDataset(params.source === 'toy' ? { ...index, root: 'toy/ inside this artifact' } : index));
   const metrics: Record<string, Json> = { meanRgb };
   for (const split of params.splits) {
     const s = splitStats(index, split);
