@@ -55,26 +55,24 @@ export function topoOrder(g: DirectedGraph): string[] {
   return order;
 }
 
-export function ancestorsOf(g: DirectedGraph, node: string): Set<string> {
+function reachable(g: DirectedGraph, node: string, next: (n: string) => string[]): Set<string> {
   const seen = new Set<string>();
-  const walk = (n: string): void => {
-    for (const m of g.inNeighbors(n)) if (!seen.has(m)) {
-      seen.add(m);
-      walk(m);
+  const stack = [node];
+  while (stack.length) {
+    for (const m of next(stack.pop()!)) {
+      if (!seen.has(m)) {
+        seen.add(m);
+        stack.push(m);
+      }
     }
-  };
-  walk(node);
+  }
   return seen;
 }
 
+export function ancestorsOf(g: DirectedGraph, node: string): Set<string> {
+  return reachable(g, node, (n) => g.inNeighbors(n));
+}
+
 export function descendantsOf(g: DirectedGraph, node: string): Set<string> {
-  const seen = new Set<string>();
-  const walk = (n: string): void => {
-    for (const m of g.outNeighbors(n)) if (!seen.has(m)) {
-      seen.add(m);
-      walk(m);
-    }
-  };
-  walk(node);
-  return seen;
+  return reachable(g, node, (n) => g.outNeighbors(n));
 }

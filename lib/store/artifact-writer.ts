@@ -113,24 +113,19 @@ export class ArtifactWriter {
   }
 }
 
-/** Copies an item of shape s (row-major) into the top-left corner of a chunk of shape maxShape. */
-function padInto(chunk: NumericArray, maxShape: number[], item: ItemArray): void {
-  const { shape, data } = item;
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== n) throw new Error(`item of shape [${shape}] holds ${data.length} values`);
-  if (shape.every((d, k) => d === maxShape[k])) {
-    chunk.set(data);
-    return;
-  }
+/**
+ * Visits the rows (last-axis runs) of an item of `shape` laid out inside a zero-padded chunk of
+ * `maxShape`, both row-major: `row` gets the row's offset in the item and in the chunk.
+ */
+function forEachRow(shape: number[], maxShape: number[], row: (itemOffset: number, chunkOffset: number, length: number) => void): void {
   const nd = shape.length;
   const rowLen = shape[nd - 1];
-  const rows = n / Math.max(1, rowLen);
+  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const index = new Array<number>(nd - 1).fill(0);
   for (let r = 0; r < rows; r++) {
     let offset = 0;
     for (let k = 0; k < nd - 1; k++) offset = offset * maxShape[k] + index[k];
-    offset *= maxShape[nd - 1];
-    chunk.set(data.subarray(r * rowLen, (r + 1) * rowLen), offset);
+    row(r * rowLen, offset * maxShape[nd - 1], rowLen);
     for (let k = nd - 2; k >= 0; k--) {
       if (++index[k] < shape[k]) break;
       index[k] = 0;
@@ -138,24 +133,19 @@ function padInto(chunk: NumericArray, maxShape: number[], item: ItemArray): void
   }
 }
 
+/** Copies an item into the top-left corner of a zero-filled chunk of shape maxShape. */
+function padInto(chunk: NumericArray, maxShape: number[], item: ItemArray): void {
+  const n = item.shape.reduce((a, b) => a * b, 1);
+  if (item.data.length !== n) throw new Error(`item of shape [${item.shape}] holds ${item.data.length} values`);
+  if (item.shape.every((d, k) => d === maxShape[k])) chunk.set(item.data);
+  else forEachRow(item.shape, maxShape, (at, to, len) => chunk.set(item.data.subarray(at, at + len), to));
+}
+
 /** Inverse of padInto: crops an item out of a padded chunk. */
 export function cropFrom(chunk: NumericArray, maxShape: number[], shape: number[]): NumericArray {
   const n = shape.reduce((a, b) => a * b, 1);
   if (shape.every((d, k) => d === maxShape[k])) return chunk.slice(0, n);
   const out = allocate(dtypeOf(chunk), n);
-  const nd = shape.length;
-  const rowLen = shape[nd - 1];
-  const rows = n / Math.max(1, rowLen);
-  const index = new Array<number>(nd - 1).fill(0);
-  for (let r = 0; r < rows; r++) {
-    let offset = 0;
-    for (let k = 0; k < nd - 1; k++) offset = offset * maxShape[k] + index[k];
-    offset *= maxShape[nd - 1];
-    out.set(chunk.subarray(offset, offset + rowLen), r * rowLen);
-    for (let k = nd - 2; k >= 0; k--) {
-      if (++index[k] < shape[k]) break;
-      index[k] = 0;
-    }
-  }
+  forEachRow(shape, maxShape, (at, from, len) => out.set(chunk.subarray(from, from + len), at));
   return out;
 }
