@@ -11,6 +11,7 @@ Commands:
   gc        remove artifacts no profile references (--dry-run)
   verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
   sweep     run a grid of variants over one cache and tabulate the results
+  predict   segment any images with the trained model (+ CRF): palette PNGs and overlays
   saliency  S1, S2, S3 and the erase masks of one image, as a picture
 
 Options for every command:
@@ -54,6 +55,13 @@ cache/sweeps/<time>/.
   --metric S.K      the stage metric tabulated (default eval.meanIoU)
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
 Exits 1 when any variant failed.`,
+  predict: `Usage: pipeline predict IMAGE... [--out DIR] [--checkpoint retrain|train] [--no-crf] [--scales 1,0.75,0.5]
+
+Segments the images with the profile's trained model (retrain: with adapt, the default; train:
+without), multi-scale and with the dense CRF as eval does, and writes <DIR>/<name>.png (VOC palette
+PNG, class ids as indices) and <DIR>/<name>_overlay.jpg. The model must be in the cache: run
+\`pipeline run --until retrain\` first (same --profile and --set).
+  --out DIR         default ./predictions`,
   saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector JSON]
 
 Runs hierarchical saliency (three passes, erasing at 0.7 then 0.8) on one image and writes a panel:

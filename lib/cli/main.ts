@@ -1,5 +1,6 @@
 // `pipeline` command line. Every command loads and validates the pipeline first, so bad input is
 // reported (exit 2) before anything touches the cache.
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { loadPipeline, type Pipeline } from '../dag/load.ts';
 import { InputError, StageFailedError } from '../errors.ts';
@@ -149,6 +150,16 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
     },
     run: (values, io) => sweep(values, io),
   },
+  predict: {
+    options: {
+      out: { type: 'string', short: 'o' },
+      checkpoint: { type: 'string' },
+      'no-crf': { type: 'boolean' },
+      scales: { type: 'string' },
+    },
+    positionals: true,
+    run: (values, io, positionals) => predictCommand(values, positionals, io),
+  },
   saliency: {
     options: { out: { type: 'string', short: 'o' }, labels: { type: 'string' }, detector: { type: 'string' } },
     positionals: true,
@@ -193,6 +204,32 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const failed = r.variants.filter((v) => !v.ok);
   for (const f of failed) io.err(`failed: ${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(' ')}: ${f.error}`);
   return failed.length ? 1 : 0;
+}
+
+async function predictCommand(values: Values, positionals: string[], io: Io): Promise<number> {
+  if (!positionals.length) throw new InputError('pipeline predict: give one or more images (see pipeline predict --help)');
+  const stage = (values.checkpoint as string | undefined) ?? 'retrain';
+  if (stage !== 'train' && stage !== 'retrain') throw new InputError(`pipeline predict: --checkpoint must be train or retrain, got '${stage}'`);
+  const scales = ((values.scales as string | undefined) ?? '1,0.75,0.5').split(',').map(Number);
+  if (scales.some((s) => !(s > 0 && s <= 2))) throw new InputError(`pipeline predict: --scales must be numbers in (0, 2], e.g. 1,0.75,0.5`);
+  const images = positionals.map((f) => resolve(f));
+  const missing = images.find((f) => !existsSync(f));
+  if (missing) throw new InputError(`pipeline predict: ${missing} does not exist`);
+  const { p, store } = await open(values);
+  const plan = (await planPipeline(p, store, [...p.ancestors(stage), stage])).get(stage)!;
+  if (plan.state !== 'cached' || !plan.manifest) {
+    throw new InputError(`pipeline predict: no trained ${stage} model for profile ${p.profile} (${plan.reasons.join('; ')}); run \`pipeline run --until ${stage}\` first`);
+  }
+  const { predictImages } = await import('../model/predict-images.ts');
+  await predictImages({
+    checkpointDir: join(store.artifactDir(stage, plan.manifest.key), 'checkpoint'),
+    images,
+    out: resolve((values.out as string | undefined) ?? 'predictions'),
+    crf: !values['no-crf'],
+    scales,
+    log: io.out,
+  });
+  return 0;
 }
 
 async function saliency(values: Values, positionals: string[], io: Io): Promise<number> {

@@ -65,4 +65,61 @@ describe('end to end on the micro profile', () => {
     expect(csv[0]).toBe('eval.crf,eval.meanIoU,stages_run,ok,error');
     expect(csv).toHaveLength(3);
   });
+
+  it('writes VOC test-server PNGs and an upload archive for the test split', async () => {
+    const r = await cli(['run', '--until', 'eval', '--json', '--set', 'eval.split=test']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const evalKey = (JSON.parse(r.stdout) as { outcomes: (Outcome & { key: string })[] }).outcomes.find((o) => o.stage === 'eval')!.key;
+    const dir = join(cache, 'eval', evalKey);
+    const { readLabelPng } = await import('../../lib/data/label-png.ts');
+    const { readdirSync } = await import('node:fs');
+    const pngDir = join(dir, 'results/VOC2012/Segmentation/comp6_test_cls');
+    const names = readdirSync(pngDir).sort();
+    expect(names).toHaveLength(4);
+    const { Dataset } = await import('../../lib/data/dataset-artifact.ts');
+    const { Artifact } = await import('../../lib/store/artifact.ts');
+    const dsKey = readdirSync(join(cache, 'dataset')).find((e) => /^[0-9a-f]{64}$/.test(e))!;
+    const ds = await Dataset.open(await Artifact.open(join(cache, 'dataset', dsKey)));
+    expect(names).toEqual(ds.ids('test').map((id) => `${id}.png`).sort());
+    const preds = await (await Artifact.open(dir)).items('prediction');
+    for (const name of names) {
+      const png = await readLabelPng(join(pngDir, name));
+      const stored = await preds.read(name.replace('.png', ''));
+      expect([png.height, png.width]).toEqual(stored.shape);
+      expect(Buffer.from(png.data).equals(Buffer.from(stored.data as Uint8Array))).toBe(true);
+    }
+    // the archive holds the same files under the same paths
+    const tar = (await import('tar-stream')).default;
+    const { createGunzip } = await import('node:zlib');
+    const { createReadStream } = await import('node:fs');
+    const entries: string[] = [];
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      entries.push(header.name);
+      stream.resume();
+      stream.on('end', next);
+    });
+    await new Promise<void>((res, rej) => {
+      extract.on('finish', res);
+      extract.on('error', rej);
+      createReadStream(join(dir, 'results.tar.gz')).pipe(createGunzip()).pipe(extract);
+    });
+    expect(entries.sort()).toEqual(names.map((n) => `results/VOC2012/Segmentation/comp6_test_cls/${n}`));
+  });
+
+  it('predict segments any image into a palette PNG and an overlay', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dcsp-predict-'));
+    const photo = resolve(ROOT, '../shared/testdata/voc-2007_000129/2007_000129.jpg');
+    const r = await cli(['predict', photo, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const { readLabelPng } = await import('../../lib/data/label-png.ts');
+    const png = await readLabelPng(join(out, '2007_000129.png'));
+    expect([png.width, png.height]).toEqual([334, 500]);
+    expect(png.data.every((v) => v <= 20)).toBe(true);
+    const { readRgb } = await import('../../lib/data/image-io.ts');
+    expect((await readRgb(join(out, '2007_000129_overlay.jpg'))).width).toBe(334);
+    const missing = await cli(['predict', join(out, 'nope.jpg')]);
+    expect(missing.code).toBe(2);
+  });
 });
+
