@@ -55,7 +55,8 @@ export interface LoadOptions {
 
 const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>>>>();
 
-async function importStage(module: string, where: string, name: string): Promise<StageDefinition<Record<string, unknown>>> {
+/** `explicit`: the YAML names the module, so the stage may be another instance of it (cues-oracle = cues with other params). */
+async function importStage(module: string, where: string, name: string, explicit: boolean): Promise<StageDefinition<Record<string, unknown>>> {
   let p = defCache.get(module);
   if (!p) {
     await ensureTypeScript();
@@ -72,7 +73,7 @@ async function importStage(module: string, where: string, name: string): Promise
   if (!def || typeof def !== 'object' || typeof def.version !== 'number' || !def.params) {
     throw new InputError(`${where}: stage ${name}: ${module} does not default-export defineStage({...})`);
   }
-  if (def.name !== name) throw new InputError(`${where}: stage ${name}: its module defines stage '${def.name}'`);
+  if (def.name !== name && !explicit) throw new InputError(`${where}: stage ${name}: its module defines stage '${def.name}'`);
   return def;
 }
 
@@ -109,7 +110,7 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
       const module = resolve(root, entry.module ?? `stages/${name}.ts`);
       const where = src.where(['stages', name, ...(entry.module ? ['module'] : [])], !entry.module);
       if (!existsSync(module)) throw new InputError(`${where}: stage ${name}: module ${relative(root, module)} does not exist`);
-      defs.set(name, { def: await importStage(module, where, name), module });
+      defs.set(name, { def: await importStage(module, where, name, Boolean(entry.module)), module });
     }),
   );
 

@@ -40,7 +40,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   const { def, ctx } = run;
   const spec = def.perItem!;
   const ids = await spec.ids(ctx);
-  if (new Set(ids).size !== ids.length) throw new Error(`stage ${def.name}: item ids are not unique`);
+  if (new Set(ids).size !== ids.length) throw new Error(`stage ${ctx.stage}: item ids are not unique`);
   const shared = ((await spec.shared?.(ctx)) ?? null) as Json;
 
   const inputTables = new Map<string, Map<string, string>>();
@@ -76,7 +76,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   }
   const keyOf = new Map(ids.map((id, i) => [id, keys[i]]));
   if (stats.reusedFromWork + stats.reusedFromCache > 0) {
-    ctx.log(`${def.name}: ${todo.length} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts)`);
+    ctx.log(`${ctx.stage}: ${todo.length} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts)`);
   }
 
   const baseTask = {
