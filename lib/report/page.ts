@@ -35,6 +35,7 @@ table.stages td, table.stages th { text-align: left; }
 table.stages td:first-child { white-space: nowrap; }
 .nw { white-space: nowrap; }
 .kv { display: inline-block; margin-right: 10px; }
+table.sweep td:has(> code.param) { text-align: left; }
 table.stages td.params { font: 11px/1.5 ui-monospace, Menlo, Consolas, monospace; color: #334; max-width: 520px; overflow-wrap: anywhere; }
 table.stages code { font-size: 11.5px; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 11px; border: 1px solid; }

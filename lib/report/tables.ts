@@ -147,13 +147,14 @@ export function sweepTable(rows: SweepRow[]): string {
   const best = new Map<string, number>();
   for (const k of mkeys) {
     const vals = rows.map((r) => r.metrics[k]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (vals.length > 1) best.set(k, lowerIsBetter(k) ? Math.min(...vals) : Math.max(...vals));
+    // a tie across every row marks nothing
+    if (vals.length > 1 && Math.min(...vals) !== Math.max(...vals)) best.set(k, lowerIsBetter(k) ? Math.min(...vals) : Math.max(...vals));
   }
   const fmt = (v: number | null | undefined): string =>
     typeof v !== 'number' || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 || Number.isInteger(v) ? String(Number(v.toFixed(1))) : v.toPrecision(4).replace(/\.?0+$/, '');
   const head = [...vkeys.map((k) => `<span class="param">${esc(k)}</span>`), ...mkeys.map(esc)];
   const body = rows.map((r) => [
-    ...vkeys.map((k) => `<code>${esc(r.variant[k] ?? '–')}</code>`),
+    ...vkeys.map((k) => `<code class="param">${esc(r.variant[k] ?? '–')}</code>`),
     ...mkeys.map((k) => {
       const v = r.metrics[k];
       const text = fmt(v);

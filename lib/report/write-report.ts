@@ -204,7 +204,7 @@ function figCaption(slot: Partial<Record<ReportSlot, Artifact>>): string {
       : `the cues of Algorithm 1 (${esc(String(cp.mean ?? 'harmonic'))} mean of A<sup>c</sup> and ${esc(String(cp.saliency ?? 's3').toUpperCase())}, background below γ = ${esc(String(cp.gamma ?? '–'))})`
     : '';
   return [
-    'Train images with two or more classes first. I: the image; A<sup>c</sup>: the attention map of each class in the image (FCAN, per-class min-max normalised);',
+    'A fixed sample of train images, preferring those with two or more classes. I: the image; A<sup>c</sup>: the attention map of each class in the image (FCAN, per-class min-max normalised);',
     'S1: saliency; S2, S3: saliency after the first and second erasing;',
     cue ? `M: ${cue}; M′: the cues recomputed by the trained network (adapt); then the ground truth, which the pipeline never trains on.` : '',
   ].join(' ');

@@ -154,6 +154,11 @@ describe('pictures and tables', () => {
     expect(html).toContain('<b>0.2</b>');
     expect(html).toContain('–');
     expect(html).toContain('&lt;s&gt;');
+    const tie = sweepTable([
+      { variant: { a: '1' }, metrics: { n: 4 } },
+      { variant: { a: '2' }, metrics: { n: 4 } },
+    ]);
+    expect(tie).not.toContain('<b>');
     expect(esc(`a"b'<>&`)).toBe('a&quot;b&#39;&lt;&gt;&amp;');
   });
 });
