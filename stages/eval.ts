@@ -20,7 +20,8 @@ export default defineStage({
     ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: Record<string, string[]> }>('dataset.json')).splits[ctx.params.split],
     setup: async (env) => (await maps()).evalSetup(env),
     compute: async (id, env) => (await maps()).evalCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await maps()).evalSummary(ctx, ids, read),
+    summarize: async (ctx, _m, ids, read) =>
+      (await maps()).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
     chunkSize: 4,
   },
 });

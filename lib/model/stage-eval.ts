@@ -32,7 +32,12 @@ export async function evalCompute(id: string, env: ItemEnv<EvalParams, Json, Net
 }
 
 /** Confusion matrix over pixels with ground truth, per-class IoU, mIoU, pixel accuracy. */
-export async function evalSummary(ctx: StageContext<EvalParams>, ids: string[], read: (i: number) => Promise<ItemResult>): Promise<Record<string, Json>> {
+export async function evalSummary(
+  ctx: StageContext<{ split: 'val' | 'test' }>,
+  ids: string[],
+  read: (i: number) => Promise<ItemResult>,
+  method: string,
+): Promise<Record<string, Json>> {
   const dataset = await Dataset.open(ctx.inputs.dataset);
   const cm = new ConfusionMatrix(21, VOID_LABEL);
   let images = 0;
@@ -53,7 +58,7 @@ export async function evalSummary(ctx: StageContext<EvalParams>, ids: string[], 
   }
   if (!images) return { images: 0 };
   const s = cm.scores();
-  ctx.log(`eval on ${images} ${ctx.params.split} images (${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}):\n${formatScoresTable(s, dataset.index.classNames)}`);
+  ctx.log(`${ctx.stage} on ${images} ${ctx.params.split} images (${method}):\n${formatScoresTable(s, dataset.index.classNames)}`);
   await ctx.out.json('confusion.json', { classes: dataset.index.classNames, counts: Array.from(cm.counts) });
   return {
     images,

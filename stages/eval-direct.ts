@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineStage } from '../lib/exec/stage.ts';
+import { Scales } from './params.ts';
+
+const direct = () => import('../lib/model/stage-direct.ts');
+
+/** The paper's Table 4 "no joint training" row: Algorithm 1 on val images, no segmentation network. */
+export default defineStage({
+  name: 'eval-direct',
+  version: 1,
+  description: 'val segmentation straight from attention x saliency (Algorithm 1 with predicted labels), no training',
+  params: z.strictObject({
+    scales: Scales,
+    gamma: z.number().min(0).max(1).default(0.4),
+    mean: z.enum(['harmonic', 'arithmetic', 'geometric']).default('harmonic'),
+    passes: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
+    thresholds: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.7, 0.8]),
+    labels: z.enum(['predicted', 'gt']).default('predicted'),
+    split: z.enum(['val', 'test']).default('val'),
+  }),
+  inputs: ['dataset', 'model', 'saliency'],
+  perItem: {
+    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: Record<string, string[]> }>('dataset.json')).splits[ctx.params.split],
+    setup: async (env) => (await direct()).directSetup(env),
+    compute: async (id, env) => (await direct()).directCompute(id, env),
+    summarize: async (ctx, _m, ids, read) =>
+      (await import('../lib/model/stage-eval.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
+    chunkSize: 4,
+  },
+});
