@@ -313,7 +313,8 @@ function metricsHtml(lineage: Lineage, slot: Partial<Record<ReportSlot, Artifact
   if (salRows.length) parts.push('<h3>Saliency quality (against the class-agnostic foreground)</h3>', metricTable(salRows, SALIENCY_COLUMNS));
   if (slot.attention) parts.push('<h3>Classifier and attention (FCAN)</h3>', metricTable([{ name: 'attention', values: m(slot.attention) }], CLASSIFIER_COLUMNS));
   const trainRowsM: MetricRow[] = lineage.nodes
-    .filter((n) => n.artifact && ['fcan-pretrain', 'train', 'retrain'].includes(n.stage))
+    // training stages by what they report (a stage may be another instance of a training module)
+    .filter((n) => n.artifact && typeof m(n.artifact).iterations === 'number' && 'finalLoss' in m(n.artifact))
     .map((n) => ({ name: n.stage, values: { ...m(n.artifact!), seconds: n.artifact!.manifest.seconds } }));
   if (trainRowsM.length) parts.push('<h3>Training</h3>', metricTable(trainRowsM, TRAINING_COLUMNS));
   return parts.join('\n') || '<p class="cap">no metrics</p>';
