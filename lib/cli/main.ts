@@ -65,6 +65,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
           summary.outcomes.map((o) => `  ${o.stage.padEnd(16)} ${o.status.padEnd(7)} ${o.key.slice(0, 12)}  ${formatDuration(o.seconds)}`).join('\n'),
         );
         io.err(`${ran} stage(s) ran, ${summary.outcomes.length - ran} cached, in ${formatDuration(seconds)}`);
+        for (const line of headline(summary.outcomes, store)) io.out(line);
       }
       if (summary.failed) {
         io.err(summary.failed.error.startsWith('stage ') ? summary.failed.error : `stage ${summary.failed.stage} failed: ${summary.failed.error}`);
@@ -248,6 +249,26 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
   const { saliencyPanel } = await import('../saliency/panel.ts');
   for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec })) io.out(line);
   return 0;
+}
+
+/** What a finished run ends with: the val mIoU (as a share of the oracle's) and where the report is. */
+function headline(outcomes: { stage: string; key: string; manifest: { metrics: Record<string, unknown> } }[], store: Store): string[] {
+  const miou = (stage: string): number | null => {
+    const v = outcomes.find((o) => o.stage === stage)?.manifest.metrics.meanIoU;
+    return typeof v === 'number' ? v : null;
+  };
+  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+  const lines: string[] = [];
+  const weak = miou('eval');
+  const oracle = miou('eval-oracle');
+  const direct = miou('eval-direct');
+  if (weak !== null) {
+    lines.push(`val mIoU ${pct(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${pct(oracle)}, so ${pct(weak / oracle)} of full supervision` : ''}`);
+  }
+  if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${pct(direct)}`);
+  const report = outcomes.find((o) => o.stage === 'report');
+  if (report) lines.push(`report: ${join(store.artifactDir('report', report.key), 'report.html')}`);
+  return lines;
 }
 
 function id(stage: string): string {
