@@ -13,7 +13,9 @@ export default defineStage({
     /** longest side of an inlined picture; larger images are scaled down */
     maxSide: z.number().int().min(16).default(256),
   }),
-  inputs: ['dataset', 's1', 's2', 's3', 'attention', 'cues', 'adapt', 'eval'],
+  inputs: ['dataset', 's1', 's2', 's3', 'attention', 'cues', 'adapt', 'eval', 'direct', 'oracle'],
+  /** the comparison rows: no joint training (eval-direct) and the ground-truth-cue oracle */
+  optionalInputs: ['direct', 'oracle'],
   async run(ctx) {
     const { writeReport } = await report();
     const artifacts = Object.fromEntries(Object.entries(ctx.inputs).map(([slot, art]) => [slot, art.dir]));

@@ -41,7 +41,7 @@ table.stages code { font-size: 11.5px; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 11px; border: 1px solid; }
 .dag-wrap { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
 .dag-wrap svg.dag { flex: none; max-width: 100%; height: auto; }
-.dag-wrap table { flex: 1 1 640px; }
+.dag-wrap table { flex: 1 1 760px; }
 .grid2 { display: flex; flex-wrap: wrap; gap: 10px 36px; align-items: flex-start; }
 table.iou td { padding: 2px 10px; }
 table.iou td:last-child { min-width: 170px; }
@@ -60,7 +60,8 @@ figure.tile.labels img, figure.tile.heat img { image-rendering: pixelated; }
 figure.tile figcaption { font-size: 12px; color: #2d3748; margin-top: 2px; }
 figure.tile.empty .blank { height: var(--tile); width: var(--tile); display: flex; align-items: center; justify-content: center; color: #999; font-size: 11px; border: 1px dashed #ccc; border-radius: 2px; }
 .legend { margin-top: 6px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); column-gap: 28px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); column-gap: 28px; --tile: 100px; }
+.cards .tiles { flex-wrap: nowrap; overflow-x: auto; }
 .colourbar { display: inline-flex; align-items: center; gap: 8px; font-size: 12px; color: var(--muted); }
 .colourbar i { display: inline-block; width: 160px; height: 10px; border-radius: 2px; background: ${viridisGradientCss()}; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px 24px; }

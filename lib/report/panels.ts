@@ -18,7 +18,8 @@ export interface PanelSources {
   saliency: { name: string; artifact: Artifact }[];
   cues?: Artifact;
   adapt?: Artifact;
-  eval?: Artifact;
+  /** evaluations whose `prediction` maps are shown next to the ground truth, first the main one */
+  evals: { name: string; artifact: Artifact }[];
 }
 
 export interface PanelOptions {
@@ -165,7 +166,7 @@ export function pixelAccuracy(pred: Map8, gt: Map8, voidLabel = 255): number | n
   return n ? hit / n : null;
 }
 
-/** Rows for evaluated images: I, ground truth, prediction (with its pixel accuracy). */
+/** Rows for evaluated images: I, ground truth, then each evaluation's prediction (with its pixel accuracy). */
 export async function evalRows(src: PanelSources, ids: string[], opts: PanelOptions = {}): Promise<PanelRows> {
   const rows: string[] = [];
   let images = 0;
@@ -174,14 +175,19 @@ export async function evalRows(src: PanelSources, ids: string[], opts: PanelOpti
     await row.photo('I', `${id}: image`, id);
     const gt = await src.dataset.readGt(id);
     if (gt) await row.labels('ground truth', `${id}: ground truth`, gt);
-    const p = await readItem(src.eval, 'prediction', id);
-    let note = '';
-    if (p) {
+    const notes: string[] = [];
+    for (const e of src.evals) {
+      const p = await readItem(e.artifact, 'prediction', id);
+      if (!p) {
+        row.missing(esc(e.name), `no ${e.name}`);
+        continue;
+      }
       const pred = map8(p);
-      await row.labels('prediction', `${id}: prediction`, pred);
+      await row.labels(esc(e.name), `${id}: ${e.name}`, pred);
       const acc = gt ? pixelAccuracy(pred, gt) : null;
-      if (acc !== null) note = `pixel accuracy ${(acc * 100).toFixed(1)}%`;
-    } else row.missing('prediction', 'no prediction');
+      if (acc !== null) notes.push(`${e.name} ${(acc * 100).toFixed(1)}%`);
+    }
+    const note = notes.length ? `pixel accuracy: ${notes.join(', ')}` : '';
     rows.push(row.html(id, esc(note)));
     images += row.imageCount;
   }

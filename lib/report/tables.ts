@@ -116,22 +116,28 @@ export const EVAL_COLUMNS: Column[] = [
 ];
 
 /**
- * Per-class IoU with a bar per class; classes that never occur in ground truth or prediction
- * (IoU null) show a dash, as in the eval stage's own table.
+ * Per-class IoU, one column per evaluation (the first with a bar); classes that never occur in
+ * ground truth or prediction (IoU null) show a dash, as in the eval stage's own table.
  */
-export function iouTable(iou: JsonObject, classNames: readonly string[], palette: readonly Rgb[]): string {
-  const names = classNames.length ? classNames : Object.keys(iou);
+export function iouTable(series: { name: string; iou: JsonObject }[], classNames: readonly string[], palette: readonly Rgb[]): string {
+  const first = series[0]?.iou ?? {};
+  const names = classNames.length ? classNames : Object.keys(first);
   const rows = names
-    .map((name, c) => ({ name, c, v: iou[name] }))
-    .filter((r) => r.v !== undefined)
-    .map(({ name, c, v }) => {
-      const bar = typeof v === 'number' && Number.isFinite(v) ? `<span class="bar"><i style="width:${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%"></i></span>` : '';
-      return [swatch(palette[c] ?? [0, 0, 0], name), `<span class="n">${pct(v)}</span>${bar}`];
-    });
-  // two tables side by side: 21 classes in one column would make the longest block on the page
+    .map((name, c) => ({ name, c }))
+    .filter(({ name }) => series.some((s) => s.iou[name] !== undefined))
+    .map(({ name, c }) => [
+      swatch(palette[c] ?? [0, 0, 0], name),
+      ...series.map((s, j) => {
+        const v = s.iou[name];
+        const bar = j === 0 && typeof v === 'number' && Number.isFinite(v) ? `<span class="bar"><i style="width:${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%"></i></span>` : '';
+        return `<span class="n">${pct(v)}</span>${bar}`;
+      }),
+    ]);
+  const head = ['class', ...series.map((s) => `${esc(s.name)} IoU %`)];
+  // two tables side by side when short: 21 classes in one column would be the page's longest block
   const half = Math.ceil(rows.length / 2);
-  const parts = rows.length > 12 ? [rows.slice(0, half), rows.slice(half)] : [rows];
-  return `<div class="grid2">${parts.map((p) => table(['class', 'IoU %'], p, 'iou')).join('')}</div>`;
+  const parts = rows.length > 12 && series.length <= 2 ? [rows.slice(0, half), rows.slice(half)] : [rows];
+  return `<div class="grid2">${parts.map((p) => table(head, p, 'iou')).join('')}</div>`;
 }
 
 export interface SweepRow {

@@ -39,7 +39,18 @@ export const REPORT_SLOTS = {
   cues: 'cues',
   adapt: 'adapt',
   eval: 'eval',
+  /** the paper's Table 4 "no joint training" row (optional) */
+  direct: 'eval-direct',
+  /** the fully-supervised upper bound: trained on ground-truth cues (optional) */
+  oracle: 'eval-oracle',
 } as const;
+
+/** The evaluations compared side by side, in table order. */
+const EVALS: { slot: 'eval' | 'direct' | 'oracle'; name: string; short: string }[] = [
+  { slot: 'eval', name: 'DCSP', short: 'prediction' },
+  { slot: 'direct', name: 'no joint training (Algorithm 1 on val)', short: 'no joint training' },
+  { slot: 'oracle', name: 'oracle (trained on ground-truth cues)', short: 'oracle' },
+];
 
 export type ReportSlot = keyof typeof REPORT_SLOTS;
 
@@ -117,11 +128,12 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
     saliency: (['s1', 's2', 's3'] as const).flatMap((s, i) => (slot[s] ? [{ name: `S${i + 1}`, artifact: slot[s] }] : [])),
     cues: slot.cues,
     adapt: slot.adapt,
-    eval: slot.eval,
+    evals: EVALS.flatMap((e) => (slot[e.slot] ? [{ name: e.short, artifact: slot[e.slot]! }] : [])),
   };
 
   const trainIds = await panelIds(slot.attention ?? slot.cues ?? slot.s1, ['attention', 'cue', 's'], dataset.ids('train'));
-  const valIds = slot.eval ? await panelIds(slot.eval, ['prediction'], []) : [];
+  const firstEval = slot.eval ?? slot.direct ?? slot.oracle;
+  const valIds = firstEval ? await panelIds(firstEval, ['prediction'], []) : [];
   const labelsOf = (id: string): number[] => dataset.labels(id);
   const trainSample = chooseSamples(trainIds, labelsOf, samples);
   const valSample = chooseSamples(valIds, labelsOf, samples);
@@ -138,12 +150,13 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
       html: `<p class="cap">${figCaption(slot)}</p>${colourKey()}${train.html || '<p class="cap">no train images to show</p>'}`,
     },
   ];
-  if (slot.eval) {
-    const p = obj(slot.eval.manifest.params);
+  if (firstEval) {
+    const p = obj(firstEval.manifest.params);
+    const others = EVALS.filter((e) => e.slot !== 'eval' && slot[e.slot]).map((e) => e.name);
     sections.push({
       id: 'predictions',
       title: 'Predictions',
-      html: `<p class="cap">${esc(String(p.split ?? 'val'))} images: the image, its ground truth and the final prediction (${esc(evalSetting(p))}).</p>${val.html ? `<div class="cards">${val.html}</div>` : '<p class="cap">no evaluated images</p>'}`,
+      html: `<p class="cap">${esc(String(p.split ?? 'val'))} images: the image, its ground truth and the prediction${slot.eval ? ` (${esc(evalSetting(obj(slot.eval.manifest.params)))})` : ''}${others.length ? `; then ${esc(others.join(' and '))}` : ''}.</p>${val.html ? `<div class="cards">${val.html}</div>` : '<p class="cap">no evaluated images</p>'}`,
     });
   }
   sections.push({ id: 'metrics', title: 'Metrics', html: metricsHtml(lineage, slot, dataset) });
@@ -218,6 +231,8 @@ function summaryHtml(slot: Partial<Record<ReportSlot, Artifact>>): string {
   const kpis: [string, string][] = [];
   const m = (a: Artifact | undefined): Record<string, Json> => obj(a?.manifest.metrics);
   if (slot.eval) kpis.push([`${pct(m(slot.eval).meanIoU)}%`, `mIoU on ${esc(String(obj(slot.eval.manifest.params).split ?? 'val'))}`]);
+  if (slot.direct) kpis.push([`${pct(m(slot.direct).meanIoU)}%`, 'mIoU without joint training']);
+  if (slot.oracle) kpis.push([`${pct(m(slot.oracle).meanIoU)}%`, 'mIoU of the oracle']);
   if (slot.cues) kpis.push([`${pct(obj(m(slot.cues).quality).meanIoU)}%`, 'cue mIoU (Algorithm 1)']);
   if (slot.adapt) kpis.push([`${pct(obj(m(slot.adapt).quality).meanIoU)}%`, 'cue mIoU after adapt']);
   const r1 = obj(m(slot.s1).quality).objectRecall;
@@ -291,12 +306,14 @@ function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: ReportOpt
 function metricsHtml(lineage: Lineage, slot: Partial<Record<ReportSlot, Artifact>>, dataset: Dataset): string {
   const parts: string[] = [];
   const m = (a: Artifact | undefined): Record<string, Json> => obj(a?.manifest.metrics);
-  if (slot.eval) {
-    const em = m(slot.eval);
-    parts.push(`<h3>Segmentation (eval: ${esc(evalSetting(obj(slot.eval.manifest.params)))})</h3>`);
-    parts.push(metricTable([{ name: String(obj(slot.eval.manifest.params).split ?? 'val'), values: em }], EVAL_COLUMNS.filter((c) => c.key !== 'iou')));
-    const iou = obj(em.iou);
-    if (Object.keys(iou).length) parts.push(iouTable(iou, dataset.index.classNames, dataset.index.palette));
+  const evals = EVALS.filter((e) => slot[e.slot]).map((e) => ({ ...e, artifact: slot[e.slot]! }));
+  if (evals.length) {
+    const split = String(obj(evals[0].artifact.manifest.params).split ?? 'val');
+    parts.push(`<h3>Segmentation on ${esc(split)}</h3>`);
+    parts.push(metricTable(evals.map((e) => ({ name: e.name, values: m(e.artifact) })), EVAL_COLUMNS));
+    if (slot.eval) parts.push(`<p class="cap">DCSP: ${esc(evalSetting(obj(slot.eval.manifest.params)))}.</p>`);
+    const series = evals.map((e) => ({ name: e.slot === 'eval' ? 'DCSP' : e.short, iou: obj(m(e.artifact).iou) })).filter((x) => Object.keys(x.iou).length);
+    if (series.length) parts.push(iouTable(series, dataset.index.classNames, dataset.index.palette));
     parts.push('<p class="cap">IoU per class; a dash where the class occurs in neither the ground truth nor the prediction (left out of the mean).</p>');
   }
   const cueRows: MetricRow[] = [];
