@@ -11,6 +11,7 @@ Commands:
   gc        remove artifacts no profile references (--dry-run)
   verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
   sweep     run a grid of variants over one cache and tabulate the results
+  report    write the HTML report of the cached run (optionally with a sweep's results)
   predict   segment any images with the trained model (+ CRF): palette PNGs and overlays
   saliency  S1, S2, S3 and the erase masks of one image, as a picture
 
@@ -55,6 +56,13 @@ cache/sweeps/<time>/.
   --metric S.K      the stage metric tabulated (default eval.meanIoU)
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
 Exits 1 when any variant failed.`,
+  report: `Usage: pipeline report [--out FILE] [--sweep cache/sweeps/<time>/results.json] [--samples N]
+
+Writes one self-contained HTML file (default ./report.html) from what is in the cache for the
+profile: the DAG with each stage's key, time and whether the last run computed it; Fig. 1 panels
+(image, attention, S1, S2, S3, cues, adapted cues, ground truth); val predictions; metric tables
+(mIoU and per-class IoU, cue and saliency quality, classifier mAP); training curves. --sweep adds a
+sweep's results table. The report stage of \`pipeline run\` writes the same into its artifact.`,
   predict: `Usage: pipeline predict IMAGE... [--out DIR] [--checkpoint retrain|train] [--no-crf] [--scales 1,0.75,0.5]
 
 Segments the images with the profile's trained model (retrain: with adapt, the default; train:

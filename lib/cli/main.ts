@@ -151,6 +151,10 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
     },
     run: (values, io) => sweep(values, io),
   },
+  report: {
+    options: { out: { type: 'string', short: 'o' }, sweep: { type: 'string' }, samples: { type: 'string' } },
+    run: (values, io) => reportCommand(values, io),
+  },
   predict: {
     options: {
       out: { type: 'string', short: 'o' },
@@ -205,6 +209,44 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const failed = r.variants.filter((v) => !v.ok);
   for (const f of failed) io.err(`failed: ${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(' ')}: ${f.error}`);
   return failed.length ? 1 : 0;
+}
+
+async function reportCommand(values: Values, io: Io): Promise<number> {
+  const { p, store } = await open(values);
+  const report = p.stages.get('report');
+  if (!report) throw new InputError('pipeline report: the pipeline has no report stage to take the inputs from');
+  const plans = await planPipeline(p, store);
+  const artifacts: Record<string, string> = {};
+  for (const [slot, stage] of Object.entries(report.inputs)) {
+    const plan = plans.get(stage)!;
+    if (plan.state === 'cached' && plan.manifest) artifacts[slot] = store.artifactDir(stage, plan.manifest.key);
+  }
+  if (!artifacts.eval) throw new InputError(`pipeline report: eval is not in the cache for profile ${p.profile}; run \`pipeline run --until eval\` first`);
+  let sweep: { variant: Record<string, string>; metrics: Record<string, number | null> }[] | undefined;
+  if (values.sweep) {
+    const file = resolve(values.sweep as string);
+    let data: { metric: string; variants: { labels: Record<string, string>; ok: boolean; metrics: Record<string, Record<string, unknown>>; stages: Record<string, string> }[] };
+    try {
+      data = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8'));
+    } catch (err) {
+      throw new InputError(`pipeline report: cannot read sweep results ${file}: ${(err as Error).message}`);
+    }
+    const [stage, key] = data.metric.split('.');
+    sweep = data.variants.map((v) => {
+      const m = v.metrics[stage]?.[key];
+      return { variant: v.labels, metrics: { [data.metric]: v.ok && typeof m === 'number' ? m : null, 'stages run': Object.values(v.stages).filter((x) => x === 'run').length } };
+    });
+  }
+  const { writeReport } = await import('../report/write-report.ts');
+  const r = await writeReport({
+    artifacts,
+    cacheRoot: store.root,
+    sweep,
+    samples: intOption('report', 'samples', values.samples as string | undefined),
+    out: resolve((values.out as string | undefined) ?? 'report.html'),
+  });
+  io.out(`report: ${r.out} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.images} pictures, ${r.stages} stages)`);
+  return 0;
 }
 
 async function predictCommand(values: Values, positionals: string[], io: Io): Promise<number> {
