@@ -13,6 +13,7 @@ import {
 import { releaseCrfMemory } from '../../lib/crf/wasm-mean-field.ts';
 import { gaussian, noisyUnary, seededRandom, syntheticScene } from '../../lib/crf/synthetic.ts';
 import type { RgbImage } from '../../lib/types.ts';
+import { exactGaussianKernel } from './exact-kernel.ts';
 
 /** Mean-field with exact O(N^2) Gaussian kernels and the update rule of dense-crf.ts, in float64. */
 function exactMeanField(image: RgbImage, prob: Float32Array, L: number, p: CrfParams): Float64Array {
@@ -23,23 +24,7 @@ function exactMeanField(image: RgbImage, prob: Float32Array, L: number, p: CrfPa
       [bilateralFeatures(image, p.bilSxy, p.bilSrgb), 5, p.bilWeight],
       [positionFeatures(w, h, p.posSxy), 2, p.posWeight],
     ] as const
-  ).map(([f, d, weight]) => {
-    const K = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += (f[i * d + k] - f[j * d + k]) ** 2;
-        K[i * n + j] = Math.exp(-s / 2);
-      }
-    }
-    const norm = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += K[i * n + j];
-      norm[i] = 1 / Math.sqrt(s);
-    }
-    return { K, norm, weight };
-  });
+  ).map(([f, d, weight]) => ({ ...exactGaussianKernel(f, n, d), weight }));
   const unary = Float64Array.from(prob, (v) => -Math.log(Math.max(v, p.minProb)));
   const softmax = (x: Float64Array) => {
     for (let i = 0; i < n; i++) {

@@ -2,23 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildLattice, latticeFilter } from '../../lib/crf/permutohedral.ts';
 import { bilateralFeatures, positionFeatures } from '../../lib/crf/dense-crf.ts';
 import { seededRandom, syntheticScene } from '../../lib/crf/synthetic.ts';
+import { exactGaussianKernel } from './exact-kernel.ts';
 
 /** D^-1/2 K D^-1/2 v with K the exact Gaussian exp(-|fi - fj|^2 / 2) and D = K 1. */
 function exactSymmetric(f: Float32Array, n: number, d: number, v: Float32Array, vd: number): Float64Array {
-  const K = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += (f[i * d + k] - f[j * d + k]) ** 2;
-      K[i * n + j] = Math.exp(-s / 2);
-    }
-  }
-  const norm = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += K[i * n + j];
-    norm[i] = 1 / Math.sqrt(s);
-  }
+  const { K, norm } = exactGaussianKernel(f, n, d);
   const out = new Float64Array(n * vd);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
