@@ -76,12 +76,16 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     if (!s.implemented) throw new StageNotImplementedError(name);
     // inputs are about to be read (restored): a cheap size check, and a recompute of any that fail
     // it. Artifacts nobody reads in this run are not touched; `verify` re-hashes everything.
+    let recomputed = false;
     for (const [slot, up] of Object.entries(s.inputs)) {
       if (!(await usable(store, up, inputs[slot].key))) {
         memo.delete(up);
-        inputs[slot] = (await ensure(up)).manifest;
+        await ensure(up);
+        recomputed = true;
       }
     }
+    // a recomputed input may differ in content (training is not bit-reproducible across machines): key again
+    if (recomputed) return build(name);
     await mkdir(store.stageDir(name), { recursive: true });
     const lock = await acquireLock(store.lockPath(name, key), (owner) =>
       log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
