@@ -25,9 +25,14 @@ const stdio: Io = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
 
-async function open(values: Values): Promise<{ p: Pipeline; store: Store }> {
+/** The pipeline file and cache directory a command works on. */
+function locate(values: Values): { file: string; cache: string } {
   const file = (values.pipeline as string | undefined) ?? process.env.DCSP_PIPELINE ?? 'pipeline.yaml';
-  const cache = resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache'));
+  return { file, cache: resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache')) };
+}
+
+async function open(values: Values): Promise<{ p: Pipeline; store: Store }> {
+  const { file, cache } = locate(values);
   const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined, cacheDir: cache });
   return { p, store: new Store(cache) };
 }
@@ -182,8 +187,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   };
   if (!spec.axes.length) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2 or a --file');
   // validate every variant before running any, so a typo fails in a second, not after an hour
-  const file = (values.pipeline as string | undefined) ?? process.env.DCSP_PIPELINE ?? 'pipeline.yaml';
-  const cache = resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache'));
+  const { file, cache } = locate(values);
   let p: Pipeline | null = null;
   for (const v of variantsOf(spec)) p = await loadPipeline(file, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: cache });
   const until = values.until as string | undefined;
