@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dataset } from '../lib/data/dataset-artifact.ts';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
@@ -15,7 +16,7 @@ export default defineStage({
   }),
   inputs: ['dataset', 'model'],
   perItem: {
-    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: { train: string[] } }>('dataset.json')).splits.train,
+    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     setup: async (env) => (await maps()).adaptSetup(env),
     compute: async (id, env) => (await maps()).adaptCompute(id, env),
     summarize: async (ctx, _m, ids, read) => (await import('../lib/model/stage-cues.ts')).cueSummary(ctx, ids, read, 'adapted cues'),

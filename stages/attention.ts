@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dataset } from '../lib/data/dataset-artifact.ts';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
@@ -11,7 +12,7 @@ export default defineStage({
   params: z.strictObject({ scales: Scales }),
   inputs: ['dataset', 'model'],
   perItem: {
-    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: { train: string[] } }>('dataset.json')).splits.train,
+    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     setup: async (env) => (await maps()).attentionSetup(env),
     compute: async (id, env) => (await maps()).attentionCompute(id, env),
     summarize: async (_ctx, metrics) => (await maps()).attentionSummary(metrics),

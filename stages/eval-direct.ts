@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dataset } from '../lib/data/dataset-artifact.ts';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
@@ -20,7 +21,7 @@ export default defineStage({
   }),
   inputs: ['dataset', 'model', 'saliency'],
   perItem: {
-    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: Record<string, string[]> }>('dataset.json')).splits[ctx.params.split],
+    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
     setup: async (env) => (await direct()).directSetup(env),
     compute: async (id, env) => (await direct()).directCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>

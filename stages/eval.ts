@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dataset } from '../lib/data/dataset-artifact.ts';
 import { defineStage } from '../lib/exec/stage.ts';
 import { Scales } from './params.ts';
 
@@ -17,7 +18,7 @@ export default defineStage({
   }),
   inputs: ['dataset', 'train', 'retrain'],
   perItem: {
-    ids: async (ctx) => (await ctx.inputs.dataset.json<{ splits: Record<string, string[]> }>('dataset.json')).splits[ctx.params.split],
+    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
     setup: async (env) => (await maps()).evalSetup(env),
     compute: async (id, env) => (await maps()).evalCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>
