@@ -32,6 +32,8 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --force STAGE     re-run STAGE even if cached (repeatable)
   --isolate         run every stage in a child process
   --workers N       worker threads for per-item stages (default: number of cores)
+  --jobs, -j N      independent stages computed side by side (default: number of cores; 1 = one
+                    at a time); a failed stage stops only the stages downstream of it
   --json            print the run summary as JSON on stdout`,
   status: `Usage: pipeline status [--profile P] [--set stage.param=value]... [--json]
 

@@ -44,6 +44,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       force: { type: 'string', multiple: true },
       isolate: { type: 'boolean' },
       workers: { type: 'string' },
+      jobs: { type: 'string', short: 'j' },
       json: { type: 'boolean' },
     },
     async run(values, io) {
@@ -60,6 +61,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         force,
         isolate: Boolean(values.isolate),
         workers: intOption('run', 'workers', values.workers as string | undefined),
+        jobs: intOption('run', 'jobs', values.jobs as string | undefined),
         log: io.err,
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -72,11 +74,10 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         io.err(`${ran} stage(s) ran, ${summary.outcomes.length - ran} cached, in ${formatDuration(seconds)}`);
         for (const line of headline(summary.outcomes, store)) io.out(line);
       }
-      if (summary.failed) {
-        io.err(summary.failed.error.startsWith('stage ') ? summary.failed.error : `stage ${summary.failed.stage} failed: ${summary.failed.error}`);
-        return 1;
+      for (const f of summary.failures ?? []) {
+        io.err(f.error.startsWith('stage ') ? f.error : `stage ${f.stage} failed: ${f.error}`);
       }
-      return 0;
+      return summary.failed ? 1 : 0;
     },
   },
   status: {

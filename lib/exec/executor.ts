@@ -1,7 +1,8 @@
 // The executor: demand-driven over the stage graph. A stage's key is known once its inputs are
 // committed; a committed key is a hit (early cutoff falls out: identical input bytes, identical
 // key). Misses run under a per-key lock, in-process or in a child process, into `<key>.partial/`,
-// and are committed by rename.
+// and are committed by rename. Independent stages run side by side (`jobs` at a time): a branch
+// waits only for its own inputs, and a failed stage stops only the stages that need it.
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export interface RunOptions {
   force?: string[];
   isolate?: boolean;
   workers?: number;
+  /** stages computed at the same time (default: the number of cores); 1 runs them one by one */
+  jobs?: number;
   log?: (line: string) => void;
   progress?: (stage: string) => ProgressSink;
 }
@@ -39,9 +42,32 @@ export interface StageOutcome {
 }
 
 export interface RunSummary {
+  /** in the pipeline's stage order */
   outcomes: StageOutcome[];
+  /** the first stage that failed (in stage order) */
   failed?: { stage: string; error: string };
+  /** every stage that failed; stages that only needed a failed one are not run and not listed */
+  failures?: { stage: string; error: string }[];
 }
+
+/** A counting semaphore: at most `n` holders at once, served in arrival order. */
+function slots(n: number): () => Promise<() => void> {
+  let free = Math.max(1, n);
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    return release;
+  };
+}
+
+/** An input's failure, carried to the stages downstream of it without being reported again. */
+class UpstreamFailed extends Error {}
 
 export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = {}): Promise<RunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -52,6 +78,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const selected = opts.until ? [...p.ancestors(opts.until), opts.until] : p.order;
   const memo = new Map<string, Promise<StageOutcome>>();
   const outcomes: StageOutcome[] = [];
+  const acquireSlot = slots(opts.jobs ?? availableParallelism());
 
   const ensure = (name: string): Promise<StageOutcome> => {
     let m = memo.get(name);
@@ -65,7 +92,12 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const build = async (name: string): Promise<StageOutcome> => {
     const s = p.stages.get(name)!;
     const inputs: Record<string, Manifest> = {};
-    for (const [slot, up] of Object.entries(s.inputs)) inputs[slot] = (await ensure(up)).manifest;
+    const ups = Object.entries(s.inputs);
+    const done = await Promise.allSettled(ups.map(([, up]) => ensure(up)));
+    done.forEach((d, i) => {
+      if (d.status === 'fulfilled') inputs[ups[i][0]] = d.value.manifest;
+    });
+    if (done.some((d) => d.status === 'rejected')) throw new UpstreamFailed(name);
     const t0 = performance.now();
     const parts = keyPartsOf(p, s, Object.fromEntries(Object.entries(inputs).map(([k, m]) => [k, m.contentHash])));
     const key = stageKey(parts);
@@ -87,6 +119,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     // a recomputed input may differ in content (training is not bit-reproducible across machines): key again
     if (recomputed) return build(name);
     await mkdir(store.stageDir(name), { recursive: true });
+    const releaseSlot = await acquireSlot();
     const lock = await acquireLock(store.lockPath(name, key), (owner) =>
       log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
     );
@@ -135,6 +168,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       return record({ stage: name, key, status: 'run', seconds, manifest });
     } finally {
       await lock.release();
+      releaseSlot();
     }
   };
 
@@ -148,17 +182,21 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     return o;
   };
 
-  for (const name of selected.length === p.order.length ? p.order : p.order.filter((s) => selected.includes(s))) {
-    try {
-      await ensure(name);
-    } catch (err) {
-      const e = err as Error;
-      await runLog.append({ variant: p.variant, stage: name, key: null, status: 'failed', seconds: 0, error: e.message });
-      const stage = failedStage(e, name);
-      return { outcomes, failed: { stage, error: e.message } };
-    }
+  const names = p.order.filter((s) => selected.includes(s));
+  const settled = await Promise.allSettled(names.map((name) => ensure(name)));
+  const failures: { stage: string; error: string }[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const r = settled[i];
+    if (r.status === 'fulfilled' || r.reason instanceof UpstreamFailed) continue;
+    const e = r.reason as Error;
+    const stage = failedStage(e, names[i]);
+    if (failures.some((f) => f.stage === stage)) continue;
+    failures.push({ stage, error: e.message });
+    await runLog.append({ variant: p.variant, stage, key: null, status: 'failed', seconds: 0, error: e.message });
   }
-  return { outcomes };
+  const rank = new Map(p.order.map((n, i) => [n, i]));
+  outcomes.sort((a, b) => rank.get(a.stage)! - rank.get(b.stage)!);
+  return failures.length ? { outcomes, failed: failures[0], failures } : { outcomes };
 }
 
 function failedStage(e: Error, fallback: string): string {

@@ -90,3 +90,30 @@ describe('isolated stages', () => {
     expect(keys(c, 'double')).toHaveLength(1);
   });
 });
+
+describe('independent stages side by side', () => {
+  it('runs a branch while another computes, and a failure stops only what depends on it', async () => {
+    const slow = { DCSP_TEST_DELAY_MS: '100' };
+    const order = async (jobs: string): Promise<string[]> => {
+      const p = makeProject(`jobs${jobs}`);
+      const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--jobs', jobs], { env: slow });
+      expect(r.code, r.stderr).toBe(0);
+      return p.calls().map((l) => l.split(' ')[0]);
+    };
+    // double's 20 items take 2 s on one worker; constant needs only source
+    const one = await order('1');
+    expect(one.indexOf('constant')).toBe(one.lastIndexOf('double') + 1);
+    const two = await order('2');
+    expect(two.indexOf('constant')).toBeLessThan(two.lastIndexOf('double'));
+
+    const c = makeProject('jobs-crash');
+    const crash = await c.cli(['run', '--workers', '1', '--jobs', '2', '--isolate', '--json'], { env: { ...slow, DCSP_TEST_CRASH: 'constant' } });
+    expect(crash.code).toBe(1);
+    const summary = JSON.parse(crash.stdout) as { failures: { stage: string }[]; outcomes: { stage: string }[] };
+    expect(summary.failures.map((f) => f.stage)).toEqual(['constant']);
+    expect(summary.outcomes.map((o) => o.stage)).toEqual(['source', 'double']);
+    expect(keys(c, 'double')).toHaveLength(1);
+    expect(keys(c, 'sum')).toEqual([]);
+  });
+});
+
