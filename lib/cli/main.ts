@@ -2,7 +2,7 @@
 // reported (exit 2) before anything touches the cache.
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { loadPipeline, type Pipeline } from '../dag/load.ts';
+import { loadPipeline, type IdleStage, type Pipeline } from '../dag/load.ts';
 import { InputError, StageFailedError } from '../errors.ts';
 import { runPipeline } from '../exec/executor.ts';
 import { collectGarbage } from '../exec/gc.ts';
@@ -31,9 +31,10 @@ function locate(values: Values): { file: string; cache: string } {
   return { file, cache: resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache')) };
 }
 
-async function open(values: Values): Promise<{ p: Pipeline; store: Store }> {
+/** `demand`: on-demand stages the command names (--until, --force), which join the run. */
+async function open(values: Values, demand: string[] = []): Promise<{ p: Pipeline; store: Store }> {
   const { file, cache } = locate(values);
-  const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined, cacheDir: cache });
+  const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined, cacheDir: cache, demand });
   return { p, store: new Store(cache) };
 }
 
@@ -48,9 +49,9 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       json: { type: 'boolean' },
     },
     async run(values, io) {
-      const { p, store } = await open(values);
       const until = values.until as string | undefined;
       const force = (values.force as string[] | undefined) ?? [];
+      const { p, store } = await open(values, [...(until ? [until] : []), ...force]);
       for (const s of [...(until ? [until] : []), ...force]) {
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
       }
@@ -86,7 +87,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       const { p, store } = await open(values);
       const plans = [...(await planPipeline(p, store)).values()];
       if (values.json) {
-        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })) }, null, 1));
+        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle }, null, 1));
         return 0;
       }
       io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);
@@ -94,6 +95,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
         io.out(`  ${plan.stage.padEnd(16)} ${plan.state.padEnd(7)} ${key}  ${plan.reasons.join('; ')}`);
       }
+      for (const s of p.idle) io.out(`  ${s.name.padEnd(16)} ${'idle'.padEnd(7)} ${'-'.repeat(12)}  ${idleNote(s)}`);
       return 0;
     },
   },
@@ -109,6 +111,11 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
           if (!ins.length && ![...p.graph.outNeighbors(name)].length) lines.push(`  ${id(name)}[${name}]`);
           for (const [slot, up] of ins) lines.push(`  ${id(up)}[${up}] -->|${slot}| ${id(name)}[${name}]`);
         }
+        // idle on-demand stages: dotted, to where they would feed
+        for (const s of p.idle) {
+          if (!s.readers.length) lines.push(`  ${id(s.name)}[${s.name}]`);
+          for (const r of s.readers) lines.push(`  ${id(s.name)}[${s.name}] -.->|${r.slot}| ${id(r.stage)}[${r.stage}]`);
+        }
         io.out(lines.join('\n'));
       } else if (format === 'text') {
         for (const name of p.order) {
@@ -117,6 +124,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
           const note = !s.implemented ? '  (not implemented yet)' : '';
           io.out(`${name}${ins.length ? ` <- ${ins.join(', ')}` : ''}${note}`);
         }
+        for (const s of p.idle) io.out(`${s.name}  (${idleNote(s)})`);
       } else throw new InputError(`pipeline dag: --format must be text or mermaid, got '${format}'`);
       return 0;
     },
@@ -353,4 +361,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     throw err;
   }
+}
+
+function idleNote(s: IdleStage): string {
+  const readers = s.readers.map((r) => `${r.stage}.${r.slot}`).join(', ');
+  return `on demand, not in this run: ${readers ? `${readers} does not read it with these params` : 'no stage reads it'}`;
 }

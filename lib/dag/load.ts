@@ -13,7 +13,7 @@ import { sha256 } from '../store/hash.ts';
 import { ancestorsOf, buildGraph, descendantsOf } from './graph.ts';
 import type { LoadOptions, Resolution, ResolvedStage } from './resolve.ts';
 
-export type { LoadOptions, ResolvedStage } from './resolve.ts';
+export type { IdleStage, LoadOptions, ResolvedStage } from './resolve.ts';
 
 export interface Pipeline extends Omit<Resolution, 'stages'> {
   stages: Map<string, ResolvedStage>;
@@ -40,7 +40,7 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
   }
   const root = resolvePath(path, '..');
   const memo = opts.cacheDir
-    ? join(opts.cacheDir, '.resolved', `${sha256('resolution/1', path, text, opts.profile ?? '', canonicalJson(opts.set ?? []), canonicalJson((opts.overrides ?? []).map((o) => o.raw)), codeHash(RESOLVER, root))}.json`)
+    ? join(opts.cacheDir, '.resolved', `${sha256('resolution/1', path, text, opts.profile ?? '', canonicalJson(opts.set ?? []), canonicalJson((opts.overrides ?? []).map((o) => o.raw)), canonicalJson(opts.demand ?? []), codeHash(RESOLVER, root))}.json`)
     : null;
   let resolution: Resolution | null = null;
   if (memo) {

@@ -10,6 +10,8 @@ export const StageEntrySchema = z.strictObject({
   inputs: z.record(z.string(), z.string()).default({}),
   params: Params.default({}),
   isolate: z.boolean().optional(),
+  /** run only when a stage in the run reads it (e.g. saliency-train, read only by a dhsnet detector) */
+  on_demand: z.boolean().optional(),
 });
 
 export const ProfileSchema = z.strictObject({

@@ -33,6 +33,14 @@ export interface ResolvedStage {
   isolate: boolean;
 }
 
+/** A stage declared `on_demand` that no stage of this run reads: not part of the run. */
+export interface IdleStage {
+  name: string;
+  description: string;
+  /** the stages that read it under other params, and through which slot */
+  readers: { stage: string; slot: string }[];
+}
+
 /** Everything a run needs from pipeline.yaml, as plain JSON. */
 export interface Resolution {
   file: string;
@@ -42,8 +50,10 @@ export interface Resolution {
   overrides: Override[];
   /** refs namespace of this run: the profile, plus a digest of any overrides */
   variant: string;
-  /** in dependency order */
+  /** in dependency order: the stages of this run */
   stages: ResolvedStage[];
+  /** on-demand stages nothing in this run reads (status and dag list them; run skips them) */
+  idle: IdleStage[];
 }
 
 export interface LoadOptions {
@@ -51,6 +61,8 @@ export interface LoadOptions {
   set?: string[];
   /** pre-parsed overrides (sweeps) */
   overrides?: Override[];
+  /** on-demand stages to include even if nothing reads them (`run --until saliency-train`) */
+  demand?: string[];
 }
 
 const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>>>>();
@@ -168,7 +180,13 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     }
   }
 
-  const stages = topoOrder(graph).map((name): ResolvedStage => {
+  const used = usedInputs(stageNames, spec, defs, resolvedParams);
+  const active = activeStages(stageNames, spec, used, opts.demand ?? []);
+  const runGraph = buildGraph(
+    stageNames.filter((n) => active.has(n)),
+    edges.filter((e) => active.has(e.to) && e.slot in used.get(e.to)!),
+  );
+  const stages = topoOrder(runGraph).map((name): ResolvedStage => {
     const entry = spec.stages[name];
     const { def, module } = defs.get(name)!;
     return {
@@ -177,11 +195,16 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
       version: def.version,
       implemented: def.implemented !== false,
       module,
-      inputs: entry.inputs,
+      inputs: used.get(name)!,
       params: resolvedParams.get(name)!,
       isolate: entry.isolate ?? def.isolate ?? false,
     };
   });
+  const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({
+    name,
+    description: spec.stages[name].description ?? defs.get(name)!.def.description,
+    readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
+  }));
   const overrideDigest = overrides.length ? `@${sha256(canonicalJson(overrides.map((o) => [o.stage, o.path, o.value] as Json))).slice(0, 10)}` : '';
   return {
     file: path,
@@ -191,7 +214,34 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     overrides,
     variant: `${profile}${overrideDigest}`,
     stages,
+    idle,
   };
+}
+
+/** Each stage's mapped slots minus the optional ones its resolved params do not read. */
+function usedInputs(
+  names: string[], spec: PipelineFile, defs: Map<string, { def: StageDefinition<Record<string, unknown>> }>,
+  params: Map<string, Record<string, unknown>>,
+): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const name of names) {
+    const { def } = defs.get(name)!;
+    const reads = def.inputsUsed ? new Set(def.inputsUsed(params.get(name)!)) : null;
+    out.set(name, Object.fromEntries(Object.entries(spec.stages[name].inputs).filter(([slot]) => !def.optionalInputs?.includes(slot) || reads === null || reads.has(slot))));
+  }
+  return out;
+}
+
+/** Every stage not marked on_demand, the demanded ones, and whatever they read, transitively. */
+function activeStages(names: string[], spec: PipelineFile, used: Map<string, Record<string, string>>, demand: string[]): Set<string> {
+  const active = new Set<string>();
+  const visit = (n: string): void => {
+    if (active.has(n) || !spec.stages[n]) return;
+    active.add(n);
+    for (const up of Object.values(used.get(n)!)) visit(up);
+  };
+  for (const n of names) if (!spec.stages[n].on_demand || demand.includes(n)) visit(n);
+  return active;
 }
 
 function profileChain(spec: PipelineFile, name: string, src: YamlSource): string[] {

@@ -22,6 +22,8 @@ export async function collectGarbage(p: Pipeline, store: Store, dryRun: boolean)
     for (const plan of (await planPipeline(variant, store)).values()) if (plan.key) keep.add(`${plan.stage}/${plan.key}`);
   }
   const removals: GcEntry[] = [];
+  // an idle on-demand stage (saliency-train while no detector reads it) is still part of the pipeline
+  const inPipeline = (stage: string): boolean => p.stages.has(stage) || p.idle.some((s) => s.name === stage);
   const refsDir = join(store.root, 'refs');
   for (const variant of await safeReaddir(refsDir)) {
     const base = variant.split('@')[0];
@@ -31,12 +33,12 @@ export async function collectGarbage(p: Pipeline, store: Store, dryRun: boolean)
     }
     for (const stage of await safeReaddir(join(refsDir, variant))) {
       const key = (await readFile(join(refsDir, variant, stage), 'utf8').catch(() => '')).trim();
-      if (p.stages.has(stage)) keep.add(`${stage}/${key}`);
+      if (inPipeline(stage)) keep.add(`${stage}/${key}`);
     }
   }
   for (const a of await store.listArtifacts()) {
     if (keep.has(`${a.stage}/${a.key}`)) continue;
-    removals.push({ path: a.dir, bytes: await du(a.dir), why: p.stages.has(a.stage) ? 'not referenced by any profile' : `stage ${a.stage} is not in the pipeline` });
+    removals.push({ path: a.dir, bytes: await du(a.dir), why: inPipeline(a.stage) ? 'not referenced by any profile' : `stage ${a.stage} is not in the pipeline` });
   }
   for (const stage of await store.stages()) {
     for (const path of await store.listLeftovers(stage)) {

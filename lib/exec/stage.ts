@@ -80,6 +80,12 @@ export interface StageDefinition<P = Record<string, unknown>> {
   inputs: readonly string[];
   /** slots that may be left unmapped */
   optionalInputs?: readonly string[];
+  /**
+   * The optional slots these params read (default: all that are mapped). A mapped slot left out is
+   * not an input of this stage for the run: not in its key, and its upstream stage, if marked
+   * `on_demand`, does not run for it.
+   */
+  inputsUsed?(params: P): readonly string[];
   /** false: declared in the DAG, but running it stops with "not implemented yet" */
   implemented?: boolean;
   /** run in a child process by default (tensor-heavy stages) */

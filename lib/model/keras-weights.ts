@@ -13,7 +13,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { SegmentationModel } from './model.ts';
+import type { ParamInfo } from './params.ts';
 import { caffeBlockName, RESNET101_STAGES } from './resnet101.ts';
 import { VGG16_BLOCKS } from './vgg16-largefov.ts';
 
@@ -79,8 +79,26 @@ export interface WeightSource {
   foldBias?: { layer: string; weight: string };
 }
 
+/** What an ImageNet initialisation needs of a model: its name and named parameters. */
+export interface NamedParams {
+  readonly name: string;
+  readonly params: ReadonlyMap<string, ParamInfo>;
+}
+
+/** VGG16's 13 convs: Keras block{b}_conv{i} -> conv{b}_{i} (LargeFOV and DHSNet name them so). */
+export function vgg16KerasMapping(): WeightSource[] {
+  const out: WeightSource[] = [];
+  for (const [b, n] of VGG16_BLOCKS) {
+    for (let i = 1; i <= n; i++) {
+      out.push({ target: `conv${b}_${i}/weights`, layer: `block${b}_conv${i}`, weight: 'kernel' });
+      out.push({ target: `conv${b}_${i}/biases`, layer: `block${b}_conv${i}`, weight: 'bias' });
+    }
+  }
+  return out;
+}
+
 /** The Keras -> model mapping of every parameter the file provides. */
-export function kerasMapping(model: SegmentationModel): WeightSource[] {
+export function kerasMapping(model: NamedParams): WeightSource[] {
   const out: WeightSource[] = [];
   if (model.name === 'deeplabv2-resnet101') {
     const convBn = (keras: string, conv: string, bn: string): void => {
@@ -99,12 +117,7 @@ export function kerasMapping(model: SegmentationModel): WeightSource[] {
       }
     }
   } else if (model.name === 'deeplab-largefov-vgg16') {
-    for (const [b, n] of VGG16_BLOCKS) {
-      for (let i = 1; i <= n; i++) {
-        out.push({ target: `conv${b}_${i}/weights`, layer: `block${b}_conv${i}`, weight: 'kernel' });
-        out.push({ target: `conv${b}_${i}/biases`, layer: `block${b}_conv${i}`, weight: 'bias' });
-      }
-    }
+    out.push(...vgg16KerasMapping());
   } else {
     throw new Error(`${model.name} has no ImageNet initialisation (it trains from scratch)`);
   }
@@ -121,9 +134,8 @@ export interface InitReport {
 }
 
 /** Load a Keras notop HDF5 into the model's backbone; every mapped weight must exist with its shape. */
-export async function loadKerasWeights(model: SegmentationModel, file: string): Promise<InitReport> {
+export async function loadKerasWeights(model: NamedParams, file: string, sources: WeightSource[] = kerasMapping(model)): Promise<InitReport> {
   const w = await readKerasH5(file);
-  const sources = kerasMapping(model);
   const used = new Set<string>();
   const take = (layer: string, weight: string): H5Tensor => {
     const t = w.get(layer)?.get(weight);

@@ -1,23 +1,25 @@
 // The training loop shared by fcan-pretrain, train and retrain. One iteration: draw `batch` samples
 // (a pure function of iteration and slot, so resuming needs no sampler state), forward, the
 // objective's loss, gradients of the trained variables, check the loss is finite, update with
-// momentum SGD at the poly rate. Every `checkpointEvery` iterations and at the end it saves weights,
+// momentum SGD (or Adam) at the poly rate. Every `checkpointEvery` iterations and at the end it saves weights,
 // momentum buffers, the iteration and the loss curve; a new call with the same checkpoint dir
 // continues from there and ends with the same weights as a run that was never interrupted.
 
 import * as tf from '@tensorflow/tfjs';
 import { assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveCheckpoint } from '../tensor/checkpoint.ts';
 import { polyLr } from '../tensor/schedule.ts';
+import { Adam } from '../tensor/adam.ts';
 import { MomentumSgd, type MomentumForm } from '../tensor/sgd.ts';
 import { silentProgress, type ProgressSink } from '../types.ts';
 import { classTargets, downsampleCues, fcanLoss, l2Term, segLoss } from './losses.ts';
 import type { SegmentationModel } from './model.ts';
-import { planParams, type Objective, type Routing, type TrainScope } from './optimiser.ts';
+import type { ParamInfo } from './params.ts';
+import { planParams, type Objective, type ParamPlan, type Routing, type TrainScope } from './optimiser.ts';
 
 export interface TrainSample {
   /** crop x crop x 3, BGR mean-subtracted (augment().image) */
   image: Float32Array;
-  /** crop x crop cue labels 0..20; required for the 'seg' objective */
+  /** crop x crop cue labels 0..20; required for the 'seg' objective (a custom objective's per-pixel target) */
   cue?: Uint8Array | null;
   /** class ids 1..20 present in the image */
   classes: readonly number[];
@@ -25,10 +27,30 @@ export interface TrainSample {
 
 export type Sampler = (iteration: number, slot: number) => TrainSample | Promise<TrainSample>;
 
+/** What a custom objective trains: named parameters, and a name checkpoints record. */
+export interface TrainableModel {
+  readonly name: string;
+  readonly params: ReadonlyMap<string, ParamInfo>;
+  weights(): tf.NamedTensorMap;
+}
+
+/**
+ * An objective other than DCSP's two (the saliency detector's, lib/saliency): it names the trained
+ * parameters and gives the batch loss, and the loop does the rest (schedule, momentum, checkpoints,
+ * resume, the NaN stop, progress) exactly as for fcan and seg.
+ */
+export interface CustomObjective {
+  readonly name: string;
+  readonly plan: readonly ParamPlan[];
+  /** the batch loss from the stacked images [B, crop, crop, 3]; runs inside tf.variableGrads */
+  loss(x: tf.Tensor4D, samples: readonly TrainSample[]): tf.Scalar;
+}
+
 export interface TrainLoopOptions {
-  model: SegmentationModel;
-  /** 'fcan': eq. 1 only; 'seg': l_s + l_c (eq. 2) */
-  objective: Objective;
+  /** a SegmentationModel for 'fcan' and 'seg' */
+  model: SegmentationModel | TrainableModel;
+  /** 'fcan': eq. 1 only; 'seg': l_s + l_c (eq. 2); or a custom objective */
+  objective: Objective | CustomObjective;
   /** default 'code' (DCSP-SPEC D4) */
   routing?: Routing;
   /** default: 'heads' for fcan (the code), 'all' for seg */
@@ -46,6 +68,8 @@ export interface TrainLoopOptions {
   weightDecay?: number;
   /** default 'tf' (TensorFlow's MomentumOptimizer, as DCSP's code) */
   form?: MomentumForm;
+  /** default 'sgd' (momentum SGD, the paper's); 'adam' for networks trained from scratch */
+  optimizer?: OptimizerName;
   /** where checkpoints go; without it nothing is saved and nothing resumed */
   checkpointDir?: string;
   /** default 1000 */
@@ -55,6 +79,8 @@ export interface TrainLoopOptions {
   /** extra settings that must match for a checkpoint to be resumed (e.g. the sampler's seed) */
   runTag?: Record<string, string | number | boolean>;
 }
+
+export type OptimizerName = 'sgd' | 'adam';
 
 export interface CurvePoint {
   iteration: number;
@@ -81,27 +107,29 @@ export class NonFiniteLossError extends Error {
 }
 
 export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
-  const { model, objective, iterations: T, batch, crop, sampler } = opts;
+  const { model, iterations: T, batch, crop, sampler } = opts;
+  const custom = typeof opts.objective === 'object' ? opts.objective : null;
+  const objective: Objective = custom ? 'seg' : (opts.objective as Objective);
+  const segModel = custom ? null : asSegmentationModel(model);
   const routing = opts.routing ?? 'code';
   const scope = opts.scope ?? (objective === 'fcan' ? 'heads' : 'all');
   const baseLr = opts.lr ?? 1e-3;
   const power = opts.power ?? 0.9;
   const weightDecay = opts.weightDecay ?? 5e-4;
   const form = opts.form ?? 'tf';
+  const optimizer = opts.optimizer ?? 'sgd';
   const every = opts.checkpointEvery ?? 1000;
   const progress = opts.progress ?? silentProgress;
   if (!Number.isInteger(T) || T < 1) throw new Error(`trainLoop: iterations must be a positive integer (got ${T})`);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`trainLoop: batch must be a positive integer (got ${batch})`);
 
   const config = {
-    model: model.name, objective, routing, scope, iterations: T, batch, crop, lr: baseLr, power,
-    momentum: opts.momentum ?? 0.9, weightDecay, form, ...(opts.runTag ?? {}),
+    model: model.name, objective: custom ? custom.name : objective, routing, scope, iterations: T, batch, crop, lr: baseLr, power,
+    momentum: opts.momentum ?? 0.9, weightDecay, form, optimizer, ...(opts.runTag ?? {}),
   };
-  const plan = planParams(model, { objective, routing, scope, weightDecay });
-  const sgd = new MomentumSgd(
-    Object.fromEntries(plan.map((p) => [p.name, { variable: p.info.variable, lrMult: p.lrMult, weightDecay: p.weightDecay }])),
-    { momentum: config.momentum, form },
-  );
+  const plan = custom ? custom.plan : planParams(segModel!, { objective, routing, scope, weightDecay });
+  const slots = Object.fromEntries(plan.map((p) => [p.name, { variable: p.info.variable, lrMult: p.lrMult, weightDecay: p.weightDecay }]));
+  const sgd = optimizer === 'adam' ? new Adam(slots) : new MomentumSgd(slots, { momentum: config.momentum, form });
   const decayed = plan.filter((p) => p.weightDecay > 0).map((p) => p.info.variable);
   const allVars: Record<string, tf.Variable> = {};
   for (const [name, p] of model.params) allVars[name] = p.variable;
@@ -139,19 +167,20 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       lastCheckpoint = iteration;
     };
 
-    progress.start(T, `${model.name} ${objective}`);
+    progress.start(T, `${model.name} ${custom ? custom.name : objective}`);
     if (start > 0) progress.tick(start);
-    const [oh, ow] = model.outputSize(crop, crop);
+    const [oh, ow] = segModel ? segModel.outputSize(crop, crop) : [0, 0];
     const began = performance.now();
     for (let t = start + 1; t <= T; t++) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('training aborted');
       const samples = await Promise.all(Array.from({ length: batch }, (_, s) => sampler(t, s)));
       const lr = polyLr(baseLr, t, T, power);
-      const { x, targets, labels } = batchTensors(samples, crop, oh, ow, objective);
+      const { x, targets, labels } = batchTensors(samples, crop, oh, ow, custom ? 'custom' : objective);
       let ls: tf.Scalar | null = null;
       let lc: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const out = model.forward(x, { detachAttention: objective === 'seg' && routing === 'code' });
+        if (custom) return custom.loss(x, samples);
+        const out = segModel!.forward(x, { detachAttention: objective === 'seg' && routing === 'code' });
         lc = tf.keep(fcanLoss(out.scores, targets));
         if (objective === 'fcan' || labels === null) return lc;
         ls = tf.keep(segLoss(out.logits, labels));
@@ -186,7 +215,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   }
 }
 
-function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: number, objective: Objective): { x: tf.Tensor4D; targets: tf.Tensor2D; labels: tf.Tensor3D | null } {
+function asSegmentationModel(m: SegmentationModel | TrainableModel): SegmentationModel {
+  if (!('forward' in m)) throw new Error(`trainLoop: ${m.name} is not a segmentation model; fcan and seg need one`);
+  return m;
+}
+
+function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: number, objective: Objective | 'custom'): { x: tf.Tensor4D; targets: tf.Tensor2D; labels: tf.Tensor3D | null } {
   const B = samples.length;
   const px = crop * crop;
   const xs = new Float32Array(B * px * 3);
@@ -195,7 +229,7 @@ function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: numb
   samples.forEach((s, b) => {
     if (s.image.length !== px * 3) throw new Error(`sample ${b}: image has ${s.image.length} values, expected ${crop}x${crop}x3`);
     xs.set(s.image, b * px * 3);
-    ys.set(classTargets(s.classes), b * 20);
+    if (objective !== 'custom') ys.set(classTargets(s.classes), b * 20);
     if (ls !== null) {
       if (s.cue == null || s.cue.length !== px) throw new Error(`sample ${b}: the seg objective needs a ${crop}x${crop} cue map`);
       ls.set(downsampleCues(s.cue, crop, crop, oh, ow), b * oh * ow);

@@ -39,6 +39,10 @@ export async function createDetector(spec: DetectorSpec | unknown, opts: CreateD
       const { createTfjsDetector } = await import('./tfjs.ts');
       return createTfjsDetector(s, opts);
     }
+    case 'dhsnet': {
+      const { createDhsnetDetector } = await import('./dhsnet.ts');
+      return createDhsnetDetector(s);
+    }
   }
 }
 

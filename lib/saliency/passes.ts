@@ -2,15 +2,25 @@
 // erase-s2 and erase-s3 each erase with the previous pass's own map, detect again and combine by max
 // (DCSP-SPEC 4). What a pass stores is what the next one needs: `s` (S_k, combined), `raw` (this
 // pass's own map, which the next pass thresholds) and `mask` (cumulative erasures).
+import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Dataset } from '../data/dataset-artifact.ts';
 import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
+import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, type DetectorSpec, type EraseCompare, type PassResult } from './index.ts';
+import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult } from './index.ts';
 
 export const DETECTOR_FILE = 'detector.json';
+/**
+ * A dhsnet pass keeps the weights it ran with in its own artifact (hard links: no copy on disk), and
+ * detector.json names them by this relative path and their content hash. So the next pass finds
+ * the detector in the pass before it, and item keys depend on the weights' bytes, never on where
+ * the cache lives.
+ */
+export const DETECTOR_WEIGHTS = 'detector';
 
 export interface FirstPassParams {
   detector: string;
@@ -36,9 +46,43 @@ interface PassState {
   dataset: Dataset;
 }
 
-export function detectorSpec(p: FirstPassParams): DetectorSpec {
-  if (p.detector === 'dhsnet') throw new Error('detector dhsnet is not implemented yet (it needs the saliency-train stage)');
+/** The detector of a first pass; a dhsnet one with its weights in the pass artifact (DETECTOR_WEIGHTS). */
+export function detectorSpec(p: FirstPassParams, weightsHash?: string): DetectorSpec {
+  if (p.detector === 'dhsnet') return parseDetectorSpec({ ...p.options, kind: 'dhsnet', weights: DETECTOR_WEIGHTS, weightsHash });
   return parseDetectorSpec({ ...p.options, kind: p.detector, ...(p.model ? (p.detector === 'tfjs' ? { path: p.model } : { model: p.model }) : {}) });
+}
+
+/** Where a first pass's dhsnet weights come from: `model` (converted weights) or saliency-train's artifact. */
+function firstPassWeights(params: FirstPassParams, inputs: Record<string, Artifact>): string {
+  if (params.model) return params.model;
+  const w = inputs.weights;
+  if (!w) throw new Error('detector dhsnet needs weights: map saliency-train to input weights of saliency-s1 (pipeline.yaml does), or set saliency-s1.model to a folder of converted weights');
+  return join(w.dir, TRAINED_WEIGHTS_DIR);
+}
+
+/** Hard-link (or copy, across devices) a weights folder into `dest`; returns the hash of its contents. */
+async function takeWeights(src: string, dest: string): Promise<string> {
+  await mkdir(dest, { recursive: true });
+  const parts: string[] = [];
+  for (const f of (await readdir(src)).sort()) {
+    await link(join(src, f), join(dest, f)).catch(() => copyFile(join(src, f), join(dest, f)));
+    parts.push(f, await sha256File(join(src, f)));
+  }
+  return sha256('dhsnet-weights/1', ...parts);
+}
+
+/** The spec a worker loads: a dhsnet's relative weights resolved against the folder holding them. */
+function located(spec: Json, weightsDir: () => string): DetectorSpec {
+  const s = parseDetectorSpec(spec);
+  return s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s;
+}
+
+export async function firstPassShared(ctx: StageContext<FirstPassParams>): Promise<PassShared> {
+  let hash: string | undefined;
+  if (ctx.params.detector === 'dhsnet') hash = await takeWeights(firstPassWeights(ctx.params, ctx.inputs), await ctx.out.path(DETECTOR_WEIGHTS));
+  const detector = detectorSpec(ctx.params, hash);
+  await ctx.out.json(DETECTOR_FILE, detector);
+  return { detector: detector as Json, fill: [0, 0, 0] };
 }
 
 export async function passIds(ctx: StageContext<unknown>, split: 'train' | 'val' | 'all'): Promise<string[]> {
@@ -54,6 +98,7 @@ export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<P
   const detector = await previousDetector(ctx.inputs.previous);
   const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
   await ctx.out.json(DETECTOR_FILE, detector);
+  if (detector.kind === 'dhsnet') await takeWeights(join(ctx.inputs.previous.dir, DETECTOR_WEIGHTS), await ctx.out.path(DETECTOR_WEIGHTS));
   return { detector: detector as Json, fill: fill as [number, number, number] };
 }
 
@@ -72,7 +117,7 @@ function asResult(p: PassResult, first: boolean): ItemResult {
 }
 
 export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
-  const detector = await getDetector(env.shared.detector);
+  const detector = await getDetector(located(env.shared.detector, () => firstPassWeights(env.params, env.inputs)));
   const img = await env.state.dataset.readImage(id);
   return asResult(await firstPass(detector, img), true);
 }
@@ -84,7 +129,7 @@ async function mapOf(art: Artifact, name: string, id: string): Promise<MapF32> {
 
 export async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
   const prev = env.inputs.previous;
-  const detector = await getDetector(env.shared.detector);
+  const detector = await getDetector(located(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS)));
   const image = await env.state.dataset.readImage(id);
   const prevCombined = await mapOf(prev, 's', id);
   // pass 1 stores only S1, which is its own raw map too

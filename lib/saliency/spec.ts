@@ -72,11 +72,32 @@ export const tfjsSpecSchema = preprocessSchema.extend({
   backend: z.enum(['cpu', 'wasm']).optional(),
 }).strict();
 
-export const detectorSpecSchema = z.discriminatedUnion('kind', [boundarySpecSchema, onnxSpecSchema, tfjsSpecSchema]);
+/** where saliency-train's artifact keeps the trained weights */
+export const TRAINED_WEIGHTS_DIR = 'checkpoint';
+
+export const DHSNET_VARIANTS = ['dhsnet', 'dhsnet-lite'] as const;
+export type DhsnetVariant = (typeof DHSNET_VARIANTS)[number];
+
+export const dhsnetSpecSchema = z.object({
+  kind: z.literal('dhsnet'),
+  /**
+   * folder of tfjs-format weights (model.json + shards): a saliency-train checkpoint, or weights
+   * converted from another framework under our parameter names (lib/saliency/README.md)
+   */
+  weights: z.string().min(1),
+  /** content hash of the weights: what keys the maps when `weights` is a path that may move */
+  weightsHash: z.string().optional(),
+  /** for weights without our metadata: which network and input [height, width] they are for */
+  variant: z.enum(DHSNET_VARIANTS).optional(),
+  inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+}).strict();
+
+export const detectorSpecSchema = z.discriminatedUnion('kind', [boundarySpecSchema, onnxSpecSchema, tfjsSpecSchema, dhsnetSpecSchema]);
 
 export type BoundarySpec = z.infer<typeof boundarySpecSchema>;
 export type OnnxSpec = z.infer<typeof onnxSpecSchema>;
 export type TfjsSpec = z.infer<typeof tfjsSpecSchema>;
+export type DhsnetSpec = z.infer<typeof dhsnetSpecSchema>;
 export type DetectorSpec = z.infer<typeof detectorSpecSchema>;
 
 export interface CreateDetectorOptions {

@@ -25,7 +25,7 @@ function concatBuffers(parts: ArrayBuffer[]): ArrayBuffer {
 }
 
 /** `path`: a folder (model.json inside) or a model.json file. Saving writes model.json + weights.bin. */
-export function fileSystemHandler(path: string): io.IOHandler {
+export function fileSystemHandler(path: string, opts: { weightsOnly?: boolean } = {}): io.IOHandler {
   return {
     async load(): Promise<io.ModelArtifacts> {
       const jsonPath = await modelJsonPath(path);
@@ -35,7 +35,8 @@ export function fileSystemHandler(path: string): io.IOHandler {
       } catch (e) {
         throw new Error(`cannot read tfjs model ${jsonPath}: ${(e as Error).message}`);
       }
-      if (!json.modelTopology) throw new Error(`${jsonPath}: no modelTopology`);
+      // weights-only folders (our checkpoints, converted weights) have no topology to load
+      if (!json.modelTopology && !opts.weightsOnly) throw new Error(`${jsonPath}: no modelTopology`);
       const dir = dirname(jsonPath);
       const weightSpecs: io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
