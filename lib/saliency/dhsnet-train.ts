@@ -14,7 +14,7 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import { augment, sampleRng } from '../model/augment.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
-import { CURVE_FILE, epochOrder } from '../model/stage-training.ts';
+import { CURVE_FILE, epochOrder, type TrainingParams } from '../model/stage-training.ts';
 import { trainLoop, type CustomObjective } from '../model/train-loop.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { initBackend } from '../tensor/backend.ts';
@@ -27,7 +27,10 @@ import { resizeMap, resizeRgbToFloat } from './resample.ts';
 import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from './spec.ts';
 
 
-export interface SaliencyTrainParams {
+/** the optimisation settings of the segmentation trainings; no crop: the input size is the network's */
+type Optimisation = Omit<TrainingParams, 'model' | 'crop' | 'headsOnly' | 'init' | 'routing'>;
+
+export interface SaliencyTrainParams extends Optimisation {
   source: 'toy-agnostic' | 'folder';
   /** toy-agnostic: images generated for training (plus `holdout` more for the quality figures) */
   count: number;
@@ -41,16 +44,6 @@ export interface SaliencyTrainParams {
   size?: number;
   /** 'none', 'download' (Keras VGG16 notop, pinned MD5) or a path to that HDF5; full dhsnet only */
   init: string;
-  iterations: number;
-  batch: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  power: number;
-  scale: [number, number];
-  mirror: boolean;
-  checkpointEvery: number;
-  seed: number;
 }
 
 interface Example {
