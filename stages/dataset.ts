@@ -21,6 +21,7 @@ export default defineStage({
         maxSize: z.number().int().min(16),
         maxObjects: z.number().int().min(1),
         lowContrastRate: z.number().min(0).max(1),
+        classHues: z.boolean(),
         distractorWeights: z.array(z.number().min(0)),
         voidWidth: z.number().int().min(0),
         jpegQuality: z.number().int().min(1).max(100),

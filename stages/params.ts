@@ -16,6 +16,8 @@ export const Training = {
   batch: z.number().int().positive().default(10),
   crop: z.number().int().positive().default(321),
   lr: z.number().positive().default(1e-3),
+  /** sgd: momentum SGD, the paper's; adam: for a network trained from scratch (the toy profile) */
+  optimizer: z.enum(['sgd', 'adam']).default('sgd'),
   momentum: z.number().min(0).max(1).default(0.9),
   weightDecay: z.number().min(0).default(5e-4),
   power: z.number().positive().default(0.9),

@@ -26,6 +26,8 @@ export interface ToyOptions {
   maxSize: number;
   maxObjects: number;
   lowContrastRate: number;
+  /** each class drawn in a hue of its own (see ToyRenderOptions) */
+  classHues: boolean;
   /** probabilities of 0, 1, 2, ... salient distractors per image */
   distractorWeights: number[];
   voidWidth: number;
@@ -36,11 +38,12 @@ export interface ToyOptions {
 
 export const DEFAULT_TOY_OPTIONS: ToyOptions = {
   seed: 1,
-  counts: { train: 2000, val: 500, test: 100 },
-  minSize: 112,
-  maxSize: 144,
+  counts: { train: 1000, val: 200, test: 50 },
+  minSize: 80,
+  maxSize: 96,
   maxObjects: 4,
   lowContrastRate: 0.2,
+  classHues: true,
   distractorWeights: [0.4, 0.4, 0.2],
   voidWidth: 1,
   jpegQuality: 90,
@@ -94,6 +97,7 @@ export function renderToySample(opts: ToyOptions, split: SplitName, index: numbe
     height,
     maxObjects: opts.maxObjects,
     lowContrastRate: opts.lowContrastRate,
+    classHues: opts.classHues,
     distractorWeights: opts.distractorWeights,
     voidWidth: opts.voidWidth,
   });

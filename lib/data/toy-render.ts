@@ -18,6 +18,12 @@ export interface ToyRenderOptions {
   maxObjects: number;
   /** probability that an instance is drawn with colours close to the background behind it */
   lowContrastRate: number;
+  /**
+   * whether each class has a hue of its own (jittered per instance); without it colour is random and
+   * only outline and texture identify a class, which a small network trained from scratch on a few
+   * thousand crops does not learn (lib/model/README.md)
+   */
+  classHues: boolean;
   /** probabilities of 0, 1, 2, ... distractors (salient objects of no class) */
   distractorWeights: readonly number[];
   /** void band half-width in pixels around every object instance (VOC draws ~5 px at 500 px) */
@@ -193,11 +199,16 @@ class Canvas {
   }
 }
 
-function paintBackground(cv: Canvas, rng: Rng): void {
+// With class hues, scene colours stay muted (low saturation) so that a vivid hue means an object
+// class; shapes, textures, clutter and lighting still vary as much as without.
+const MUTED_SAT = 0.25;
+
+function paintBackground(cv: Canvas, rng: Rng, muted: boolean): void {
   const { W, H } = cv;
   const seed = rng.nextU32();
   const hue = rng.next();
-  const sat = rng.range(0.05, 0.55);
+  const satMax = muted ? MUTED_SAT : 0.55;
+  const sat = rng.range(0.05, satMax);
   const a = hsv(hue, sat, rng.range(0.25, 0.85));
   const b = hsv(hue + rng.range(-0.15, 0.15), sat * rng.range(0.5, 1.2), rng.range(0.2, 0.9));
   // half the scenes get a second region (ground vs sky) with its own colours behind a wavy horizon
@@ -206,8 +217,8 @@ function paintBackground(cv: Canvas, rng: Rng): void {
   const waveAmp = rng.range(0, 0.08) * H;
   const waveFreq = rng.range(0.5, 2.5) / W;
   const hue2 = hue + rng.range(0.2, 0.8);
-  const c = hsv(hue2, rng.range(0.05, 0.6), rng.range(0.2, 0.85));
-  const d = hsv(hue2 + rng.range(-0.1, 0.1), rng.range(0.05, 0.6), rng.range(0.2, 0.85));
+  const c = hsv(hue2, rng.range(0.05, satMax), rng.range(0.2, 0.85));
+  const d = hsv(hue2 + rng.range(-0.1, 0.1), rng.range(0.05, satMax), rng.range(0.2, 0.85));
   const cell = rng.range(14, 44);
   const overlay = rng.int(0, 3);
   const amp = rng.range(6, 24);
@@ -244,7 +255,7 @@ function paintBackground(cv: Canvas, rng: Rng): void {
   const items = rng.int(4, 14);
   for (let k = 0; k < items; k++) {
     const kind = rng.int(0, 2);
-    const col = hsv(rng.next(), rng.range(0, 0.9), rng.range(0.1, 1));
+    const col = hsv(rng.next(), rng.range(0, muted ? MUTED_SAT : 0.9), rng.range(0.1, 1));
     const alpha = rng.range(0.35, 1);
     const x = rng.range(0, W);
     const y = rng.range(0, H);
@@ -292,7 +303,7 @@ function blobShape(rng: Rng): ShapeFn {
   return (x, y) => polygon(x, y, pts);
 }
 
-function paintDistractor(cv: Canvas, rng: Rng): void {
+function paintDistractor(cv: Canvas, rng: Rng, muted: boolean): void {
   const { W, H } = cv;
   const minDim = Math.min(W, H);
   const kind = rng.weighted([0.5, 0.25, 0.25]);
@@ -301,8 +312,11 @@ function paintDistractor(cv: Canvas, rng: Rng): void {
   const s = rng.range(0.14, 0.32) * minDim;
   const aspect = Math.exp(rng.range(-0.3, 0.3));
   const p: Placement = { cx: rng.range(0, W), cy: rng.range(0, H), sx: s * aspect, sy: s / aspect, angle: rng.range(-Math.PI, Math.PI) };
-  // vivid flat colour with a soft highlight: exactly what a saliency detector picks up
-  const col = hsv(rng.next(), rng.range(0.6, 1), rng.range(0.7, 1));
+  // vivid flat colour with a soft highlight: exactly what a saliency detector picks up; with class
+  // hues a near-white or near-black one instead, as salient but no class's colour
+  const col = muted
+    ? hsv(rng.next(), rng.range(0, 0.15), rng.chance(0.6) ? rng.range(0.85, 1) : rng.range(0.05, 0.2))
+    : hsv(rng.next(), rng.range(0.6, 1), rng.range(0.7, 1));
   const shade = rng.range(0.05, 0.25);
   const r = rasterise(shape, p, W, H);
   for (let y = 0; y < r.h; y++) {
@@ -317,7 +331,17 @@ function paintDistractor(cv: Canvas, rng: Rng): void {
   }
 }
 
-function pickColors(rng: Rng, lowContrast: boolean, behind: Color): [Color, Color] {
+const HUE_JITTER = 0.012;
+
+function pickColors(rng: Rng, lowContrast: boolean, behind: Color, classHue: number | null): [Color, Color] {
+  if (lowContrast && classHue !== null) {
+    // a faint tint of the class hue over what is behind: hard for saliency, still the class's colour
+    const tint = hsv(classHue + rng.normal() * HUE_JITTER, rng.range(0.6, 1), rng.range(0.5, 0.9));
+    const a = rng.range(0.35, 0.5);
+    const c1 = clampColor([behind[0] + (tint[0] - behind[0]) * a, behind[1] + (tint[1] - behind[1]) * a, behind[2] + (tint[2] - behind[2]) * a]);
+    const k = rng.range(14, 28) * (rng.chance(0.5) ? 1 : -1);
+    return [c1, clampColor([c1[0] + k, c1[1] + k, c1[2] + k])];
+  }
   if (lowContrast) {
     // close to what is behind the object: a single saliency pass tends to miss these
     const shift = rng.range(-12, 12);
@@ -326,11 +350,12 @@ function pickColors(rng: Rng, lowContrast: boolean, behind: Color): [Color, Colo
     const c2 = clampColor([c1[0] + k, c1[1] + k, c1[2] + k]);
     return [c1, c2];
   }
-  const h = rng.next();
-  const s = rng.range(0.25, 1);
-  const v = rng.range(0.3, 1);
+  const h = classHue === null ? rng.next() : classHue + rng.normal() * HUE_JITTER;
+  const s = classHue === null ? rng.range(0.25, 1) : rng.range(0.6, 1);
+  const v = classHue === null ? rng.range(0.3, 1) : rng.range(0.55, 1);
   const c1 = hsv(h, s, v);
-  const mode = rng.int(0, 2);
+  // a second hue would be another class's colour
+  const mode = rng.int(0, classHue === null ? 2 : 1);
   const c2 =
     mode === 0 ? hsv(h, s, v * rng.range(0.25, 0.6)) : mode === 1 ? hsv(h, s * 0.35, Math.min(1, v + rng.range(0.25, 0.5))) : hsv(h + rng.range(0.25, 0.5), s, v);
   return [c1, c2];
@@ -339,7 +364,7 @@ function pickColors(rng: Rng, lowContrast: boolean, behind: Color): [Color, Colo
 function sampleInstances(rng: Rng, primary: number, opts: ToyRenderOptions): ToyInstance[] {
   const { width: W, height: H } = opts;
   const minDim = Math.min(W, H);
-  const nClasses = Math.min(1 + rng.weighted([0.45, 0.38, 0.17]), opts.maxObjects);
+  const nClasses = Math.min(1 + rng.weighted([0.4, 0.4, 0.2]), opts.maxObjects);
   const classes = [primary];
   while (classes.length < nClasses) {
     const c = rng.int(1, 20);
@@ -451,14 +476,14 @@ export function renderToyImage(rng: Rng, primary: number, opts: ToyRenderOptions
 
   const cv = new Canvas(W, H);
   const paintRng = rng.fork('paint');
-  paintBackground(cv, paintRng);
+  paintBackground(cv, paintRng, opts.classHues);
   const nDistractors = paintRng.weighted(opts.distractorWeights);
-  for (let k = 0; k < nDistractors; k++) paintDistractor(cv, paintRng);
+  for (let k = 0; k < nDistractors; k++) paintDistractor(cv, paintRng, opts.classHues);
 
   instances.forEach((ins, k) => {
     const cls = TOY_CLASSES[ins.classId - 1];
     const r = rasters[k];
-    const [c1, c2] = pickColors(paintRng, ins.lowContrast, cv.meanOver(r));
+    const [c1, c2] = pickColors(paintRng, ins.lowContrast, cv.meanOver(r), opts.classHues ? (ins.classId - 1) / TOY_CLASSES.length : null);
     const shade = paintRng.range(0, 0.22);
     const la = paintRng.range(-Math.PI, Math.PI);
     const lx = Math.cos(la) * shade;

@@ -17,7 +17,7 @@ import { resolveImagenetWeights } from './init-download.ts';
 import { loadKerasWeights } from './keras-weights.ts';
 import type { ModelName, SegmentationModel } from './model.ts';
 import type { Routing } from './optimiser.ts';
-import { trainLoop, type TrainSample } from './train-loop.ts';
+import { trainLoop, type OptimizerName, type TrainSample } from './train-loop.ts';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CURVE_FILE = 'curve.json';
@@ -28,6 +28,7 @@ export interface TrainingParams {
   batch: number;
   crop: number;
   lr: number;
+  optimizer: OptimizerName;
   momentum: number;
   weightDecay: number;
   power: number;
@@ -133,6 +134,7 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
       crop: p.crop,
       sampler,
       lr: p.lr,
+      optimizer: p.optimizer,
       power: p.power,
       momentum: p.momentum,
       weightDecay: p.weightDecay,

@@ -1,13 +1,14 @@
 // The training loop shared by fcan-pretrain, train and retrain. One iteration: draw `batch` samples
 // (a pure function of iteration and slot, so resuming needs no sampler state), forward, the
 // objective's loss, gradients of the trained variables, check the loss is finite, update with
-// momentum SGD at the poly rate. Every `checkpointEvery` iterations and at the end it saves weights,
+// momentum SGD (or Adam) at the poly rate. Every `checkpointEvery` iterations and at the end it saves weights,
 // momentum buffers, the iteration and the loss curve; a new call with the same checkpoint dir
 // continues from there and ends with the same weights as a run that was never interrupted.
 
 import * as tf from '@tensorflow/tfjs';
 import { assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveCheckpoint } from '../tensor/checkpoint.ts';
 import { polyLr } from '../tensor/schedule.ts';
+import { Adam } from '../tensor/adam.ts';
 import { MomentumSgd, type MomentumForm } from '../tensor/sgd.ts';
 import { silentProgress, type ProgressSink } from '../types.ts';
 import { classTargets, downsampleCues, fcanLoss, l2Term, segLoss } from './losses.ts';
@@ -67,6 +68,8 @@ export interface TrainLoopOptions {
   weightDecay?: number;
   /** default 'tf' (TensorFlow's MomentumOptimizer, as DCSP's code) */
   form?: MomentumForm;
+  /** default 'sgd' (momentum SGD, the paper's); 'adam' for networks trained from scratch */
+  optimizer?: OptimizerName;
   /** where checkpoints go; without it nothing is saved and nothing resumed */
   checkpointDir?: string;
   /** default 1000 */
@@ -76,6 +79,8 @@ export interface TrainLoopOptions {
   /** extra settings that must match for a checkpoint to be resumed (e.g. the sampler's seed) */
   runTag?: Record<string, string | number | boolean>;
 }
+
+export type OptimizerName = 'sgd' | 'adam';
 
 export interface CurvePoint {
   iteration: number;
@@ -112,6 +117,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   const power = opts.power ?? 0.9;
   const weightDecay = opts.weightDecay ?? 5e-4;
   const form = opts.form ?? 'tf';
+  const optimizer = opts.optimizer ?? 'sgd';
   const every = opts.checkpointEvery ?? 1000;
   const progress = opts.progress ?? silentProgress;
   if (!Number.isInteger(T) || T < 1) throw new Error(`trainLoop: iterations must be a positive integer (got ${T})`);
@@ -119,13 +125,11 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
 
   const config = {
     model: model.name, objective: custom ? custom.name : objective, routing, scope, iterations: T, batch, crop, lr: baseLr, power,
-    momentum: opts.momentum ?? 0.9, weightDecay, form, ...(opts.runTag ?? {}),
+    momentum: opts.momentum ?? 0.9, weightDecay, form, optimizer, ...(opts.runTag ?? {}),
   };
   const plan = custom ? custom.plan : planParams(segModel!, { objective, routing, scope, weightDecay });
-  const sgd = new MomentumSgd(
-    Object.fromEntries(plan.map((p) => [p.name, { variable: p.info.variable, lrMult: p.lrMult, weightDecay: p.weightDecay }])),
-    { momentum: config.momentum, form },
-  );
+  const slots = Object.fromEntries(plan.map((p) => [p.name, { variable: p.info.variable, lrMult: p.lrMult, weightDecay: p.weightDecay }]));
+  const sgd = optimizer === 'adam' ? new Adam(slots) : new MomentumSgd(slots, { momentum: config.momentum, form });
   const decayed = plan.filter((p) => p.weightDecay > 0).map((p) => p.info.variable);
   const allVars: Record<string, tf.Variable> = {};
   for (const [name, p] of model.params) allVars[name] = p.variable;

@@ -113,10 +113,10 @@ describe('toy generator', () => {
     }
   });
 
-  it('varies colour within a class, so colour alone does not identify it', () => {
-    const opts = resolveToyOptions({ seed: 2 });
+  /** mean RGB of every (image, class) region over `n` samples, grouped by class */
+  const classMeans = (opts: ReturnType<typeof resolveToyOptions>, n: number): Map<number, number[][]> => {
     const means = new Map<number, number[][]>();
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < n; i++) {
       const s = renderToySample(opts, 'train', i);
       const sums = new Map<number, number[]>();
       for (let p = 0; p < s.label.data.length; p++) {
@@ -135,8 +135,12 @@ describe('toy generator', () => {
         means.set(cls, list);
       }
     }
+    return means;
+  };
+
+  it('without class hues, varies colour within a class, so colour alone does not identify it', () => {
     // per class, the spread of mean object colour across instances is large (std > 30 levels per channel)
-    for (const [cls, list] of means) {
+    for (const [cls, list] of classMeans(resolveToyOptions({ seed: 2, classHues: false }), 120)) {
       if (list.length < 4) continue;
       const std = [0, 1, 2].map((ch) => {
         const m = list.reduce((s, x) => s + x[ch], 0) / list.length;
@@ -144,6 +148,25 @@ describe('toy generator', () => {
       });
       expect(Math.max(...std), `class ${cls}`).toBeGreaterThan(30);
     }
+  });
+
+  it('with class hues (the default), draws each class in its own hue on a muted scene', () => {
+    const hue = ([r, g, b]: number[]): number => {
+      const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+      if (d === 0) return 0;
+      const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+      return h / 6;
+    };
+    let near = 0, total = 0;
+    for (const [cls, list] of classMeans(resolveToyOptions({ seed: 2 }), 120)) {
+      for (const rgb of list) {
+        const d = Math.abs(hue(rgb) - (cls - 1) / 20);
+        if (Math.min(d, 1 - d) < 0.04) near++;
+        total++;
+      }
+    }
+    // low-contrast instances are a tint over the scene and drift; the rest sit on their class hue
+    expect(near / total).toBeGreaterThan(0.75);
   });
 
   it('rejects bad options with the option named', async () => {

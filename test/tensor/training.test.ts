@@ -13,6 +13,7 @@ import { createReferenceNet, type ReferenceNet } from '../../lib/tensor/referenc
 import { seededNormal } from '../../lib/tensor/random.ts';
 import { polyLr } from '../../lib/tensor/schedule.ts';
 import { MomentumSgd } from '../../lib/tensor/sgd.ts';
+import { Adam } from '../../lib/tensor/adam.ts';
 
 const TOTAL = 6;
 const BASE_LR = 0.01;
@@ -179,3 +180,38 @@ describe('MomentumSgd and polyLr', () => {
     expect(() => polyLr(0.001, 101, 100)).toThrow(/outside 0..100/);
   });
 });
+
+describe('Adam', () => {
+  it('follows the bias-corrected update per variable, and resumes exactly from its state', () => {
+    const w0 = [0.5, -1.5, 2];
+    const a = tf.variable(tf.tensor1d(w0));
+    const opt = new Adam({ a: { variable: a, lrMult: 10, weightDecay: 0.1 } });
+    const w = [...w0]; const m = [0, 0, 0]; const v = [0, 0, 0];
+    const grads = [[1, 2, 3], [-1, 0.5, 0.25], [0.3, -0.2, 0.1]];
+    grads.slice(0, 2).forEach((g, i) => {
+      const gt = tf.tensor1d(g);
+      opt.step({ a: gt }, 0.01);
+      gt.dispose();
+      for (let k = 0; k < 3; k++) {
+        const gk = g[k] + 0.1 * w[k];
+        m[k] = 0.9 * m[k] + 0.1 * gk;
+        v[k] = 0.999 * v[k] + 0.001 * gk * gk;
+        w[k] -= 0.01 * 10 * (m[k] / (1 - 0.9 ** (i + 1))) / (Math.sqrt(v[k] / (1 - 0.999 ** (i + 1))) + 1e-8);
+      }
+    });
+    Array.from(a.dataSync()).forEach((x, k) => expect(x).toBeCloseTo(w[k], 5));
+    // a fresh optimiser given the saved state takes the same third step as the original
+    const state = opt.getState();
+    const b = tf.variable(a.clone());
+    const resumed = new Adam({ a: { variable: b, lrMult: 10, weightDecay: 0.1 } });
+    resumed.setState(state);
+    const g3 = tf.tensor1d(grads[2]);
+    opt.step({ a: g3 }, 0.01);
+    resumed.step({ a: g3 }, 0.01);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(() => new Adam({ a }).setState({})).toThrow(/no step count/);
+    tf.dispose([g3, ...Object.values(state)]);
+    opt.dispose(); resumed.dispose(); a.dispose(); b.dispose();
+  });
+});
+

@@ -1,0 +1,108 @@
+// Adam (Kingma and Ba 2015) with the same surface as MomentumSgd: per-variable lrMult and L2 weight
+// decay (added to the gradient, as the SGD path does), state exposed by name for checkpoints.
+// DCSP trains with momentum SGD from ImageNet weights; Adam is here for networks trained from
+// scratch on small data (the toy profile's deeplab-lite), where SGD at any stable rate needs far more
+// iterations than a CPU quick start can afford (lib/model/README.md has the measurements).
+
+import * as tf from '@tensorflow/tfjs';
+import type { ParamOptions } from './sgd.ts';
+
+export interface AdamOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** default weight decay for variables that do not set their own; default 0 */
+  weightDecay?: number;
+}
+
+interface Slot {
+  variable: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+  lrMult: number;
+  weightDecay: number;
+}
+
+let counter = 0;
+
+export class Adam {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private readonly slots = new Map<string, Slot>();
+  /** updates applied so far (bias correction); part of the state so a resumed run continues exactly */
+  private t = 0;
+
+  constructor(params: Record<string, tf.Variable | { variable: tf.Variable } & ParamOptions>, opts: AdamOptions = {}) {
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    const defaultDecay = opts.weightDecay ?? 0;
+    for (const [name, p] of Object.entries(params)) {
+      const variable = p instanceof tf.Variable ? p : p.variable;
+      const o: ParamOptions = p instanceof tf.Variable ? {} : p;
+      const zeros = (what: string): tf.Variable => {
+        const z = tf.zerosLike(variable);
+        counter += 1;
+        const out = tf.variable(z, false, `${name}/adam-${what}-${counter}`);
+        z.dispose();
+        return out;
+      };
+      this.slots.set(name, { variable, m: zeros('m'), v: zeros('v'), lrMult: o.lrMult ?? 1, weightDecay: o.weightDecay ?? defaultDecay });
+    }
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.slots.values()].map((s) => s.variable);
+  }
+
+  step(grads: tf.NamedTensorMap, lr: number): void {
+    this.t += 1;
+    const c1 = 1 - this.beta1 ** this.t;
+    const c2 = 1 - this.beta2 ** this.t;
+    tf.tidy(() => {
+      for (const [name, slot] of this.slots) {
+        const g0 = grads[name] ?? grads[slot.variable.name];
+        if (g0 === undefined) throw new Error(`Adam.step: no gradient for '${name}'`);
+        const g = slot.weightDecay !== 0 ? tf.add(g0, tf.mul(slot.variable, slot.weightDecay)) : g0;
+        const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        slot.m.assign(m);
+        slot.v.assign(v);
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon));
+        slot.variable.assign(tf.sub(slot.variable, tf.mul(update, lr * slot.lrMult)));
+      }
+    });
+  }
+
+  getState(): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = { 'adam/step': tf.scalar(this.t) };
+    for (const [name, slot] of this.slots) {
+      out[`${name}/adam_m`] = slot.m.clone();
+      out[`${name}/adam_v`] = slot.v.clone();
+    }
+    return out;
+  }
+
+  setState(state: tf.NamedTensorMap): void {
+    const step = state['adam/step'];
+    if (step === undefined) throw new Error('Adam.setState: no step count (a checkpoint of another optimiser?)');
+    this.t = step.dataSync()[0];
+    for (const [name, slot] of this.slots) {
+      for (const [key, buf] of [[`${name}/adam_m`, slot.m], [`${name}/adam_v`, slot.v]] as const) {
+        const t = state[key];
+        if (t === undefined) throw new Error(`Adam.setState: no buffer '${key}'`);
+        if (!tf.util.arraysEqual(t.shape, buf.shape)) throw new Error(`Adam.setState: '${key}' has shape [${t.shape}], expected [${buf.shape}]`);
+        buf.assign(t);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.slots.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.slots.clear();
+  }
+}
