@@ -143,6 +143,7 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
         const a = augment(ex.image, ex.mask, { crop: size, scale: p.scale, mirror: p.mirror }, sampleRng(p.seed, iteration, slot));
         return { image: a.image, cue: a.label, classes: [] };
       },
+      optimizer: p.optimizer,
       lr: p.lr,
       power: p.power,
       momentum: p.momentum,
