@@ -12,6 +12,19 @@ export default defineStage({
   params: z.strictObject({
     scales: Scales,
     crf: z.boolean().default(true),
+    /** CRF settings over DCSP's (lib/crf DEFAULT_CRF_PARAMS); kernel widths are in pixels, so small
+     * images want them scaled down */
+    crfParams: z
+      .strictObject({
+        iterations: z.number().int().min(1),
+        posSxy: z.number().positive(),
+        posWeight: z.number().min(0),
+        bilSxy: z.number().positive(),
+        bilSrgb: z.number().positive(),
+        bilWeight: z.number().min(0),
+      })
+      .partial()
+      .default({}),
     /** retrain: the adapted model; train: without adapt (the ablation) */
     checkpoint: z.enum(['retrain', 'train']).default('retrain'),
     split: z.enum(['val', 'test']).default('val'),

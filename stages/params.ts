@@ -1,7 +1,7 @@
 // Param pieces shared by several stages (one definition, so a default cannot drift between them).
 import { z } from 'zod';
 
-export const Model = z.enum(['deeplab-lite', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
+export const Model = z.enum(['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
 
 export const Scales = z.array(z.number().positive().max(2)).min(1).default([1, 0.75, 0.5]);
 

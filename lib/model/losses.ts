@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES, NUM_FOREGROUND } from './model.ts';
 import { resizeNearestTf1 } from './resample.ts';
+import { VOID_LABEL } from '../types.ts';
 
 /**
  * FCAN loss, eq. 1: sigmoid cross-entropy of the GAP class scores, mean over batch x 20, in the
@@ -18,12 +19,19 @@ export function fcanLoss(scores: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   });
 }
 
-/** Segmentation loss l_s: softmax cross-entropy per pixel, mean over all B x h x w pixels (no ignore label). */
+/**
+ * Segmentation loss l_s: softmax cross-entropy per pixel, mean over the B x h x w pixels whose label
+ * is not void (255). DCSP's cues never contain void, so for them this is the code's plain mean; the
+ * ground-truth cues of the oracle do, and a fully supervised DeepLab ignores them.
+ */
 export function segLoss(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(tf.cast(labels, 'int32'), NUM_CLASSES);
-    return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), -1))) as tf.Scalar;
+    const ids = tf.cast(labels, 'int32');
+    // oneHot of 255 is an all-zero row, so void pixels add nothing to the sum; they leave the count too
+    const onehot = tf.oneHot(ids, NUM_CLASSES);
+    const counted = tf.maximum(tf.sum(tf.cast(tf.notEqual(ids, VOID_LABEL), 'float32')), 1);
+    return tf.div(tf.neg(tf.sum(tf.mul(logp, onehot))), counted) as tf.Scalar;
   });
 }
 
@@ -41,7 +49,7 @@ export function classTargets(classes: readonly number[]): Float32Array {
 /** Cue labels at the logits' resolution: TF1 nearest, src = floor(dst * in / out). */
 export function downsampleCues(labels: Uint8Array, height: number, width: number, outH: number, outW: number): Uint8Array {
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] >= NUM_CLASSES) throw new Error(`cue label ${labels[i]} at pixel ${i} is outside 0..20 (training uses no ignore label)`);
+    if (labels[i] >= NUM_CLASSES && labels[i] !== VOID_LABEL) throw new Error(`cue label ${labels[i]} at pixel ${i} is neither 0..20 nor void (255)`);
   }
   return resizeNearestTf1(labels, height, width, outH, outW);
 }

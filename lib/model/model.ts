@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { applyConv, stopGradient, type ConvLayer } from './ops.ts';
 import type { ConvInit, ParamInfo, ParamStore } from './params.ts';
 
-export const MODEL_NAMES = ['deeplab-lite', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16'] as const;
+export const MODEL_NAMES = ['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const NUM_CLASSES = 21;

@@ -1,9 +1,9 @@
 // The cues stage: Algorithm 1 per train image (or the ground truth, for the oracle), and the cue
 // quality measure shared with adapt.
+import { VOID_LABEL } from '../types.ts';
 import { Dataset } from '../data/dataset-artifact.ts';
 import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { VOID_LABEL } from '../types.ts';
 import { CueQuality } from './cue-quality.ts';
 import { cuesFromAttention, type CueMean } from './cues.ts';
 import { map8, round } from './stage-net.ts';
@@ -24,8 +24,8 @@ export async function cueCompute(id: string, env: ItemEnv<CueParams, Json, { dat
   if (env.params.source === 'gt') {
     const gt = await dataset.readGt(id);
     if (!gt) throw new Error(`cues.source=gt needs ground truth, and ${id} has none`);
-    // training uses no ignore label (DCSP-SPEC 7): the void band becomes background
-    return { arrays: { cue: { data: gt.data.map((v) => (v === VOID_LABEL ? 0 : v)), shape: [gt.height, gt.width] } } };
+    // void stays void: training leaves it out of the loss, as fully supervised DeepLab does
+    return { arrays: { cue: { data: gt.data, shape: [gt.height, gt.width] } } };
   }
   const a = await (await env.inputs.attention.items('attention')).read(id);
   const classes = Array.from((await (await env.inputs.attention.items('classes')).read(id)).data);
@@ -44,7 +44,9 @@ export async function cueSummary(ctx: StageContext<unknown>, ids: string[], read
   for (let i = 0; i < ids.length; i++) {
     const gt = await dataset.readGt(ids[i]);
     if (!gt) continue;
-    q.add(map8(await read(i), 'cue'), gt.data, ids[i]);
+    // a void cue pixel (the oracle's) sits where the ground truth is void, which is not scored
+    const cue = map8(await read(i), 'cue').map((v) => (v === VOID_LABEL ? 0 : v));
+    q.add(cue, gt.data, ids[i]);
     images++;
   }
   if (!images) return { quality: null };

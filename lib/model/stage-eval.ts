@@ -3,6 +3,7 @@ import { Dataset } from '../data/dataset-artifact.ts';
 import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
 import { ConfusionMatrix, formatScoresTable } from '../metrics/confusion.ts';
 import type { Json } from '../store/canonical-json.ts';
+import type { CrfParams } from '../crf/dense-crf.ts';
 import { VOID_LABEL } from '../types.ts';
 import { predict } from './inference.ts';
 import { map8, netSetup, round, type NetState } from './stage-net.ts';
@@ -10,6 +11,7 @@ import { map8, netSetup, round, type NetState } from './stage-net.ts';
 export interface EvalParams {
   scales: number[];
   crf: boolean;
+  crfParams: Partial<CrfParams>;
   checkpoint: 'train' | 'retrain';
   split: 'val' | 'test';
 }
@@ -23,7 +25,7 @@ export async function evalCompute(id: string, env: ItemEnv<EvalParams, Json, Net
   let pred: Uint8Array;
   if (env.params.crf) {
     const { crfLabels } = await import('../crf/dense-crf.ts');
-    pred = crfLabels(image, prob.data, 21);
+    pred = crfLabels(image, prob.data, 21, env.params.crfParams);
   } else {
     const { argmaxLabels } = await import('../crf/dense-crf.ts');
     pred = argmaxLabels(prob.data, 21);

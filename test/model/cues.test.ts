@@ -117,7 +117,7 @@ describe('downsampleCues (TF1 nearest)', () => {
     const out = downsampleCues(lab, 321, 321, 41, 41);
     expect(out[40 * 41]).toBe(313 % 21);
     expect(out[41]).toBe(7 % 21); // floor(321 / 41) = 7
-    expect(() => downsampleCues(new Uint8Array([255]), 1, 1, 1, 1)).toThrow(/outside 0\.\.20/);
+    expect(() => downsampleCues(new Uint8Array([21]), 1, 1, 1, 1)).toThrow(/neither 0\.\.20 nor void/);
   });
 });
 

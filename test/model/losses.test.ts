@@ -42,6 +42,10 @@ describe('losses', () => {
     hand /= 3;
     const got = segLoss(tf.tensor4d(z, [1, 1, 3, 21]), tf.tensor3d(labels, [1, 1, 3], 'int32')).dataSync()[0];
     expect(got).toBeCloseTo(hand, 5);
+    // a void pixel (255, the oracle's ground truth) is left out of both the sum and the count
+    const z4 = [...z, ...z.slice(0, 21)];
+    const withVoid = segLoss(tf.tensor4d(z4, [1, 1, 4, 21]), tf.tensor3d([...labels, 255], [1, 1, 4], 'int32')).dataSync()[0];
+    expect(withVoid).toBeCloseTo(hand, 5);
   });
 });
 

@@ -2,6 +2,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deeplabLiteMacs } from '../../lib/model/deeplab-lite.ts';
 import { buildModel } from '../../lib/model/build.ts';
 import { countParams } from '../../lib/model/params.ts';
 import { initBackend } from '../../lib/tensor/backend.ts';
@@ -30,6 +31,21 @@ describe('model shapes', () => {
     expect(tf.max(tf.abs(tf.sub(tf.mean(out.attention, [1, 2]), out.scores))).dataSync()[0]).toBeLessThan(1e-5);
     expect(m.outputSize(96, 64)).toEqual([12, 8]);
     tf.dispose([x, out.logits, out.attention, out.scores, manual]);
+    m.dispose();
+  });
+
+  it('deeplab-lite-os4: output stride 4 on odd sizes, 48 wide after down2, about the stride-8 cost', () => {
+    const m = buildModel('deeplab-lite-os4', { seed: 3 });
+    const x = seededNormal<tf.Rank.R4>([1, 97, 75, 3], 50, 1);
+    const out = m.forward(x);
+    expect(m.outputSize(97, 75)).toEqual([25, 19]);
+    expect(out.logits.shape).toEqual([1, 25, 19, 21]);
+    expect(out.scores.shape).toEqual([1, 20]);
+    expect(m.params.get('res4_b/weights')!.variable.shape).toEqual([3, 3, 48, 48]);
+    const ratio = deeplabLiteMacs(80, 80, 4) / deeplabLiteMacs(80, 80, 8);
+    expect(ratio).toBeGreaterThan(1);
+    expect(ratio).toBeLessThan(1.25);
+    tf.dispose([x, out.logits, out.attention, out.scores]);
     m.dispose();
   });
 
