@@ -73,7 +73,10 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const progressFor = opts.progress ?? ((stage: string) => createProgress(stage));
   const force = new Set(opts.force ?? []);
-  const workers = opts.workers ?? availableParallelism();
+  const cores = availableParallelism();
+  // stages computing right now; a per-item stage that starts beside others takes only the cores they
+  // leave, so a training on the critical path is not slowed by a side branch's worker pool
+  let running = 0;
   const runLog = new RunLog(store.runsDir);
   const selected = opts.until ? [...p.ancestors(opts.until), opts.until] : p.order;
   const memo = new Map<string, Promise<StageOutcome>>();
@@ -120,6 +123,9 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     if (recomputed) return build(name);
     await mkdir(store.stageDir(name), { recursive: true });
     const releaseSlot = await acquireSlot();
+    running++;
+    // let stages that became ready at the same moment (siblings of one input) count themselves first
+    await new Promise((resolve) => setImmediate(resolve));
     const lock = await acquireLock(store.lockPath(name, key), (owner) =>
       log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
     );
@@ -138,7 +144,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
         keyParts: { ...parts },
         // a forced run recomputes every item instead of reusing earlier artifacts' items
         previous: force.has(name) ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => join(store.stageDir(name), e)),
-        workers,
+        workers: opts.workers ?? Math.max(1, cores - (running - 1)),
         dataDir: store.dataDir,
       };
       if (force.has(name)) await rm(job.partialDir, { recursive: true, force: true });
@@ -168,6 +174,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       return record({ stage: name, key, status: 'run', seconds, manifest });
     } finally {
       await lock.release();
+      running--;
       releaseSlot();
     }
   };
