@@ -1,9 +1,10 @@
-// deeplab-lite at the toy profile's training shape (batch 8 of 96x96 crops) on one wasm thread: the
+// The toy profile's network (deeplab-lite-os4; --model deeplab-lite for the stride-8 one) at its
+// training shape (batch 8 of 80x80 crops) on one wasm thread: the
 // forward alone and a full training iteration of the 'seg' objective through trainLoop (sampling
 // + augmentation, forward, l_s + l_c, gradients, TF-form momentum update), measured alternately in
 // one run so both see the same machine load. The figure that matters is the step/forward ratio.
 //
-//   node --import tsx bench/model-step.ts [--reps N]
+//   node --import tsx bench/model-step.ts [--reps N] [--model deeplab-lite|deeplab-lite-os4]
 
 import * as tf from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
@@ -18,13 +19,17 @@ import { seededNormal } from '../lib/tensor/random.ts';
 const args = process.argv.slice(2);
 const repsArg = args.indexOf('--reps');
 const REPS = repsArg >= 0 ? Number(args[repsArg + 1]) : 5;
+const modelArg = args.indexOf('--model');
+const MODEL = modelArg >= 0 ? args[modelArg + 1] : 'deeplab-lite-os4';
+if (MODEL !== 'deeplab-lite' && MODEL !== 'deeplab-lite-os4') throw new Error(`--model: deeplab-lite or deeplab-lite-os4, not ${MODEL}`);
 const BATCH = 8;
-const CROP = 96;
-const SRC = 128;
+const CROP = 80;
+const SRC = 96;
 
 await initBackend({ prefer: 'wasm', log: (l) => console.log(l) });
-const model = buildModel('deeplab-lite', { seed: 1 });
-console.log(`deeplab-lite: ${(countParams(model.params) / 1e6).toFixed(3)} M parameters, ${(BATCH * deeplabLiteMacs(CROP, CROP) / 1e9).toFixed(2)} GMAC per forward of ${BATCH}x${CROP}x${CROP}`);
+const model = buildModel(MODEL, { seed: 1 });
+const macs = deeplabLiteMacs(CROP, CROP, MODEL === 'deeplab-lite' ? 8 : 4);
+console.log(`${MODEL}: ${(countParams(model.params) / 1e6).toFixed(3)} M parameters, ${(BATCH * macs / 1e9).toFixed(2)} GMAC per forward of ${BATCH}x${CROP}x${CROP}`);
 console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')} (shared machine)`);
 
 const src = new Uint8Array(SRC * SRC * 3).map((_, i) => (i * 7) % 256);
@@ -46,7 +51,7 @@ async function forward(): Promise<number> {
 // included (no checkpoint dir, so nothing is written).
 async function step(): Promise<number> {
   const t = performance.now();
-  await trainLoop({ model, objective: 'seg', iterations: 1, batch: BATCH, crop: CROP, sampler });
+  await trainLoop({ model, objective: 'seg', optimizer: 'adam', iterations: 1, batch: BATCH, crop: CROP, sampler });
   return performance.now() - t;
 }
 
@@ -60,7 +65,7 @@ for (let i = 0; i < REPS; i++) {
 }
 const med = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 const min = (a: number[]) => Math.min(...a);
-console.log(`forward  (batch ${BATCH}): median ${med(fw).toFixed(0)} ms, best ${min(fw).toFixed(0)} ms (${(BATCH * deeplabLiteMacs(CROP, CROP) / 1e6 / min(fw)).toFixed(1)} GMAC/s)`);
+console.log(`forward  (batch ${BATCH}): median ${med(fw).toFixed(0)} ms, best ${min(fw).toFixed(0)} ms (${(BATCH * macs / 1e6 / min(fw)).toFixed(1)} GMAC/s)`);
 console.log(`training step:        median ${med(st).toFixed(0)} ms, best ${min(st).toFixed(0)} ms -> ${(1000 / med(st)).toFixed(2)} it/s`);
 console.log(`step / forward: ${(med(st) / med(fw)).toFixed(2)}x (median), ${(min(st) / min(fw)).toFixed(2)}x (best)`);
 console.log(`load average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);

@@ -7,7 +7,7 @@ import { InputError, StageFailedError } from '../errors.ts';
 import { runPipeline } from '../exec/executor.ts';
 import { collectGarbage } from '../exec/gc.ts';
 import { planPipeline } from '../exec/plan.ts';
-import { formatDuration } from '../exec/progress.ts';
+import { formatDuration, writeLine } from '../exec/progress.ts';
 import { Store } from '../store/store.ts';
 import { verifyStore } from '../store/verify.ts';
 import { BACKENDS, intOption, parse, type Options } from './args.ts';
@@ -22,7 +22,7 @@ interface Io {
 
 const stdio: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => writeLine(t),
 };
 
 /** The pipeline file and cache directory a command works on. */

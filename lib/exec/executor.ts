@@ -17,7 +17,7 @@ import type { ProgressSink } from '../types.ts';
 import { stageKey } from './key.ts';
 import { acquireLock } from './lock.ts';
 import { keyPartsOf } from './plan.ts';
-import { createProgress, formatDuration } from './progress.ts';
+import { createProgress, formatDuration, PROGRESS_PIPE_ENV, relayChildLine, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { StageNotImplementedError } from './stage.ts';
 import { executeStageJob, outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
@@ -70,7 +70,7 @@ function slots(n: number): () => Promise<() => void> {
 class UpstreamFailed extends Error {}
 
 export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = {}): Promise<RunSummary> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const log = opts.log ?? ((l: string) => writeLine(l));
   const progressFor = opts.progress ?? ((stage: string) => createProgress(stage));
   const force = new Set(opts.force ?? []);
   const cores = availableParallelism();
@@ -236,10 +236,19 @@ async function runIsolated(job: StageJob): Promise<StageJobResult> {
   await rm(resultFile, { force: true });
   // imported here: the cached path of a run never needs it, and it is slow to load
   const { execa } = await import('execa');
-  const child = await execa(process.execPath, ['--import', 'tsx', CHILD, jobFile, resultFile], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  // on a TTY the child's bar joins this process's status line, and its log lines print above it
+  const relay = Boolean(process.stderr.isTTY);
+  const run = execa(process.execPath, ['--import', 'tsx', CHILD, jobFile, resultFile], {
+    stdio: ['ignore', 'inherit', relay ? 'pipe' : 'inherit'],
+    env: relay ? { [PROGRESS_PIPE_ENV]: '1' } : {},
     reject: false,
+    buffer: false,
   });
+  if (relay && run.stderr) {
+    const { createInterface } = await import('node:readline');
+    createInterface({ input: run.stderr }).on('line', (line) => relayChildLine(job.stage, line));
+  }
+  const child = await run;
   type Reply = { ok: boolean; result?: StageJobResult; error?: string; name?: string };
   const reply = await readFile(resultFile, 'utf8')
     .then((t) => JSON.parse(t) as Reply)
