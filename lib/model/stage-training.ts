@@ -17,7 +17,7 @@ import { resolveImagenetWeights } from './init-download.ts';
 import { loadKerasWeights } from './keras-weights.ts';
 import type { ModelName, SegmentationModel } from './model.ts';
 import type { Routing } from './optimiser.ts';
-import { trainLoop, type OptimizerName, type TrainSample } from './train-loop.ts';
+import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from './train-loop.ts';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CURVE_FILE = 'curve.json';
@@ -62,6 +62,16 @@ class ImageCache {
 }
 
 /** Sample k of the run is the (k mod N)-th image of a fresh permutation per epoch: no sampler state to resume. */
+type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'progress' | 'signal'>;
+
+/** What every training stage passes to trainLoop straight from its params and context. */
+export function loopSettings(ctx: StageContext<unknown>, p: Pick<TrainingParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery'>): LoopSettings {
+  return {
+    optimizer: p.optimizer, lr: p.lr, power: p.power, momentum: p.momentum, weightDecay: p.weightDecay,
+    checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointEvery: p.checkpointEvery, progress: ctx.progress, signal: ctx.signal,
+  };
+}
+
 export function epochOrder(ids: readonly string[], seed: number): (index: number) => string {
   const cache = new Map<number, string[]>();
   return (index) => {
@@ -133,15 +143,7 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
       batch: p.batch,
       crop: p.crop,
       sampler,
-      lr: p.lr,
-      optimizer: p.optimizer,
-      power: p.power,
-      momentum: p.momentum,
-      weightDecay: p.weightDecay,
-      checkpointDir: join(ctx.workDir, 'checkpoints'),
-      checkpointEvery: p.checkpointEvery,
-      progress: ctx.progress,
-      signal: ctx.signal,
+      ...loopSettings(ctx, p),
       runTag: { seed: p.seed, scaleLo: p.scale[0], scaleHi: p.scale[1], mirror: p.mirror },
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -14,7 +14,7 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import { augment, sampleRng } from '../model/augment.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
-import { CURVE_FILE, epochOrder, type TrainingParams } from '../model/stage-training.ts';
+import { CURVE_FILE, epochOrder, loopSettings, type TrainingParams } from '../model/stage-training.ts';
 import { trainLoop, type CustomObjective } from '../model/train-loop.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { initBackend } from '../tensor/backend.ts';
@@ -143,15 +143,7 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
         const a = augment(ex.image, ex.mask, { crop: size, scale: p.scale, mirror: p.mirror }, sampleRng(p.seed, iteration, slot));
         return { image: a.image, cue: a.label, classes: [] };
       },
-      optimizer: p.optimizer,
-      lr: p.lr,
-      power: p.power,
-      momentum: p.momentum,
-      weightDecay: p.weightDecay,
-      checkpointDir: join(ctx.workDir, 'checkpoints'),
-      checkpointEvery: p.checkpointEvery,
-      progress: ctx.progress,
-      signal: ctx.signal,
+      ...loopSettings(ctx, p),
       runTag: { seed: p.seed, scaleLo: p.scale[0], scaleHi: p.scale[1], mirror: p.mirror, source: p.source, size },
     });
     const seconds = (performance.now() - t0) / 1000;
