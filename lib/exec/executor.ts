@@ -128,7 +128,11 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     await new Promise((resolve) => setImmediate(resolve));
     const lock = await acquireLock(store.lockPath(name, key), (owner) =>
       log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
-    );
+    ).catch((err: unknown) => {
+      running--;
+      releaseSlot();
+      throw err;
+    });
     try {
       if (!force.has(name)) {
         const hit = await store.lookup(name, key);
