@@ -81,7 +81,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const selected = opts.until ? [...p.ancestors(opts.until), opts.until] : p.order;
   const memo = new Map<string, Promise<StageOutcome>>();
   const outcomes: StageOutcome[] = [];
-  const acquireSlot = slots(opts.jobs ?? availableParallelism());
+  const acquireSlot = slots(opts.jobs ?? cores);
 
   const ensure = (name: string): Promise<StageOutcome> => {
     let m = memo.get(name);
@@ -194,7 +194,14 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   };
 
   const names = p.order.filter((s) => selected.includes(s));
-  const settled = await Promise.allSettled(names.map((name) => ensure(name)));
+  const jobs = opts.jobs ?? cores;
+  let settled: PromiseSettledResult<StageOutcome>[];
+  if (jobs > 1) settled = await Promise.allSettled(names.map((name) => ensure(name)));
+  else {
+    // one at a time, in the pipeline's order (stages side by side would race for the one slot)
+    settled = [];
+    for (const name of names) settled.push((await Promise.allSettled([ensure(name)]))[0]);
+  }
   const failures: { stage: string; error: string }[] = [];
   for (let i = 0; i < names.length; i++) {
     const r = settled[i];

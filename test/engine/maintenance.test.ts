@@ -93,14 +93,14 @@ describe('isolated stages', () => {
 
 describe('independent stages side by side', () => {
   it('runs a branch while another computes, and a failure stops only what depends on it', async () => {
-    const slow = { DCSP_TEST_DELAY_MS: '100' };
+    const slow = { DCSP_TEST_DELAY_MS: '200' };
     const order = async (jobs: string): Promise<string[]> => {
       const p = makeProject(`jobs${jobs}`);
       const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--jobs', jobs], { env: slow });
       expect(r.code, r.stderr).toBe(0);
       return p.calls().map((l) => l.split(' ')[0]);
     };
-    // double's 20 items take 2 s on one worker; constant needs only source
+    // double's 20 items take 4 s on one worker; constant needs only source
     const one = await order('1');
     expect(one.indexOf('constant')).toBe(one.lastIndexOf('double') + 1);
     const two = await order('2');
