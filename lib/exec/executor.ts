@@ -260,6 +260,7 @@ async function runIsolated(job: StageJob): Promise<StageJobResult> {
     createInterface({ input: run.stderr }).on('line', (line) => relayChildLine(job.stage, line));
   }
   const child = await run;
+  if (relay) relayChildLine(job.stage, null);
   type Reply = { ok: boolean; result?: StageJobResult; error?: string; name?: string };
   const reply = await readFile(resultFile, 'utf8')
     .then((t) => JSON.parse(t) as Reply)

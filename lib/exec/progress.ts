@@ -26,6 +26,12 @@ class Board {
     this.print(line);
   }
 
+  /** a stage's bar goes away without a last word (its process died) */
+  drop(stage: string): void {
+    if (this.bars.delete(stage)) this.stream.write('\r\x1b[2K');
+    this.draw();
+  }
+
   print(text: string): void {
     this.stream.write(`\r\x1b[2K${text.endsWith('\n') ? text : `${text}\n`}`);
     this.draw();
@@ -60,10 +66,12 @@ export function writeLine(text: string, stream: NodeJS.WriteStream = process.std
 
 /**
  * A line of an isolated stage's stderr, in the parent: a tagged bar goes on the board (its final
- * state, tagged twice, above it), anything else is a log line.
+ * state, tagged twice, above it), anything else is a log line; null once the child has exited.
  */
-export function relayChildLine(stage: string, line: string, stream: NodeJS.WriteStream = process.stderr): void {
-  if (line.startsWith(PROGRESS_TAG + PROGRESS_TAG)) boardOf(stream).finish(stage, line.slice(2));
+export function relayChildLine(stage: string, line: string | null, stream: NodeJS.WriteStream = process.stderr): void {
+  // null: the child has exited; a bar it left unfinished (a crash) must not linger on the board
+  if (line === null) boardOf(stream).drop(stage);
+  else if (line.startsWith(PROGRESS_TAG + PROGRESS_TAG)) boardOf(stream).finish(stage, line.slice(2));
   else if (line.startsWith(PROGRESS_TAG)) boardOf(stream).set(stage, line.slice(1));
   else writeLine(line, stream);
 }

@@ -48,5 +48,9 @@ describe('status line', () => {
     relayChildLine('train', `${PROGRESS_TAG}${PROGRESS_TAG}train seg: 400/400 (100%)`, stream);
     s = screen();
     expect(s).toEqual(['backend: wasm (simd, 1 thread)', 'train seg: 400/400 (100%)', '']);
+    // a child that dies mid-bar leaves nothing on the status line
+    relayChildLine('retrain', `${PROGRESS_TAG}retrain seg: 7/400 (2%)`, stream);
+    relayChildLine('retrain', null, stream);
+    expect(screen().at(-1)).toBe('');
   });
 });
