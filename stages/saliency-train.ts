@@ -11,8 +11,11 @@ export default defineStage({
   version: 1,
   description: 'DHSNet trained on class-agnostic saliency masks (the detector of saliency-s1 when detector is dhsnet)',
   params: z.strictObject({
-    /** toy-agnostic: generated scenes of shapes no toy class uses; folder: DUTS-TR, MSRA10K or any images + masks */
-    source: z.enum(['toy-agnostic', 'folder']).default('toy-agnostic'),
+    /** toy-agnostic: generated scenes of shapes no toy class uses; duts: DUTS-TR, downloaded and checked
+     * (10,553 image/mask pairs); folder: DUTS-TR, MSRA10K or any images + masks you already have */
+    source: z.enum(['toy-agnostic', 'duts', 'folder']).default('toy-agnostic'),
+    /** duts source: a mirror URL, and the pairs it must hold (tests) */
+    duts: z.strictObject({ url: z.string(), pairs: positive }).partial().default({}),
     count: positive.default(4000),
     toy: z.strictObject({
       minSize: positive.default(64),

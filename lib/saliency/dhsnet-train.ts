@@ -25,13 +25,15 @@ import { deepSupervisionLoss, targetPyramid } from './dhsnet-loss.ts';
 import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from './dhsnet.ts';
 import { resizeMap, resizeRgbToFloat } from './resample.ts';
 import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from './spec.ts';
+import { prepareDuts, type DutsOptions } from './duts.ts';
 
 
 /** the optimisation settings of the segmentation trainings; no crop: the input size is the network's */
 type Optimisation = Omit<TrainingParams, 'model' | 'crop' | 'headsOnly' | 'init' | 'routing'>;
 
 export interface SaliencyTrainParams extends Optimisation {
-  source: 'toy-agnostic' | 'folder';
+  source: 'toy-agnostic' | 'duts' | 'folder';
+  duts?: DutsOptions;
   /** toy-agnostic: images generated for training (plus `holdout` more for the quality figures) */
   count: number;
   toy: AgnosticOptions;
@@ -110,7 +112,9 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
   await initBackend({ log: ctx.log });
   const cfg = dhsnetConfig(p.variant, p.size ? [p.size, p.size] : undefined);
   const size = cfg.inputSize[0];
-  const set = p.source === 'toy-agnostic' ? agnosticSet(p) : await folderSet(p);
+  const set = p.source === 'toy-agnostic'
+    ? agnosticSet(p)
+    : await folderSet(p.source === 'duts' ? { ...p, ...(await prepareDuts(ctx.dataDir, { ...(p.duts ?? {}), progress: ctx.progress, log: ctx.log, signal: ctx.signal })) } : p);
   const resized = new Map<number, Example>();
   const trainExample = async (i: number): Promise<Example> => {
     let ex = resized.get(i);
