@@ -5,7 +5,7 @@
 // iterations than a CPU quick start can afford (lib/model/README.md has the measurements).
 
 import * as tf from '@tensorflow/tfjs';
-import type { ParamOptions } from './sgd.ts';
+import { decayedGradient, restoreBuffer, trainedParams, zeroBuffer, type ParamSpec, type TrainedParam } from './optimizer-slots.ts';
 
 export interface AdamOptions {
   beta1?: number;
@@ -15,15 +15,10 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-interface Slot {
-  variable: tf.Variable;
+interface Slot extends TrainedParam {
   m: tf.Variable;
   v: tf.Variable;
-  lrMult: number;
-  weightDecay: number;
 }
-
-let counter = 0;
 
 export class Adam {
   readonly beta1: number;
@@ -33,22 +28,12 @@ export class Adam {
   /** updates applied so far (bias correction); part of the state so a resumed run continues exactly */
   private t = 0;
 
-  constructor(params: Record<string, tf.Variable | { variable: tf.Variable } & ParamOptions>, opts: AdamOptions = {}) {
+  constructor(params: Record<string, ParamSpec>, opts: AdamOptions = {}) {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
-    const defaultDecay = opts.weightDecay ?? 0;
-    for (const [name, p] of Object.entries(params)) {
-      const variable = p instanceof tf.Variable ? p : p.variable;
-      const o: ParamOptions = p instanceof tf.Variable ? {} : p;
-      const zeros = (what: string): tf.Variable => {
-        const z = tf.zerosLike(variable);
-        counter += 1;
-        const out = tf.variable(z, false, `${name}/adam-${what}-${counter}`);
-        z.dispose();
-        return out;
-      };
-      this.slots.set(name, { variable, m: zeros('m'), v: zeros('v'), lrMult: o.lrMult ?? 1, weightDecay: o.weightDecay ?? defaultDecay });
+    for (const [name, p] of trainedParams(params, opts.weightDecay ?? 0)) {
+      this.slots.set(name, { ...p, m: zeroBuffer(p.variable, `${name}/adam-m`), v: zeroBuffer(p.variable, `${name}/adam-v`) });
     }
   }
 
@@ -62,9 +47,7 @@ export class Adam {
     const c2 = 1 - this.beta2 ** this.t;
     tf.tidy(() => {
       for (const [name, slot] of this.slots) {
-        const g0 = grads[name] ?? grads[slot.variable.name];
-        if (g0 === undefined) throw new Error(`Adam.step: no gradient for '${name}'`);
-        const g = slot.weightDecay !== 0 ? tf.add(g0, tf.mul(slot.variable, slot.weightDecay)) : g0;
+        const g = decayedGradient(grads, name, slot, 'Adam');
         const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         slot.m.assign(m);
@@ -89,12 +72,8 @@ export class Adam {
     if (step === undefined) throw new Error('Adam.setState: no step count (a checkpoint of another optimiser?)');
     this.t = step.dataSync()[0];
     for (const [name, slot] of this.slots) {
-      for (const [key, buf] of [[`${name}/adam_m`, slot.m], [`${name}/adam_v`, slot.v]] as const) {
-        const t = state[key];
-        if (t === undefined) throw new Error(`Adam.setState: no buffer '${key}'`);
-        if (!tf.util.arraysEqual(t.shape, buf.shape)) throw new Error(`Adam.setState: '${key}' has shape [${t.shape}], expected [${buf.shape}]`);
-        buf.assign(t);
-      }
+      restoreBuffer(state, `${name}/adam_m`, slot.m, 'Adam');
+      restoreBuffer(state, `${name}/adam_v`, slot.v, 'Adam');
     }
   }
 

@@ -8,13 +8,9 @@
 // resumed run continues bit for bit. Per-variable lrMult (x10 / x20 for new heads) and weight decay.
 
 import * as tf from '@tensorflow/tfjs';
+import { decayedGradient, restoreBuffer, trainedParams, zeroBuffer, type ParamSpec, type TrainedParam } from './optimizer-slots.ts';
 
-export interface ParamOptions {
-  /** multiplies the learning rate for this variable; default 1 */
-  lrMult?: number;
-  /** L2 weight decay for this variable; default the optimiser's weightDecay */
-  weightDecay?: number;
-}
+export type { ParamOptions } from './optimizer-slots.ts';
 
 export type MomentumForm = 'caffe' | 'tf';
 
@@ -26,11 +22,8 @@ export interface MomentumSgdOptions {
   weightDecay?: number;
 }
 
-interface Slot {
-  variable: tf.Variable;
+interface Slot extends TrainedParam {
   velocity: tf.Variable;
-  lrMult: number;
-  weightDecay: number;
 }
 
 export class MomentumSgd {
@@ -42,23 +35,11 @@ export class MomentumSgd {
    * @param params variables by name (the names checkpoints use), each with optional per-variable
    *   options; a bare tf.Variable gets lrMult 1 and the default weight decay.
    */
-  constructor(params: Record<string, tf.Variable | { variable: tf.Variable } & ParamOptions>, opts: MomentumSgdOptions = {}) {
+  constructor(params: Record<string, ParamSpec>, opts: MomentumSgdOptions = {}) {
     this.momentum = opts.momentum ?? 0.9;
     this.form = opts.form ?? 'caffe';
-    const defaultDecay = opts.weightDecay ?? 0;
-    for (const [name, p] of Object.entries(params)) {
-      const variable = p instanceof tf.Variable ? p : p.variable;
-      const o: ParamOptions = p instanceof tf.Variable ? {} : p;
-      // tf.variable keeps its own reference to the data; the initial tensor must be freed.
-      const zeros = tf.zerosLike(variable);
-      const velocity = tf.variable(zeros, false, `${name}/momentum-${uniqueSuffix()}`);
-      zeros.dispose();
-      this.slots.set(name, {
-        variable,
-        velocity,
-        lrMult: o.lrMult ?? 1,
-        weightDecay: o.weightDecay ?? defaultDecay,
-      });
+    for (const [name, p] of trainedParams(params, opts.weightDecay ?? 0)) {
+      this.slots.set(name, { ...p, velocity: zeroBuffer(p.variable, `${name}/momentum`) });
     }
   }
 
@@ -75,9 +56,7 @@ export class MomentumSgd {
     tf.tidy(() => {
       const m = tf.scalar(this.momentum);
       for (const [name, slot] of this.slots) {
-        const g = grads[name] ?? grads[slot.variable.name];
-        if (g === undefined) throw new Error(`MomentumSgd.step: no gradient for '${name}'`);
-        const d = slot.weightDecay !== 0 ? tf.add(g, tf.mul(slot.variable, tf.scalar(slot.weightDecay))) : g;
+        const d = decayedGradient(grads, name, slot, 'MomentumSgd');
         const rate = tf.scalar(lr * slot.lrMult);
         if (this.form === 'tf') {
           const v = tf.add(tf.mul(slot.velocity, m), d);
@@ -101,25 +80,11 @@ export class MomentumSgd {
 
   /** Restore buffers saved by getState (exact copy; shapes must match). */
   setState(state: tf.NamedTensorMap): void {
-    for (const [name, slot] of this.slots) {
-      const t = state[`${name}/momentum`];
-      if (t === undefined) throw new Error(`MomentumSgd.setState: no momentum buffer for '${name}'`);
-      if (!tf.util.arraysEqual(t.shape, slot.velocity.shape)) {
-        throw new Error(`MomentumSgd.setState: '${name}' has shape [${t.shape}], expected [${slot.velocity.shape}]`);
-      }
-      slot.velocity.assign(t);
-    }
+    for (const [name, slot] of this.slots) restoreBuffer(state, `${name}/momentum`, slot.velocity, 'MomentumSgd');
   }
 
   dispose(): void {
     for (const slot of this.slots.values()) slot.velocity.dispose();
     this.slots.clear();
   }
-}
-
-let counter = 0;
-// tfjs variable names are global per process; two optimisers over the same names must not clash.
-function uniqueSuffix(): string {
-  counter += 1;
-  return String(counter);
 }
