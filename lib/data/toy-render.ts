@@ -334,21 +334,20 @@ function paintDistractor(cv: Canvas, rng: Rng, muted: boolean): void {
 const HUE_JITTER = 0.012;
 
 function pickColors(rng: Rng, lowContrast: boolean, behind: Color, classHue: number | null): [Color, Color] {
-  if (lowContrast && classHue !== null) {
-    // a faint tint of the class hue over what is behind: hard for saliency, still the class's colour
-    const tint = hsv(classHue + rng.normal() * HUE_JITTER, rng.range(0.6, 1), rng.range(0.5, 0.9));
-    const a = rng.range(0.35, 0.5);
-    const c1 = clampColor([behind[0] + (tint[0] - behind[0]) * a, behind[1] + (tint[1] - behind[1]) * a, behind[2] + (tint[2] - behind[2]) * a]);
+  if (lowContrast) {
+    let c1: Color;
+    if (classHue !== null) {
+      // a faint tint of the class hue over what is behind: hard for saliency, still the class's colour
+      const tint = hsv(classHue + rng.normal() * HUE_JITTER, rng.range(0.6, 1), rng.range(0.5, 0.9));
+      const a = rng.range(0.35, 0.5);
+      c1 = clampColor([behind[0] + (tint[0] - behind[0]) * a, behind[1] + (tint[1] - behind[1]) * a, behind[2] + (tint[2] - behind[2]) * a]);
+    } else {
+      // close to what is behind the object: a single saliency pass tends to miss these
+      const shift = rng.range(-12, 12);
+      c1 = clampColor([behind[0] + shift + rng.normal() * 5, behind[1] + shift + rng.normal() * 5, behind[2] + shift + rng.normal() * 5]);
+    }
     const k = rng.range(14, 28) * (rng.chance(0.5) ? 1 : -1);
     return [c1, clampColor([c1[0] + k, c1[1] + k, c1[2] + k])];
-  }
-  if (lowContrast) {
-    // close to what is behind the object: a single saliency pass tends to miss these
-    const shift = rng.range(-12, 12);
-    const c1 = clampColor([behind[0] + shift + rng.normal() * 5, behind[1] + shift + rng.normal() * 5, behind[2] + shift + rng.normal() * 5]);
-    const k = rng.range(14, 28) * (rng.chance(0.5) ? 1 : -1);
-    const c2 = clampColor([c1[0] + k, c1[1] + k, c1[2] + k]);
-    return [c1, c2];
   }
   const h = classHue === null ? rng.next() : classHue + rng.normal() * HUE_JITTER;
   const s = classHue === null ? rng.range(0.25, 1) : rng.range(0.6, 1);
