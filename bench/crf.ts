@@ -73,7 +73,7 @@ for (const s of settings) {
 
 // The real VOC photo (334x500, 167k pixels) with a stride-8 noisy unary made from its label map.
 {
-  const dir = fileURLToPath(new URL('../../shared/testdata/voc-2007_000129/', import.meta.url));
+  const dir = fileURLToPath(new URL('../test/fixtures/voc-2007_000129/', import.meta.url));
   const img = await sharp(`${dir}/2007_000129.jpg`).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const lab = await sharp(`${dir}/2007_000129.png`).raw().toBuffer({ resolveWithObject: true });
   const { width: w, height: h } = img.info;

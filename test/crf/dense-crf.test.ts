@@ -14,6 +14,7 @@ import { releaseCrfMemory } from '../../lib/crf/wasm-mean-field.ts';
 import { gaussian, noisyUnary, seededRandom, syntheticScene } from '../../lib/crf/synthetic.ts';
 import type { RgbImage } from '../../lib/types.ts';
 import { exactGaussianKernel } from './exact-kernel.ts';
+import { VOC_PHOTO_DIR } from '../fixtures/voc-photo.ts';
 
 /** Mean-field with exact O(N^2) Gaussian kernels and the update rule of dense-crf.ts, in float64. */
 function exactMeanField(image: RgbImage, prob: Float32Array, L: number, p: CrfParams): Float64Array {
@@ -151,7 +152,7 @@ describe('denseCrf', () => {
   });
 
   it('improves a coarse unary on the real VOC photo 2007_000129', async () => {
-    const dir = new URL('../../../shared/testdata/voc-2007_000129/', import.meta.url);
+    const dir = new URL(`file://${VOC_PHOTO_DIR}`);
     const img = await sharp(new URL('2007_000129.jpg', dir).pathname).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const lab = await sharp(new URL('2007_000129.png', dir).pathname).raw().toBuffer({ resolveWithObject: true });
     const { width: w, height: h } = img.info;

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, encodeJpeg, readImageSize, readRgb, resizeRgb, writePng } from '../../lib/data/image-io.ts';
 import { readVocLayout } from '../../lib/data/voc-layout.ts';
 import { makeSmallToy, removeDir, tempDir } from './helpers.ts';
+import { VOC_PHOTO_JPG } from '../fixtures/voc-photo.ts';
 
-const REAL_JPG = '/work/shared/testdata/voc-2007_000129/2007_000129.jpg';
+const REAL_JPG = VOC_PHOTO_JPG;
 
 let dir: string;
 beforeAll(async () => {

@@ -14,8 +14,9 @@ import {
 import { colorizeLabels, vocPalette } from '../../lib/data/palette.ts';
 import { Rng } from '../../lib/data/prng.ts';
 import { removeDir, tempDir } from './helpers.ts';
+import { VOC_PHOTO_PNG } from '../fixtures/voc-photo.ts';
 
-const REAL_PNG = '/work/shared/testdata/voc-2007_000129/2007_000129.png';
+const REAL_PNG = VOC_PHOTO_PNG;
 
 let dir: string;
 beforeAll(async () => {
@@ -87,7 +88,7 @@ describe('label PNG reader', () => {
     expect([map.width, map.height]).toEqual([334, 500]);
     const counts = new Map<number, number>();
     for (const v of map.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-    // counts published with the fixture (shared/testdata README)
+    // counts published with the fixture (test/fixtures/voc-2007_000129/README.md)
     expect(Object.fromEntries(counts)).toEqual({ 0: 54389, 2: 34183, 15: 61143, 255: 17285 });
   });
 

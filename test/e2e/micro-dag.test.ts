@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VOC_PHOTO_JPG } from '../fixtures/voc-photo.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const cache = mkdtempSync(join(tmpdir(), 'dcsp-e2e-'));
@@ -109,7 +110,7 @@ describe('end to end on the micro profile', () => {
 
   it('predict segments any image into a palette PNG and an overlay', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dcsp-predict-'));
-    const photo = resolve(ROOT, '../shared/testdata/voc-2007_000129/2007_000129.jpg');
+    const photo = VOC_PHOTO_JPG;
     const r = await cli(['predict', photo, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const { readLabelPng } = await import('../../lib/data/label-png.ts');
