@@ -14,14 +14,18 @@ export default defineStage({
     scales: Scales,
     gamma: z.number().min(0).max(1).default(0.4),
     mean: z.enum(['harmonic', 'arithmetic', 'geometric']).default('harmonic'),
+    /** saliency passes: each erase pass repeats the erase stage's threshold, comparison and fill */
     passes: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
-    thresholds: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.7, 0.8]),
     labels: z.enum(['predicted', 'gt']).default('predicted'),
     split: z.enum(['val', 'test']).default('val'),
   }),
-  inputs: ['dataset', 'model', 'saliency'],
+  // saliency: the first pass (its detector, with a dhsnet's weights); s2, s3: the erase settings
+  inputs: ['dataset', 'model', 'saliency', 's2', 's3'],
+  optionalInputs: ['s2', 's3'],
+  inputsUsed: (p) => (['s2', 's3'] as const).slice(0, p.passes - 1),
   perItem: {
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
+    shared: async (ctx) => (await direct()).directShared(ctx),
     setup: async (env) => (await direct()).directSetup(env),
     compute: async (id, env) => (await direct()).directCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
-import { Model, Training } from './params.ts';
+import { Model, Training, WidthDivisor } from './params.ts';
 
 export default defineStage({
   name: 'fcan-pretrain',
@@ -13,8 +13,10 @@ export default defineStage({
     /** the code trains only the heads (ASPP + 1x1 attention filters) on an ImageNet backbone;
      * a model without ImageNet weights (deeplab-lite) must train everything: false */
     headsOnly: z.boolean().default(true),
-    /** ImageNet weights: a Keras "notop" HDF5 file, or 'download' */
+    /** ImageNet weights: a Keras "notop" HDF5 file, or 'download' (pinned MD5; mirrors: $DCSP_MIRRORS) */
     init: z.string().optional(),
+    /** every channel count divided by this: a narrow copy for tests and smoke runs (1 = the paper's widths) */
+    widthDivisor: WidthDivisor,
   }),
   inputs: ['dataset'],
   isolate: true,

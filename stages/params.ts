@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 export const Model = z.enum(['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
 
+/** channel counts of the ImageNet-sized networks divided by this (tests and smoke runs); 1: the paper's */
+export const WidthDivisor = z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16), z.literal(32), z.literal(64)]).default(1);
+
 export const Scales = z.array(z.number().positive().max(2)).min(1).default([1, 0.75, 0.5]);
 
 export const Compare = z.enum(['>=', '>']);

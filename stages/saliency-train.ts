@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineStage } from '../lib/exec/stage.ts';
-import { Training } from './params.ts';
+import { Training, WidthDivisor } from './params.ts';
 
 const positive = z.number().int().positive();
 // the network's input is fixed (its global view is a fully connected layer): no crop size
@@ -32,6 +32,8 @@ export default defineStage({
     size: positive.optional(),
     /** VGG16 ImageNet init (full dhsnet): 'download' (Keras notop HDF5, pinned MD5), a path to it, or 'none' */
     init: z.string().default('none'),
+    /** every channel count divided by this: a narrow copy for tests and smoke runs (1 = the paper's widths) */
+    widthDivisor: WidthDivisor,
     ...Optimisation,
     iterations: Training.iterations.default(20000),
     batch: Training.batch.default(8),

@@ -12,6 +12,12 @@ export const StageEntrySchema = z.strictObject({
   isolate: z.boolean().optional(),
   /** run only when a stage in the run reads it (e.g. saliency-train, read only by a dhsnet detector) */
   on_demand: z.boolean().optional(),
+  /**
+   * params taken from other stages' resolved params (profile and --set included), under this
+   * stage's own layers: `{ eval: [scales, crf] }`; `train+retrain: [iterations]` sums the two.
+   * So a comparison stage (eval-oracle, eval-direct) cannot drift from what it is compared with.
+   */
+  follows: z.record(z.string(), z.array(z.string()).min(1)).optional(),
 });
 
 export const ProfileSchema = z.strictObject({

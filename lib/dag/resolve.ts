@@ -170,14 +170,22 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     if (!spec.stages[o.stage]) throw new InputError(`--set ${o.raw}: unknown stage '${o.stage}' (stages: ${stageNames.join(', ')})`);
   }
 
+  for (const name of stageNames) checkFollows(src, spec, name);
   // every profile is validated, so a typo in `voc` is caught while running `toy`
-  const resolvedParams = new Map<string, Record<string, unknown>>();
+  let resolvedParams = new Map<string, Record<string, unknown>>();
   for (const pname of profiles.length ? profiles : [profile]) {
     const chain = profileChain(spec, pname, src);
-    for (const name of stageNames) {
-      const params = resolveParams(src, spec, name, defs.get(name)!.def.params, chain, pname === profile ? overrides.filter((o) => o.stage === name) : []);
-      if (pname === profile) resolvedParams.set(name, params);
-    }
+    const done = new Map<string, Record<string, unknown>>();
+    const one = (name: string): Record<string, unknown> => {
+      let params = done.get(name);
+      if (params) return params;
+      const base = followedParams(src, spec, name, one);
+      params = resolveParams(src, spec, name, defs.get(name)!.def.params, chain, pname === profile ? overrides.filter((o) => o.stage === name) : [], base);
+      done.set(name, params);
+      return params;
+    };
+    for (const name of stageNames) one(name);
+    if (pname === profile) resolvedParams = done;
   }
 
   const used = usedInputs(stageNames, spec, defs, resolvedParams);
@@ -253,7 +261,44 @@ function profileChain(spec: PipelineFile, name: string, src: YamlSource): string
   return chain.reverse();
 }
 
-/** Parses layer by layer (stage defaults, each profile, then --set) so an error names its source. */
+/** Sources of `follows` exist, do not lead back to the stage, and are not the stage itself. */
+function checkFollows(src: YamlSource, spec: PipelineFile, name: string, path: string[] = []): void {
+  const follows = spec.stages[name].follows;
+  if (!follows) return;
+  if (path.includes(name)) throw new InputError(`${src.where(['stages', name, 'follows'])}: stages follow each other's params in a cycle: ${[...path, name].join(' -> ')}`);
+  for (const source of Object.keys(follows)) {
+    for (const from of source.split('+')) {
+      if (!spec.stages[from]) throw new InputError(`${src.where(['stages', name, 'follows', source], false)}: stage ${name} follows unknown stage '${from}'`);
+      checkFollows(src, spec, from, [...path, name]);
+    }
+  }
+}
+
+/** The params a stage takes from the stages it follows (each already resolved for this profile). */
+function followedParams(
+  src: YamlSource, spec: PipelineFile, name: string, resolved: (stage: string) => Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [source, keys] of Object.entries(spec.stages[name].follows ?? {})) {
+    const froms = source.split('+');
+    for (const key of keys) {
+      const values = froms.map((f) => {
+        const params = resolved(f);
+        if (!(key in params)) throw new InputError(`${src.where(['stages', name, 'follows', source])}: stage ${name} follows ${f}.${key}, which ${f} has not`);
+        return params[key];
+      });
+      if (froms.length === 1) out[key] = values[0];
+      else if (values.every((v): v is number => typeof v === 'number')) out[key] = values.reduce((a, b) => a + b, 0);
+      else throw new InputError(`${src.where(['stages', name, 'follows', source])}: ${name} follows the sum ${froms.map((f) => `${f}.${key}`).join(' + ')}, which are not all numbers`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses layer by layer (followed params, stage defaults, each profile, then --set) so an error
+ * names its source.
+ */
 function resolveParams(
   src: YamlSource,
   spec: PipelineFile,
@@ -261,6 +306,7 @@ function resolveParams(
   schema: z.ZodType<Record<string, unknown>>,
   chain: string[],
   overrides: Override[],
+  followed: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const check = (value: Record<string, unknown>, blame: (issuePath: (string | number)[]) => string): Record<string, unknown> => {
     const r = schema.safeParse(value);
@@ -268,8 +314,8 @@ function resolveParams(
     const { path, message } = describeIssue(r.error.issues[0], value);
     throw new InputError(`${blame(path)}: ${[stage, ...path].join('.')}: ${message}`);
   };
-  let merged: Record<string, unknown> = spec.stages[stage].params;
-  check(merged, (p) => src.where(['stages', stage, 'params', ...p]));
+  let merged: Record<string, unknown> = deepMerge(followed, spec.stages[stage].params);
+  check(merged, (p) => (p[0] !== undefined && p[0] in followed && !(p[0] in spec.stages[stage].params) ? src.where(['stages', stage, 'follows']) : src.where(['stages', stage, 'params', ...p])));
   for (const pname of chain) {
     const layer = spec.profiles[pname].params[stage];
     if (!layer) continue;

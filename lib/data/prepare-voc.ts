@@ -11,6 +11,7 @@ import type { ProgressSink } from '../types.ts';
 import { silentProgress } from '../types.ts';
 import type { SplitName } from './dataset-index.ts';
 import { downloadFile, md5File } from './download.ts';
+import { withMirror } from './mirrors.ts';
 import { commitStagingDir, extractInto, makeStagingDir } from './extract.ts';
 import { checkSplit, difference, formatIds, readIdList, union, writeIdList, type ExpectedIds } from './id-lists.ts';
 import { VOC_EXPECTED_COUNTS } from './voc-layout.ts';
@@ -83,7 +84,7 @@ async function describeFile(path: string): Promise<InputDescriptor> {
 }
 
 function sourceOf(kind: ArchiveKind, opts: VocOptions): ArchiveSource {
-  return { ...VOC_SOURCES[kind], ...opts.sources?.[kind] } as ArchiveSource;
+  return { ...withMirror(VOC_SOURCES[kind]), ...opts.sources?.[kind] } as ArchiveSource;
 }
 
 /**

@@ -46,24 +46,31 @@ export async function loadModelWeights(model: SegmentationModel, checkpointDir: 
 }
 
 /**
- * Build the model a checkpoint was trained as (its name is in the checkpoint's config, written by
- * trainLoop) and load its weights. `name` overrides, for checkpoints written by other means.
+ * Build the model a checkpoint was trained as (its name and width divisor are in the checkpoint's
+ * config, written by the training stages) and load its weights. `name` overrides, for checkpoints
+ * written by other means.
  */
-export async function loadModel(checkpointDir: string, name?: ModelName): Promise<SegmentationModel> {
+export async function loadModelCheckpoint(checkpointDir: string, name?: ModelName): Promise<{ model: SegmentationModel; widthDivisor: number }> {
   const ck = await loadCheckpoint(checkpointDir);
   let model: SegmentationModel | null = null;
   try {
-    const saved = (ck.extra.config as { model?: unknown } | undefined)?.model;
+    const config = ck.extra.config as { model?: unknown; widthDivisor?: unknown } | undefined;
+    const saved = config?.model;
     const modelName = name ?? (typeof saved === 'string' && isModelName(saved) ? saved : undefined);
     if (modelName === undefined) throw new Error(`checkpoint ${checkpointDir} does not say which model it holds; pass the name`);
-    model = buildModel(modelName);
+    const widthDivisor = typeof config?.widthDivisor === 'number' ? config.widthDivisor : 1;
+    model = buildModel(modelName, { widthDivisor });
     const vars = Object.fromEntries([...model.params].map(([n, p]) => [n, p.variable]));
     assignWeights(vars, ck.weights);
-    return model;
+    return { model, widthDivisor };
   } catch (err) {
     model?.dispose();
     throw err;
   } finally {
     disposeCheckpoint(ck);
   }
+}
+
+export async function loadModel(checkpointDir: string, name?: ModelName): Promise<SegmentationModel> {
+  return (await loadModelCheckpoint(checkpointDir, name)).model;
 }

@@ -8,6 +8,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { withMirror } from '../data/mirrors.ts';
 import type { ModelName } from './model.ts';
 
 export interface WeightsFile {
@@ -68,7 +69,8 @@ export async function resolveImagenetWeights(
     await fs.access(spec).catch(() => { throw new Error(`ImageNet weights file ${spec} does not exist`); });
     return spec;
   }
-  const src = opts.source ?? IMAGENET_WEIGHTS[model];
+  const pinned = IMAGENET_WEIGHTS[model];
+  const src = opts.source ?? (pinned && withMirror(pinned));
   if (src === undefined) throw new Error(`${model} has no ImageNet weights to download`);
   const dest = path.join(cacheDir, src.file);
   const have = await fs.access(dest).then(() => true, () => false);

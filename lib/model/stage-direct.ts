@@ -1,10 +1,14 @@
 // The paper's Table 4 baseline ("no joint training"): segment a val image directly by Algorithm 1,
 // combining the FCAN attention for the classes the classifier predicts with the image's
 // hierarchical saliency, with no segmentation network trained on the cues.
+// The saliency is the pipeline's own: the first pass's detector (a trained DHSNet's weights found in
+// that pass's artifact) and each erase pass's threshold, comparison and fill as the erase stages
+// used them, so the baseline differs from DCSP only in what the paper says it does.
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ItemEnv, ItemResult, ItemSetupEnv } from '../exec/stage.ts';
-import { getDetector, hierarchicalSaliency, toUint8, type DetectorSpec } from '../saliency/index.ts';
-import { DETECTOR_FILE } from '../saliency/passes.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import { erasePass, firstPass, getDetector, toUint8, type DetectorSpec, type PassResult } from '../saliency/index.ts';
+import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, located, type EraseSettings } from '../saliency/passes.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { cuesFromAttention, type CueMean } from './cues.ts';
 import { attentionMaps } from './inference.ts';
@@ -17,19 +21,36 @@ export interface DirectParams {
   mean: CueMean;
   /** saliency passes: 1 = S1, 2 = S2, 3 = S3 */
   passes: 1 | 2 | 3;
-  thresholds: [number, number];
   /** predicted: classes with sigmoid(score) > 0.5 (at least the top one); gt: the image's true tags */
   labels: 'predicted' | 'gt';
   split: 'val' | 'test';
+}
+
+/** Hashed into every item key: the detector and the erase settings of the passes used. */
+export interface DirectShared {
+  [key: string]: Json;
+  detector: Json;
+  erase: EraseSettings[];
 }
 
 interface DirectState extends NetState {
   detector: DetectorSpec;
 }
 
-export async function directSetup(env: ItemSetupEnv<DirectParams, Json>): Promise<DirectState> {
+export async function directShared(ctx: StageContext<DirectParams>): Promise<DirectShared> {
+  const erase: EraseSettings[] = [];
+  for (const slot of (['s2', 's3'] as const).slice(0, ctx.params.passes - 1)) {
+    const pass = ctx.inputs[slot];
+    if (!pass) throw new Error(`eval-direct with ${ctx.params.passes} passes needs input ${slot} (the erase stage whose settings it repeats)`);
+    erase.push(await pass.json<EraseSettings>(ERASE_FILE));
+  }
+  return { detector: await ctx.inputs.saliency.json<Json>(DETECTOR_FILE), erase };
+}
+
+export async function directSetup(env: ItemSetupEnv<DirectParams, DirectShared>): Promise<DirectState> {
   const net = await netSetup(env.inputs.dataset, env.inputs.model);
-  return { ...net, detector: await env.inputs.saliency.json<DetectorSpec>(DETECTOR_FILE) };
+  // a dhsnet's weights live in the first pass's artifact, under a path relative to it
+  return { ...net, detector: located(env.shared.detector, () => join(env.inputs.saliency.dir, DETECTOR_WEIGHTS)) };
 }
 
 /** Classes whose sigmoid score passes 0.5; the best one when none does (every VOC image has one). */
@@ -43,7 +64,7 @@ export function predictedClasses(scores: ArrayLike<number>): number[] {
   return picked.length ? picked : [best + 1];
 }
 
-export async function directCompute(id: string, env: ItemEnv<DirectParams, Json, DirectState>): Promise<ItemResult> {
+export async function directCompute(id: string, env: ItemEnv<DirectParams, DirectShared, DirectState>): Promise<ItemResult> {
   const { dataset, model, detector } = env.state;
   const p = env.params;
   const image = await dataset.readImage(id);
@@ -53,8 +74,12 @@ export async function directCompute(id: string, env: ItemEnv<DirectParams, Json,
     classes = predictedClasses(await s.data());
     s.dispose();
   }
-  const sal = await hierarchicalSaliency(await getDetector(detector), image, { thresholds: p.thresholds.slice(0, p.passes - 1) });
-  const saliency = toUint8(sal.s[p.passes - 1]).data;
+  const d = await getDetector(detector);
+  let pass: PassResult = await firstPass(d, image);
+  for (const e of env.shared.erase) {
+    pass = await erasePass(d, { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold }, { compare: e.compare, fill: e.fill });
+  }
+  const saliency = toUint8(pass.combined).data;
   const a = await attentionMaps(model, image, classes, p.scales);
   const prediction = cuesFromAttention(a.maps, a.classes, saliency, image.width, image.height, { gamma: p.gamma, mean: p.mean });
   return { arrays: { prediction: { data: prediction, shape: [image.height, image.width] } } };

@@ -2,7 +2,8 @@
 // weights, feed augmented crops of the train images (and their cues) in a reproducible order,
 // checkpoint into the stage's work dir (so a killed run resumes), and commit the final weights and
 // the loss curve as the artifact.
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { Dataset } from '../data/dataset-artifact.ts';
 import type { StageContext } from '../exec/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
@@ -12,15 +13,17 @@ import { saveCheckpoint } from '../tensor/checkpoint.ts';
 import { Prng, deriveSeed } from '../tensor/random.ts';
 import type { Map8, RgbImage } from '../types.ts';
 import { augment, sampleRng } from './augment.ts';
-import { buildModel, loadModel } from './build.ts';
+import { buildModel, loadModelCheckpoint } from './build.ts';
 import { resolveImagenetWeights } from './init-download.ts';
-import { loadKerasWeights } from './keras-weights.ts';
+import { loadKerasWeights, type InitReport } from './keras-weights.ts';
 import type { ModelName, SegmentationModel } from './model.ts';
 import type { Routing } from './optimiser.ts';
 import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from './train-loop.ts';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CURVE_FILE = 'curve.json';
+/** fcan-pretrain with an ImageNet init: the file, and a hash of each loaded tensor before training */
+export const INIT_FILE = 'init.json';
 
 export interface TrainingParams {
   model?: ModelName;
@@ -38,6 +41,7 @@ export interface TrainingParams {
   seed: number;
   headsOnly?: boolean;
   init?: string;
+  widthDivisor?: number;
   routing?: Routing;
 }
 
@@ -108,17 +112,24 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
 
   let model: SegmentationModel;
   let modelName: string;
+  let widthDivisor = 1;
+  let init: InitReport | null = null;
   if (objective === 'fcan') {
     modelName = p.model ?? 'deeplab-lite';
-    model = buildModel(modelName as ModelName, { seed: p.seed });
+    widthDivisor = p.widthDivisor ?? 1;
+    model = buildModel(modelName as ModelName, { seed: p.seed, widthDivisor });
     if (p.init) {
       const file = await resolveImagenetWeights(modelName as ModelName, p.init, join(ctx.dataDir, 'weights'));
-      const report = await loadKerasWeights(model, file);
-      ctx.log(`init: ${report.loaded.length} tensors from ${file}, ${report.randomInit.length} random`);
+      init = await loadKerasWeights(model, file);
+      ctx.log(`init: ${init.loaded.length} tensors from ${file}, ${init.randomInit.length} random`);
+      // the iteration-0 trunk, so a run can show what it started from (hashes: small, comparable)
+      await ctx.out.json(INIT_FILE, { file: basename(file), loaded: init.loaded.length, randomInit: init.randomInit, sha256: weightHashes(model, init.loaded) });
     }
   } else {
-    model = await loadModel(join(ctx.inputs.init.dir, CHECKPOINT_DIR));
+    const ck = await loadModelCheckpoint(join(ctx.inputs.init.dir, CHECKPOINT_DIR));
+    model = ck.model;
     modelName = model.name;
+    widthDivisor = ck.widthDivisor;
   }
   try {
     const sampler = async (iteration: number, slot: number): Promise<TrainSample> => {
@@ -147,16 +158,26 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
       runTag: { seed: p.seed, scaleLo: p.scale[0], scaleHi: p.scale[1], mirror: p.mirror },
     });
     const seconds = (performance.now() - t0) / 1000;
-    await saveCheckpoint(await ctx.out.path(CHECKPOINT_DIR), { weights: model.weights(), iteration: result.iterations, extra: { config: { model: modelName } } });
+    await saveCheckpoint(await ctx.out.path(CHECKPOINT_DIR), { weights: model.weights(), iteration: result.iterations, extra: { config: { model: modelName, widthDivisor } } });
     await ctx.out.json(CURVE_FILE, result.curve);
     const tail = result.curve.slice(-Math.max(1, Math.floor(result.curve.length / 10)));
     const finalLoss = tail.reduce((a, c) => a + c.loss, 0) / tail.length;
     const ran = result.iterations - result.resumedFrom;
     ctx.log(`${ctx.stage}: ${ran} iterations in ${seconds.toFixed(0)} s (${(ran / Math.max(seconds, 1e-9)).toFixed(2)} it/s)${result.resumedFrom ? `, resumed from ${result.resumedFrom}` : ''}; final loss ${finalLoss.toFixed(4)}`);
-    return { model: modelName, iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: round(finalLoss), itPerSecond: round(ran / Math.max(seconds, 1e-9)) };
+    return { model: modelName, ...(init ? { initLoaded: init.loaded.length } : {}), iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: round(finalLoss), itPerSecond: round(ran / Math.max(seconds, 1e-9)) };
   } finally {
     model.dispose();
   }
+}
+
+/** sha256 of each named parameter's float32 bytes (as loaded: before any update). */
+function weightHashes(model: SegmentationModel, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of [...names].sort()) {
+    const v = model.params.get(n)!.variable.dataSync() as Float32Array;
+    out[n] = createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+  }
+  return out;
 }
 
 function round(v: number): number {

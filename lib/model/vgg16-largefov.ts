@@ -2,7 +2,8 @@
 // with ReLU; max-pools 3x3 with stride 2 after blocks 1-3 and stride 1 after blocks 4 and 5 (output
 // stride 8); conv5 at dilation 2; fc6 3x3 512 -> 1024 at dilation 12, ReLU; fc7 1x1 1024 -> 1024,
 // ReLU; fc8_voc12 1x1 1024 -> 21; FCAN head. DeepLab's dropout after fc6/fc7 is left out (see
-// README). fc6/fc7 belong to the trunk (lr x1); fc8 is the segmentation classifier (x10/x20).
+// README). A notop file has no fc6/fc7, so they start random and sit with the classifier (group
+// 'aspp': lr x10/x20, and trained by heads-only FCAN pretraining) rather than in the frozen trunk.
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, sameOut, type ConvLayer } from './ops.ts';
@@ -25,8 +26,8 @@ export function buildVgg16LargeFov(seed: number, widthDivisor = 1): Segmentation
       cin = c / d;
     }
   }
-  const fc6 = store.conv('fc6', 3, 512 / d, 1024 / d, { group: 'backbone', bias: true, init: 'he' });
-  const fc7 = store.conv('fc7', 1, 1024 / d, 1024 / d, { group: 'backbone', bias: true, init: 'he' });
+  const fc6 = store.conv('fc6', 3, 512 / d, 1024 / d, { group: 'aspp', bias: true, init: 'he' });
+  const fc7 = store.conv('fc7', 1, 1024 / d, 1024 / d, { group: 'aspp', bias: true, init: 'he' });
   const fc8 = store.conv('fc8_voc12', 1, 1024 / d, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' });
 
   const trunk = (x: tf.Tensor4D): tf.Tensor4D => {

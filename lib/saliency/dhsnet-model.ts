@@ -47,9 +47,12 @@ export const DHSNET_CONFIGS: Record<DhsnetVariant, DhsnetConfig> = {
   'dhsnet-lite': { variant: 'dhsnet-lite', inputSize: [64, 64], blocks: [[2, 16], [2, 32], [2, 48], [2, 64], [2, 64]], rclChannels: 16, rclSteps: 3, inputScale: 1 / 64 },
 };
 
-export function dhsnetConfig(variant: DhsnetVariant, inputSize?: [number, number]): DhsnetConfig {
+/** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
+export function dhsnetConfig(variant: DhsnetVariant, inputSize?: [number, number], widthDivisor = 1): DhsnetConfig {
   const base = DHSNET_CONFIGS[variant];
-  return inputSize ? { ...base, inputSize } : base;
+  const d = widthDivisor;
+  const narrow = d === 1 ? base : { ...base, blocks: base.blocks.map(([n, c]) => [n, Math.max(1, Math.floor(c / d))] as [number, number]), rclChannels: Math.max(1, Math.floor(base.rclChannels / d)) };
+  return inputSize ? { ...narrow, inputSize } : narrow;
 }
 
 /** [height, width] of each encoder block's output: 2x2 'same' pools, so a ceil chain. */

@@ -46,6 +46,8 @@ export interface SaliencyTrainParams extends Optimisation {
   size?: number;
   /** 'none', 'download' (Keras VGG16 notop, pinned MD5) or a path to that HDF5; full dhsnet only */
   init: string;
+  /** channel counts divided by this (tests and smoke runs; an init file must have the same widths) */
+  widthDivisor?: number;
 }
 
 interface Example {
@@ -110,7 +112,7 @@ export function saliencyObjective(model: DhsnetModel, weightDecay: number): Cust
 export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Promise<Record<string, Json>> {
   const p = ctx.params;
   await initBackend({ log: ctx.log });
-  const cfg = dhsnetConfig(p.variant, p.size ? [p.size, p.size] : undefined);
+  const cfg = dhsnetConfig(p.variant, p.size ? [p.size, p.size] : undefined, p.widthDivisor);
   const size = cfg.inputSize[0];
   const set = p.source === 'toy-agnostic'
     ? agnosticSet(p)

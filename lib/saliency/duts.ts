@@ -9,6 +9,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, posix } from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
 import { downloadFile } from '../data/download.ts';
+import { withMirror } from '../data/mirrors.ts';
 import { silentProgress, type ProgressSink } from '../types.ts';
 
 export const DUTS_TR = {
@@ -41,8 +42,11 @@ export async function prepareDuts(dataDir: string, opts: DutsOptions = {}): Prom
   const root = join(dataDir, 'duts');
   const folders = { images: join(root, DUTS_TR.images), masks: join(root, DUTS_TR.masks) };
   if (await exists(join(root, DONE))) return folders;
+  // the authors publish no checksum; a mirror may pin one
+  const mirror = opts.url ? { url: opts.url } : withMirror<{ url: string; md5?: string }>({ url: DUTS_TR.url });
   const zip = await downloadFile({
-    url: opts.url ?? DUTS_TR.url,
+    url: mirror.url,
+    md5: mirror.md5,
     dest: join(dataDir, 'downloads', DUTS_TR.filename),
     progress: opts.progress,
     label: DUTS_TR.filename,

@@ -21,6 +21,15 @@ export const DETECTOR_FILE = 'detector.json';
  * the cache lives.
  */
 export const DETECTOR_WEIGHTS = 'detector';
+/** What an erase pass erased with (threshold, comparison, the fill as RGB): what eval-direct repeats. */
+export const ERASE_FILE = 'erase.json';
+
+export interface EraseSettings {
+  [key: string]: Json;
+  threshold: number;
+  compare: EraseCompare;
+  fill: [number, number, number];
+}
 
 export interface FirstPassParams {
   detector: string;
@@ -72,7 +81,7 @@ async function takeWeights(src: string, dest: string): Promise<string> {
 }
 
 /** The spec a worker loads: a dhsnet's relative weights resolved against the folder holding them. */
-function located(spec: Json, weightsDir: () => string): DetectorSpec {
+export function located(spec: Json, weightsDir: () => string): DetectorSpec {
   const s = parseDetectorSpec(spec);
   return s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s;
 }
@@ -98,6 +107,8 @@ export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<P
   const detector = await previousDetector(ctx.inputs.previous);
   const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
   await ctx.out.json(DETECTOR_FILE, detector);
+  const settings: EraseSettings = { threshold: ctx.params.threshold, compare: ctx.params.compare, fill: fill as [number, number, number] };
+  await ctx.out.json(ERASE_FILE, settings);
   if (detector.kind === 'dhsnet') await takeWeights(join(ctx.inputs.previous.dir, DETECTOR_WEIGHTS), await ctx.out.path(DETECTOR_WEIGHTS));
   return { detector: detector as Json, fill: fill as [number, number, number] };
 }
