@@ -34,6 +34,9 @@ export default defineStage({
         root: z.string(),
         /** an extracted SBD (benchmark_RELEASE) you already have */
         sbdDir: z.string(),
+        /** convert SBD's cls/*.mat to SegmentationClassAug PNGs (VOC's own PNGs win), so every
+         * train_aug image has ground truth (the oracle needs it); default true */
+        sbdGroundTruth: z.boolean(),
         /** archives you already have (no download) */
         archives: Archives,
         includeTest: z.boolean(),

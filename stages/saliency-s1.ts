@@ -20,6 +20,15 @@ export default defineStage({
   optionalInputs: ['weights'],
   // the trained DHSNet only when it is the detector: otherwise saliency-train (on_demand) never runs
   inputsUsed: (p) => (p.detector === 'dhsnet' && !p.model ? ['weights'] : []),
+  refuse: (p, upstream) => {
+    if ((p.detector === 'onnx' || p.detector === 'tfjs') && !p.model) {
+      return { key: 'model', message: `detector ${p.detector} needs a model (${p.detector === 'onnx' ? 'an .onnx file or u2netp / u2net' : 'a tfjs model folder'})` };
+    }
+    if (p.detector === 'dhsnet' && !p.model && !upstream('weights')) {
+      return { key: 'model', message: 'detector dhsnet needs weights: map saliency-train to input weights (pipeline.yaml does) or set model to a folder of converted weights' };
+    }
+    return null;
+  },
   perItem: {
     ids: async (ctx) => (await passes()).passIds(ctx, ctx.params.split),
     shared: async (ctx) => (await passes()).firstPassShared(ctx),

@@ -194,6 +194,14 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     stageNames.filter((n) => active.has(n)),
     edges.filter((e) => active.has(e.to) && e.slot in used.get(e.to)!),
   );
+  for (const name of topoOrder(runGraph)) {
+    const def = defs.get(name)!.def;
+    const refusal = def.refuse?.(resolvedParams.get(name)!, (slot) => {
+      const up = used.get(name)![slot];
+      return up === undefined ? undefined : { stage: up, params: resolvedParams.get(up)! };
+    });
+    if (refusal) throw new InputError(`profile ${profile}${overrides.length ? ` (with --set)` : ''}: ${refusal.stage ?? name}.${refusal.key}: ${refusal.message}`);
+  }
   const stages = topoOrder(runGraph).map((name): ResolvedStage => {
     const entry = spec.stages[name];
     const { def, module } = defs.get(name)!;

@@ -86,6 +86,12 @@ export interface StageDefinition<P = Record<string, unknown>> {
    * `on_demand`, does not run for it.
    */
   inputsUsed?(params: P): readonly string[];
+  /**
+   * Plan-time refusal of params that cannot be what a user meant (a network trained on a random
+   * trunk, a detector without weights). `upstream(slot)` gives the stage mapped to an input slot
+   * and its resolved params. Returns the offending param key and why, or null.
+   */
+  refuse?(params: P, upstream: (slot: string) => UpstreamStage | undefined): Refusal | null;
   /** false: declared in the DAG, but running it stops with "not implemented yet" */
   implemented?: boolean;
   /** run in a child process by default (tensor-heavy stages) */
@@ -94,6 +100,19 @@ export interface StageDefinition<P = Record<string, unknown>> {
   // `any` here is confined to the registry's erased view; defineStage keeps the precise types.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   perItem?: PerItemSpec<P, any, any>;
+}
+
+export interface UpstreamStage {
+  stage: string;
+  params: Record<string, unknown>;
+}
+
+export interface Refusal {
+  /** the param, dotted below the stage: 'init', 'voc.sbdGroundTruth' */
+  key: string;
+  message: string;
+  /** the refusal is about another stage's param (an input's), named by that stage */
+  stage?: string;
 }
 
 export function defineStage<P, S extends Json = Json, T = undefined>(
