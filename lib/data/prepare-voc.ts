@@ -1,7 +1,10 @@
 // PASCAL VOC 2012 + SBD: fetch (or take the user's archives or folders), verify, extract, and build
 // the DCSP splits: train_aug = (VOC train ∪ SBD train ∪ SBD val) \ VOC val (10,582 ids), val (1,449),
-// test (1,456, only when the test archive is given). The result is one folder in the VOC layout:
-//   <dataDir>/VOC2012/{JPEGImages,Annotations,SegmentationClass,...,ImageSets/Segmentation/train_aug.txt}
+// test (1,456, only when the test archive is given). SBD's class ground truth (cls/<id>.mat) becomes
+// SegmentationClassAug/<id>.png for every train_aug image VOC has no SegmentationClass PNG for, so
+// each train image has ground truth (the oracle trains on it). The result is one folder in the VOC
+// layout:
+//   <dataDir>/VOC2012/{JPEGImages,Annotations,SegmentationClass,SegmentationClassAug,...,ImageSets/Segmentation/train_aug.txt}
 // that readVocLayout reads like the toy set.
 
 import { existsSync } from 'node:fs';
@@ -14,6 +17,9 @@ import { downloadFile, md5File } from './download.ts';
 import { withMirror } from './mirrors.ts';
 import { commitStagingDir, extractInto, makeStagingDir } from './extract.ts';
 import { checkSplit, difference, formatIds, readIdList, union, writeIdList, type ExpectedIds } from './id-lists.ts';
+import { mapLimit } from './concurrency.ts';
+import { encodeGrayPng } from './label-png.ts';
+import { readSbdLabelMap, SBD_GT_DIR } from './sbd-gt.ts';
 import { VOC_EXPECTED_COUNTS } from './voc-layout.ts';
 
 export interface ArchiveSource {
@@ -56,8 +62,10 @@ export interface VocOptions {
   dataDir: string;
   /** an already extracted VOC2012 folder (JPEGImages, Annotations, SegmentationClass, ImageSets); used read-only */
   root?: string;
-  /** an already extracted SBD: benchmark_RELEASE/ or its dataset/ folder (only train.txt and val.txt are read) */
+  /** an already extracted SBD: benchmark_RELEASE/ or its dataset/ folder (train.txt, val.txt and cls/ are read) */
   sbdDir?: string;
+  /** convert SBD's cls/*.mat into SegmentationClassAug PNGs (default true) */
+  sbdGroundTruth?: boolean;
   /** archives the user already has (no download then) */
   archives?: Partial<Record<ArchiveKind, string>>;
   /** download the test archive when no local one is given (needs a session cookie, see VOC_SOURCES.test) */
@@ -74,7 +82,7 @@ export interface VocOptions {
 }
 
 const PREPARED_FILE = 'prepared.json';
-const PREPARE_VERSION = 1;
+const PREPARE_VERSION = 2;
 
 type InputDescriptor = Record<string, string | number | null>;
 
@@ -111,7 +119,8 @@ export async function prepareVoc(opts: VocOptions, progress: ProgressSink = sile
   if (opts.archives?.test) plan.test = await describeFile(opts.archives.test);
   else if (opts.includeTest) plan.test = { url: sourceOf('test', opts).url, md5: sourceOf('test', opts).md5 ?? null };
   else plan.test = null;
-  const marker = JSON.stringify({ version: PREPARE_VERSION, plan, expected });
+  const sbdGt = opts.sbdGroundTruth !== false;
+  const marker = JSON.stringify({ version: PREPARE_VERSION, plan, expected, sbdGt });
 
   try {
     const prev = JSON.parse(await readFile(join(finalRoot, PREPARED_FILE), 'utf8')) as { marker?: string };
@@ -179,25 +188,31 @@ export async function prepareVoc(opts: VocOptions, progress: ProgressSink = sile
 
     const sbdLists = join(staging, 'ImageSets', 'SBD');
     await mkdir(sbdLists, { recursive: true });
+    // SBD's class ground truth, read from here and converted once train_aug is known
+    let sbdCls: string | null = null;
     if (sbdArchive) {
+      const sbdTmp = join(staging, '.sbd');
       const found = new Set<string>();
-      await extractInto(sbdArchive, sbdLists, {
+      await extractInto(sbdArchive, sbdTmp, {
         stripPrefix: SBD_PREFIX,
         filter: (rel) => {
-          const keep = rel === 'train.txt' || rel === 'val.txt';
-          if (keep) found.add(rel);
-          return keep;
+          const list = rel === 'train.txt' || rel === 'val.txt';
+          if (list) found.add(rel);
+          return list || (sbdGt && /^cls\/[^/]+\.mat$/.test(rel));
         },
-        // the lists are all we need from the 1.4 GB archive
-        until: () => found.size === 2,
+        // without the ground truth, the lists are all we need from the 1.4 GB archive
+        until: () => !sbdGt && found.size === 2,
         progress,
-        label: `extract lists from ${basename(sbdArchive)}`,
+        label: `extract ${sbdGt ? 'lists and cls/*.mat' : 'lists'} from ${basename(sbdArchive)}`,
       });
+      for (const f of found) await copyFile(join(sbdTmp, f), join(sbdLists, f));
+      if (sbdGt) sbdCls = join(sbdTmp, 'cls');
     } else {
       const dir = existsSync(join(opts.sbdDir!, 'dataset', 'train.txt')) ? join(opts.sbdDir!, 'dataset') : opts.sbdDir!;
       for (const f of ['train.txt', 'val.txt']) {
         if (existsSync(join(dir, f))) await copyFile(join(dir, f), join(sbdLists, f));
       }
+      if (sbdGt) sbdCls = join(dir, 'cls');
     }
     for (const f of ['train.txt', 'val.txt']) {
       if (!existsSync(join(sbdLists, f))) {
@@ -220,10 +235,12 @@ export async function prepareVoc(opts: VocOptions, progress: ProgressSink = sile
     checkSplit('val', vocVal, expected.val);
     if (testArchive) checkSplit('test', await readIdList(join(segDir, 'test.txt')), expected.test);
     await writeIdList(join(segDir, 'train_aug.txt'), trainAug);
+    const converted = sbdCls ? await convertSbdGroundTruth(staging, sbdCls, trainAug, log, progress) : 0;
+    await rm(join(staging, '.sbd'), { recursive: true, force: true });
 
     await writeFile(
       join(staging, PREPARED_FILE),
-      JSON.stringify({ marker, counts: { train_aug: trainAug.length, val: vocVal.length }, created: new Date().toISOString() }, null, 2) + '\n',
+      JSON.stringify({ marker, counts: { train_aug: trainAug.length, val: vocVal.length, sbdGroundTruth: converted }, created: new Date().toISOString() }, null, 2) + '\n',
     );
     await commitStagingDir(staging, finalRoot);
   } catch (err) {
@@ -261,4 +278,27 @@ async function linkUserRoot(userRoot: string, staging: string): Promise<void> {
       if ((await lstat(join(lists, f))).isFile()) await copyFile(join(lists, f), join(out, f));
     }
   }
+}
+
+/**
+ * SegmentationClassAug/<id>.png from SBD's cls/<id>.mat for each train_aug id without a VOC
+ * SegmentationClass PNG (VOC's own annotation wins where both exist). Returns how many were written.
+ */
+async function convertSbdGroundTruth(staging: string, clsDir: string, trainAug: string[], log: (line: string) => void, progress: ProgressSink): Promise<number> {
+  const voc = new Set(existsSync(join(staging, 'SegmentationClass')) ? await readdir(join(staging, 'SegmentationClass')) : []);
+  const mats = new Set(existsSync(clsDir) ? await readdir(clsDir) : []);
+  const need = trainAug.filter((id) => !voc.has(`${id}.png`));
+  const have = need.filter((id) => mats.has(`${id}.mat`));
+  const out = join(staging, SBD_GT_DIR);
+  await mkdir(out, { recursive: true });
+  progress.start(have.length, 'SBD cls/*.mat -> SegmentationClassAug');
+  await mapLimit(have, 4, async (id) => {
+    await writeFile(join(out, `${id}.png`), encodeGrayPng(await readSbdLabelMap(join(clsDir, `${id}.mat`))));
+    progress.tick(1);
+  });
+  progress.done();
+  const missing = difference(need, have);
+  log(`SBD ground truth: ${have.length} train_aug label maps converted from cls/*.mat, ${trainAug.length - need.length} from VOC's SegmentationClass`
+    + (missing.length ? `; ${missing.length} train_aug id(s) have neither: ${formatIds(missing)}` : ''));
+  return have.length;
 }

@@ -15,7 +15,9 @@ import { UnsafeArchiveError } from '../../lib/data/extract.ts';
 import { SplitCountError } from '../../lib/data/id-lists.ts';
 import { prepareVoc, type VocOptions } from '../../lib/data/prepare-voc.ts';
 import { readVocLayout } from '../../lib/data/voc-layout.ts';
+import { readLabelPng } from '../../lib/data/label-png.ts';
 import { buildTar, makeSmallToy, removeDir, tempDir, type TarEntry } from './helpers.ts';
+import { sbdClsMat } from './mat5-writer.ts';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -35,6 +37,14 @@ const dropOnce = new Set<string>();
 const vocTrain = () => train.slice(0, 12);
 const sbdTrain = () => [...train.slice(8, 22), val[0], val[1]];
 const sbdVal = () => [...train.slice(20, 30), val[2]];
+// SBD's class ground truth exists for these SBD-only ids (the others have none), and for train[8],
+// which VOC annotates too (VOC's own PNG must win)
+const sbdGtIds = () => train.slice(12, 20);
+/** the toy's label map as SBD stores it: no void band (SBD has none), so 255 becomes background */
+async function sbdLabels(id: string, fill?: number) {
+  const m = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`));
+  return { ...m, data: m.data.map((v) => (fill ?? (v === 255 ? 0 : v))) };
+}
 
 async function vocEntries(opts: { omitJpeg?: string; extra?: TarEntry[] } = {}): Promise<TarEntry[]> {
   const p = 'VOCdevkit/VOC2012/';
@@ -66,6 +76,8 @@ beforeAll(async () => {
   const sbd: TarEntry[] = [
     // bulk SBD content first, as in the real archive: it must be streamed past, never written
     ...train.slice(0, 5).map((id) => ({ name: `benchmark_RELEASE/dataset/cls/${id}.mat`, data: Buffer.alloc(3000, 9) })),
+    ...(await Promise.all(sbdGtIds().map(async (id, i) => ({ name: `benchmark_RELEASE/dataset/cls/${id}.mat`, data: sbdClsMat(await sbdLabels(id), { storage: i % 2 ? 'double' : 'uint8' }) })))),
+    { name: `benchmark_RELEASE/dataset/cls/${train[8]}.mat`, data: sbdClsMat(await sbdLabels(train[8], 3)) },
     ...train.slice(0, 5).map((id) => ({ name: `benchmark_RELEASE/dataset/img/${id}.jpg`, data: Buffer.alloc(2000, 7) })),
     { name: 'benchmark_RELEASE/dataset/train.txt', data: sbdTrain().join('\n') + '\n' },
     { name: 'benchmark_RELEASE/dataset/val.txt', data: sbdVal().join('\n') + '\n' },
@@ -176,8 +188,12 @@ describe('voc source', () => {
     expect(downloaded.sort()).toEqual(['VOC2012test.tar', 'VOCtrainval_11-May-2012.tar', 'benchmark.tgz']);
     expect(md5(await readFile(join(dataDir, 'downloads', 'VOCtrainval_11-May-2012.tar')))).toBe(md5(archives['/voc.tar']));
 
-    // only the two SBD lists came out of benchmark.tgz
+    // the two SBD lists came out of benchmark.tgz, and its cls/*.mat became SegmentationClassAug PNGs
+    // for the train_aug ids VOC does not annotate (nothing else of the archive stays)
     expect((await readdir(join(root, 'ImageSets', 'SBD'))).sort()).toEqual(['train.txt', 'val.txt']);
+    expect((await readdir(join(root, 'SegmentationClassAug'))).sort()).toEqual(sbdGtIds().map((id) => `${id}.png`).sort());
+    expect(existsSync(join(root, '.sbd'))).toBe(false);
+    for (const id of sbdGtIds()) expect(Buffer.from((await readLabelPng(join(root, 'SegmentationClassAug', `${id}.png`))).data)).toEqual(Buffer.from((await sbdLabels(id)).data));
 
     const index = await readVocLayout(root, { source: 'voc', expectedCounts: counts() });
     // train_aug = (VOC train ∪ SBD train ∪ SBD val) \ VOC val, in first-seen order
@@ -196,7 +212,7 @@ describe('voc source', () => {
       expect(img.labels).toEqual(toyIndex.images[id].labels);
       expect([img.width, img.height]).toEqual([toyIndex.images[id].width, toyIndex.images[id].height]);
       const hasGt = vocTrain().includes(id) || val.includes(id);
-      expect(img.gt).toBe(hasGt ? `SegmentationClass/${id}.png` : null);
+      expect(img.gt).toBe(hasGt ? `SegmentationClass/${id}.png` : sbdGtIds().includes(id) ? `SegmentationClassAug/${id}.png` : null);
       expect(img.fg).toBeNull();
     }
 
