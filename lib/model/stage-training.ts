@@ -22,7 +22,7 @@ import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample 
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CURVE_FILE = 'curve.json';
-/** fcan-pretrain with an ImageNet init: the file, and a hash of each loaded tensor before training */
+/** fcan-pretrain with an ImageNet init: the file, what it set, and a hash of every parameter before training */
 export const INIT_FILE = 'init.json';
 
 export interface TrainingParams {
@@ -122,8 +122,8 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
       const file = await resolveImagenetWeights(modelName as ModelName, p.init, join(ctx.dataDir, 'weights'));
       init = await loadKerasWeights(model, file);
       ctx.log(`init: ${init.loaded.length} tensors from ${file}, ${init.randomInit.length} random`);
-      // the iteration-0 trunk, so a run can show what it started from (hashes: small, comparable)
-      await ctx.out.json(INIT_FILE, { file: basename(file), loaded: init.loaded.length, randomInit: init.randomInit, sha256: weightHashes(model, init.loaded) });
+      // every parameter at iteration 0, so a run shows what it started from (hashes: small, comparable)
+      await ctx.out.json(INIT_FILE, { file: basename(file), loaded: init.loaded.length, randomInit: init.randomInit, sha256: weightHashes(model, [...model.params.keys()]) });
     }
   } else {
     const ck = await loadModelCheckpoint(join(ctx.inputs.init.dir, CHECKPOINT_DIR));

@@ -130,12 +130,14 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
   const order = epochOrder(Array.from({ length: set.train }, (_, i) => String(i)), p.seed);
 
   const model = buildDhsnet(cfg, p.seed);
+  let initLoaded: number | null = null;
   try {
     if (p.init !== 'none') {
       if (p.variant !== 'dhsnet') throw new Error(`saliency-train: init ${p.init}: only the full dhsnet has VGG16's layers`);
       const file = await resolveImagenetWeights('deeplab-largefov-vgg16', p.init, join(ctx.dataDir, 'weights'));
       const report = await loadKerasWeights(model, file, vgg16KerasMapping());
       ctx.log(`init: ${report.loaded.length} tensors from ${file}, ${report.randomInit.length} random`);
+      initLoaded = report.loaded.length;
     }
     const t0 = performance.now();
     const result = await trainLoop({
@@ -163,7 +165,7 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
     ctx.log(`saliency-train: ${cfg.variant} ${size}x${size}, ${ran} iterations in ${seconds.toFixed(0)} s${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}; final loss ${finalLoss.toFixed(4)}`
       + (quality ? `; held-out MAE ${quality.mae.toFixed(3)}, max F ${quality.maxF.toFixed(3)}` : ''));
     return {
-      model: cfg.variant, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: round(seconds),
+      model: cfg.variant, initLoaded, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: round(seconds),
       finalLoss: round(finalLoss), firstLoss: round(result.curve[0]?.loss ?? NaN),
       heldOut: quality ? { images: set.holdout, mae: round(quality.mae), maxF: round(quality.maxF) } : null,
     };

@@ -62,3 +62,18 @@ export async function makeSmallToy(dir: string, opts: ToyOptionsInput = SMALL_TO
   await generateToyDataset(dir, opts);
   return dir;
 }
+
+/** Serve `files` (URL path -> bytes) on 127.0.0.1 at a free port; `requests` records every path asked for. */
+export async function serveFiles(files: Map<string, Uint8Array>): Promise<{ base: string; requests: string[]; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const body = files.get(req.url ?? '');
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': body.length }).end(Buffer.from(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

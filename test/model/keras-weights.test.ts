@@ -12,68 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/model/build.ts';
 import { resolveImagenetWeights } from '../../lib/model/init-download.ts';
 import { loadKerasWeights } from '../../lib/model/keras-weights.ts';
-import type { SegmentationModel } from '../../lib/model/model.ts';
 import { initBackend } from '../../lib/tensor/backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
+import { resnetEntries, vgg16Entries, writeKerasH5, type Entry } from './keras-h5.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keras-h5-'));
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', log: () => {} });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type Entry = { layer: string; weight: string; shape: number[]; data: Float32Array };
-
-async function writeKerasH5(file: string, entries: Entry[]): Promise<void> {
-  const h5mod = (await import('h5wasm/node')) as unknown as { default?: typeof import('h5wasm') } & typeof import('h5wasm');
-  const h5 = h5mod.default ?? h5mod;
-  await h5.ready;
-  const f = new h5.File(file, 'w');
-  const layers = [...new Set(entries.map((e) => e.layer))];
-  f.create_attribute('layer_names', layers);
-  f.create_attribute('backend', 'tensorflow');
-  for (const layer of layers) {
-    const g = f.create_group(layer);
-    const mine = entries.filter((e) => e.layer === layer);
-    g.create_attribute('weight_names', mine.map((e) => `${layer}/${e.weight}:0`));
-    const inner = g.create_group(layer);
-    for (const e of mine) inner.create_dataset({ name: `${e.weight}:0`, data: e.data, shape: e.shape, dtype: '<f' });
-  }
-  f.close();
-}
-
-/** Keras ResNet101 layer -> Caffe names, written out independently of the library's mapping. */
-function resnetEntries(model: SegmentationModel, rng: Prng): { entries: Entry[]; expected: Map<string, Float32Array> } {
-  const entries: Entry[] = [];
-  const expected = new Map<string, Float32Array>();
-  const fill = (n: number) => new Float32Array(n).map(() => rng.normal());
-  const add = (keras: string, conv: string, bn: string) => {
-    const w = model.params.get(`${conv}/weights`)!.variable;
-    const c = w.shape[3] as number;
-    const kernel = fill(w.size), bias = fill(c), gamma = fill(c), beta = fill(c), mean = fill(c);
-    const variance = new Float32Array(c).map(() => 0.5 + rng.next());
-    entries.push({ layer: `${keras}_conv`, weight: 'kernel', shape: [...w.shape] as number[], data: kernel });
-    entries.push({ layer: `${keras}_conv`, weight: 'bias', shape: [c], data: bias });
-    for (const [k, v] of [['gamma', gamma], ['beta', beta], ['moving_mean', mean], ['moving_variance', variance]] as const) {
-      entries.push({ layer: `${keras}_bn`, weight: k, shape: [c], data: v });
-    }
-    expected.set(`${conv}/weights`, kernel);
-    expected.set(`${bn}/gamma`, gamma);
-    expected.set(`${bn}/beta`, beta);
-    expected.set(`${bn}/moving_variance`, variance);
-    expected.set(`${bn}/moving_mean`, mean.map((m, i) => m - bias[i]));
-  };
-  add('conv1', 'conv1', 'bn_conv1');
-  const stages: Array<[number, number]> = [[2, 3], [3, 4], [4, 23], [5, 3]];
-  for (const [s, n] of stages) {
-    for (let i = 1; i <= n; i++) {
-      const letter = n === 3 ? 'abc'[i - 1] : i === 1 ? 'a' : `b${i - 1}`;
-      const suffixes = ['1', '2a', '2b', '2c'];
-      for (let j = i === 1 ? 0 : 1; j < 4; j++) add(`conv${s}_block${i}_${j}`, `res${s}${letter}_branch${suffixes[j]}`, `bn${s}${letter}_branch${suffixes[j]}`);
-    }
-  }
-  return { entries, expected };
-}
 
 describe('Keras HDF5 -> model', () => {
   it('maps every ResNet101 layer (bias folded into the BN mean) and leaves only ASPP + head random', async () => {
@@ -109,17 +56,7 @@ describe('Keras HDF5 -> model', () => {
 
   it('maps VGG16 block convs; fc6/fc7/fc8 and the head stay random', async () => {
     const model = buildModel('deeplab-largefov-vgg16', { seed: 1, widthDivisor: 16 });
-    const rng = new Prng(3);
-    const entries: Entry[] = [];
-    const blocks = [2, 2, 3, 3, 3];
-    blocks.forEach((n, b) => {
-      for (let i = 1; i <= n; i++) {
-        const w = model.params.get(`conv${b + 1}_${i}/weights`)!.variable;
-        const cout = w.shape[3] as number;
-        entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'kernel', shape: [...w.shape] as number[], data: new Float32Array(w.size).map(() => rng.normal()) });
-        entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'bias', shape: [cout], data: new Float32Array(cout).map(() => rng.normal()) });
-      }
-    });
+    const entries = vgg16Entries(model, new Prng(3));
     const file = path.join(dir, 'vgg.h5');
     await writeKerasH5(file, entries);
     const report = await loadKerasWeights(model, file);
