@@ -7,6 +7,7 @@ Usage: pipeline <command> [options]
 Commands:
   run       run the DAG (only stale stages run)
   status    show each stage as cached or stale, and why
+  doctor    preflight: backend and GPU libraries, data and weights, the run's compute time measured here
   dag       print the stages in dependency order (--format mermaid)
   gc        remove artifacts no profile references (--dry-run)
   verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
@@ -39,6 +40,14 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
 
 Prints each stage as cached or stale, with the reasons: a param that changed (old -> new), code
 changed, an input that changed or will re-run, never run.`,
+  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--json]
+
+Before a long run: the tensor backend the run would use and why (GPU seen or not, the CUDA / cuDNN
+libraries tfjs-node-gpu needs found or missing), the downloads and weights the profile needs
+(present in the cache or to download, with sizes, against the free disk), and an estimate of the
+run's compute: each training stage's iterations x batch x the time of one training step measured
+here for that model and crop (batch 1, after a warm-up step), plus each per-image stage's images x
+one measured forward pass / detector pass / CRF, spread over the cores.`,
   dag: `Usage: pipeline dag [--format text|mermaid]
 
 Prints the stages in dependency order with their inputs.`,

@@ -99,6 +99,18 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       return 0;
     },
   },
+  doctor: {
+    options: { json: { type: 'boolean' } },
+    async run(values, io) {
+      const { p, store } = await open(values);
+      const { runDoctor, formatDoctor } = await import('../doctor/doctor.ts');
+      io.err(`doctor: measuring training steps, a forward pass, the detector and the CRF on this machine (profile ${p.profile})...`);
+      const report = await runDoctor({ profile: p.profile, stages: p.order.map((n) => p.stages.get(n)!), dataDir: store.dataDir });
+      if (values.json) io.out(JSON.stringify(report, null, 1));
+      else for (const line of formatDoctor(report)) io.out(line);
+      return 0;
+    },
+  },
   dag: {
     options: { format: { type: 'string' } },
     async run(values, io) {

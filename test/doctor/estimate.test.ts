@@ -1,0 +1,83 @@
+// The compute estimate: training stages scale with their iterations and with the crop the step is
+// measured at; a real measurement on this machine grows with the crop; `pipeline doctor` reports it.
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolvePipeline } from '../../lib/dag/resolve.ts';
+import { estimateRun, type Measurer } from '../../lib/doctor/estimate.ts';
+import { machineMeasurer } from '../../lib/doctor/measure.ts';
+import { initBackend } from '../../lib/tensor/backend.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PIPELINE = join(ROOT, 'pipeline.yaml');
+
+/** a machine whose step time is proportional to the crop's area, and whose other costs are fixed */
+const areaMachine = (calls: number[] = []): Measurer => ({
+  trainStep: async (_n, _k, crop, batch) => { calls.push(crop); return 1e-5 * crop * crop * batch; },
+  forward: async () => 0.01,
+  saliencyStep: async (_v, _s, _w, batch) => 0.02 * batch,
+  detect: async () => 0.03,
+  crf: async () => 0.05,
+});
+
+async function estimate(set: string[], m: Measurer, profile = 'micro') {
+  const r = await resolvePipeline(PIPELINE, { profile, set });
+  const e = await estimateRun(r.stages, m, 2);
+  return { total: e.seconds, of: (stage: string) => e.stages.find((s) => s.stage === stage)!.seconds!, e };
+}
+
+describe('estimateRun', () => {
+  it('grows linearly with a training stage\'s iterations (and the oracle, which follows train + retrain)', async () => {
+    const a = await estimate([], areaMachine());
+    const b = await estimate(['train.iterations=40'], areaMachine());
+    expect(b.of('train')).toBeCloseTo(2 * a.of('train'), 10);
+    expect(b.of('retrain')).toBeCloseTo(a.of('retrain'), 10);
+    expect(b.of('train-oracle')).toBeCloseTo(a.of('train-oracle') * 60 / 40, 10);
+    expect(b.total - a.total).toBeCloseTo(a.of('train') + a.of('train-oracle') / 2, 10);
+  });
+
+  it('measures the step at the stage\'s own crop', async () => {
+    const calls: number[] = [];
+    const a = await estimate([], areaMachine());
+    const b = await estimate(['train.crop=128'], areaMachine(calls));
+    expect(calls).toContain(128);
+    expect(b.of('train')).toBeCloseTo(4 * a.of('train'), 10);
+    expect(b.of('fcan-pretrain')).toBeCloseTo(a.of('fcan-pretrain'), 10);
+  });
+
+  it('counts the voc profile\'s images and iterations: 30K + 10K + 10K + 20K steps of batch 10', async () => {
+    const { e, of } = await estimate([], areaMachine(), 'voc');
+    expect(e.images).toMatchObject({ train: 10582, val: 1449, width: 500, height: 375 });
+    const step = 1e-5 * 321 * 321;
+    expect(of('fcan-pretrain')).toBeCloseTo(30000 * 10 * step, 6);
+    expect(of('train-oracle')).toBeCloseTo(20000 * 10 * step, 6);
+    expect(of('saliency-train')).toBeCloseTo(20000 * 8 * 0.02, 6);
+    expect(of('saliency-s1')).toBeCloseTo(10582 * 0.03, 6);
+  });
+});
+
+describe('machineMeasurer', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', log: () => {} });
+  });
+
+  it('a training step measured here costs more at a larger crop', async () => {
+    const m = machineMeasurer({ steps: 3 });
+    const net = { model: 'deeplab-lite', widthDivisor: 1 };
+    const small = await m.trainStep(net, 'seg', 48, 2);
+    const large = await m.trainStep(net, 'seg', 144, 2);
+    // 9x the pixels; well over 2x even on a loaded machine
+    expect(large / small).toBeGreaterThan(2);
+  }, 120_000);
+});
+
+describe('pipeline doctor', () => {
+  it('prints the backend, the files and an estimate made from measured times', async () => {
+    const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), 'doctor', '--profile', 'micro', '--json', '--cache', join(ROOT, 'test/.tmp', `doctor-${process.pid}`)], { cwd: ROOT, reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const report = JSON.parse(String(r.stdout)) as { backend: { name: string }; estimate: { seconds: number; stages: { stage: string; seconds: number | null }[] } };
+    expect(['wasm', 'tfjs-node', 'tfjs-node-gpu', 'cpu']).toContain(report.backend.name);
+    expect(report.estimate.seconds).toBeGreaterThan(0);
+    expect(report.estimate.stages.find((s) => s.stage === 'train')!.seconds).toBeGreaterThan(0);
+  }, 120_000);
+});
