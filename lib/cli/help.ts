@@ -35,7 +35,10 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --workers N       worker threads for per-item stages (default: number of cores)
   --jobs, -j N      independent stages computed side by side (default: number of cores; 1 = one
                     at a time); a failed stage stops only the stages downstream of it
-  --json            print the run summary as JSON on stdout`,
+  --json            print the run summary as JSON on stdout
+  --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
+                    a training step is measured here and the run's training compute printed when
+                    it exceeds an hour (pipeline doctor gives the full picture)`,
   status: `Usage: pipeline status [--profile P] [--set stage.param=value]... [--json]
 
 Prints each stage as cached or stale, with the reasons: a param that changed (old -> new), code

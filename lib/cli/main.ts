@@ -47,6 +47,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       workers: { type: 'string' },
       jobs: { type: 'string', short: 'j' },
       json: { type: 'boolean' },
+      'no-preflight': { type: 'boolean' },
     },
     async run(values, io) {
       const until = values.until as string | undefined;
@@ -57,6 +58,15 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       }
       const t0 = performance.now();
       io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
+      const { largeTraining, preflight } = await import('../doctor/preflight.ts');
+      const stages = p.order.map((n) => p.stages.get(n)!);
+      if (!values['no-preflight'] && largeTraining(stages)) {
+        // a long run says first how long its training will take here
+        const plans = await planPipeline(p, store);
+        const inRun = until ? new Set([until, ...p.ancestors(until)]) : null;
+        const willRun = (n: string) => (inRun === null || inRun.has(n)) && (plans.get(n)?.state !== 'cached' || force.includes(n));
+        for (const line of await preflight(p.profile, stages, willRun)) io.err(line);
+      }
       const summary = await runPipeline(p, store, {
         until,
         force,

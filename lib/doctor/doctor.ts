@@ -2,11 +2,11 @@
 // the run would choose and why, the GPU libraries found or missing, the data and weights present
 // or to download against the free disk, and the compute estimate of lib/doctor/estimate.ts with
 // times measured here.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { ResolvedStage } from '../dag/resolve.ts';
 import { initBackend, type BackendInfo } from '../tensor/backend.ts';
 import { estimateRun, formatLong, type Measurer, type RunEstimate } from './estimate.ts';
-import { machineMeasurer } from './measure.ts';
+import { isolatedMeasurer } from './measure.ts';
 import { freeBytes, gpuReport, neededFiles, type GpuReport, type NeededFile } from './system.ts';
 
 export interface DoctorReport {
@@ -15,6 +15,8 @@ export interface DoctorReport {
   gpu: GpuReport;
   files: NeededFile[];
   freeBytes: number;
+  /** 1-minute load average when the measurements ended, and the cores: how busy the machine was */
+  load: { average: number; cores: number };
   estimate: RunEstimate;
 }
 
@@ -30,13 +32,14 @@ export interface DoctorOptions {
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const info: BackendInfo = await initBackend({ log: opts.log ?? (() => {}) });
   const workers = opts.workers ?? availableParallelism();
-  const estimate = await estimateRun(opts.stages, opts.measure ?? machineMeasurer(), workers);
+  const estimate = await estimateRun(opts.stages, opts.measure ?? isolatedMeasurer(), workers);
   return {
     profile: opts.profile,
     backend: { name: info.name, detail: info.detail, skipped: info.skipped },
     gpu: gpuReport(),
     files: neededFiles(opts.stages, opts.dataDir),
     freeBytes: freeBytes(opts.dataDir),
+    load: { average: Math.round(loadavg()[0] * 10) / 10, cores: availableParallelism() },
     estimate,
   };
 }
@@ -65,6 +68,7 @@ export function formatDoctor(r: DoctorReport): string[] {
   lines.push(`estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name}):`);
   for (const s of e.stages) lines.push(`  ${s.stage.padEnd(15)} ${(s.seconds === null ? '-' : formatLong(s.seconds)).padStart(12)}  ${s.how}`);
   lines.push(`  total: ${formatLong(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)`);
+  lines.push(`  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`);
   const gpu = r.backend.name === 'tfjs-node-gpu';
   if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take about ${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see README, GPU)`);
   return lines;

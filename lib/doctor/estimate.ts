@@ -62,8 +62,12 @@ export function datasetShape(params: Record<string, unknown>): RunEstimate['imag
 
 const sumSquares = (scales: unknown): number => (Array.isArray(scales) ? scales : [1]).reduce((a: number, s) => a + Number(s) ** 2, 0);
 
-/** The estimate of every stage in `stages` (resolved, in run order); `workers` run per-image stages side by side. */
-export async function estimateRun(stages: ResolvedStage[], measure: Measurer, workers: number): Promise<RunEstimate> {
+/**
+ * The estimate of every stage in `stages` (resolved, in run order), or of those `only` picks (the
+ * others still say which network, detector and dataset the run has); `workers` run per-image stages
+ * side by side.
+ */
+export async function estimateRun(stages: ResolvedStage[], measure: Measurer, workers: number, only: (stage: string) => boolean = () => true): Promise<RunEstimate> {
   const byName = new Map(stages.map((s) => [s.name, s]));
   const kindOf = (s: ResolvedStage) => basename(s.module, '.ts');
   const find = (kind: string) => stages.find((s) => kindOf(s) === kind);
@@ -87,7 +91,21 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
   const out: StageEstimate[] = [];
   let trainingSeconds = 0;
   let perItemSeconds = 0;
-  for (const s of stages) {
+  for (const s of stages.filter((x) => only(x.name))) {
+    let e: StageEstimate;
+    try {
+      e = await estimateStage(s);
+    } catch (err) {
+      e = { stage: s.name, seconds: null, how: `could not be measured here: ${(err as Error).message}` };
+    }
+    const kind = kindOf(s);
+    if (e.seconds !== null && TRAINING_KINDS.has(kind)) trainingSeconds += e.seconds;
+    else if (e.seconds !== null) perItemSeconds += e.seconds;
+    out.push(e);
+  }
+  return { stages: out, seconds: trainingSeconds + perItemSeconds / Math.max(1, workers), workers, images };
+
+  async function estimateStage(s: ResolvedStage): Promise<StageEstimate> {
     const p = s.params;
     const kind = kindOf(s);
     let e: StageEstimate;
@@ -96,13 +114,11 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
       const it = Number(p.iterations), batch = Number(p.batch);
       const t = await measure.trainStep(net, step, Number(p.crop), batch);
       e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${p.crop} px)` };
-      trainingSeconds += e.seconds!;
     } else if (kind === 'saliency-train') {
       const size = Number(p.size ?? (p.variant === 'dhsnet' ? 224 : 64));
       const it = Number(p.iterations), batch = Number(p.batch);
       const t = await measure.saliencyStep(String(p.variant), size, Number(p.widthDivisor ?? 1), batch);
       e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${p.variant} step, batch ${batch} x ${size} px)` };
-      trainingSeconds += e.seconds!;
     } else if (kind === 'saliency-s1' || kind === 'erase-s2' || kind === 'erase-s3') {
       const t = await detectCost();
       const n = count(byName.get('saliency-s1')?.params.split);
@@ -131,11 +147,11 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
     } else {
       e = { stage: s.name, seconds: null, how: kind === 'dataset' ? 'downloads and preparation: not estimated (network speed)' : 'small next to the rest: not estimated' };
     }
-    if (e.seconds !== null && !['fcan-pretrain', 'train', 'retrain', 'saliency-train'].includes(kind)) perItemSeconds += e.seconds;
-    out.push(e);
+    return e;
   }
-  return { stages: out, seconds: trainingSeconds + perItemSeconds / Math.max(1, workers), workers, images };
 }
+
+const TRAINING_KINDS = new Set(['fcan-pretrain', 'train', 'retrain', 'saliency-train']);
 
 /** "3 days 4 h", "5 h 12 min", "12 min", "40 s" */
 export function formatLong(seconds: number): string {

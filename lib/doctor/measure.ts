@@ -13,6 +13,7 @@ import { toNetworkInput } from '../model/preprocess.ts';
 import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 import { Prng } from '../tensor/random.ts';
 import type { ProgressSink, RgbImage } from '../types.ts';
+import { libFile } from '../paths.ts';
 import type { Measurer, NetSpec, StepKind } from './estimate.ts';
 
 /** An image of the given size with some structure (the CRF and the detectors see edges). */
@@ -30,6 +31,18 @@ export function syntheticImage(width: number, height: number, seed = 7): RgbImag
     }
   }
   return { width, height, data };
+}
+
+/** Median seconds of three calls after a warm-up call. */
+async function medianTime(f: () => Promise<unknown>): Promise<number> {
+  await f();
+  const t: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await f();
+    t.push((performance.now() - t0) / 1000);
+  }
+  return t.sort((a, b) => a - b)[1];
 }
 
 /** Seconds per step of a loop run for `steps` + 1 iterations, the first one (warm-up) left out. */
@@ -95,15 +108,11 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
       const img = syntheticImage(width, height);
       const x = tf.tensor4d(toNetworkInput(img), [1, height, width, 3]);
       try {
-        const run = async () => {
+        return await medianTime(async () => {
           const y = model.segLogits(x);
           await y.data();
           y.dispose();
-        };
-        await run();
-        const t0 = performance.now();
-        await run();
-        return (performance.now() - t0) / 1000;
+        });
       } finally {
         x.dispose();
         model.dispose();
@@ -129,12 +138,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
     },
     detect: (detector, width, height) => once(`detect|${JSON.stringify(detector)}|${width}x${height}`, async () => {
       const img = syntheticImage(width, height);
-      const time = async (detect: (i: RgbImage) => Promise<unknown>) => {
-        await detect(img);
-        const t0 = performance.now();
-        await detect(img);
-        return (performance.now() - t0) / 1000;
-      };
+      const time = (detect: (i: RgbImage) => Promise<unknown>) => medianTime(() => detect(img));
       if (detector.kind === 'boundary') {
         const { boundarySaliency } = await import('../saliency/boundary.ts');
         const { kind: _k, ...params } = detector;
@@ -165,5 +169,44 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
       crfLabels(img, prob, 21);
       return (performance.now() - t0) / 1000;
     }),
+  };
+}
+
+const CHILD = libFile('doctor/measure-child.ts');
+
+/**
+ * The same measurements, each in a child process (memoised here): a measurement that runs the
+ * backend out of memory fails alone, with its reason, instead of taking the doctor down.
+ */
+export function isolatedMeasurer(): Measurer {
+  const memo = new Map<string, Promise<number | null>>();
+  const call = (method: keyof Measurer, args: unknown[]): Promise<number | null> => {
+    const key = JSON.stringify([method, args]);
+    let p = memo.get(key);
+    if (!p) {
+      p = (async () => {
+        const { execa } = await import('execa');
+        const r = await execa(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ method, args })], { reject: false });
+        const last = String(r.stdout).trim().split('\n').pop() ?? '';
+        let reply: { seconds?: number | null; error?: string } = {};
+        try {
+          reply = JSON.parse(last) as typeof reply;
+        } catch {
+          const why = String(r.stderr).split('\n').find((l) => /Error|Aborted/.test(l)) ?? `exit code ${r.exitCode}`;
+          throw new Error(`measurement process failed (${why.trim().slice(0, 160)})`);
+        }
+        if (reply.error !== undefined) throw new Error(reply.error);
+        return reply.seconds ?? null;
+      })();
+      memo.set(key, p);
+    }
+    return p;
+  };
+  return {
+    trainStep: (...a) => call('trainStep', a) as Promise<number>,
+    forward: (...a) => call('forward', a) as Promise<number>,
+    saliencyStep: (...a) => call('saliencyStep', a) as Promise<number>,
+    detect: (...a) => call('detect', a),
+    crf: (...a) => call('crf', a) as Promise<number>,
   };
 }
