@@ -58,6 +58,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       }
       const t0 = performance.now();
       io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
+      for (const note of p.notes ?? []) io.err(`note: ${note}`);
       const { largeTraining, preflight } = await import('../doctor/preflight.ts');
       const stages = p.order.map((n) => p.stages.get(n)!);
       if (!values['no-preflight'] && largeTraining(stages)) {
@@ -101,6 +102,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         return 0;
       }
       io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);
+      for (const note of p.notes ?? []) io.out(`note: ${note}`);
       for (const plan of plans) {
         const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
         io.out(`  ${plan.stage.padEnd(16)} ${plan.state.padEnd(7)} ${key}  ${plan.reasons.join('; ')}`);

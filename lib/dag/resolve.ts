@@ -54,6 +54,8 @@ export interface Resolution {
   stages: ResolvedStage[];
   /** on-demand stages nothing in this run reads (status and dag list them; run skips them) */
   idle: IdleStage[];
+  /** where a stage's own params override what it follows (the comparison then differs), one line each */
+  notes: string[];
 }
 
 export interface LoadOptions {
@@ -187,6 +189,17 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     for (const name of stageNames) one(name);
     if (pname === profile) resolvedParams = done;
   }
+  const notes: string[] = [];
+  for (const name of stageNames) {
+    const followed = followedParams(src, spec, name, (n) => resolvedParams.get(n)!);
+    for (const [key, value] of Object.entries(followed)) {
+      const own = resolvedParams.get(name)![key];
+      if (canonicalJson(own as Json) !== canonicalJson(value as Json)) {
+        const from = Object.entries(spec.stages[name].follows ?? {}).find(([, keys]) => keys.includes(key))![0];
+        notes.push(`${name}.${key} is ${JSON.stringify(own)}, not ${from}'s ${JSON.stringify(value)}, which it follows: the comparison differs there`);
+      }
+    }
+  }
 
   const used = usedInputs(stageNames, spec, defs, resolvedParams);
   const active = activeStages(stageNames, spec, used, opts.demand ?? []);
@@ -231,6 +244,7 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     variant: `${profile}${overrideDigest}`,
     stages,
     idle,
+    notes,
   };
 }
 

@@ -26,6 +26,13 @@ describe('follows', () => {
     const q = await params({ profile: 'micro', set: ['eval.crf=false', 'eval-oracle.crf=true', 'train-oracle.iterations=5'] });
     expect(q('eval-oracle').crf).toBe(true);
     expect(q('train-oracle').iterations).toBe(5);
+    // and the run says so, plainly
+    const notes = (await resolvePipeline(PIPELINE, { profile: 'micro', set: ['eval.crf=false', 'eval-oracle.crf=true', 'train-oracle.iterations=5'] })).notes;
+    expect([...notes].sort()).toEqual([
+      "eval-oracle.crf is true, not eval's false, which it follows: the comparison differs there",
+      "train-oracle.iterations is 5, not train+retrain's 40, which it follows: the comparison differs there",
+    ]);
+    expect((await resolvePipeline(PIPELINE, { profile: 'micro' })).notes).toEqual([]);
   });
 
   it('refuses an unknown stage, a key the followed stage has not, and a sum of non-numbers, naming the file', async () => {
