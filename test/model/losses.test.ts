@@ -109,6 +109,15 @@ describe('planParams', () => {
     r.dispose();
     m.dispose();
   });
+
+  it("VGG16-LargeFOV's fc6/fc7 (random: no notop weights) train in heads-only FCAN pretraining, at the classifier's rate", () => {
+    const v = buildModel('deeplab-largefov-vgg16', { widthDivisor: 32 });
+    const heads = Object.fromEntries(planParams(v, { objective: 'fcan', weightDecay: 5e-4 }).map((q) => [q.name, q]));
+    for (const n of ['fc6/weights', 'fc7/weights', 'fc8_voc12/weights']) expect(heads[n]?.lrMult, n).toBe(10);
+    expect(heads['fc6/biases'].lrMult).toBe(20);
+    expect(Object.keys(heads).some((n) => n.startsWith('conv'))).toBe(false);
+    v.dispose();
+  });
 });
 
 describe('MomentumSgd TF form', () => {
