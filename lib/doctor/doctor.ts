@@ -67,9 +67,12 @@ export function formatDoctor(r: DoctorReport): string[] {
   const e = r.estimate;
   lines.push(`estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name}):`);
   for (const s of e.stages) lines.push(`  ${s.stage.padEnd(15)} ${(s.seconds === null ? '-' : formatLong(s.seconds)).padStart(12)}  ${s.how}`);
-  lines.push(`  total: ${formatLong(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)`);
+  const atLeast = e.unmeasured.length ? 'at least ' : '';
+  lines.push(`  total: ${atLeast}${formatLong(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`);
   lines.push(`  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`);
   const gpu = r.backend.name === 'tfjs-node-gpu';
-  if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take about ${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see README, GPU)`);
+  if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see README, GPU)`);
+  const scaled = e.stages.filter((s) => s.how.includes('full size failed here')).map((s) => s.stage);
+  if (scaled.length) lines.push(`the full-size network did not fit this backend (${r.backend.name}) for ${scaled.join(', ')}: those figures are for a machine where it fits; here the run would stop there`);
   return lines;
 }

@@ -40,6 +40,8 @@ export interface RunEstimate {
   stages: StageEstimate[];
   /** training stages (one after the other) plus per-image stages spread over `workers` */
   seconds: number;
+  /** stages that should have a figure but could not be measured here (the total leaves them out) */
+  unmeasured: string[];
   workers: number;
   images: { train: number; val: number; test: number; width: number; height: number };
 }
@@ -59,6 +61,21 @@ export function datasetShape(params: Record<string, unknown>): RunEstimate['imag
   const side = Math.round((toy.minSize + toy.maxSize) / 2);
   return { train: toy.counts.train, val: toy.counts.val, test: toy.counts.test, width: side, height: side };
 }
+
+/**
+ * A time measured at full size, or, where that fails here (a network too large for the backend's
+ * memory), at half the side and scaled by the area: the estimate then says so and why.
+ */
+async function fullOrHalf(full: () => Promise<number>, half: () => Promise<number>, areaRatio: number): Promise<{ t: number; note: string }> {
+  try {
+    return { t: await full(), note: '' };
+  } catch (err) {
+    const why = (err as Error).message.split('.')[0];
+    return { t: areaRatio * (await half()), note: `; full size failed here (${why}), so measured at half the side and scaled by area x${areaRatio.toFixed(2)}` };
+  }
+}
+
+const half = (n: number): number => Math.max(16, Math.round(n / 2));
 
 const sumSquares = (scales: unknown): number => (Array.isArray(scales) ? scales : [1]).reduce((a: number, s) => a + Number(s) ** 2, 0);
 
@@ -88,7 +105,10 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
     return measure.detect(detector, W, H);
   };
 
+  const forwardCost = () => fullOrHalf(() => measure.forward(net, W, H), () => measure.forward(net, half(W), half(H)), (W * H) / (half(W) * half(H)));
+
   const out: StageEstimate[] = [];
+  const unmeasured: string[] = [];
   let trainingSeconds = 0;
   let perItemSeconds = 0;
   for (const s of stages.filter((x) => only(x.name))) {
@@ -97,13 +117,14 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
       e = await estimateStage(s);
     } catch (err) {
       e = { stage: s.name, seconds: null, how: `could not be measured here: ${(err as Error).message}` };
+      unmeasured.push(s.name);
     }
     const kind = kindOf(s);
     if (e.seconds !== null && TRAINING_KINDS.has(kind)) trainingSeconds += e.seconds;
     else if (e.seconds !== null) perItemSeconds += e.seconds;
     out.push(e);
   }
-  return { stages: out, seconds: trainingSeconds + perItemSeconds / Math.max(1, workers), workers, images };
+  return { stages: out, seconds: trainingSeconds + perItemSeconds / Math.max(1, workers), unmeasured, workers, images };
 
   async function estimateStage(s: ResolvedStage): Promise<StageEstimate> {
     const p = s.params;
@@ -112,13 +133,15 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
     if (kind === 'fcan-pretrain' || kind === 'train' || kind === 'retrain') {
       const step: StepKind = kind === 'fcan-pretrain' ? (p.headsOnly === false ? 'fcan-all' : 'fcan-heads') : 'seg';
       const it = Number(p.iterations), batch = Number(p.batch);
-      const t = await measure.trainStep(net, step, Number(p.crop), batch);
-      e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${p.crop} px)` };
+      const crop = Number(p.crop);
+      const { t, note } = await fullOrHalf(() => measure.trainStep(net, step, crop, batch), () => measure.trainStep(net, step, half(crop), batch), (crop / half(crop)) ** 2);
+      e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${note})` };
     } else if (kind === 'saliency-train') {
       const size = Number(p.size ?? (p.variant === 'dhsnet' ? 224 : 64));
       const it = Number(p.iterations), batch = Number(p.batch);
-      const t = await measure.saliencyStep(String(p.variant), size, Number(p.widthDivisor ?? 1), batch);
-      e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${p.variant} step, batch ${batch} x ${size} px)` };
+      const wd = Number(p.widthDivisor ?? 1);
+      const { t, note } = await fullOrHalf(() => measure.saliencyStep(String(p.variant), size, wd, batch), () => measure.saliencyStep(String(p.variant), half(size), wd, batch), (size / half(size)) ** 2);
+      e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${p.variant} step, batch ${batch} x ${size} px${note})` };
     } else if (kind === 'saliency-s1' || kind === 'erase-s2' || kind === 'erase-s3') {
       const t = await detectCost();
       const n = count(byName.get('saliency-s1')?.params.split);
@@ -126,24 +149,24 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
         ? { stage: s.name, seconds: null, how: `${num(n)} images x detector ${String(detector.kind)} (not measurable here)` }
         : { stage: s.name, seconds: n * t, how: `${num(n)} images x ${secs(t)} (detector ${String(detector.kind)} at ${W}x${H})` };
     } else if (kind === 'attention' || kind === 'adapt') {
-      const f = await measure.forward(net, W, H);
+      const { t: f, note } = await forwardCost();
       const k = kind === 'attention' ? sumSquares(p.scales) : 1;
-      e = { stage: s.name, seconds: images.train * k * f, how: `${num(images.train)} images x ${k.toFixed(2)} x ${secs(f)} (forward at ${W}x${H}${k !== 1 ? ', scales summed by area' : ''})` };
+      e = { stage: s.name, seconds: images.train * k * f, how: `${num(images.train)} images x ${k.toFixed(2)} x ${secs(f)} (forward at ${W}x${H}${k !== 1 ? ', scales summed by area' : ''}${note})` };
     } else if (kind === 'eval') {
-      const f = await measure.forward(net, W, H);
+      const { t: f, note } = await forwardCost();
       const crf = p.crf === false ? 0 : await measure.crf(W, H);
       const n = count(p.split);
       const k = sumSquares(p.scales);
-      e = { stage: s.name, seconds: n * (k * f + crf), how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward${crf ? ` + ${secs(crf)} CRF` : ''})` };
+      e = { stage: s.name, seconds: n * (k * f + crf), how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward${crf ? ` + ${secs(crf)} CRF` : ''}${note})` };
     } else if (kind === 'eval-direct') {
-      const f = await measure.forward(net, W, H);
+      const { t: f, note } = await forwardCost();
       const d = await detectCost();
       const n = count(p.split);
       const k = sumSquares(p.scales) + 1;
       const passes = Number(p.passes ?? 3);
       e = d === null
         ? { stage: s.name, seconds: null, how: `${num(n)} images (detector not measurable here)` }
-        : { stage: s.name, seconds: n * (k * f + passes * d), how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward + ${passes} x ${secs(d)} detector)` };
+        : { stage: s.name, seconds: n * (k * f + passes * d), how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward + ${passes} x ${secs(d)} detector${note})` };
     } else {
       e = { stage: s.name, seconds: null, how: kind === 'dataset' ? 'downloads and preparation: not estimated (network speed)' : 'small next to the rest: not estimated' };
     }

@@ -56,6 +56,22 @@ describe('estimateRun', () => {
   });
 });
 
+describe('estimateRun where the full-size network does not fit', () => {
+  it('measures at half the side and scales by area, saying so; what cannot be measured at all is named', async () => {
+    const small = areaMachine();
+    const tooBig: Measurer = {
+      ...small,
+      trainStep: async (n, k, crop, batch) => { if (crop > 200) throw new Error('Aborted(). Build with -sASSERTIONS'); return small.trainStep(n, k, crop, batch); },
+      forward: async () => { throw new Error('memory access out of bounds'); },
+    };
+    const { e, of } = await estimate([], tooBig, 'voc');
+    expect(of('fcan-pretrain')).toBeCloseTo(30000 * 10 * 1e-5 * 161 * 161 * (321 / 161) ** 2, 6);
+    expect(e.stages.find((s) => s.stage === 'fcan-pretrain')!.how).toMatch(/full size failed here \(Aborted\(\)\), so measured at half the side and scaled by area x3\.98/);
+    expect(e.unmeasured).toEqual(['attention', 'adapt', 'eval', 'eval-direct', 'eval-oracle']);
+    expect(e.stages.find((s) => s.stage === 'eval')!.seconds).toBeNull();
+  });
+});
+
 describe('machineMeasurer', () => {
   beforeAll(async () => {
     await initBackend({ prefer: 'wasm', log: () => {} });
