@@ -14,8 +14,6 @@ export const COMMON: Options = {
   help: { type: 'boolean', short: 'h' },
 };
 
-/** The tensor backends lib/tensor can start (kept here so parsing arguments never loads tfjs). */
-export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 export function parse(command: string, argv: string[], options: Options, positionals = false) {
   try {

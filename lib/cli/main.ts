@@ -10,7 +10,8 @@ import { planPipeline } from '../exec/plan.ts';
 import { formatDuration, writeLine } from '../exec/progress.ts';
 import { Store } from '../store/store.ts';
 import { verifyStore } from '../store/verify.ts';
-import { BACKENDS, intOption, parse, type Options } from './args.ts';
+import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
+import { intOption, parse, type Options } from './args.ts';
 import { HELP } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -345,14 +346,16 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (!cmd) throw new InputError(`unknown command '${command}' (commands: ${Object.keys(commands).join(', ')}; see pipeline --help)`);
     const { values, positionals } = parse(command, rest, cmd.options, cmd.positionals ?? false);
     if (typeof values.backend === 'string') {
-      if (!BACKENDS.includes(values.backend)) throw new InputError(`--backend must be one of ${BACKENDS.join(', ')}, got '${values.backend}'`);
+      if (!(BACKEND_NAMES as readonly string[]).includes(values.backend)) throw new InputError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'`);
       // stages read it from the environment, in this process, its workers and its child processes
-      process.env.DCSP_BACKEND = values.backend;
+      process.env[BACKEND_ENV] = values.backend;
     }
     if (values.help) {
       io.out(HELP[command] ?? HELP.main);
       return 0;
     }
+    // the first backend chosen is the run's: worker threads and child processes inherit it
+    process.env[BACKEND_PIN_ENV] ??= '1';
     return await cmd.run(values as Values, io, positionals);
   } catch (err) {
     if (err instanceof InputError || err instanceof StageFailedError) {

@@ -36,6 +36,8 @@ export interface PerItemStats {
   reusedFromCache: number;
 }
 
+let computingHere = false;
+
 export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<string, Json>; stats: PerItemStats }> {
   const { def, ctx } = run;
   const spec = def.perItem!;
@@ -97,13 +99,20 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   };
   if (chunks.length > 0) {
     const threads = Math.min(run.workers, chunks.length);
-    if (threads <= 1) {
-      for (const ids of chunks) {
-        ctx.signal.throwIfAborted();
-        await save(await runItemTask({ ...baseTask, ids }));
+    // One stage at a time computes items on this thread: two would share one tfjs engine and one
+    // item environment, interleaved at every await. A second one gets a worker thread of its own.
+    if (threads <= 1 && !computingHere) {
+      computingHere = true;
+      try {
+        for (const ids of chunks) {
+          ctx.signal.throwIfAborted();
+          await save(await runItemTask({ ...baseTask, ids }));
+        }
+      } finally {
+        computingHere = false;
       }
     } else {
-      await runOnPool(threads, chunks.map((ids): ItemTask => ({ ...baseTask, ids })), save, ctx.signal);
+      await runOnPool(Math.max(1, threads), chunks.map((ids): ItemTask => ({ ...baseTask, ids })), save, ctx.signal);
     }
   }
   ctx.progress.done();
