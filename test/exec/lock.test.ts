@@ -38,11 +38,11 @@ describe('lock files', () => {
   });
 
   it('a killed process that its parent has not reaped yet (a zombie) is dead', async () => {
-    // bash starts a short child, then becomes `sleep`, which never reaps it: a zombie for 5 s
-    const sh = spawn('bash', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // bash starts a short child, then becomes `sleep`, which never reaps it: a zombie until the end
+    const sh = spawn('bash', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = Number(await new Promise<string>((resolve) => sh.stdout.once('data', (d) => resolve(String(d)))));
     let state = '';
-    for (let i = 0; i < 50 && state !== 'Z'; i++) {
+    for (let i = 0; i < 100 && state !== 'Z'; i++) {
       await new Promise((r) => setTimeout(r, 20));
       state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
     }
