@@ -12,7 +12,7 @@ import { libFile } from '../paths.ts';
 import { commitArtifact } from '../store/commit.ts';
 import type { Manifest } from '../store/manifest.ts';
 import { safeReaddir, type Store } from '../store/store.ts';
-import { contentProblems } from '../store/verify.ts';
+import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
 import { stageKey } from './key.ts';
 import { acquireLock } from './lock.ts';
@@ -245,7 +245,7 @@ function failedStage(e: Error, fallback: string): string {
 
 /** The full content check of an input before use; a failing artifact is moved aside so it misses. */
 async function usable(stage: string, dir: string): Promise<boolean> {
-  const problems = await contentProblems(dir);
+  const { problems } = await checkContent(dir);
   if (!problems.length) return true;
   process.stderr.write(`${stage}: cached artifact ${basename(dir).slice(0, 12)} is damaged (${problems.slice(0, 3).join('; ')}); recomputing\n`);
   await rename(dir, `${dir}.corrupt-${Date.now()}`).catch(() => undefined);
