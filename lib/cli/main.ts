@@ -12,6 +12,7 @@ import { Store } from '../store/store.ts';
 import { verifyStore } from '../store/verify.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
 import { intOption, parse, type Options } from './args.ts';
+import { prepareCacheDir } from './cache-dir.ts';
 import { HELP } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -32,10 +33,15 @@ function locate(values: Values): { file: string; cache: string } {
   return { file, cache: resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache')) };
 }
 
-/** `demand`: on-demand stages the command names (--until, --force), which join the run. */
-async function open(values: Values, demand: string[] = []): Promise<{ p: Pipeline; store: Store }> {
+/**
+ * `demand`: on-demand stages the command names (--until, --force), which join the run. `write`:
+ * the command writes into the cache, which must then be a writable directory (checked first).
+ */
+async function open(values: Values, demand: string[] = [], write = false): Promise<{ p: Pipeline; store: Store }> {
   const { file, cache } = locate(values);
+  // loading validates everything before it writes its memo (and only into a cache that exists)
   const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined, cacheDir: cache, demand });
+  if (write) prepareCacheDir(cache);
   return { p, store: new Store(cache) };
 }
 
@@ -52,7 +58,9 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
     async run(values, io) {
       const until = values.until as string | undefined;
       const force = (values.force as string[] | undefined) ?? [];
-      const { p, store } = await open(values, [...(until ? [until] : []), ...force]);
+      const workers = intOption('run', 'workers', values.workers as string | undefined);
+      const jobs = intOption('run', 'jobs', values.jobs as string | undefined);
+      const { p, store } = await open(values, [...(until ? [until] : []), ...force], true);
       for (const s of [...(until ? [until] : []), ...force]) {
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
       }
@@ -62,8 +70,8 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         until,
         force,
         isolate: Boolean(values.isolate),
-        workers: intOption('run', 'workers', values.workers as string | undefined),
-        jobs: intOption('run', 'jobs', values.jobs as string | undefined),
+        workers,
+        jobs,
         log: io.err,
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -133,8 +141,8 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
   gc: {
     options: { 'dry-run': { type: 'boolean' } },
     async run(values, io) {
-      const { p, store } = await open(values);
       const dry = Boolean(values['dry-run']);
+      const { p, store } = await open(values, [], !dry);
       const removed = await collectGarbage(p, store, dry);
       for (const r of removed) io.out(`${dry ? 'would remove' : 'removed'} ${r.path} (${mb(r.bytes)}): ${r.why}`);
       io.out(`${removed.length} entr${removed.length === 1 ? 'y' : 'ies'}, ${mb(removed.reduce((a, r) => a + r.bytes, 0))}${dry ? ' (dry run)' : ''}`);
@@ -204,15 +212,11 @@ async function sweep(values: Values, io: Io): Promise<number> {
   if (until && !p!.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p!.order.join(', ')})`);
   const metric = (values.metric as string | undefined) ?? 'eval.meanIoU';
   if (!/^[a-z][a-z0-9-]*\.[A-Za-z0-9_]+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key, e.g. eval.meanIoU`);
+  const jobs = intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1;
+  const workers = intOption('sweep', 'workers', values.workers as string | undefined);
+  prepareCacheDir(cache);
   const { runSweep } = await import('../exec/sweep.ts');
-  const r = await runSweep(spec, new Store(cache), {
-    pipelineFile: resolve(file),
-    until,
-    jobs: intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1,
-    workers: intOption('sweep', 'workers', values.workers as string | undefined),
-    metric,
-    log: io.err,
-  });
+  const r = await runSweep(spec, new Store(cache), { pipelineFile: resolve(file), until, jobs, workers, metric, log: io.err });
   if (values.json) io.out(JSON.stringify(r));
   else {
     io.out(r.table);
@@ -270,8 +274,7 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
   const scales = ((values.scales as string | undefined) ?? '1,0.75,0.5').split(',').map(Number);
   if (scales.some((s) => !(s > 0 && s <= 2))) throw new InputError(`pipeline predict: --scales must be numbers in (0, 2], e.g. 1,0.75,0.5`);
   const images = positionals.map((f) => resolve(f));
-  const missing = images.find((f) => !existsSync(f));
-  if (missing) throw new InputError(`pipeline predict: ${missing} does not exist`);
+  await checkImages('predict', images);
   const { p, store } = await open(values);
   const plan = (await planPipeline(p, store, [...p.ancestors(stage), stage])).get(stage)!;
   if (plan.state !== 'cached' || !plan.manifest) {
@@ -292,6 +295,7 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
 async function saliency(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new InputError('pipeline saliency: give exactly one image (see pipeline saliency --help)');
   const image = resolve(positionals[0]);
+  await checkImages('saliency', [image, ...(values.labels ? [resolve(values.labels as string)] : [])]);
   const stem = basename(image, extname(image));
   const out = resolve((values.out as string | undefined) ?? `saliency-${stem}.png`);
   let spec: unknown = { kind: 'boundary' };
@@ -301,10 +305,30 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
     } catch {
       throw new InputError(`pipeline saliency: --detector must be a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
     }
+    const { parseDetectorSpec } = await import('../saliency/spec.ts');
+    try {
+      spec = parseDetectorSpec(spec);
+    } catch (err) {
+      throw new InputError(`pipeline saliency: --detector: ${(err as Error).message}`);
+    }
   }
   const { saliencyPanel } = await import('../saliency/panel.ts');
   for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec })) io.out(line);
   return 0;
+}
+
+/** Every image decodes in full (a truncated JPEG is caught here, not halfway through a command). */
+async function checkImages(command: string, files: string[]): Promise<void> {
+  const missing = files.find((f) => !existsSync(f));
+  if (missing) throw new InputError(`pipeline ${command}: ${missing} does not exist`);
+  const { decodeRgb } = await import('../data/image-io.ts');
+  for (const f of files) {
+    try {
+      await decodeRgb(f, f);
+    } catch (err) {
+      throw new InputError(`pipeline ${command}: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** What a finished run ends with: the val mIoU (as a share of the oracle's) and where the report is. */
@@ -362,7 +386,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(`error: ${err.message}`);
       return err.exitCode;
     }
-    throw err;
+    // a failure that is not the user's input: one line, and the stack only on request
+    const e = err as Error;
+    if (process.env.DCSP_DEBUG === '1') io.err(e.stack ?? String(e));
+    else io.err(`error: ${e.message?.split('\n')[0] ?? String(e)} (set DCSP_DEBUG=1 for the stack)`);
+    return 1;
   }
 }
 
