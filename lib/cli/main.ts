@@ -7,7 +7,8 @@ import { InputError, StageFailedError } from '../errors.ts';
 import { runPipeline } from '../exec/executor.ts';
 import { collectGarbage } from '../exec/gc.ts';
 import { planPipeline } from '../exec/plan.ts';
-import { formatDuration, writeLine } from '../exec/progress.ts';
+import { writeLine } from '../exec/progress.ts';
+import { formatDuration, formatPercent } from '../format.ts';
 import { Store } from '../store/store.ts';
 import { verifyStore } from '../store/verify.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
@@ -337,15 +338,14 @@ function headline(outcomes: { stage: string; key: string; manifest: { metrics: R
     const v = outcomes.find((o) => o.stage === stage)?.manifest.metrics.meanIoU;
     return typeof v === 'number' ? v : null;
   };
-  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
   const lines: string[] = [];
   const weak = miou('eval');
   const oracle = miou('eval-oracle');
   const direct = miou('eval-direct');
   if (weak !== null) {
-    lines.push(`val mIoU ${pct(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${pct(oracle)}, so ${pct(weak / oracle)} of full supervision` : ''}`);
+    lines.push(`val mIoU ${formatPercent(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${formatPercent(oracle)}, so ${formatPercent(weak / oracle)} of full supervision` : ''}`);
   }
-  if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${pct(direct)}`);
+  if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${formatPercent(direct)}`);
   const report = outcomes.find((o) => o.stage === 'report');
   if (report) lines.push(`report: ${join(store.artifactDir('report', report.key), 'report.html')}`);
   return lines;

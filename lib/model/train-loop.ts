@@ -11,6 +11,7 @@ import { assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveC
 import { polyLr } from '../tensor/schedule.ts';
 import { Adam } from '../tensor/adam.ts';
 import { MomentumSgd, type MomentumForm } from '../tensor/sgd.ts';
+import { formatDuration } from '../format.ts';
 import { silentProgress, type ProgressSink } from '../types.ts';
 import { classTargets, downsampleCues, fcanLoss, l2Term, segLoss } from './losses.ts';
 import type { SegmentationModel } from './model.ts';
@@ -259,7 +260,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       const perSec = done / ((performance.now() - began) / 1000);
       progress.tick(1, {
         loss: Number(loss.toPrecision(4)), lr: Number(lr.toPrecision(3)), 'it/s': Number(perSec.toPrecision(3)),
-        eta: formatEta((T - t) / perSec),
+        eta: formatDuration((T - t) / perSec),
       });
       if (t % every === 0 || t === T) await save(t);
     }
@@ -295,11 +296,4 @@ function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: numb
     targets: tf.tensor2d(ys, [B, 20]),
     labels: ls === null ? null : tf.tensor3d(ls, [B, oh, ow], 'int32'),
   };
-}
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
