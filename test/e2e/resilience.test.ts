@@ -118,6 +118,7 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
       if (!k.killed) break;
     }
     const landed = kills.filter((k) => k.killed);
+    console.log(`kill points: ${kills.map((k) => `${k.killed ? 'killed' : 'finished'} ${k.delayMs} ms after ${k.target} [${k.running.join(' + ')}]`).join('; ')}`);
     expect(landed.length, JSON.stringify(kills)).toBeGreaterThanOrEqual(10);
     // the kills hit a per-item stage, a training stage, and two stages running side by side
     expect(landed.some((k) => k.running.some((s) => PER_ITEM.has(s))), JSON.stringify(kills)).toBe(true);
