@@ -9,6 +9,7 @@ import { ArtifactWriter } from '../../lib/store/artifact-writer.ts';
 import { canonicalJson } from '../../lib/store/canonical-json.ts';
 import { commitArtifact, contentHashOf } from '../../lib/store/commit.ts';
 import type { FileEntry } from '../../lib/store/manifest.ts';
+import { checkContent } from '../../lib/store/verify.ts';
 
 async function build(items: { id: string; data: Uint8Array | Float32Array; shape: number[] }[]): Promise<Artifact> {
   const base = mkdtempSync(join(tmpdir(), 'dcsp-art-'));
@@ -55,7 +56,7 @@ describe('artifact store', () => {
     const labels = await art.array('labels');
     expect(labels.shape).toEqual([3, 2]);
     expect(await art.json('summary.json')).toEqual({ n: 3 });
-    expect(await art.checkSizes()).toBeNull();
+    expect((await checkContent(art.dir)).problems).toEqual([]);
   });
 
   it('3-d float items round trip, and the content hash covers paths and bytes only', async () => {
