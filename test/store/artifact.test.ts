@@ -59,6 +59,19 @@ describe('artifact store', () => {
     expect((await checkContent(art.dir)).problems).toEqual([]);
   });
 
+  it('a chunk that does not decode is reported with the array, the item and the artifact it is in', async () => {
+    const x = { id: 'x', data: Uint8Array.from({ length: 64 }, (_, i) => i), shape: [8, 8] };
+    const art = await build([x, { ...x, id: 'y' }]);
+    const file = join(art.dir, 'data.zarr', 'maps', 'c.1.0.0');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, Buffer.alloc(readFileSync(file).length, 0x41)); // same size, not gzip
+    const err = await (await art.items('maps')).read('y').catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toContain(join(art.dir, 'data.zarr', 'maps'));
+    expect(err!.message).toMatch(/maps \[1, :, :\]: /);
+    expect((await checkContent(art.dir)).problems.join()).toMatch(/content changed/);
+  });
+
   it('3-d float items round trip, and the content hash covers paths and bytes only', async () => {
     const x = { id: 'x', data: Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i / 7), shape: [2, 3, 4] };
     const y = { id: 'y', data: Float32Array.from({ length: 1 * 2 * 2 }, (_, i) => -i), shape: [1, 2, 2] };
