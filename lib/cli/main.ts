@@ -294,15 +294,19 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
   const stem = basename(image, extname(image));
   const out = resolve((values.out as string | undefined) ?? `saliency-${stem}.png`);
   let spec: unknown = { kind: 'boundary' };
-  if (values.detector) {
+  const detector = values.detector as string | undefined;
+  if (detector && /^[a-z]+$/.test(detector)) spec = { kind: detector };
+  else if (detector) {
     try {
-      spec = JSON.parse(values.detector as string);
+      spec = JSON.parse(detector);
     } catch {
-      throw new InputError(`pipeline saliency: --detector must be a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
+      throw new InputError(`pipeline saliency: --detector must be a detector kind (e.g. isnet) or a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
     }
   }
   const { saliencyPanel } = await import('../saliency/panel.ts');
-  for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec })) io.out(line);
+  // ISNet is cached where the saliency stages keep it: the cache's data folder
+  const modelDir = join(locate(values).cache, 'data', 'isnet');
+  for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec, modelDir })) io.out(line);
   return 0;
 }
 

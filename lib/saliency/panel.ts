@@ -18,6 +18,8 @@ export interface PanelRequest {
   /** detector spec (lib/saliency/spec.ts); default the built-in boundary detector */
   spec?: unknown;
   thresholds?: number[];
+  /** where downloaded models are cached (isnet, named onnx models) */
+  modelDir?: string;
 }
 
 function grayPanel(map: MapF32 | Map8, scale: number): Uint8Array {
@@ -36,7 +38,7 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
   const outPath = req.out;
   const img = await readRgb(req.image);
   const labels = req.labels ? await readLabelPng(req.labels) : undefined;
-  const detector = await createDetector(req.spec ?? { kind: 'boundary' });
+  const detector = await createDetector(req.spec ?? { kind: 'boundary' }, req.modelDir ? { modelDir: req.modelDir } : {});
   const t0 = performance.now();
   const r = await hierarchicalSaliency(detector, img, { keepImages: true, ...(req.thresholds ? { thresholds: req.thresholds } : {}) });
   const ms = performance.now() - t0;
