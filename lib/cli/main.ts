@@ -305,7 +305,7 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
   }
   const { saliencyPanel } = await import('../saliency/panel.ts');
   // ISNet is cached where the saliency stages keep it: the cache's data folder
-  const modelDir = join(locate(values).cache, 'data', 'isnet');
+  const modelDir = (spec as { kind?: unknown }).kind === 'isnet' ? join(locate(values).cache, 'data', 'isnet') : undefined;
   for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec, modelDir })) io.out(line);
   return 0;
 }

