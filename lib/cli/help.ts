@@ -55,7 +55,8 @@ variants runs once. A failed variant does not stop the others. Prints the result
 Table 2 layout for that grid) and writes results.md, results.csv and results.json under
 cache/sweeps/<time>/.
   --jobs N          variants side by side in N child processes (default 1)
-  --metric S.K      the stage metric tabulated (default eval.meanIoU)
+  --metric S.K      the stage metric tabulated (default eval.meanIoU; deeper paths too, e.g.
+                    erase-s3.quality.objectRecall)
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
 Exits 1 when any variant failed.`,
   report: `Usage: pipeline report [--out FILE] [--sweep cache/sweeps/<time>/results.json] [--samples N]

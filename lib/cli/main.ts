@@ -202,7 +202,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const until = values.until as string | undefined;
   if (until && !p!.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p!.order.join(', ')})`);
   const metric = (values.metric as string | undefined) ?? 'eval.meanIoU';
-  if (!/^[a-z][a-z0-9-]*\.[A-Za-z0-9_]+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key, e.g. eval.meanIoU`);
+  if (!/^[a-z][a-z0-9-]*(\.[A-Za-z0-9_]+)+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key (or deeper, stage.key.field), e.g. eval.meanIoU`);
   const { runSweep } = await import('../exec/sweep.ts');
   const r = await runSweep(spec, new Store(cache), {
     pipelineFile: resolve(file),
@@ -244,10 +244,10 @@ async function reportCommand(values: Values, io: Io): Promise<number> {
     } catch (err) {
       throw new InputError(`pipeline report: cannot read sweep results ${file}: ${(err as Error).message}`);
     }
-    const [stage, key] = data.metric.split('.');
+    const { metricValue } = await import('../exec/sweep.ts');
     sweep = data.variants.map((v) => {
-      const m = v.metrics[stage]?.[key];
-      return { variant: v.labels, metrics: { [data.metric]: v.ok && typeof m === 'number' ? m : null, 'stages run': Object.values(v.stages).filter((x) => x === 'run').length } };
+      const m = metricValue(v.metrics, data.metric);
+      return { variant: v.labels, metrics: { [data.metric]: v.ok ? m : null, 'stages run': Object.values(v.stages).filter((x) => x === 'run').length } };
     });
   }
   const { writeReport } = await import('../report/write-report.ts');
