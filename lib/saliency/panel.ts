@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { readRgb } from '../data/image-io.ts';
 import { readLabelPng } from '../data/label-png.ts';
-import { foregroundFromLabels, SaliencyQuality } from '../metrics/saliency.ts';
+import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../metrics/saliency.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { createDetector, hierarchicalSaliency } from './index.ts';
 
@@ -50,7 +50,7 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
       const q = new SaliencyQuality();
       q.add(s, fg, labels);
       const m = q.summary();
-      lines.push(`S${k + 1}: MAE ${m.mae.toFixed(3)}  maxF ${m.maxF.toFixed(3)}  objects found ${m.found}/${m.objects}`);
+      lines.push(`S${k + 1}: MAE ${m.mae.toFixed(3)}  maxF ${m.maxF.toFixed(3)}  objects found ${m.found}/${m.objects}  foreground IoU@0.5 ${foregroundIoU(s, fg).toFixed(3)}`);
     });
   }
   lines.push(`${detector.name}: ${r.s.length} passes on ${img.width}x${img.height} in ${ms.toFixed(0)} ms`);
