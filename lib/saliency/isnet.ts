@@ -1,6 +1,7 @@
 // The `isnet` detector: ISNet (DIS; Qin et al., ECCV 2022), pretrained, run with onnxruntime-node.
-// The model comes from the imgly package tarball (isnet-package.ts), fetched and verified on first use. Its input size is fixed at 1024x1024 (baked into the graph's Resize nodes),
-// so every image is resized to it, normalised as (x - 128) / 256, and the map resized back.
+// The model comes from the imgly package tarball (isnet-package.ts), fetched and verified on first
+// use. Its input size is fixed at 1024x1024 (baked into the graph's Resize nodes), so every image is
+// resized to it, normalised as (x - 128) / 256, and the map resized back.
 
 import { createOnnxDetector } from './onnx.ts';
 import { defaultModelDir } from './models.ts';
