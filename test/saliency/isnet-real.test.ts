@@ -3,7 +3,7 @@
 // reassembled, then S1, S2, S3 on the committed VOC photo 2007_000129. Skips, saying why, only when
 // the model is not cached and the registry cannot be reached; with DCSP_REQUIRE_REGISTRY set (CI)
 // an unreachable registry fails the test instead. Then the toy DAG's saliency stages with detector
-// isnet, as one axis of a sweep beside boundary, on a two-image toy set (the wiring, not the toy).
+// isnet, as one axis of a sweep beside boundary, on a one-image toy set (the wiring, not the toy).
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, link, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,9 +63,9 @@ describe.skipIf(why !== null)('ISNet from the npm package on a real photo', () =
 });
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TINY = ['--profile', 'micro', '--set', 'dataset.toy.counts={train: 2, val: 1, test: 1}', '--set', 'dataset.meanSample=2'];
+const TINY = ['--profile', 'micro', '--set', 'dataset.toy.counts={train: 1, val: 1, test: 1}', '--set', 'dataset.meanSample=1'];
 
-describe.skipIf(why !== null)('the saliency stages with detector isnet (toy DAG, two images)', () => {
+describe.skipIf(why !== null)('the saliency stages with detector isnet (toy DAG, one image)', () => {
   it('run as a sweep axis beside boundary, key their items by the model hash, and are cached on a rerun', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'dcsp-isnet-dag-'));
     // the model fetched above (or by an earlier run), put where the stages look for it: the cache's data folder
@@ -85,7 +85,7 @@ describe.skipIf(why !== null)('the saliency stages with detector isnet (toy DAG,
     expect(results.variants.map((v) => [v.labels['saliency-s1.detector'], v.ok])).toEqual([['boundary', true], ['isnet', true]]);
     const isnet = results.variants[1];
     expect(isnet.stages).toEqual({ dataset: 'cached', 'saliency-s1': 'run', 'erase-s2': 'run', 'erase-s3': 'run' });
-    for (const stage of ['saliency-s1', 'erase-s2', 'erase-s3']) expect(isnet.metrics[stage].quality.images).toBe(2);
+    for (const stage of ['saliency-s1', 'erase-s2', 'erase-s3']) expect(isnet.metrics[stage].quality.images).toBe(1);
     expect(isnet.metrics['erase-s3'].quality.objectRecall).toBeGreaterThanOrEqual(isnet.metrics['saliency-s1'].quality.objectRecall);
     expect(String(sweep.stdout)).toMatch(/\| isnet \| \d+\.\d \| 3 \| ok \|/);
 
