@@ -65,7 +65,7 @@ describe('artifact store', () => {
     const file = join(art.dir, 'data.zarr', 'maps', 'c.1.0.0');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(file, Buffer.alloc(readFileSync(file).length, 0x41)); // same size, not gzip
-    const err = await (await art.items('maps')).read('y').catch((e: unknown) => e as Error);
+    const err = (await (await art.items('maps')).read('y').catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toContain(join(art.dir, 'data.zarr', 'maps'));
     expect(err!.message).toMatch(/maps \[1, :, :\]: /);
