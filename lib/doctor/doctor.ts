@@ -5,7 +5,8 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { ResolvedStage } from '../dag/resolve.ts';
 import { initBackend, type BackendInfo } from '../tensor/backend.ts';
-import { estimateRun, formatLong, type Measurer, type RunEstimate } from './estimate.ts';
+import { formatDuration } from '../format.ts';
+import { estimateRun, type Measurer, type RunEstimate } from './estimate.ts';
 import { isolatedMeasurer } from './measure.ts';
 import { freeBytes, gpuReport, neededFiles, type GpuReport, type NeededFile } from './system.ts';
 
@@ -66,9 +67,9 @@ export function formatDoctor(r: DoctorReport): string[] {
   }
   const e = r.estimate;
   lines.push(`estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name}):`);
-  for (const s of e.stages) lines.push(`  ${s.stage.padEnd(15)} ${(s.seconds === null ? '-' : formatLong(s.seconds)).padStart(12)}  ${s.how}`);
+  for (const s of e.stages) lines.push(`  ${s.stage.padEnd(15)} ${(s.seconds === null ? '-' : formatDuration(s.seconds)).padStart(12)}  ${s.how}`);
   const atLeast = e.unmeasured.length ? 'at least ' : '';
-  lines.push(`  total: ${atLeast}${formatLong(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`);
+  lines.push(`  total: ${atLeast}${formatDuration(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`);
   lines.push(`  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`);
   const gpu = r.backend.name === 'tfjs-node-gpu';
   if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see README, GPU)`);

