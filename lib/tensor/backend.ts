@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { registerNativeTrainingKernels } from './native-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -96,6 +97,7 @@ async function tryBackend(
       await importModule(`@tensorflow/${name}`);
       // Both packages register a backend called 'tensorflow' in the shared tfjs-core engine.
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`@tensorflow/${name} loaded but its backend did not initialise`);
+      registerNativeTrainingKernels();
       const backend = tf.backend() as { isUsingGpuDevice?: boolean };
       if (name === 'tfjs-node-gpu') {
         if (backend.isUsingGpuDevice !== true) throw new Error('loaded, but TensorFlow sees no GPU (CUDA 11.2 / cuDNN 8.1 installed?)');
