@@ -13,12 +13,12 @@ import { buildModel } from '../../lib/model/build.ts';
 import { resolveImagenetWeights } from '../../lib/model/init-download.ts';
 import { loadKerasWeights } from '../../lib/model/keras-weights.ts';
 import type { SegmentationModel } from '../../lib/model/model.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keras-h5-'));
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
