@@ -4,7 +4,9 @@
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BINDING_PACKAGE, DEFAULT_TF_VERSION, obtainWheel, TFJS_NODE_VERSION, type NativeVariant } from './wheel.ts';
+import {
+  BINDING_PACKAGE, DEFAULT_TF_VERSION, obtainWheel, TFJS_NODE_VERSION, WheelUnavailableError, type NativeVariant,
+} from './wheel.ts';
 import { assembleLayout, layoutIsComplete, treeBytes } from './libtensorflow-layout.ts';
 import { checkBinding, compileBinding, installPackage, linkDeps, packageDir, type BindingCheck } from './binding.ts';
 
@@ -16,7 +18,11 @@ C library inside a pip wheel, so DCSP_BACKEND=tfjs-node (tfjs-node-gpu) runs on 
   --wheel FILE     use this wheel instead of downloading one with pip
   --tf-version V   TensorFlow version pip downloads (default ${DEFAULT_TF_VERSION})
   --cache DIR      wheels and libtensorflow layouts (default .cache/tfjs-native in the project)
-  --python EXE     the Python whose pip downloads the wheel (default python3)`;
+  --python EXE     the Python whose pip downloads the wheel (default python3)
+Exit status: 0 built (or already built), 2 bad arguments, 3 pip cannot get the wheel, 1 other failure.`;
+
+/** Exit status when pip cannot get the wheel (.ci/run reports it and skips the tfjs-node suite). */
+export const EXIT_NO_WHEEL = 3;
 
 export interface NativeOptions {
   variant: NativeVariant;
@@ -108,6 +114,6 @@ export async function main(argv: string[], root: string): Promise<number> {
     return 0;
   } catch (err) {
     log(`tfjs-native: ${(err as Error).message}`);
-    return 1;
+    return err instanceof WheelUnavailableError ? EXIT_NO_WHEEL : 1;
   }
 }

@@ -45,6 +45,9 @@ export async function findWheel(dir: string, variant: NativeVariant, version: st
   return hit === undefined ? undefined : path.join(dir, hit);
 }
 
+/** pip could not get the wheel (offline, no such version): the one failure CI reports and skips. */
+export class WheelUnavailableError extends Error {}
+
 /**
  * The wheel in `dir`, downloaded there by `python -m pip download` first if absent. Throws one line
  * naming the requirement when pip cannot get it.
@@ -61,7 +64,7 @@ export async function obtainWheel(
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     const last = (e.stderr ?? e.message).trim().split('\n').filter((l) => l.trim() !== '').at(-1) ?? e.message;
-    throw new Error(`cannot get the wheel ${requirement} with ${python} -m pip: ${last.trim()}`);
+    throw new WheelUnavailableError(`cannot get the wheel ${requirement} with ${python} -m pip: ${last.trim()}`);
   }
   const got = await findWheel(dir, variant, version);
   if (got === undefined) throw new Error(`pip reported success but no ${wheelPrefix(variant, version)}*.whl is in ${dir}`);

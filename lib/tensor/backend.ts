@@ -1,6 +1,7 @@
 // Picks the tfjs backend once at start-up: tfjs-node-gpu (if it loads and sees a GPU), tfjs-node,
-// wasm (SIMD), then cpu. tfjs-node(-gpu) download libtensorflow when installed, which fails offline,
-// so they are optional and loaded by dynamic import; wasm is what tests and CPU users get.
+// wasm (SIMD), then cpu. tfjs-node(-gpu) need a binding built against libtensorflow (npm run
+// tfjs-native, lib/native), so they are optional and loaded by dynamic import; wasm is what tests
+// and CPU users get until then.
 
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
@@ -94,7 +95,13 @@ async function tryBackend(
   switch (name) {
     case 'tfjs-node-gpu':
     case 'tfjs-node': {
-      await importModule(`@tensorflow/${name}`);
+      try {
+        await importModule(`@tensorflow/${name}`);
+      } catch (err) {
+        // installed (an optional dependency) but its binding not built: say how to build it
+        if (firstLine(err).includes('tfjs_binding.node')) throw new Error(`@tensorflow/${name} has no built binding; run: npm run tfjs-native${name === 'tfjs-node-gpu' ? ' -- --gpu' : ''}`);
+        throw err;
+      }
       // Both packages register a backend called 'tensorflow' in the shared tfjs-core engine.
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`@tensorflow/${name} loaded but its backend did not initialise`);
       registerNativeTrainingKernels();
