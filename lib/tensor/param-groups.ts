@@ -38,8 +38,9 @@ export function groupParams(params: readonly [string, TrainedParam][]): ParamGro
   return [...groups.values()];
 }
 
+// 1-D tensors (biases) skip the reshape: on tfjs-node a reshape is a TensorFlow op like any other.
 function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
-  const flat = ts.map((t) => tf.reshape(t, [-1]));
+  const flat = ts.map((t) => (t.rank === 1 ? t : tf.reshape(t, [-1])));
   return (flat.length === 1 ? flat[0] : tf.concat(flat)) as tf.Tensor1D;
 }
 
@@ -62,7 +63,7 @@ export function flatDecayedGradient(grads: tf.NamedTensorMap, g: ParamGroup, w: 
 /** A flat buffer cut back into the members' shapes, in member order. */
 export function unflatten(g: ParamGroup, flat: tf.Tensor1D): tf.Tensor[] {
   const pieces = g.members.length === 1 ? [flat] : tf.split(flat, g.members.map((m) => m.size));
-  return pieces.map((p, i) => tf.reshape(p, g.members[i].variable.shape));
+  return pieces.map((p, i) => (g.members[i].variable.rank === 1 ? p : tf.reshape(p, g.members[i].variable.shape)));
 }
 
 /** Assign a flat buffer to the group's variables. */
