@@ -24,5 +24,7 @@ export const Training = {
   scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.5, 1.5]),
   mirror: z.boolean().default(true),
   checkpointEvery: z.number().int().positive().default(1000),
+  /** stop when a loss is over this many times the recent median (lib/model/train-loop.ts); 0: no check */
+  divergeFactor: z.number().min(0).default(100),
   seed: z.number().int().default(1234),
 };

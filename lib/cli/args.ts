@@ -14,12 +14,30 @@ export const COMMON: Options = {
   help: { type: 'boolean', short: 'h' },
 };
 
-/** The tensor backends lib/tensor can start (kept here so parsing arguments never loads tfjs). */
-export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+/**
+ * `--workers -3` reads to parseArgs as an option followed by another option: join a value that
+ * starts with a dash and a digit to its option, so that the option's own check names the problem.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const takesValue = (tok: string): boolean => {
+    const long = /^--([^=]+)$/.exec(tok)?.[1];
+    if (long) return options[long]?.type === 'string';
+    const short = /^-([A-Za-z])$/.exec(tok)?.[1];
+    return short !== undefined && Object.values(options).some((o) => o.short === short && o.type === 'string');
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (takesValue(argv[i]) && /^-\d/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}${argv[i].startsWith('--') ? '=' : ''}${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
 
 export function parse(command: string, argv: string[], options: Options, positionals = false) {
+  const all = { ...COMMON, ...options };
   try {
-    return parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: positionals, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, all), options: all, allowPositionals: positionals, strict: true });
   } catch (err) {
     throw new InputError(`pipeline ${command}: ${(err as Error).message.split('\n')[0]} (see pipeline ${command} --help)`);
   }

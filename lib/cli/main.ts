@@ -7,10 +7,13 @@ import { InputError, StageFailedError } from '../errors.ts';
 import { runPipeline } from '../exec/executor.ts';
 import { collectGarbage } from '../exec/gc.ts';
 import { planPipeline } from '../exec/plan.ts';
-import { formatDuration, writeLine } from '../exec/progress.ts';
+import { writeLine } from '../exec/progress.ts';
+import { formatDuration, formatPercent } from '../format.ts';
 import { Store } from '../store/store.ts';
 import { verifyStore } from '../store/verify.ts';
-import { BACKENDS, intOption, parse, type Options } from './args.ts';
+import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
+import { intOption, parse, type Options } from './args.ts';
+import { prepareCacheDir } from './cache-dir.ts';
 import { HELP } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -31,10 +34,15 @@ function locate(values: Values): { file: string; cache: string } {
   return { file, cache: resolve((values.cache as string | undefined) ?? process.env.DCSP_CACHE ?? join(dirname(resolve(file)), 'cache')) };
 }
 
-/** `demand`: on-demand stages the command names (--until, --force), which join the run. */
-async function open(values: Values, demand: string[] = []): Promise<{ p: Pipeline; store: Store }> {
+/**
+ * `demand`: on-demand stages the command names (--until, --force), which join the run. `write`:
+ * the command writes into the cache, which must then be a writable directory (checked first).
+ */
+async function open(values: Values, demand: string[] = [], write = false): Promise<{ p: Pipeline; store: Store }> {
   const { file, cache } = locate(values);
+  // loading validates everything before it writes its memo (and only into a cache that exists)
   const p = await loadPipeline(file, { profile: values.profile as string | undefined, set: values.set as string[] | undefined, cacheDir: cache, demand });
+  if (write) prepareCacheDir(cache);
   return { p, store: new Store(cache) };
 }
 
@@ -51,7 +59,9 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
     async run(values, io) {
       const until = values.until as string | undefined;
       const force = (values.force as string[] | undefined) ?? [];
-      const { p, store } = await open(values, [...(until ? [until] : []), ...force]);
+      const workers = intOption('run', 'workers', values.workers as string | undefined);
+      const jobs = intOption('run', 'jobs', values.jobs as string | undefined);
+      const { p, store } = await open(values, [...(until ? [until] : []), ...force], true);
       for (const s of [...(until ? [until] : []), ...force]) {
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
       }
@@ -61,8 +71,8 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         until,
         force,
         isolate: Boolean(values.isolate),
-        workers: intOption('run', 'workers', values.workers as string | undefined),
-        jobs: intOption('run', 'jobs', values.jobs as string | undefined),
+        workers,
+        jobs,
         log: io.err,
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -132,8 +142,8 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
   gc: {
     options: { 'dry-run': { type: 'boolean' } },
     async run(values, io) {
-      const { p, store } = await open(values);
       const dry = Boolean(values['dry-run']);
+      const { p, store } = await open(values, [], !dry);
       const removed = await collectGarbage(p, store, dry);
       for (const r of removed) io.out(`${dry ? 'would remove' : 'removed'} ${r.path} (${mb(r.bytes)}): ${r.why}`);
       io.out(`${removed.length} entr${removed.length === 1 ? 'y' : 'ies'}, ${mb(removed.reduce((a, r) => a + r.bytes, 0))}${dry ? ' (dry run)' : ''}`);
@@ -203,15 +213,11 @@ async function sweep(values: Values, io: Io): Promise<number> {
   if (until && !p!.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p!.order.join(', ')})`);
   const metric = (values.metric as string | undefined) ?? 'eval.meanIoU';
   if (!/^[a-z][a-z0-9-]*\.[A-Za-z0-9_]+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key, e.g. eval.meanIoU`);
+  const jobs = intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1;
+  const workers = intOption('sweep', 'workers', values.workers as string | undefined);
+  prepareCacheDir(cache);
   const { runSweep } = await import('../exec/sweep.ts');
-  const r = await runSweep(spec, new Store(cache), {
-    pipelineFile: resolve(file),
-    until,
-    jobs: intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1,
-    workers: intOption('sweep', 'workers', values.workers as string | undefined),
-    metric,
-    log: io.err,
-  });
+  const r = await runSweep(spec, new Store(cache), { pipelineFile: resolve(file), until, jobs, workers, metric, log: io.err });
   if (values.json) io.out(JSON.stringify(r));
   else {
     io.out(r.table);
@@ -269,8 +275,7 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
   const scales = ((values.scales as string | undefined) ?? '1,0.75,0.5').split(',').map(Number);
   if (scales.some((s) => !(s > 0 && s <= 2))) throw new InputError(`pipeline predict: --scales must be numbers in (0, 2], e.g. 1,0.75,0.5`);
   const images = positionals.map((f) => resolve(f));
-  const missing = images.find((f) => !existsSync(f));
-  if (missing) throw new InputError(`pipeline predict: ${missing} does not exist`);
+  await checkImages('predict', images);
   const { p, store } = await open(values);
   const plan = (await planPipeline(p, store, [...p.ancestors(stage), stage])).get(stage)!;
   if (plan.state !== 'cached' || !plan.manifest) {
@@ -291,6 +296,7 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
 async function saliency(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new InputError('pipeline saliency: give exactly one image (see pipeline saliency --help)');
   const image = resolve(positionals[0]);
+  await checkImages('saliency', [image, ...(values.labels ? [resolve(values.labels as string)] : [])]);
   const stem = basename(image, extname(image));
   const out = resolve((values.out as string | undefined) ?? `saliency-${stem}.png`);
   let spec: unknown = { kind: 'boundary' };
@@ -300,10 +306,30 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
     } catch {
       throw new InputError(`pipeline saliency: --detector must be a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
     }
+    const { parseDetectorSpec } = await import('../saliency/spec.ts');
+    try {
+      spec = parseDetectorSpec(spec);
+    } catch (err) {
+      throw new InputError(`pipeline saliency: --detector: ${(err as Error).message}`);
+    }
   }
   const { saliencyPanel } = await import('../saliency/panel.ts');
   for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec })) io.out(line);
   return 0;
+}
+
+/** Every image decodes in full (a truncated JPEG is caught here, not halfway through a command). */
+async function checkImages(command: string, files: string[]): Promise<void> {
+  const missing = files.find((f) => !existsSync(f));
+  if (missing) throw new InputError(`pipeline ${command}: ${missing} does not exist`);
+  const { decodeRgb } = await import('../data/image-io.ts');
+  for (const f of files) {
+    try {
+      await decodeRgb(f, f);
+    } catch (err) {
+      throw new InputError(`pipeline ${command}: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** What a finished run ends with: the val mIoU (as a share of the oracle's) and where the report is. */
@@ -312,15 +338,14 @@ function headline(outcomes: { stage: string; key: string; manifest: { metrics: R
     const v = outcomes.find((o) => o.stage === stage)?.manifest.metrics.meanIoU;
     return typeof v === 'number' ? v : null;
   };
-  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
   const lines: string[] = [];
   const weak = miou('eval');
   const oracle = miou('eval-oracle');
   const direct = miou('eval-direct');
   if (weak !== null) {
-    lines.push(`val mIoU ${pct(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${pct(oracle)}, so ${pct(weak / oracle)} of full supervision` : ''}`);
+    lines.push(`val mIoU ${formatPercent(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${formatPercent(oracle)}, so ${formatPercent(weak / oracle)} of full supervision` : ''}`);
   }
-  if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${pct(direct)}`);
+  if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${formatPercent(direct)}`);
   const report = outcomes.find((o) => o.stage === 'report');
   if (report) lines.push(`report: ${join(store.artifactDir('report', report.key), 'report.html')}`);
   return lines;
@@ -345,21 +370,27 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (!cmd) throw new InputError(`unknown command '${command}' (commands: ${Object.keys(commands).join(', ')}; see pipeline --help)`);
     const { values, positionals } = parse(command, rest, cmd.options, cmd.positionals ?? false);
     if (typeof values.backend === 'string') {
-      if (!BACKENDS.includes(values.backend)) throw new InputError(`--backend must be one of ${BACKENDS.join(', ')}, got '${values.backend}'`);
+      if (!(BACKEND_NAMES as readonly string[]).includes(values.backend)) throw new InputError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'`);
       // stages read it from the environment, in this process, its workers and its child processes
-      process.env.DCSP_BACKEND = values.backend;
+      process.env[BACKEND_ENV] = values.backend;
     }
     if (values.help) {
       io.out(HELP[command] ?? HELP.main);
       return 0;
     }
+    // the first backend chosen is the run's: worker threads and child processes inherit it
+    process.env[BACKEND_PIN_ENV] ??= '1';
     return await cmd.run(values as Values, io, positionals);
   } catch (err) {
     if (err instanceof InputError || err instanceof StageFailedError) {
       io.err(`error: ${err.message}`);
       return err.exitCode;
     }
-    throw err;
+    // a failure that is not the user's input: one line, and the stack only on request
+    const e = err as Error;
+    if (process.env.DCSP_DEBUG === '1') io.err(e.stack ?? String(e));
+    else io.err(`error: ${e.message?.split('\n')[0] ?? String(e)} (set DCSP_DEBUG=1 for the stack)`);
+    return 1;
   }
 }
 

@@ -2,7 +2,8 @@
 // than a whole cached run, so its result is memoised on disk, keyed by the pipeline file's bytes,
 // the profile and overrides, and the code of the resolver and of every stage module (with what
 // they import). Any edit to those resolves afresh, with full validation.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { DirectedGraph } from 'graphology';
 import { InputError } from '../errors.ts';
@@ -52,12 +53,20 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
   if (!resolution) {
     const { resolvePipeline } = await import('./resolve.ts');
     resolution = await resolvePipeline(file, opts);
-    if (memo) {
+    const known = new Set(resolution.stages.map((s) => s.name));
+    const unknown = (opts.demand ?? []).find((d) => !known.has(d));
+    if (unknown !== undefined) throw new InputError(`unknown stage '${unknown}' (stages: ${resolution.stages.map((s) => s.name).join(', ')})`);
+    // only a cache that exists and can be written gets the memo: it saves time, nothing more
+    if (memo && existsSync(opts.cacheDir!)) {
       const entry: CachedResolution = { modules: resolution.stages.map((s) => ({ module: s.module, codeHash: codeHash(s.module, root) })), resolution };
-      await mkdir(join(memo, '..'), { recursive: true });
       const tmp = `${memo}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(entry));
-      await rename(tmp, memo);
+      try {
+        await mkdir(join(memo, '..'), { recursive: true });
+        await writeFile(tmp, JSON.stringify(entry));
+        await rename(tmp, memo);
+      } catch {
+        await rm(tmp, { force: true }).catch(() => undefined);
+      }
     }
   }
   return toPipeline(resolution);

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ProgressSink } from '../types.ts';
 import { silentProgress } from '../types.ts';
+import { formatDuration } from '../format.ts';
 
 export interface DownloadOptions {
   url: string;
@@ -74,14 +75,6 @@ export async function verifyMd5(path: string, md5: string): Promise<void> {
     await rm(path, { force: true });
     throw new ChecksumError(path, md5.toLowerCase(), actual);
   }
-}
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 interface Response {
@@ -224,7 +217,7 @@ async function attempt(opts: DownloadOptions, part: string, progress: ProgressSi
 
     const received = await saveBody(res.body, part, offset > 0, (n, rate) => {
       const left = started.total ? started.total - offset - n : NaN;
-      return { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatEta(left / rate) };
+      return { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatDuration(left / rate) };
     }, progress);
     // a connection closed cleanly but early still leaves a short body
     if (Number.isFinite(expectedBody) && received < expectedBody) {

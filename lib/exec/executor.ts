@@ -5,19 +5,20 @@
 // waits only for its own inputs, and a failed stage stops only the stages that need it.
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { StageFailedError } from '../errors.ts';
 import { libFile } from '../paths.ts';
-import { Artifact } from '../store/artifact.ts';
 import { commitArtifact } from '../store/commit.ts';
 import type { Manifest } from '../store/manifest.ts';
 import { safeReaddir, type Store } from '../store/store.ts';
+import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
 import { stageKey } from './key.ts';
 import { acquireLock } from './lock.ts';
 import { keyPartsOf } from './plan.ts';
-import { createProgress, formatDuration, PROGRESS_PIPE_ENV, relayChildLine, writeLine } from './progress.ts';
+import { formatDuration } from '../format.ts';
+import { createProgress, PROGRESS_PIPE_ENV, relayChildLine, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { StageNotImplementedError } from './stage.ts';
 import { executeStageJob, outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
@@ -83,6 +84,18 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const outcomes: StageOutcome[] = [];
   const acquireSlot = slots(opts.jobs ?? cores);
 
+  const checked = new Map<string, Promise<boolean>>();
+  const repairs = new Map<string, Promise<StageOutcome>>();
+  const intact = (stage: string, key: string): Promise<boolean> => {
+    const dir = store.artifactDir(stage, key);
+    let c = checked.get(dir);
+    if (!c) {
+      c = usable(stage, dir);
+      checked.set(dir, c);
+    }
+    return c;
+  };
+
   const ensure = (name: string): Promise<StageOutcome> => {
     let m = memo.get(name);
     if (!m) {
@@ -92,7 +105,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     return m;
   };
 
-  const build = async (name: string): Promise<StageOutcome> => {
+  const build = async (name: string, attempt = 0): Promise<StageOutcome> => {
     const s = p.stages.get(name)!;
     const inputs: Record<string, Manifest> = {};
     const ups = Object.entries(s.inputs);
@@ -109,18 +122,27 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       if (hit) return record({ stage: name, key, status: 'cached', seconds: (performance.now() - t0) / 1000, manifest: hit });
     }
     if (!s.implemented) throw new StageNotImplementedError(name);
-    // inputs are about to be read (restored): a cheap size check, and a recompute of any that fail
-    // it. Artifacts nobody reads in this run are not touched; `verify` re-hashes everything.
+    // inputs are about to be read: every file is re-hashed (once per run), and a damaged input is a
+    // miss of that input, recomputed, never something a result is built on. Artifacts nobody reads
+    // in this run are not touched; `verify` re-hashes everything.
     let recomputed = false;
     for (const [slot, up] of Object.entries(s.inputs)) {
-      if (!(await usable(store, up, inputs[slot].key))) {
+      if (await intact(up, inputs[slot].key)) continue;
+      const dir = store.artifactDir(up, inputs[slot].key);
+      if (attempt > 0) throw new StageFailedError(name, `input ${up} (${dir}) is damaged again right after it was recomputed; is the disk failing?`);
+      // stages sharing the damaged input wait for one recomputation of it
+      let repair = repairs.get(dir);
+      if (!repair) {
+        checked.delete(dir);
         memo.delete(up);
-        await ensure(up);
-        recomputed = true;
+        repair = ensure(up);
+        repairs.set(dir, repair);
       }
+      await repair;
+      recomputed = true;
     }
     // a recomputed input may differ in content (training is not bit-reproducible across machines): key again
-    if (recomputed) return build(name);
+    if (recomputed) return build(name, attempt + 1);
     await mkdir(store.stageDir(name), { recursive: true });
     const releaseSlot = await acquireSlot();
     running++;
@@ -222,17 +244,11 @@ function failedStage(e: Error, fallback: string): string {
   return fallback;
 }
 
-/** The cheap restore check (manifest + file sizes); a failing artifact is moved aside so it misses. */
-async function usable(store: Store, stage: string, key: string): Promise<boolean> {
-  const dir = store.artifactDir(stage, key);
-  let problem: string | null;
-  try {
-    problem = await (await Artifact.open(dir)).checkSizes();
-  } catch (err) {
-    problem = (err as Error).message;
-  }
-  if (!problem) return true;
-  process.stderr.write(`${stage}: cached artifact ${key.slice(0, 12)} is damaged (${problem}); recomputing\n`);
+/** The full content check of an input before use; a failing artifact is moved aside so it misses. */
+async function usable(stage: string, dir: string): Promise<boolean> {
+  const { problems } = await checkContent(dir);
+  if (!problems.length) return true;
+  process.stderr.write(`${stage}: cached artifact ${basename(dir).slice(0, 12)} is damaged (${problems.slice(0, 3).join('; ')}); recomputing\n`);
   await rename(dir, `${dir}.corrupt-${Date.now()}`).catch(() => undefined);
   return false;
 }

@@ -4,7 +4,7 @@
 // work/items/ one file each; after a crash the next run picks them up, and the artifact assembled
 // from them in id order is byte-identical to an uninterrupted run's.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { libFile } from '../paths.ts';
@@ -14,7 +14,7 @@ import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { ITEM_STATE, type ItemState } from '../store/manifest.ts';
 import { dtypeOf } from '../store/zarr.ts';
-import { readItemFile, writeItemFile } from './item-file.ts';
+import { DamagedItemError, readItemFile, writeItemFile } from './item-file.ts';
 import { runItemTask, type ItemTask } from './item-task.ts';
 import { itemKey, type KeyParts } from './key.ts';
 import type { ItemResult, StageContext, StageDefinition } from './stage.ts';
@@ -35,6 +35,8 @@ export interface PerItemStats {
   reusedFromWork: number;
   reusedFromCache: number;
 }
+
+let computingHere = false;
 
 export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<string, Json>; stats: PerItemStats }> {
   const { def, ctx } = run;
@@ -64,16 +66,14 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
 
   const stats: PerItemStats = { items: ids.length, computed: 0, reusedFromWork: 0, reusedFromCache: 0 };
   const todo: string[] = [];
+  const refused: string[] = [];
   for (let i = 0; i < ids.length; i++) {
-    if (inWork.has(keys[i])) stats.reusedFromWork++;
-    else if (earlier.has(keys[i])) {
-      const { artifact, id, arrays, metrics } = earlier.get(keys[i])!;
-      const result: ItemResult = { arrays: {}, metrics: metrics ?? undefined };
-      for (const name of arrays) result.arrays[name] = await (await artifact.items(name)).read(id);
-      await writeItemFile(itemPath(keys[i]), result);
-      stats.reusedFromCache++;
-    } else todo.push(ids[i]);
+    if (inWork.has(keys[i]) && (await intactItemFile(itemPath(keys[i]), refused))) stats.reusedFromWork++;
+    else if (earlier.has(keys[i]) && (await reuseEarlier(earlier.get(keys[i])!, itemPath(keys[i]), refused))) stats.reusedFromCache++;
+    else todo.push(ids[i]);
   }
+  for (const why of refused.slice(0, 3)) ctx.log(`${ctx.stage}: ${why}; computing it again`);
+  if (refused.length > 3) ctx.log(`${ctx.stage}: ${refused.length - 3} more damaged items are computed again`);
   const keyOf = new Map(ids.map((id, i) => [id, keys[i]]));
   if (stats.reusedFromWork + stats.reusedFromCache > 0) {
     ctx.log(`${ctx.stage}: ${todo.length} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts)`);
@@ -97,13 +97,20 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   };
   if (chunks.length > 0) {
     const threads = Math.min(run.workers, chunks.length);
-    if (threads <= 1) {
-      for (const ids of chunks) {
-        ctx.signal.throwIfAborted();
-        await save(await runItemTask({ ...baseTask, ids }));
+    // One stage at a time computes items on this thread: two would share one tfjs engine and one
+    // item environment, interleaved at every await. A second one gets a worker thread of its own.
+    if (threads <= 1 && !computingHere) {
+      computingHere = true;
+      try {
+        for (const ids of chunks) {
+          ctx.signal.throwIfAborted();
+          await save(await runItemTask({ ...baseTask, ids }));
+        }
+      } finally {
+        computingHere = false;
       }
     } else {
-      await runOnPool(threads, chunks.map((ids): ItemTask => ({ ...baseTask, ids })), save, ctx.signal);
+      await runOnPool(Math.max(1, threads), chunks.map((ids): ItemTask => ({ ...baseTask, ids })), save, ctx.signal);
     }
   }
   ctx.progress.done();
@@ -156,13 +163,11 @@ async function assemble(
     const r = await readItemFile(f);
     const shapes: Record<string, number[]> = {};
     const dtypes: Record<string, ReturnType<typeof dtypeOf>> = {};
-    const parts: (string | Uint8Array)[] = [];
-    for (const [name, a] of Object.entries(r.arrays).sort(([x], [y]) => (x < y ? -1 : 1))) {
+    for (const [name, a] of Object.entries(r.arrays)) {
       shapes[name] = a.shape;
       dtypes[name] = dtypeOf(a.data);
-      parts.push(name, a.shape.join(','), new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
     }
-    headers.push({ shapes, dtypes, metrics: r.metrics ?? null, hash: sha256(...parts) });
+    headers.push({ shapes, dtypes, metrics: r.metrics ?? null, hash: itemContentHash(r) });
   }
   const names = [...new Set(headers.flatMap((h) => Object.keys(h.shapes)))].sort();
   for (const name of names) {
@@ -176,11 +181,53 @@ async function assemble(
   return { itemMetrics: headers.map((h) => h.metrics), arrays: names };
 }
 
+/** An item's content hash, as the artifact's item table records it. */
+function itemContentHash(r: ItemResult): string {
+  const parts: (string | Uint8Array)[] = [];
+  for (const [name, a] of Object.entries(r.arrays).sort(([x], [y]) => (x < y ? -1 : 1))) {
+    parts.push(name, a.shape.join(','), new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+  }
+  return sha256(...parts);
+}
+
+/** A finished item of this key's earlier, killed run; a damaged one is removed and recomputed. */
+async function intactItemFile(path: string, refused: string[]): Promise<boolean> {
+  try {
+    await readItemFile(path);
+    return true;
+  } catch (err) {
+    if (!(err instanceof DamagedItemError)) throw err;
+    refused.push(err.message);
+    await rm(path, { force: true });
+    return false;
+  }
+}
+
+/** Copies an item out of an earlier artifact when what is read is what its item table records. */
+async function reuseEarlier(item: EarlierItem, path: string, refused: string[]): Promise<boolean> {
+  const { artifact, id, arrays, metrics } = item;
+  const result: ItemResult = { arrays: {}, metrics: metrics ?? undefined };
+  try {
+    for (const name of arrays) result.arrays[name] = await (await artifact.items(name)).read(id);
+  } catch (err) {
+    refused.push(`item ${id} of ${artifact.dir} cannot be read (${(err as Error).message})`);
+    return false;
+  }
+  if (itemContentHash(result) !== item.hash) {
+    refused.push(`item ${id} of ${artifact.dir} does not match its recorded hash`);
+    return false;
+  }
+  await writeItemFile(path, result);
+  return true;
+}
+
 interface EarlierItem {
   artifact: Artifact;
   id: string;
   arrays: string[];
   metrics: Record<string, Json> | null;
+  /** its content hash in that artifact's item table */
+  hash: string;
 }
 
 async function indexPrevious(dirs: string[]): Promise<Map<string, EarlierItem>> {
@@ -196,7 +243,7 @@ async function indexPrevious(dirs: string[]): Promise<Map<string, EarlierItem>> 
     const table = await artifact.itemTable();
     if (!state || !table || state.itemKeys.length !== table.ids.length) continue;
     state.itemKeys.forEach((key, i) => {
-      if (!index.has(key)) index.set(key, { artifact, id: table.ids[i], arrays: state.arrays, metrics: state.metrics[i] ?? null });
+      if (!index.has(key)) index.set(key, { artifact, id: table.ids[i], arrays: state.arrays, metrics: state.metrics[i] ?? null, hash: table.hashes[i] });
     });
   }
   return index;

@@ -4,6 +4,7 @@
 // and log lines are printed above it. An isolated stage's child process sends its bar to the parent
 // as a tagged line on stderr (PROGRESS_TAG) instead of drawing it, and the parent puts it on the board.
 import type { ProgressSink } from '../types.ts';
+import { formatDuration } from '../format.ts';
 
 /** a child's stderr line carrying its bar rather than a log line */
 export const PROGRESS_TAG = '\u001e';
@@ -81,14 +82,6 @@ export interface ProgressOptions {
   tty?: boolean;
   /** seconds between plain lines */
   every?: number;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function createProgress(stage: string, opts: ProgressOptions = {}): ProgressSink {

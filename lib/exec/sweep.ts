@@ -11,7 +11,7 @@ import type { Json } from '../store/canonical-json.ts';
 import type { Store } from '../store/store.ts';
 import { silentProgress } from '../types.ts';
 import { runPipeline } from './executor.ts';
-import { formatDuration } from './progress.ts';
+import { formatDuration } from '../format.ts';
 
 export interface SweepOptions {
   pipelineFile: string;

@@ -5,6 +5,7 @@ import { meanAveragePrecision } from '../metrics/classification.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { attentionMaps } from './inference.ts';
 import { netSetup, round, type NetState } from './stage-net.ts';
+import { formatPercent } from '../format.ts';
 
 export interface AttentionParams {
   scales: number[];
@@ -57,6 +58,6 @@ export async function classifierMap(ctx: StageContext<AttentionParams>): Promise
   ctx.progress.done();
   state.model.dispose();
   const { map } = meanAveragePrecision(scores, ids.map((id) => state.dataset.labels(id)));
-  ctx.log(`classifier mAP on ${ids.length} val images: ${(100 * map).toFixed(1)}%`);
+  ctx.log(`classifier mAP on ${ids.length} val images: ${formatPercent(map)}`);
   return { valMap: round(map) };
 }

@@ -7,6 +7,7 @@ import type { Json } from '../store/canonical-json.ts';
 import { CueQuality } from './cue-quality.ts';
 import { cuesFromAttention, type CueMean } from './cues.ts';
 import { map8, round } from './stage-net.ts';
+import { formatPercent } from '../format.ts';
 
 export interface CueParams {
   saliency: 's1' | 's2' | 's3';
@@ -51,6 +52,6 @@ export async function cueSummary(ctx: StageContext<unknown>, ids: string[], read
   }
   if (!images) return { quality: null };
   const s = q.scores();
-  ctx.log(`${label} on ${images} train images with ground truth: mIoU ${(100 * s.meanIoU).toFixed(1)}%, precision ${(100 * s.precision).toFixed(1)}%, recall ${(100 * s.recall).toFixed(1)}% (foreground, class-aware)`);
+  ctx.log(`${label} on ${images} train images with ground truth: mIoU ${formatPercent(s.meanIoU)}, precision ${formatPercent(s.precision)}, recall ${formatPercent(s.recall)} (foreground, class-aware)`);
   return { quality: { images, meanIoU: round(s.meanIoU), precision: round(s.precision), recall: round(s.recall), fgPrecision: round(s.fgPrecision), fgRecall: round(s.fgRecall) } };
 }

@@ -35,6 +35,7 @@ export interface TrainingParams {
   scale: [number, number];
   mirror: boolean;
   checkpointEvery: number;
+  divergeFactor: number;
   seed: number;
   headsOnly?: boolean;
   init?: string;
@@ -62,12 +63,12 @@ class ImageCache {
 }
 
 /** Sample k of the run is the (k mod N)-th image of a fresh permutation per epoch: no sampler state to resume. */
-type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'progress' | 'signal'>;
+type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'divergeFactor' | 'progress' | 'signal'>;
 
 /** What every training stage passes to trainLoop straight from its params and context. */
-export function loopSettings(ctx: StageContext<unknown>, p: Pick<TrainingParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery'>): LoopSettings {
+export function loopSettings(ctx: StageContext<unknown>, p: Pick<TrainingParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery' | 'divergeFactor'>): LoopSettings {
   return {
-    optimizer: p.optimizer, lr: p.lr, power: p.power, momentum: p.momentum, weightDecay: p.weightDecay,
+    optimizer: p.optimizer, lr: p.lr, power: p.power, momentum: p.momentum, weightDecay: p.weightDecay, divergeFactor: p.divergeFactor,
     checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointEvery: p.checkpointEvery, progress: ctx.progress, signal: ctx.signal,
   };
 }

@@ -1,6 +1,7 @@
 // The training loop shared by fcan-pretrain, train and retrain. One iteration: draw `batch` samples
 // (a pure function of iteration and slot, so resuming needs no sampler state), forward, the
-// objective's loss, gradients of the trained variables, check the loss is finite, update with
+// objective's loss, gradients of the trained variables, check the loss is finite and has not
+// diverged, update with
 // momentum SGD (or Adam) at the poly rate. Every `checkpointEvery` iterations and at the end it saves weights,
 // momentum buffers, the iteration and the loss curve; a new call with the same checkpoint dir
 // continues from there and ends with the same weights as a run that was never interrupted.
@@ -10,6 +11,7 @@ import { assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveC
 import { polyLr } from '../tensor/schedule.ts';
 import { Adam } from '../tensor/adam.ts';
 import { MomentumSgd, type MomentumForm } from '../tensor/sgd.ts';
+import { formatDuration } from '../format.ts';
 import { silentProgress, type ProgressSink } from '../types.ts';
 import { classTargets, downsampleCues, fcanLoss, l2Term, segLoss } from './losses.ts';
 import type { SegmentationModel } from './model.ts';
@@ -78,7 +80,16 @@ export interface TrainLoopOptions {
   signal?: AbortSignal;
   /** extra settings that must match for a checkpoint to be resumed (e.g. the sampler's seed) */
   runTag?: Record<string, string | number | boolean>;
+  /**
+   * Stop when a loss exceeds this many times the median of the last DIVERGENCE_WINDOW losses
+   * (default 100; 0 disables): a diverged run is stopped, not committed as a model.
+   */
+  divergeFactor?: number;
 }
+
+/** how many recent losses the divergence check compares against, and how many it needs first */
+export const DIVERGENCE_WINDOW = 20;
+const DIVERGENCE_MIN_HISTORY = 1;
 
 export type OptimizerName = 'sgd' | 'adam';
 
@@ -106,6 +117,39 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+export class DivergedLossError extends Error {
+  constructor(readonly iteration: number, readonly value: number, readonly reference: number, readonly factor: number, readonly lastCheckpoint: number | null) {
+    super(`training diverged at iteration ${iteration}: loss ${value.toPrecision(4)} is over ${factor}x the median ${reference.toPrecision(4)} of the iterations before; `
+      + 'stopped before applying that update (lower lr, or set divergeFactor; 0 turns the check off). '
+      + (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`));
+    this.name = 'DivergedLossError';
+  }
+}
+
+/** Weights that are not all finite at a checkpoint: the checkpoint is not written. */
+export class NonFiniteWeightsError extends Error {
+  constructor(readonly iteration: number, readonly names: string[], readonly lastCheckpoint: number | null) {
+    super(`weights are not finite after iteration ${iteration} (${names.slice(0, 3).join(', ')}${names.length > 3 ? `, ${names.length - 3} more` : ''}); that checkpoint is not written. `
+      + (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`));
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Names of the weights holding a NaN or an infinity. */
+async function nonFinite(weights: tf.NamedTensorMap): Promise<string[]> {
+  const names = Object.keys(weights);
+  const flags = tf.tidy(() => tf.stack(names.map((n) => tf.all(tf.isFinite(weights[n]))).map((b) => b.cast('int32'))));
+  const ok = await flags.data();
+  flags.dispose();
+  return names.filter((_, i) => ok[i] === 0);
+}
+
 export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   const { model, iterations: T, batch, crop, sampler } = opts;
   const custom = typeof opts.objective === 'object' ? opts.objective : null;
@@ -120,6 +164,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   const optimizer = opts.optimizer ?? 'sgd';
   const every = opts.checkpointEvery ?? 1000;
   const progress = opts.progress ?? silentProgress;
+  const divergeFactor = opts.divergeFactor ?? 100;
   if (!Number.isInteger(T) || T < 1) throw new Error(`trainLoop: iterations must be a positive integer (got ${T})`);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`trainLoop: batch must be a positive integer (got ${batch})`);
 
@@ -157,6 +202,11 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
     }
 
     const save = async (iteration: number): Promise<void> => {
+      if (opts.checkpointDir === undefined && iteration !== T) return;
+      // the loss is checked before each update, the weights only here: what a checkpoint (or the
+      // final model) holds is checked itself
+      const bad = await nonFinite(model.weights());
+      if (bad.length) throw new NonFiniteWeightsError(iteration, bad, lastCheckpoint);
       if (opts.checkpointDir === undefined) return;
       const state = sgd.getState();
       try {
@@ -197,6 +247,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
         tf.dispose(grads);
         throw new NonFiniteLossError(t, loss, lastCheckpoint);
       }
+      // the history comes from the curve, which a checkpoint carries: a resumed run checks alike
+      const recent = curve.slice(-DIVERGENCE_WINDOW).map((c) => c.loss);
+      if (divergeFactor > 0 && recent.length >= DIVERGENCE_MIN_HISTORY && loss > divergeFactor * median(recent)) {
+        tf.dispose(grads);
+        throw new DivergedLossError(t, loss, median(recent), divergeFactor, lastCheckpoint);
+      }
       sgd.step(grads, lr);
       tf.dispose(grads);
       curve.push({ iteration: t, loss, segLoss: lsv === undefined ? null : lsv[0], clsLoss: lcv === undefined ? NaN : lcv[0], lr });
@@ -204,7 +260,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       const perSec = done / ((performance.now() - began) / 1000);
       progress.tick(1, {
         loss: Number(loss.toPrecision(4)), lr: Number(lr.toPrecision(3)), 'it/s': Number(perSec.toPrecision(3)),
-        eta: formatEta((T - t) / perSec),
+        eta: formatDuration((T - t) / perSec),
       });
       if (t % every === 0 || t === T) await save(t);
     }
@@ -240,11 +296,4 @@ function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: numb
     targets: tf.tensor2d(ys, [B, 20]),
     labels: ls === null ? null : tf.tensor3d(ls, [B, oh, ow], 'int32'),
   };
-}
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }

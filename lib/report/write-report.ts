@@ -71,7 +71,16 @@ export interface ReportOptions {
   title?: string;
   /** the node that stands for the report itself in the DAG, when it is a stage */
   self?: { stage: string; key?: string };
+  /**
+   * Show the facts of how artifacts were computed (times, it/s, resumed from, what the last run
+   * did); default true. The report stage leaves them out: its artifact must be a function of its
+   * key, and those facts are not part of any artifact's content (a resumed run differs in them).
+   */
+  runFacts?: boolean;
 }
+
+/** training metrics that describe the run rather than the result */
+const RUN_FACT_KEYS = new Set(['resumedFrom', 'itPerSecond', 'seconds']);
 
 export interface ReportResult {
   html: string;
@@ -113,7 +122,7 @@ async function resolveArtifacts(opts: ReportOptions): Promise<Resolved> {
       if (n?.artifact) slot[s] = n.artifact;
     }
   }
-  return { lineage, slot, runs: await readRunLog(lineage.cacheRoot) };
+  return { lineage, slot, runs: opts.runFacts === false ? new Map() : await readRunLog(lineage.cacheRoot) };
 }
 
 export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
@@ -159,7 +168,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
       html: `<p class="cap">${esc(String(p.split ?? 'val'))} images: the image, its ground truth and the prediction${slot.eval ? ` (${esc(evalSetting(obj(slot.eval.manifest.params)))})` : ''}${others.length ? `; then ${esc(others.join(' and '))}` : ''}.</p>${val.html ? `<div class="cards">${val.html}</div>` : '<p class="cap">no evaluated images</p>'}`,
     });
   }
-  sections.push({ id: 'metrics', title: 'Metrics', html: metricsHtml(lineage, slot, dataset) });
+  sections.push({ id: 'metrics', title: 'Metrics', html: metricsHtml(lineage, slot, dataset, opts.runFacts !== false) });
   const curves = await curvesHtml(lineage);
   if (curves) sections.push({ id: 'curves', title: 'Training curves', html: curves });
   if (opts.sweep?.length) {
@@ -174,7 +183,8 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
   ]
     .filter(Boolean)
     .join(' · ');
-  const footer = `dcsp-pipeline report · cache ${esc(lineage.cacheRoot)} · generated ${esc(new Date().toISOString())} · a single file: every picture is inlined, nothing is fetched`;
+  const where = opts.runFacts === false ? '' : ` · cache ${esc(lineage.cacheRoot)} · generated ${esc(new Date().toISOString())}`;
+  const footer = `dcsp-pipeline report${where} · a single file: every picture is inlined, nothing is fetched`;
   const html = page(opts.title ?? 'DCSP pipeline report', subtitle, sections, footer);
   return {
     html,
@@ -263,13 +273,14 @@ function nodeState(n: LineageNode, runs: Map<string, RunRecord>): NodeState {
 }
 
 function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: ReportOptions): string {
+  const facts = opts.runFacts !== false;
   const nodes: DagNode[] = lineage.nodes.map((n) => {
     const state = nodeState(n, runs);
     const secs = n.artifact?.manifest.seconds;
     return {
       id: n.id,
       title: n.stage,
-      detail: `${shortKey(n.key)}  ${seconds(secs)}`,
+      detail: facts ? `${shortKey(n.key)}  ${seconds(secs)}` : shortKey(n.key),
       state,
       tooltip: `${n.stage} ${n.key}\n${NODE_STATE_LABEL[state]}`,
     };
@@ -290,22 +301,29 @@ function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: ReportOpt
     return [
       `<b>${esc(n.stage)}</b>`,
       `<code title="${esc(n.key)}">${esc(shortKey(n.key))}</code>`,
-      `<span class="badge" style="background:${c.fill};border-color:${c.stroke};color:${c.stroke}">${esc(NODE_STATE_LABEL[state])}</span>`,
-      `<span style="white-space:nowrap">${seconds(n.artifact?.manifest.seconds)}</span>`,
+      ...(facts ? [
+        `<span class="badge" style="background:${c.fill};border-color:${c.stroke};color:${c.stroke}">${esc(NODE_STATE_LABEL[state])}</span>`,
+        `<span style="white-space:nowrap">${seconds(n.artifact?.manifest.seconds)}</span>`,
+      ] : []),
       inputs || '–',
       `<div class="params">${n.artifact ? formatParams(n.artifact.manifest.params) : 'not in cache'}</div>`,
     ];
   });
-  const tableHtml = table(['stage', 'key', 'last run', 'time', 'inputs', 'params'], rows, 'stages').replace(/<td><div class="params">/g, '<td class="params"><div>');
-  const cap =
-    'Each stage with its artifact key, the time it took when it was computed, and what the latest run that reached it did (computed it, or found it in the cache). ' +
-    'Arrows show direct dependencies only: every stage also reads the dataset (the table lists all inputs).';
+  const head = facts ? ['stage', 'key', 'last run', 'time', 'inputs', 'params'] : ['stage', 'key', 'inputs', 'params'];
+  const tableHtml = table(head, rows, 'stages').replace(/<td><div class="params">/g, '<td class="params"><div>');
+  const cap = (facts
+    ? 'Each stage with its artifact key, the time it took when it was computed, and what the latest run that reached it did (computed it, or found it in the cache). '
+    : 'Each stage with its artifact key (times and cache hits are in `pipeline report`: they are facts of a run, not of the results). ')
+    + 'Arrows show direct dependencies only: every stage also reads the dataset (the table lists all inputs).';
   return `<p class="cap">${cap}</p><div class="dag-wrap">${dagSvg(nodes, edges)}${tableHtml}</div>`;
 }
 
-function metricsHtml(lineage: Lineage, slot: Partial<Record<ReportSlot, Artifact>>, dataset: Dataset): string {
+function metricsHtml(lineage: Lineage, slot: Partial<Record<ReportSlot, Artifact>>, dataset: Dataset, facts: boolean): string {
   const parts: string[] = [];
-  const m = (a: Artifact | undefined): Record<string, Json> => obj(a?.manifest.metrics);
+  const m = (a: Artifact | undefined): Record<string, Json> => {
+    const all = obj(a?.manifest.metrics);
+    return facts ? all : Object.fromEntries(Object.entries(all).filter(([k]) => !RUN_FACT_KEYS.has(k)));
+  };
   const evals = EVALS.filter((e) => slot[e.slot]).map((e) => ({ ...e, artifact: slot[e.slot]! }));
   if (evals.length) {
     const split = String(obj(evals[0].artifact.manifest.params).split ?? 'val');
@@ -332,8 +350,9 @@ function metricsHtml(lineage: Lineage, slot: Partial<Record<ReportSlot, Artifact
   const trainRowsM: MetricRow[] = lineage.nodes
     // training stages by what they report (a stage may be another instance of a training module)
     .filter((n) => n.artifact && typeof m(n.artifact).iterations === 'number' && 'finalLoss' in m(n.artifact))
-    .map((n) => ({ name: n.stage, values: { ...m(n.artifact!), seconds: n.artifact!.manifest.seconds } }));
-  if (trainRowsM.length) parts.push('<h3>Training</h3>', metricTable(trainRowsM, TRAINING_COLUMNS));
+    .map((n) => ({ name: n.stage, values: facts ? { ...m(n.artifact!), seconds: n.artifact!.manifest.seconds } : m(n.artifact!) }));
+  const trainColumns = facts ? TRAINING_COLUMNS : TRAINING_COLUMNS.filter((c) => !RUN_FACT_KEYS.has(c.key));
+  if (trainRowsM.length) parts.push('<h3>Training</h3>', metricTable(trainRowsM, trainColumns));
   return parts.join('\n') || '<p class="cap">no metrics</p>';
 }
 

@@ -12,6 +12,7 @@ import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult } from './index.ts';
+import { formatPercent } from '../format.ts';
 
 export const DETECTOR_FILE = 'detector.json';
 /**
@@ -157,6 +158,6 @@ export async function passQuality(ctx: StageContext<unknown>, ids: string[], rea
   const r = q.summary();
   if (!r.images) return { quality: null };
   const round = (v: number): number => Math.round(v * 10000) / 10000;
-  ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${(100 * r.objectRecall).toFixed(1)}% (${r.found}/${r.objects})`);
+  ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${formatPercent(r.objectRecall)} (${r.found}/${r.objects})`);
   return { quality: { images: r.images, mae: round(r.mae), maxF: round(r.maxF), maxFPooled: round(r.maxFPooled), objectRecall: round(r.objectRecall), objects: r.objects, found: r.found } };
 }

@@ -138,7 +138,14 @@ export interface ReadArray {
 export async function readArray(zarrDir: string, name: string, selection?: (number | null)[]): Promise<ReadArray> {
   const { zarr } = await zarrita();
   const arr = await zarr.open.v3((await storeAt(zarrDir)).resolve(name), { kind: 'array' });
-  const got = await zarr.get(arr, selection ?? null);
+  let got: Awaited<ReturnType<typeof zarr.get>>;
+  try {
+    got = await zarr.get(arr, selection ?? null);
+  } catch (err) {
+    // zarrita's message names neither the array nor the chunk: say which bytes failed
+    const at = selection ? ` [${selection.map((v) => (v === null ? ':' : v)).join(', ')}]` : '';
+    throw new Error(`${join(zarrDir, name)}${at}: ${(err as Error).message}`, { cause: err });
+  }
   return { data: got.data as NumericArray, shape: got.shape };
 }
 

@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, BACKEND_PINNED_ENV, parseBackendName, type BackendName } from './backend-names.ts';
 import { registerNativeTrainingKernels } from './native-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
-export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, parseBackendName, type BackendName };
 
 export interface BackendInfo {
   /** which of our choices runs */
@@ -30,30 +30,44 @@ export interface InitBackendOptions {
   threads?: number;
   /** where the one-line summary and warnings go; default console.error */
   log?: (line: string) => void;
+  /** where fallback warnings also go when `log` is given (it may be a quiet one); default console.error, null: only `log` */
+  warn?: ((line: string) => void) | null;
   /** module loader, replaceable in tests to simulate a backend package failing to load */
   importModule?: (specifier: string) => Promise<unknown>;
 }
 
-export const BACKEND_ENV = 'DCSP_BACKEND';
-
 let active: { key: string; info: BackendInfo } | null = null;
+// Calls are served one at a time: two stages of one process that start together must not both
+// search (the second would see a half-initialised engine and could land on another backend).
+let queue: Promise<unknown> = Promise.resolve();
 
-/** Parse a user-supplied backend name (CLI flag or env), with a message naming the choices. */
-export function parseBackendName(value: string, source: string): BackendName {
-  const v = value.trim();
-  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
-  throw new Error(`${source}: unknown backend '${value}' (choose one of ${BACKEND_NAMES.join(', ')})`);
+/** The backend this process runs on, or null before the first initBackend. */
+export function activeBackend(): BackendInfo | null {
+  return active?.info ?? null;
 }
 
 /**
  * Choose and initialise the backend. Calling it again with the same preference returns the
- * same info without logging again.
+ * same info without logging again; concurrent calls wait for the first one's choice.
  */
-export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const result = queue.then(() => choose(opts));
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const envValue = process.env[BACKEND_ENV];
+  // fallbacks are never quiet, whatever logger the caller passed for the summary line
+  const warn = (line: string): void => {
+    log(line);
+    if (opts.log !== undefined && opts.warn !== null) (opts.warn ?? ((l: string) => console.error(l)))(line);
+  };
+  const pinned = process.env[BACKEND_PINNED_ENV];
+  const envValue = pinned || process.env[BACKEND_ENV];
   const prefer = opts.prefer
-    ?? (envValue !== undefined && envValue !== '' ? parseBackendName(envValue, `env ${BACKEND_ENV}`) : undefined);
+    ?? (envValue !== undefined && envValue !== '' ? parseBackendName(envValue, `env ${pinned ? BACKEND_PINNED_ENV : BACKEND_ENV}`) : undefined);
+  const strict = Boolean(pinned) && opts.prefer === undefined;
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const key = `${prefer ?? 'auto'}|${threads}`;
   if (active !== null && active.key === key && tf.getBackend() === active.info.tfName) return active.info;
@@ -66,18 +80,23 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     try {
       result = await tryBackend(name, threads, importModule, log);
     } catch (err) {
+      if (strict) throw new Error(`backend ${name}, which this run chose, does not start in this process (pid ${process.pid}): ${firstLine(err)}`);
       const why = `${name} unavailable: ${firstLine(err)}`;
       skipped.push(why);
-      if (name === prefer) log(`backend: requested ${name} is unavailable (${firstLine(err)}); falling back`);
+      if (name === prefer) warn(`WARNING: backend: requested ${name} is unavailable (${firstLine(err)}); falling back`);
       continue;
     }
     const info: BackendInfo = { name, tfName: result.tfName, detail: result.detail, skipped };
     if (name === 'cpu') {
-      log('WARNING: running on the plain JS cpu backend; training will be 100x slower than wasm.');
-      for (const s of skipped) log(`WARNING:   ${s}`);
+      warn('WARNING: running on the plain JS cpu backend; training will be 100x slower than wasm.');
+      for (const s of skipped) warn(`WARNING:   ${s}`);
     }
-    log(`backend: ${name} (${info.detail})`);
     active = { key, info };
+    if (process.env[BACKEND_PIN_ENV] === '1' && !pinned) {
+      // the run's choice: announced whatever the caller's logger, and inherited by its workers
+      process.env[BACKEND_PINNED_ENV] = name;
+      warn(`backend: ${name} (${info.detail})`);
+    } else log(`backend: ${name} (${info.detail})`);
     return info;
   }
   throw new Error(`no tfjs backend could be initialised:\n  ${skipped.join('\n  ')}`);

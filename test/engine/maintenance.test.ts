@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, truncateSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, resetCalls, type Project } from './project.ts';
@@ -56,7 +56,46 @@ describe('verify and damaged artifacts', () => {
     expect((await p.cli(['verify'])).code).toBe(0);
   });
 
-  it('a truncated file in an artifact about to be read is caught by the cheap check and recomputed', async () => {
+  it('verify also sets aside what was built on an artifact after it was damaged, and the rerun equals the first', async () => {
+    const p = makeProject('verify-downstream');
+    expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
+    const [key] = keys(p, 'double');
+    const [sumKey] = keys(p, 'sum');
+    const sumBefore = readFileSync(join(p.cache, 'sum', sumKey, 'sum.json'), 'utf8');
+    const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.7.0.0');
+    const bytes = readFileSync(chunk);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(chunk, bytes);
+    // the damage dates from before sum was made (an older version would have built sum on it)
+    const past = (Date.now() - 3_600_000) / 1000;
+    utimesSync(chunk, past, past);
+    const v = await p.cli(['verify']);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(new RegExp(`CORRUPT sum/${sumKey.slice(0, 12)}: built on double/${key.slice(0, 12)}, which is damaged`));
+    expect(v.stdout).toMatch(/ok +constant\//);
+    expect(v.stdout).toMatch(/4 artifact\(s\) checked, 2 corrupt/);
+    resetCalls(p);
+    const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--json']);
+    expect(statuses(r.stdout)).toEqual({ source: 'cached', double: 'run', constant: 'cached', sum: 'run' });
+    expect(readFileSync(join(p.cache, 'sum', sumKey, 'sum.json'), 'utf8')).toBe(sumBefore);
+  });
+
+  it('a same-size change in an input about to be read is caught before use and recomputed', async () => {
+    const p = makeProject('tamper');
+    expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
+    const [key] = keys(p, 'double');
+    const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.4.0.0');
+    const bytes = readFileSync(chunk);
+    bytes[bytes.length >> 1] ^= 0x01;
+    writeFileSync(chunk, bytes);
+    const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--json', '--set', 'sum.scale=2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/double: cached artifact [0-9a-f]{12} is damaged \(data.zarr\/doubled\/c.4.0.0 content changed\); recomputing/);
+    expect(statuses(r.stdout)).toEqual({ source: 'cached', double: 'run', constant: 'cached', sum: 'run' });
+    expect((await p.cli(['verify'])).code).toBe(0);
+  });
+
+  it('a truncated file in an artifact about to be read is caught before use and recomputed', async () => {
     const p = makeProject('truncate');
     expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
     const [key] = keys(p, 'double');

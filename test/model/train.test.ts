@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { augment, sampleRng } from '../../lib/model/augment.ts';
 import { buildModel, loadModel } from '../../lib/model/build.ts';
-import { NonFiniteLossError, trainLoop, type Sampler, type TrainSample } from '../../lib/model/train-loop.ts';
+import { DivergedLossError, NonFiniteLossError, NonFiniteWeightsError, trainLoop, type CustomObjective, type Sampler, type TrainSample } from '../../lib/model/train-loop.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { loadCheckpoint, disposeCheckpoint } from '../../lib/tensor/checkpoint.ts';
 import type { ProgressSink } from '../../lib/types.ts';
@@ -130,6 +130,52 @@ describe('trainLoop', () => {
     for (const [n, p] of m.params) expect(await p.variable.data(), n).toEqual(await ck.weights[n].data());
     disposeCheckpoint(ck);
     m.dispose();
+  });
+
+  it('stops a diverging run (loss far above its recent median) before the update, keeping a good checkpoint', async () => {
+    const dir = tmp();
+    const m = buildModel('deeplab-lite', { seed: 5 });
+    // from iteration 6 the inputs are a million times too bright: a finite loss far off its scale
+    const blown: Sampler = (it, slot) => {
+      const s = toyImage(9, it, slot).sample;
+      if (it >= 6) s.image.forEach((v, i) => (s.image[i] = v * 1e6));
+      return s;
+    };
+    const err = await trainLoop({ model: m, ...common, sampler: blown, iterations: 10, checkpointDir: dir, checkpointEvery: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergedLossError);
+    const d = err as DivergedLossError;
+    expect(d.iteration).toBe(6);
+    expect(d.lastCheckpoint).toBe(4);
+    expect(Number.isFinite(d.value)).toBe(true);
+    expect(d.value).toBeGreaterThan(100 * d.reference);
+    expect(d.message).toMatch(/training diverged at iteration \d+: loss .* is over 100x the median .*last good checkpoint \(iteration \d+\)/);
+    const ck = await loadCheckpoint(dir);
+    expect(ck.iteration).toBe(d.lastCheckpoint);
+    for (const [n, w] of Object.entries(ck.weights)) expect((await w.data()).every(Number.isFinite), n).toBe(true);
+    disposeCheckpoint(ck);
+    m.dispose();
+  });
+
+  it('never writes a checkpoint (or the final model) whose weights are not finite', async () => {
+    // a loss that is finite while its gradient is not (0 * d sqrt(|w|)/dw at w = 0): the update
+    // poisons the weights one step before any loss could show it
+    const w = tf.variable(tf.zeros([1]), true, `finite-check-${Date.now()}`);
+    const model = { name: 'one-weight', params: new Map([['w', { variable: w, kind: 'weights' as const, group: 'head' as const }]]), weights: () => ({ w }) };
+    const objective: CustomObjective = {
+      name: 'sqrt-at-zero',
+      plan: [{ name: 'w', info: model.params.get('w')!, lrMult: 1, weightDecay: 0 }],
+      loss: (x) => tf.add(tf.mul(tf.sqrt(tf.abs(w)).sum(), 0), tf.mean(x).mul(0).add(1)) as tf.Scalar,
+    };
+    const dir = tmp();
+    const err = await trainLoop({ model, objective, batch: 1, crop: CROP, sampler, iterations: 4, checkpointDir: dir, checkpointEvery: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteWeightsError);
+    expect((err as Error).message).toMatch(/weights are not finite after iteration 1 \(w\); that checkpoint is not written\. No checkpoint was written\./);
+    const { findCheckpoint } = await import('../../lib/tensor/checkpoint.ts');
+    expect(await findCheckpoint(dir)).toBeNull();
+    // without a checkpoint folder the final weights are checked all the same
+    w.assign(tf.zeros([1]));
+    await expect(trainLoop({ model, objective, batch: 1, crop: CROP, sampler, iterations: 1 })).rejects.toBeInstanceOf(NonFiniteWeightsError);
+    w.dispose();
   });
 
   it('fcan objective trains only the heads by default', async () => {

@@ -18,7 +18,7 @@ afterAll(() => {
 const PARAMS: SaliencyTrainParams = {
   source: 'toy-agnostic', count: 16, toy: { minSize: 40, maxSize: 56, maxObjects: 2, lowContrastRate: 0 }, holdout: 4,
   variant: 'dhsnet-lite', size: 32, init: 'none', iterations: 40, batch: 4, optimizer: 'sgd', lr: 0.02, momentum: 0.9, weightDecay: 5e-4,
-  power: 0.9, scale: [0.75, 1.25], mirror: true, checkpointEvery: 10, seed: 7,
+  power: 0.9, scale: [0.75, 1.25], mirror: true, checkpointEvery: 10, divergeFactor: 100, seed: 7,
 };
 
 function context(params: SaliencyTrainParams, work: string, progress: ProgressSink = silentProgress, signal = new AbortController().signal): StageContext<SaliencyTrainParams> & { outDir: string } {

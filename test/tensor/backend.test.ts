@@ -2,7 +2,7 @@
 // naming why, the env variable works, a bad name is rejected, and the summary is logged once.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKEND_ENV, initBackend, parseBackendName } from '../../lib/tensor/backend.ts';
+import { BACKEND_ENV, BACKEND_PIN_ENV, initBackend, parseBackendName } from '../../lib/tensor/backend.ts';
 
 function collect() {
   const lines: string[] = [];
@@ -12,6 +12,41 @@ function collect() {
 describe('initBackend', () => {
   afterEach(() => {
     delete process.env[BACKEND_ENV];
+    delete process.env[BACKEND_PIN_ENV];
+    delete process.env.DCSP_BACKEND_PINNED;
+  });
+
+  it('serves concurrent first calls one choice (two stages starting together in one process)', async () => {
+    await initBackend({ prefer: 'cpu', log: () => {}, warn: null });
+    const lines: string[] = [];
+    const infos = await Promise.all([1, 2, 3].map(() => initBackend({ prefer: 'wasm', log: (l) => lines.push(l) })));
+    expect(infos.map((i) => i.name)).toEqual(['wasm', 'wasm', 'wasm']);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(lines).toEqual([`backend: wasm (${infos[0].detail})`]);
+  });
+
+  it('warns of a fallback even when the caller logs quietly', async () => {
+    const warned: string[] = [];
+    const importModule = async (s: string): Promise<unknown> => {
+      if (s === '@tensorflow/tfjs-backend-wasm') throw new Error('simulated: no wasm');
+      return import(s);
+    };
+    const info = await initBackend({ prefer: 'wasm', threads: 2, log: () => {}, warn: (l) => warned.push(l), importModule });
+    expect(info.name).toBe('cpu');
+    expect(warned[0]).toBe('WARNING: backend: requested wasm is unavailable (simulated: no wasm); falling back');
+  });
+
+  it('pins the first choice for the processes and threads it starts, which never fall back', async () => {
+    process.env[BACKEND_PIN_ENV] = '1';
+    const info = await initBackend({ prefer: 'cpu', log: () => {}, warn: null });
+    expect(process.env.DCSP_BACKEND_PINNED).toBe('cpu');
+    // a later caller with no preference of its own (a worker inherits the pin) gets the pinned one
+    expect((await initBackend({ log: () => {} })).name).toBe(info.name);
+    process.env.DCSP_BACKEND_PINNED = 'wasm';
+    const importModule = async (s: string): Promise<unknown> => {
+      throw new Error(`simulated: ${s} missing`);
+    };
+    await expect(initBackend({ log: () => {}, importModule })).rejects.toThrow(/backend wasm, which this run chose, does not start in this process .*simulated/);
   });
 
   it('honours a forced wasm backend and reports SIMD and threads', async () => {
@@ -44,7 +79,7 @@ describe('initBackend', () => {
     const info = await initBackend({ prefer: 'tfjs-node', log, importModule });
     expect(info.name).toBe('wasm');
     expect(info.skipped).toEqual([`tfjs-node unavailable: Cannot find package '@tensorflow/tfjs-node'`]);
-    expect(lines[0]).toBe(`backend: requested tfjs-node is unavailable (Cannot find package '@tensorflow/tfjs-node'); falling back`);
+    expect(lines[0]).toBe(`WARNING: backend: requested tfjs-node is unavailable (Cannot find package '@tensorflow/tfjs-node'); falling back`);
     expect(lines.at(-1)).toMatch(/^backend: wasm \(/);
   });
 
