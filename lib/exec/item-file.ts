@@ -55,6 +55,7 @@ export async function readItemFile(path: string): Promise<ItemResult> {
   const damaged = (why: string): DamagedItemError => new DamagedItemError(`item file ${path} is damaged: ${why}`);
   if (buf.length < 4) throw damaged(`${buf.length} bytes`);
   const headLen = buf.readUInt32LE(0);
+  if (buf.length < 4 + headLen) throw damaged(`${buf.length} bytes, cut inside its header`);
   let header: Header;
   try {
     header = JSON.parse(buf.subarray(4, 4 + headLen).toString('utf8')) as Header;

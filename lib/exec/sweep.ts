@@ -129,10 +129,16 @@ export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions
   return { variants: results, seconds, stageRuns, stageHits: decisions.length - stageRuns, files, table };
 }
 
-function metricOf(r: VariantResult, metric: string): number | null {
-  const dot = metric.indexOf('.');
-  const v = r.metrics[metric.slice(0, dot)]?.[metric.slice(dot + 1)];
+/** A stage metric by path, `stage.key` or deeper (`erase-s3.quality.objectRecall`); null unless a number. */
+export function metricValue(metrics: Record<string, Record<string, unknown>>, metric: string): number | null {
+  const [stage, ...path] = metric.split('.');
+  let v: unknown = metrics[stage];
+  for (const k of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   return typeof v === 'number' ? v : null;
+}
+
+function metricOf(r: VariantResult, metric: string): number | null {
+  return metricValue(r.metrics, metric);
 }
 
 function fmt(v: number | null): string {

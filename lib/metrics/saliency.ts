@@ -44,6 +44,21 @@ export function saliencyMae(map: MapF32, gt: Map8): number {
   return n ? sum / n : NaN;
 }
 
+/** Intersection over union of `map >= threshold` with the foreground, over non-void pixels. NaN if both are empty. */
+export function foregroundIoU(map: MapF32, gt: Map8, threshold = 0.5): number {
+  checkSize(map, gt, 'foregroundIoU');
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < gt.data.length; i++) {
+    const g = gt.data[i];
+    if (g === VOID_LABEL) continue;
+    const s = map.data[i] >= threshold;
+    if (s && g) inter++;
+    if (s || g) union++;
+  }
+  return union ? inter / union : NaN;
+}
+
 /**
  * Per-image counts at each threshold t = 0..255: a pixel is predicted salient when its quantised
  * level (round(255 s)) is >= t. Returns cumulative true/false positives and the fg count.

@@ -43,6 +43,10 @@ export async function createDetector(spec: DetectorSpec | unknown, opts: CreateD
       const { createDhsnetDetector } = await import('./dhsnet.ts');
       return createDhsnetDetector(s);
     }
+    case 'isnet': {
+      const { createIsnetDetector } = await import('./isnet.ts');
+      return createIsnetDetector(s, opts);
+    }
   }
 }
 
@@ -70,7 +74,7 @@ const cached = new Map<string, Promise<SaliencyDetector>>();
  */
 export function getDetector(spec: DetectorSpec | unknown, opts: CreateDetectorOptions = {}): Promise<SaliencyDetector> {
   const s = parseDetectorSpec(spec);
-  const key = `${specKey(s)}|${opts.modelDir ?? ''}|${opts.modelUrl ?? ''}`;
+  const key = `${specKey(s)}|${opts.modelDir ?? ''}|${opts.modelUrl ?? ''}|${opts.registry ?? ''}`;
   let d = cached.get(key);
   if (!d) {
     d = createDetector(s, opts);

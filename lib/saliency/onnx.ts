@@ -71,7 +71,7 @@ class OnnxDetector implements SaliencyDetector {
   }
 }
 
-export async function createOnnxDetector(spec: OnnxSpec, opts: CreateDetectorOptions = {}): Promise<SaliencyDetector> {
+export async function createOnnxDetector(spec: OnnxSpec, opts: CreateDetectorOptions = {}, name = `onnx:${spec.model}`): Promise<SaliencyDetector> {
   const { path, defaults } = await resolveOnnxModel(spec, opts);
   const ort: Ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(path, {
@@ -81,5 +81,5 @@ export async function createOnnxDetector(spec: OnnxSpec, opts: CreateDetectorOpt
     graphOptimizationLevel: 'all',
   });
   const pre = resolvePreprocess(spec, defaults);
-  return new OnnxDetector(`onnx:${spec.model}`, ort, session, pre);
+  return new OnnxDetector(name, ort, session, pre);
 }

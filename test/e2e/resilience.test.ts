@@ -118,6 +118,7 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
       if (!k.killed) break;
     }
     const landed = kills.filter((k) => k.killed);
+    console.log(`kill points: ${kills.map((k) => `${k.killed ? 'killed' : 'finished'} ${k.delayMs} ms after ${k.target} [${k.running.join(' + ')}]`).join('; ')}`);
     expect(landed.length, JSON.stringify(kills)).toBeGreaterThanOrEqual(10);
     // the kills hit a per-item stage, a training stage, and two stages running side by side
     expect(landed.some((k) => k.running.some((s) => PER_ITEM.has(s))), JSON.stringify(kills)).toBe(true);
@@ -132,15 +133,25 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
   it('two per-item stages that wait on a live lock, then run side by side in one process, give the same bytes', async () => {
     const cache = join(base, 'locked');
     cpSync(refCache, cache, { recursive: true });
-    const sleeper = spawn('sleep', ['4']);
+    // the owner lives until the run has seen both locks held, then exits: the run takes them over
+    const sleeper = spawn('sleep', ['300']);
     for (const stage of ['attention', 'eval-direct']) {
       const key = refKey(cache, stage);
       rmSync(join(cache, stage, key), { recursive: true });
       writeFileSync(join(cache, stage, `${key}.lock`), JSON.stringify({ pid: sleeper.pid, host: (await import('node:os')).hostname(), started: new Date().toISOString() }));
     }
-    const r = await run(cache);
+    const child = execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+    const waiting = new Set<string>();
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const m = /^(attention|eval-direct): waiting for pid (\d+)/.exec(line);
+      if (m && Number(m[2]) === sleeper.pid) waiting.add(m[1]);
+      if (waiting.size === 2) sleeper.kill();
+    });
+    const done = await child;
+    const r = { code: done.exitCode ?? -1, stderr: String(done.stderr) };
+    sleeper.kill();
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    expect(r.stderr).toMatch(/attention: waiting for pid \d+/);
+    expect([...waiting].sort()).toEqual(['attention', 'eval-direct']);
     expect(r.stderr).not.toMatch(/WARNING/);
     expect(committed(cache)).toEqual(ref);
   }, 300_000);

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VOC_PHOTO_JPG } from '../fixtures/voc-photo.ts';
-import { makeProject } from './project.ts';
+import { makeProject, ROOT } from './project.ts';
 
 const oneLine = (stderr: string): string[] => stderr.split('\n').filter((l) => l.trim() && !l.startsWith('pipeline: running from sources'));
 
@@ -77,6 +77,11 @@ describe('bad input through the CLI', () => {
     } finally {
       execFileSync('umount', [ro]);
     }
+  });
+
+  it('a reader that goes away (`pipeline dag | true`) is no error', () => {
+    const out = execFileSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${join(ROOT, 'bin', 'pipeline.mjs')}" dag --pipeline "${p.pipeline}" | true; echo "rc=$?"`], { encoding: 'utf8' });
+    expect(out.trim().split('\n').at(-1)).toBe('rc=0');
   });
 
   it('a bad detector spec is input (exit 2); a model file that fails to load is one line, exit 1, stack on request', async () => {

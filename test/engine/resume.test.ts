@@ -26,6 +26,55 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 describe('crash and resume', () => {
+  it('a damaged finished item (truncated or altered) is computed again on resume, not padded or trusted', async () => {
+    const p = makeProject('damaged-item');
+    const run = p.spawn(['run', '--until', 'double', '--workers', '1'], { env: { DCSP_TEST_DELAY_MS: '120' } });
+    await until(() => p.calls('double').length >= 8, 60_000);
+    run.kill('SIGKILL');
+    await run;
+    const partial = readdirSync(join(p.cache, 'double')).find((e) => e.endsWith('.partial'))!;
+    const items = join(p.cache, 'double', partial, 'work', 'items');
+    const saved = readdirSync(items).filter((f) => f.endsWith('.item')).sort();
+    expect(saved.length).toBeGreaterThanOrEqual(4);
+    const { truncateSync, writeFileSync } = await import('node:fs');
+    const { statSync } = await import('node:fs');
+    const size = statSync(join(items, saved[0])).size;
+    truncateSync(join(items, saved[0]), size - 3);
+    const altered = readFileSync(join(items, saved[1]));
+    altered[altered.length - 2] ^= 0x10;
+    writeFileSync(join(items, saved[1]), altered);
+    resetCalls(p);
+    const again = await p.cli(['run', '--until', 'double', '--workers', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`item file .* is damaged: ${size - 3} bytes, its header describes ${size}; computing it again`));
+    expect(again.stderr).toMatch(/item file .* is damaged: its arrays do not match their checksum; computing it again/);
+    expect(again.stderr).toMatch(new RegExp(`double: ${20 - saved.length + 2} of 20 items to compute \\(${saved.length - 2} resumed`));
+    const q = makeProject('damaged-item-straight');
+    expect((await q.cli(['run', '--until', 'double', '--workers', '1'])).code).toBe(0);
+    const [kp] = committed(p, 'double');
+    const [kq] = committed(q, 'double');
+    expect(kp).toBe(kq);
+    for (const [f, bytes] of contents(p, 'double', kp)) expect(bytes.equals(contents(q, 'double', kq).get(f)!), f).toBe(true);
+  });
+
+  it('an item reused from an earlier artifact is checked against that artifact\'s item table', async () => {
+    const p = makeProject('reuse-check');
+    expect((await p.cli(['run', '--until', 'double', '--workers', '1'])).code).toBe(0);
+    const [key] = committed(p, 'double');
+    // the item hashes are content: change one in the table, as a damaged earlier artifact would be
+    const table = join(p.cache, 'double', key, 'items.json');
+    const t = JSON.parse(readFileSync(table, 'utf8')) as { ids: string[]; hashes: string[] };
+    t.hashes[3] = '0'.repeat(64);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(table, JSON.stringify(t));
+    resetCalls(p);
+    // a new source count makes a new key for double, whose items are looked up in the old artifact
+    const r = await p.cli(['run', '--until', 'double', '--workers', '1', '--set', 'source.count=21']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`item ${t.ids[3]} of .* does not match its recorded hash; computing it again`));
+    expect(p.calls('double').map((l) => l.split(' ')[1]).sort()).toEqual([t.ids[3], 'item-0020'].sort());
+  });
+
   it('SIGKILL mid-stage, then a new run resumes and commits the same bytes as an uninterrupted run', async () => {
     const p = makeProject('kill');
     const run = p.spawn(['run', '--until', 'double', '--workers', '2'], { env: { DCSP_TEST_DELAY_MS: '120' } });

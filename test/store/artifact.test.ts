@@ -9,6 +9,7 @@ import { ArtifactWriter } from '../../lib/store/artifact-writer.ts';
 import { canonicalJson } from '../../lib/store/canonical-json.ts';
 import { commitArtifact, contentHashOf } from '../../lib/store/commit.ts';
 import type { FileEntry } from '../../lib/store/manifest.ts';
+import { checkContent } from '../../lib/store/verify.ts';
 
 async function build(items: { id: string; data: Uint8Array | Float32Array; shape: number[] }[]): Promise<Artifact> {
   const base = mkdtempSync(join(tmpdir(), 'dcsp-art-'));
@@ -55,7 +56,20 @@ describe('artifact store', () => {
     const labels = await art.array('labels');
     expect(labels.shape).toEqual([3, 2]);
     expect(await art.json('summary.json')).toEqual({ n: 3 });
-    expect(await art.checkSizes()).toBeNull();
+    expect((await checkContent(art.dir)).problems).toEqual([]);
+  });
+
+  it('a chunk that does not decode is reported with the array, the item and the artifact it is in', async () => {
+    const x = { id: 'x', data: Uint8Array.from({ length: 64 }, (_, i) => i), shape: [8, 8] };
+    const art = await build([x, { ...x, id: 'y' }]);
+    const file = join(art.dir, 'data.zarr', 'maps', 'c.1.0.0');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, Buffer.alloc(readFileSync(file).length, 0x41)); // same size, not gzip
+    const err = (await (await art.items('maps')).read('y').catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toContain(join(art.dir, 'data.zarr', 'maps'));
+    expect(err!.message).toMatch(/maps \[1, :, :\]: /);
+    expect((await checkContent(art.dir)).problems.join()).toMatch(/content changed/);
   });
 
   it('3-d float items round trip, and the content hash covers paths and bytes only', async () => {
