@@ -195,7 +195,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
         metrics: result.metrics,
       });
       await rm(job.partialDir, { recursive: true, force: true });
-      const items = result.items ? `, ${result.items.computed}/${result.items.items} items computed` : '';
+      const items = result.items ? `, ${result.items.computed}/${result.items.items} items computed${itemRate(result.items.computed, seconds)}` : '';
       log(`${name}: done in ${formatDuration(seconds)}${items}`);
       return record({ stage: name, key, status: 'run', seconds, manifest });
     } finally {
@@ -288,3 +288,8 @@ async function runIsolated(job: StageJob): Promise<StageJobResult> {
 }
 
 export type { ResolvedStage };
+
+/** Items per second of wall time (the whole stage's, set-up included), when any were computed. */
+function itemRate(computed: number, seconds: number): string {
+  return computed > 0 && seconds > 0 ? ` (${(computed / seconds).toFixed(1)}/s)` : '';
+}

@@ -5,7 +5,10 @@
 // iterations than a CPU quick start can afford (lib/model/README.md has the measurements).
 
 import * as tf from '@tensorflow/tfjs';
-import { decayedGradient, restoreBuffer, trainedParams, zeroBuffer, type ParamSpec, type TrainedParam } from './optimizer-slots.ts';
+import { trainedParams, type ParamSpec } from './optimizer-slots.ts';
+import {
+  assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup,
+} from './param-groups.ts';
 
 export interface AdamOptions {
   beta1?: number;
@@ -15,7 +18,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-interface Slot extends TrainedParam {
+/** m and v of a group of parameters sharing lrMult and weight decay, flat (param-groups.ts) */
+interface Slot extends ParamGroup {
   m: tf.Variable;
   v: tf.Variable;
 }
@@ -24,7 +28,7 @@ export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  private readonly slots = new Map<string, Slot>();
+  private readonly slots: Slot[] = [];
   /** updates applied so far (bias correction); part of the state so a resumed run continues exactly */
   private t = 0;
 
@@ -32,13 +36,13 @@ export class Adam {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
-    for (const [name, p] of trainedParams(params, opts.weightDecay ?? 0)) {
-      this.slots.set(name, { ...p, m: zeroBuffer(p.variable, `${name}/adam-m`), v: zeroBuffer(p.variable, `${name}/adam-v`) });
+    for (const g of groupParams(trainedParams(params, opts.weightDecay ?? 0))) {
+      this.slots.push({ ...g, m: zeroFlat(g, 'adam-m'), v: zeroFlat(g, 'adam-v') });
     }
   }
 
   variables(): tf.Variable[] {
-    return [...this.slots.values()].map((s) => s.variable);
+    return this.slots.flatMap((s) => s.members.map((m) => m.variable));
   }
 
   step(grads: tf.NamedTensorMap, lr: number): void {
@@ -46,24 +50,22 @@ export class Adam {
     const c1 = 1 - this.beta1 ** this.t;
     const c2 = 1 - this.beta2 ** this.t;
     tf.tidy(() => {
-      for (const [name, slot] of this.slots) {
-        const g = decayedGradient(grads, name, slot, 'Adam');
+      for (const slot of this.slots) {
+        const w = flatWeights(slot);
+        const g = flatDecayedGradient(grads, slot, w, 'Adam');
         const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         slot.m.assign(m);
         slot.v.assign(v);
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon));
-        slot.variable.assign(tf.sub(slot.variable, tf.mul(update, lr * slot.lrMult)));
+        assignFlat(slot, tf.sub(w, tf.mul(update, lr * slot.lrMult)) as tf.Tensor1D);
       }
     });
   }
 
   getState(): tf.NamedTensorMap {
     const out: tf.NamedTensorMap = { 'adam/step': tf.scalar(this.t) };
-    for (const [name, slot] of this.slots) {
-      out[`${name}/adam_m`] = slot.m.clone();
-      out[`${name}/adam_v`] = slot.v.clone();
-    }
+    for (const slot of this.slots) Object.assign(out, stateByName(slot, slot.m, 'adam_m'), stateByName(slot, slot.v, 'adam_v'));
     return out;
   }
 
@@ -71,17 +73,17 @@ export class Adam {
     const step = state['adam/step'];
     if (step === undefined) throw new Error('Adam.setState: no step count (a checkpoint of another optimiser?)');
     this.t = step.dataSync()[0];
-    for (const [name, slot] of this.slots) {
-      restoreBuffer(state, `${name}/adam_m`, slot.m, 'Adam');
-      restoreBuffer(state, `${name}/adam_v`, slot.v, 'Adam');
+    for (const slot of this.slots) {
+      restoreFlat(state, slot, 'adam_m', slot.m, 'Adam');
+      restoreFlat(state, slot, 'adam_v', slot.v, 'Adam');
     }
   }
 
   dispose(): void {
-    for (const s of this.slots.values()) {
+    for (const s of this.slots) {
       s.m.dispose();
       s.v.dispose();
     }
-    this.slots.clear();
+    this.slots.length = 0;
   }
 }

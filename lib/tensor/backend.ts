@@ -1,11 +1,13 @@
 // Picks the tfjs backend once at start-up: tfjs-node-gpu (if it loads and sees a GPU), tfjs-node,
-// wasm (SIMD), then cpu. tfjs-node(-gpu) download libtensorflow when installed, which fails offline,
-// so they are optional and loaded by dynamic import; wasm is what tests and CPU users get.
+// wasm (SIMD), then cpu. tfjs-node(-gpu) need a binding built against libtensorflow (npm run
+// tfjs-native, lib/native), so they are optional and loaded by dynamic import; wasm is what tests
+// and CPU users get until then.
 
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, BACKEND_PINNED_ENV, parseBackendName, type BackendName } from './backend-names.ts';
+import { registerNativeTrainingKernels } from './native-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
 export { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, parseBackendName, type BackendName };
@@ -112,9 +114,16 @@ async function tryBackend(
   switch (name) {
     case 'tfjs-node-gpu':
     case 'tfjs-node': {
-      await importModule(`@tensorflow/${name}`);
+      try {
+        await importModule(`@tensorflow/${name}`);
+      } catch (err) {
+        // installed (an optional dependency) but its binding not built: say how to build it
+        if (firstLine(err).includes('tfjs_binding.node')) throw new Error(`@tensorflow/${name} has no built binding; run: npm run tfjs-native${name === 'tfjs-node-gpu' ? ' -- --gpu' : ''}`);
+        throw err;
+      }
       // Both packages register a backend called 'tensorflow' in the shared tfjs-core engine.
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`@tensorflow/${name} loaded but its backend did not initialise`);
+      registerNativeTrainingKernels();
       const backend = tf.backend() as { isUsingGpuDevice?: boolean };
       if (name === 'tfjs-node-gpu') {
         if (backend.isUsingGpuDevice !== true) throw new Error('loaded, but TensorFlow sees no GPU (CUDA 11.2 / cuDNN 8.1 installed?)');

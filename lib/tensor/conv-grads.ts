@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   type AxisConv, type AxisGeometry, filterGradAxis, inputGradAxis,
 } from './conv-geometry.ts';
+import { hasNativeTrainingKernels } from './native-kernels.ts';
 
 export type Pair = [number, number];
 export type ConvPadding = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -147,12 +148,14 @@ export function conv2dInputGrad(
  * out[i, j] = w[kh-1-i, kw-1-j]^T. Flipping both spatial axes reverses the flattened tap order; we do
  * that as a product with the [taps, taps] anti-diagonal 0/1 matrix, because wasm's Reverse and Gather
  * kernels are ~8x slower than this tiny matMul. The product is exact for finite weights (w*1 plus
- * zeros).
+ * zeros). On tfjs-node, TensorFlow's own reverse.
  */
 function flipFilter(w: tf.Tensor4D): tf.Tensor4D {
   const [kh, kw, cin, cout] = w.shape;
   const taps = kh * kw;
   if (taps === 1) return tf.transpose(w, [0, 1, 3, 2]);
+  // TensorFlow's ReverseV2 is one op there; the product below is five, each a dispatch on tfjs-node
+  if (hasNativeTrainingKernels()) return tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
   const anti = new Float32Array(taps * taps);
   for (let k = 0; k < taps; k++) anti[k * taps + (taps - 1 - k)] = 1;
   const flipped = tf.matMul(tf.tensor2d(anti, [taps, taps]), tf.reshape(w, [taps, cin * cout]));

@@ -4,11 +4,15 @@
 //                                     v <- momentum * v + (g + weightDecay * w);  w <- w - lr * lrMult * v
 // With a constant rate the two are the same; under a decaying rate 'tf' applies today's rate to the
 // whole accumulated velocity, 'caffe' keeps each step's own rate inside it.
-// Its state is one momentum buffer per variable, exposed by name so a checkpoint can store it and a
-// resumed run continues bit for bit. Per-variable lrMult (x10 / x20 for new heads) and weight decay.
+// Its state is one momentum buffer per variable (kept flat per group of variables that share lrMult
+// and weight decay: param-groups.ts), exposed by name so a checkpoint can store it and a resumed run
+// continues bit for bit. Per-variable lrMult (x10 / x20 for new heads) and weight decay.
 
 import * as tf from '@tensorflow/tfjs';
-import { decayedGradient, restoreBuffer, trainedParams, zeroBuffer, type ParamSpec, type TrainedParam } from './optimizer-slots.ts';
+import { trainedParams, type ParamSpec } from './optimizer-slots.ts';
+import {
+  assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup,
+} from './param-groups.ts';
 
 export type { ParamOptions } from './optimizer-slots.ts';
 
@@ -22,14 +26,15 @@ export interface MomentumSgdOptions {
   weightDecay?: number;
 }
 
-interface Slot extends TrainedParam {
+/** the velocity of a group of parameters sharing lrMult and weight decay, flat (param-groups.ts) */
+interface Slot extends ParamGroup {
   velocity: tf.Variable;
 }
 
 export class MomentumSgd {
   readonly momentum: number;
   readonly form: MomentumForm;
-  private readonly slots = new Map<string, Slot>();
+  private readonly slots: Slot[] = [];
 
   /**
    * @param params variables by name (the names checkpoints use), each with optional per-variable
@@ -38,14 +43,14 @@ export class MomentumSgd {
   constructor(params: Record<string, ParamSpec>, opts: MomentumSgdOptions = {}) {
     this.momentum = opts.momentum ?? 0.9;
     this.form = opts.form ?? 'caffe';
-    for (const [name, p] of trainedParams(params, opts.weightDecay ?? 0)) {
-      this.slots.set(name, { ...p, velocity: zeroBuffer(p.variable, `${name}/momentum`) });
+    for (const g of groupParams(trainedParams(params, opts.weightDecay ?? 0))) {
+      this.slots.push({ ...g, velocity: zeroFlat(g, 'momentum') });
     }
   }
 
   /** The variables this optimiser updates, for tf.variableGrads. */
   variables(): tf.Variable[] {
-    return [...this.slots.values()].map((s) => s.variable);
+    return this.slots.flatMap((s) => s.members.map((m) => m.variable));
   }
 
   /**
@@ -55,17 +60,18 @@ export class MomentumSgd {
   step(grads: tf.NamedTensorMap, lr: number): void {
     tf.tidy(() => {
       const m = tf.scalar(this.momentum);
-      for (const [name, slot] of this.slots) {
-        const d = decayedGradient(grads, name, slot, 'MomentumSgd');
+      for (const slot of this.slots) {
+        const w = flatWeights(slot);
+        const d = flatDecayedGradient(grads, slot, w, 'MomentumSgd');
         const rate = tf.scalar(lr * slot.lrMult);
         if (this.form === 'tf') {
           const v = tf.add(tf.mul(slot.velocity, m), d);
           slot.velocity.assign(v);
-          slot.variable.assign(tf.sub(slot.variable, tf.mul(v, rate)));
+          assignFlat(slot, tf.sub(w, tf.mul(v, rate)) as tf.Tensor1D);
         } else {
           const v = tf.add(tf.mul(slot.velocity, m), tf.mul(d, rate));
           slot.velocity.assign(v);
-          slot.variable.assign(tf.sub(slot.variable, v));
+          assignFlat(slot, tf.sub(w, v) as tf.Tensor1D);
         }
       }
     });
@@ -74,17 +80,17 @@ export class MomentumSgd {
   /** Momentum buffers by '<param name>/momentum' (fresh tensors; the caller disposes them). */
   getState(): tf.NamedTensorMap {
     const out: tf.NamedTensorMap = {};
-    for (const [name, slot] of this.slots) out[`${name}/momentum`] = slot.velocity.clone();
+    for (const slot of this.slots) Object.assign(out, stateByName(slot, slot.velocity, 'momentum'));
     return out;
   }
 
   /** Restore buffers saved by getState (exact copy; shapes must match). */
   setState(state: tf.NamedTensorMap): void {
-    for (const [name, slot] of this.slots) restoreBuffer(state, `${name}/momentum`, slot.velocity, 'MomentumSgd');
+    for (const slot of this.slots) restoreFlat(state, slot, 'momentum', slot.velocity, 'MomentumSgd');
   }
 
   dispose(): void {
-    for (const slot of this.slots.values()) slot.velocity.dispose();
-    this.slots.clear();
+    for (const slot of this.slots) slot.velocity.dispose();
+    this.slots.length = 0;
   }
 }

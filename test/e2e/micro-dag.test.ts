@@ -24,11 +24,21 @@ interface Outcome {
 
 describe('end to end on the micro profile', () => {
   let outcomes: Outcome[];
+  let firstStderr = '';
   beforeAll(async () => {
     const r = await cli(['run', '--until', 'eval', '--json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     outcomes = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes;
+    firstStderr = r.stderr;
   }, 600_000);
+
+  it('runs its tensor stages on the backend DCSP_BACKEND names, when it names one (CI: tfjs-node)', () => {
+    const wanted = process.env.DCSP_BACKEND;
+    const used = [...firstStderr.matchAll(/^backend: (\S+)/gm)].map((m) => m[1]);
+    // every stage process that touched tensors printed its choice; a fallback prints 'requested ...'
+    expect(used.length).toBeGreaterThan(0);
+    if (wanted !== undefined && wanted !== '') expect(new Set(used)).toEqual(new Set([wanted]));
+  });
 
   it('runs every stage once, in dependency order, and each reports its metrics', () => {
     expect(outcomes.map((o) => o.stage)).toEqual(STAGES);

@@ -8,7 +8,7 @@ import { adaptImage, attentionMaps, multiScaleTensor, predict } from '../../lib/
 import type { SegmentationModel } from '../../lib/model/model.ts';
 import { toNetworkInput } from '../../lib/model/preprocess.ts';
 import { resizeBilinearTf1 } from '../../lib/model/resample.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 import type { RgbImage } from '../../lib/types.ts';
 
@@ -17,7 +17,7 @@ const rng = new Prng(12);
 const image: RgbImage = { width: 45, height: 37, data: new Uint8Array(45 * 37 * 3).map(() => Math.floor(rng.next() * 256)) };
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
   model = buildModel('deeplab-lite', { seed: 8 });
   // larger head weights so class maps differ visibly
   const w = model.params.get('fc1_voc12_d0/weights')!.variable;

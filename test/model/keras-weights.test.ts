@@ -12,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/model/build.ts';
 import { resolveImagenetWeights } from '../../lib/model/init-download.ts';
 import { loadKerasWeights } from '../../lib/model/keras-weights.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 import { resnetEntries, vgg16Entries, writeKerasH5, type Entry } from './keras-h5.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keras-h5-'));
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

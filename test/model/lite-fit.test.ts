@@ -6,14 +6,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/model/build.ts';
 import { toNetworkInput } from '../../lib/model/preprocess.ts';
 import { trainLoop } from '../../lib/model/train-loop.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 
 const SIZE = 32;
 const N = 8;
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
 });
 
 /** N seeded noise images, each with 1-2 of classes 1..6 */

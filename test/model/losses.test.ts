@@ -6,12 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/model/build.ts';
 import { fcanLoss, segLoss } from '../../lib/model/losses.ts';
 import { planParams } from '../../lib/model/optimiser.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng, seededNormal } from '../../lib/tensor/random.ts';
 import { MomentumSgd } from '../../lib/tensor/sgd.ts';
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
 });
 
 describe('losses', () => {

@@ -5,11 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deeplabLiteMacs } from '../../lib/model/deeplab-lite.ts';
 import { buildModel } from '../../lib/model/build.ts';
 import { countParams } from '../../lib/model/params.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { seededNormal } from '../../lib/tensor/random.ts';
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
 });
 
 const ceil8 = (n: number) => Math.ceil(Math.ceil(Math.ceil(n / 2) / 2) / 2);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { augment, sampleRng } from '../../lib/model/augment.ts';
 import { buildModel, loadModel } from '../../lib/model/build.ts';
 import { DivergedLossError, NonFiniteLossError, NonFiniteWeightsError, trainLoop, type CustomObjective, type Sampler, type TrainSample } from '../../lib/model/train-loop.ts';
-import { initBackend } from '../../lib/tensor/backend.ts';
+import { useTestBackend } from '../tensor/test-backend.ts';
 import { loadCheckpoint, disposeCheckpoint } from '../../lib/tensor/checkpoint.ts';
 import type { ProgressSink } from '../../lib/types.ts';
 
@@ -24,7 +24,7 @@ const tmp = () => {
 };
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm', log: () => {} });
+  await useTestBackend();
 });
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -1,9 +1,11 @@
 // Conv2d gradients written as forward convolutions (conv-grads.ts), the wasm kernels built on them,
-// and atrousConv2d, all checked against float64 loops that apply the definition.
+// and atrousConv2d, all checked against float64 loops that apply the definition, on the test
+// backend (wasm, or DCSP_BACKEND's, e.g. tfjs-node's native kernels) and on cpu.
 // Relative error = max|a - b| / max(max|b|, 1e-6), b the float64 reference; bound 1e-4.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/tensor/backend.ts';
+import { TEST_BACKEND } from './test-backend.ts';
 import { atrousConv2d } from '../../lib/tensor/atrous.ts';
 import { conv2dFilterGrad, conv2dInputGrad, type ConvPadding } from '../../lib/tensor/conv-grads.ts';
 import { Prng, seededNormalArray } from '../../lib/tensor/random.ts';
@@ -75,10 +77,10 @@ function data(c: Case, seed: number) {
   return { g, xa, wa, dya };
 }
 
-describe.each(['wasm', 'cpu'] as const)('conv gradients on %s', (backend) => {
+describe.each([TEST_BACKEND, 'cpu'] as const)('conv gradients on %s', (backend) => {
   beforeAll(async () => {
-    await initBackend({ prefer: backend, log: () => {} });
-    expect(tf.getBackend()).toBe(backend);
+    const info = await initBackend({ prefer: backend, log: () => {} });
+    expect(info.name).toBe(backend);
   });
 
   it.each(CASES.map((c) => [label(c), c] as const))('conv2dFilterGrad / conv2dInputGrad %s', (_l, c) => {
