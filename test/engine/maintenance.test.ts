@@ -6,6 +6,15 @@ import { makeProject, resetCalls, type Project } from './project.ts';
 const KEY = /^[0-9a-f]{64}$/;
 const keys = (p: Project, stage: string): string[] => (existsSync(join(p.cache, stage)) ? readdirSync(join(p.cache, stage)).filter((e) => KEY.test(e)) : []);
 
+/** A same-size change to one chunk of double's artifact: its middle byte XORed with `mask`. */
+function flipMiddleByte(p: Project, key: string, chunkName: string, mask: number): string {
+  const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', chunkName);
+  const bytes = readFileSync(chunk);
+  bytes[bytes.length >> 1] ^= mask;
+  writeFileSync(chunk, bytes);
+  return chunk;
+}
+
 function statuses(stdout: string): Record<string, string> {
   return Object.fromEntries((JSON.parse(stdout) as { outcomes: { stage: string; status: string }[] }).outcomes.map((o) => [o.stage, o.status]));
 }
@@ -40,10 +49,7 @@ describe('verify and damaged artifacts', () => {
     const p = makeProject('verify');
     expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
     const [key] = keys(p, 'double');
-    const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.7.0.0');
-    const bytes = readFileSync(chunk);
-    bytes[bytes.length >> 1] ^= 0xff;
-    writeFileSync(chunk, bytes);
+    flipMiddleByte(p, key, 'c.7.0.0', 0xff);
     const ok = await p.cli(['verify']);
     expect(ok.code).toBe(1);
     expect(ok.stdout).toMatch(new RegExp(`CORRUPT double/${key.slice(0, 12)}: data.zarr/doubled/c.7.0.0 content changed`));
@@ -62,10 +68,7 @@ describe('verify and damaged artifacts', () => {
     const [key] = keys(p, 'double');
     const [sumKey] = keys(p, 'sum');
     const sumBefore = readFileSync(join(p.cache, 'sum', sumKey, 'sum.json'), 'utf8');
-    const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.7.0.0');
-    const bytes = readFileSync(chunk);
-    bytes[bytes.length >> 1] ^= 0xff;
-    writeFileSync(chunk, bytes);
+    const chunk = flipMiddleByte(p, key, 'c.7.0.0', 0xff);
     // the damage dates from before sum was made (an older version would have built sum on it)
     const past = (Date.now() - 3_600_000) / 1000;
     utimesSync(chunk, past, past);
@@ -84,10 +87,7 @@ describe('verify and damaged artifacts', () => {
     const p = makeProject('tamper');
     expect((await p.cli(['run', '--until', 'sum', '--workers', '1'])).code).toBe(0);
     const [key] = keys(p, 'double');
-    const chunk = join(p.cache, 'double', key, 'data.zarr', 'doubled', 'c.4.0.0');
-    const bytes = readFileSync(chunk);
-    bytes[bytes.length >> 1] ^= 0x01;
-    writeFileSync(chunk, bytes);
+    flipMiddleByte(p, key, 'c.4.0.0', 0x01);
     const r = await p.cli(['run', '--until', 'sum', '--workers', '1', '--json', '--set', 'sum.scale=2']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/double: cached artifact [0-9a-f]{12} is damaged \(data.zarr\/doubled\/c.4.0.0 content changed\); recomputing/);
