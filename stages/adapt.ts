@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Dataset } from '../lib/data/dataset-artifact.ts';
-import { defineStage } from '../lib/exec/stage.ts';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Scales } from './params.ts';
 
-const maps = () => import('../lib/model/stage-adapt.ts');
+const maps = () => import('../lib/steps/adapt.ts');
 
 export default defineStage({
   name: 'adapt',
@@ -19,6 +19,6 @@ export default defineStage({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     setup: async (env) => (await maps()).adaptSetup(env),
     compute: async (id, env) => (await maps()).adaptCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await import('../lib/model/stage-cues.ts')).cueSummary(ctx, ids, read, 'adapted cues'),
+    summarize: async (ctx, _m, ids, read) => (await import('../lib/steps/cues.ts')).cueSummary(ctx, ids, read, 'adapted cues'),
   },
 });

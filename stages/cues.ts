@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 
-const maps = () => import('../lib/model/stage-cues.ts');
+const maps = () => import('../lib/steps/cues.ts');
 
 export default defineStage({
   name: 'cues',

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Dataset } from '../lib/data/dataset-artifact.ts';
-import { defineStage } from '../lib/exec/stage.ts';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Scales } from './params.ts';
 
-const direct = () => import('../lib/model/stage-direct.ts');
+const direct = () => import('../lib/steps/eval-direct.ts');
 
 /** The paper's Table 4 "no joint training" row: Algorithm 1 on val images, no segmentation network. */
 export default defineStage({
@@ -29,7 +29,7 @@ export default defineStage({
     setup: async (env) => (await direct()).directSetup(env),
     compute: async (id, env) => (await direct()).directCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>
-      (await import('../lib/model/stage-eval.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
+      (await import('../lib/steps/eval.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
     chunkSize: 4,
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 
 const report = () => import('../lib/report/write-report.ts');
 

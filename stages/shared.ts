@@ -1,10 +1,10 @@
 // Stage definitions that differ only by name and a default: the two erase passes, and the two
 // segmentation trainings. Each stage file stays the one place its stage is declared.
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Compare, Fill, Training } from './params.ts';
 
-const passes = () => import('../lib/saliency/passes.ts');
+const passes = () => import('../lib/steps/saliency-passes.ts');
 
 /** erase-s2 (pass 2, threshold 0.7 on S1) and erase-s3 (pass 3, threshold 0.8 on S2e) */
 export function erasePassStage(pass: 2 | 3, threshold: number) {
@@ -41,7 +41,7 @@ export function segTrainingStage(name: 'train' | 'retrain', description: string)
     inputs: ['dataset', 'cues', 'init'],
     isolate: true,
     async run(ctx) {
-      const { runTraining } = await import('../lib/model/stage-training.ts');
+      const { runTraining } = await import('../lib/steps/training.ts');
       return runTraining(ctx, 'seg');
     },
   });

@@ -305,7 +305,7 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
   if (plan.state !== 'cached' || !plan.manifest) {
     throw new InputError(`pipeline predict: no trained ${stage} model for profile ${p.profile} (${plan.reasons.join('; ')}); run \`pipeline run --until ${stage}\` first`);
   }
-  const { predictImages } = await import('../model/predict-images.ts');
+  const { predictImages } = await import('./predict-images.ts');
   await predictImages({
     checkpointDir: join(store.artifactDir(stage, plan.manifest.key), 'checkpoint'),
     images,
@@ -341,7 +341,7 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
       throw new InputError(`pipeline saliency: --detector: ${(err as Error).message}`);
     }
   }
-  const { saliencyPanel } = await import('../saliency/panel.ts');
+  const { saliencyPanel } = await import('./saliency-panel.ts');
   // ISNet is cached where the saliency stages keep it: the cache's data folder
   const modelDir = (spec as { kind?: unknown }).kind === 'isnet' ? join(locate(values).cache, 'data', 'isnet') : undefined;
   for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec, modelDir })) io.out(line);

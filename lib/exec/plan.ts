@@ -4,8 +4,8 @@ import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import type { Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
-import { codeHash } from './code-hash.ts';
-import { stageKey, type KeyParts } from './key.ts';
+import { codeHash } from '../stage/code-hash.ts';
+import { stageKey, type KeyParts } from '../stage/key.ts';
 
 export interface StagePlan {
   stage: string;

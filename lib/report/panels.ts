@@ -2,7 +2,7 @@
 // class present (A^c), the saliency passes S1, S2, S3, the cues of Algorithm 1 (M), the cues after
 // adapt (M') and, where the dataset has it, the ground truth. Val rows: image, ground truth and the
 // final prediction. Label maps use the dataset's palette; every row lists the classes it shows.
-import type { Dataset } from '../data/dataset-artifact.ts';
+import type { Dataset } from '../layouts/dataset.ts';
 import { colorizeLabels, type Rgb } from '../data/palette.ts';
 import type { Artifact, Item } from '../store/artifact.ts';
 import type { NumericArray } from '../store/zarr.ts';

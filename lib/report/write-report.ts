@@ -3,7 +3,7 @@
 // stage and a command line call; nothing in here depends on the executor.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
+import { Dataset } from '../layouts/dataset.ts';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { lineChart, type Series } from './chart-svg.ts';

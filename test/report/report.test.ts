@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Dataset } from '../../lib/data/dataset-artifact.ts';
+import { Dataset } from '../../lib/layouts/dataset.ts';
 import { colorizeLabels } from '../../lib/data/palette.ts';
 import { writeReport } from '../../lib/report/index.ts';
 import { Artifact } from '../../lib/store/artifact.ts';

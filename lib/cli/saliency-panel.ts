@@ -8,7 +8,7 @@ import { readRgb } from '../data/image-io.ts';
 import { readLabelPng } from '../data/label-png.ts';
 import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../metrics/saliency.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { createDetector, hierarchicalSaliency } from './index.ts';
+import { createDetector, hierarchicalSaliency } from '../saliency/index.ts';
 
 export interface PanelRequest {
   image: string;

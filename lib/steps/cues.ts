@@ -1,12 +1,12 @@
 // The cues stage: Algorithm 1 per train image (or the ground truth, for the oracle), and the cue
 // quality measure shared with adapt.
 import { VOID_LABEL } from '../types.ts';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { CueQuality } from './cue-quality.ts';
-import { cuesFromAttention, type CueMean } from './cues.ts';
-import { map8, round } from './stage-net.ts';
+import { CueQuality } from '../model/cue-quality.ts';
+import { cuesFromAttention, type CueMean } from '../model/cues.ts';
+import { map8, round } from './net.ts';
 import { formatPercent } from '../format.ts';
 
 export interface CueParams {

@@ -9,23 +9,23 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { renderAgnostic, type AgnosticOptions, type AgnosticSample } from '../data/toy-agnostic.ts';
 import { decodeRgb } from '../data/image-io.ts';
-import type { StageContext } from '../exec/stage.ts';
+import type { StageContext } from '../stage/stage.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import { augment, sampleRng } from '../model/augment.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
-import { CURVE_FILE, epochOrder, loopSettings, type TrainingParams } from '../model/stage-training.ts';
+import { CURVE_FILE, epochOrder, loopSettings, type TrainingParams } from './training.ts';
 import { trainLoop, type CustomObjective } from '../model/train-loop.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { saveCheckpoint } from '../tensor/checkpoint.ts';
 import type { Map8, RgbImage } from '../types.ts';
-import { buildDhsnet, dhsnetConfig, stepSizes, type DhsnetModel } from './dhsnet-model.ts';
-import { deepSupervisionLoss, targetPyramid } from './dhsnet-loss.ts';
-import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from './dhsnet.ts';
-import { resizeMap, resizeRgbToFloat } from './resample.ts';
-import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from './spec.ts';
-import { prepareDuts, type DutsOptions } from './duts.ts';
+import { buildDhsnet, dhsnetConfig, stepSizes, type DhsnetModel } from '../saliency/dhsnet-model.ts';
+import { deepSupervisionLoss, targetPyramid } from '../saliency/dhsnet-loss.ts';
+import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from '../saliency/dhsnet.ts';
+import { resizeMap, resizeRgbToFloat } from '../saliency/resample.ts';
+import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from '../saliency/spec.ts';
+import { prepareDuts, type DutsOptions } from '../saliency/duts.ts';
 
 
 /** the optimisation settings of the segmentation trainings; no crop: the input size is the network's */

@@ -4,17 +4,17 @@
 // images that changed).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StageContext } from '../exec/stage.ts';
+import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
-import { mapLimit } from './concurrency.ts';
-import { DATASET_FILE, type StoredDataset } from './dataset-artifact.ts';
-import type { DatasetIndex, SplitName } from './dataset-index.ts';
-import { readRgb } from './image-io.ts';
-import { generateToyDataset, type ToyOptionsInput } from './toy-generate.ts';
-import { prepareVoc, type VocOptions } from './prepare-voc.ts';
-import { splitStats, summarizeDataset } from './summary.ts';
-import { readVocLayout } from './voc-layout.ts';
+import { mapLimit } from '../data/concurrency.ts';
+import { DATASET_FILE, type StoredDataset } from '../layouts/dataset.ts';
+import type { DatasetIndex, SplitName } from '../data/dataset-index.ts';
+import { readRgb } from '../data/image-io.ts';
+import { generateToyDataset, type ToyOptionsInput } from '../data/toy-generate.ts';
+import { prepareVoc, type VocOptions } from '../data/prepare-voc.ts';
+import { splitStats, summarizeDataset } from '../data/summary.ts';
+import { readVocLayout } from '../data/voc-layout.ts';
 
 export interface DatasetParams {
   source: 'toy' | 'voc';

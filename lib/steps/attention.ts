@@ -1,10 +1,10 @@
 // The attention stage: FCAN attention at three scales for every train image, how often each
 // class's attention peak falls inside that class's object, and the classifier's mAP on val.
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import { meanAveragePrecision } from '../metrics/classification.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { attentionMaps } from './inference.ts';
-import { netSetup, round, type NetState } from './stage-net.ts';
+import { attentionMaps } from '../model/inference.ts';
+import { netSetup, round, type NetState } from './net.ts';
 import { formatPercent } from '../format.ts';
 
 export interface AttentionParams {
@@ -43,7 +43,7 @@ export function attentionSummary(metrics: (Record<string, Json> | null)[]): Reco
 /** mAP of the FCAN class scores (scale 1) on val: how well the classifier behind the attention works. */
 export async function classifierMap(ctx: StageContext<AttentionParams>): Promise<Record<string, Json>> {
   const tf = await import('@tensorflow/tfjs');
-  const { toNetworkInput } = await import('./preprocess.ts');
+  const { toNetworkInput } = await import('../model/preprocess.ts');
   const state = await netSetup(ctx.inputs.dataset, ctx.inputs.model);
   const ids = state.dataset.ids('val');
   const scores: number[][] = [];

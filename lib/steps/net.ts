@@ -1,13 +1,13 @@
 // What the per-image stages on a trained network share: one model per worker, loaded from the
 // upstream training stage's checkpoint, and the dataset.
 import { join } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { ItemResult } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { ItemResult } from '../stage/stage.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { initBackend } from '../tensor/backend.ts';
-import { loadModel } from './build.ts';
-import type { SegmentationModel } from './model.ts';
-import { CHECKPOINT_DIR } from './stage-training.ts';
+import { loadModel } from '../model/build.ts';
+import type { SegmentationModel } from '../model/model.ts';
+import { CHECKPOINT_DIR } from './training.ts';
 
 export interface NetState {
   dataset: Dataset;
