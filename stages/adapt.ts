@@ -4,6 +4,7 @@ import { defineStage } from '../lib/stage/stage.ts';
 import { Scales } from './params.ts';
 
 const maps = () => import('../lib/steps/adapt.ts');
+const scores = () => import('../lib/steps/scores.ts');
 
 export default defineStage({
   name: 'adapt',
@@ -19,6 +20,6 @@ export default defineStage({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     setup: async (env) => (await maps()).adaptSetup(env),
     compute: async (id, env) => (await maps()).adaptCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await import('../lib/steps/cues.ts')).cueSummary(ctx, ids, read, 'adapted cues'),
+    summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, 'adapted cues'),
   },
 });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ATTENTION } from '../lib/layouts/attention.ts';
 import { defineStage } from '../lib/stage/stage.ts';
 
 const maps = () => import('../lib/steps/cues.ts');
+const scores = () => import('../lib/steps/scores.ts');
 
 export default defineStage({
   name: 'cues',
@@ -24,10 +26,10 @@ export default defineStage({
     return null;
   },
   perItem: {
-    ids: async (ctx) => (await ctx.inputs.attention.items('attention')).ids,
+    ids: (ctx) => ATTENTION.ids(ctx.inputs.attention),
     setup: async (env) => (await maps()).cueSetup(env),
     compute: async (id, env) => (await maps()).cueCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await maps()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
+    summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
     chunkSize: 16,
   },
 });

@@ -29,7 +29,7 @@ export default defineStage({
     setup: async (env) => (await direct()).directSetup(env),
     compute: async (id, env) => (await direct()).directCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>
-      (await import('../lib/steps/eval.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
+      (await import('../lib/steps/scores.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
     chunkSize: 4,
   },
 });

@@ -35,7 +35,7 @@ export default defineStage({
     setup: async (env) => (await maps()).evalSetup(env),
     compute: async (id, env) => (await maps()).evalCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>
-      (await maps()).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
+      (await import('../lib/steps/scores.ts')).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
     chunkSize: 4,
   },
 });

@@ -1,6 +1,7 @@
 // Stage definitions that differ only by name and a default: the two erase passes, and the two
 // segmentation trainings. Each stage file stays the one place its stage is declared.
 import { z } from 'zod';
+import { SALIENCY } from '../lib/layouts/saliency.ts';
 import { defineStage } from '../lib/stage/stage.ts';
 import { Compare, Fill, Training } from './params.ts';
 
@@ -16,7 +17,7 @@ export function erasePassStage(pass: 2 | 3, threshold: number) {
     params: z.strictObject({ threshold: z.number().min(0).max(1).default(threshold), compare: Compare.default('>='), fill: Fill.default('mean') }),
     inputs: ['dataset', 'previous'],
     perItem: {
-      ids: async (ctx) => (await ctx.inputs.previous.items('s')).ids,
+      ids: (ctx) => SALIENCY.ids(ctx.inputs.previous),
       shared: async (ctx) => (await passes()).eraseShared(ctx),
       setup: async (env) => (await passes()).passSetup(env),
       compute: async (id, env) => (await passes()).computeErasePass(id, env),

@@ -10,6 +10,7 @@ import { planPipeline } from '../exec/plan.ts';
 import { writeLine } from '../exec/progress.ts';
 import { formatDuration, formatPercent } from '../format.ts';
 import { Store } from '../store/store.ts';
+import { CHECKPOINT_DIR } from '../layouts/model.ts';
 import { verifyStore } from '../store/verify.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
 import { intOption, parse, type Options } from './args.ts';
@@ -307,7 +308,7 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
   }
   const { predictImages } = await import('./predict-images.ts');
   await predictImages({
-    checkpointDir: join(store.artifactDir(stage, plan.manifest.key), 'checkpoint'),
+    checkpointDir: join(store.artifactDir(stage, plan.manifest.key), CHECKPOINT_DIR),
     images,
     out: resolve((values.out as string | undefined) ?? 'predictions'),
     crf: !values['no-crf'],

@@ -4,7 +4,7 @@
 
 export { buildModel, loadModel, loadModelWeights, isModelName } from './build.ts';
 export type { BuildOptions } from './build.ts';
-export { MODEL_NAMES, NUM_CLASSES, NUM_FOREGROUND, HEAD_LAYER } from './model.ts';
+export { MODEL_NAMES, HEAD_LAYER } from './model.ts';
 export type { ModelName, SegmentationModel, ModelOutputs, ForwardOptions } from './model.ts';
 export { countParams } from './params.ts';
 export type { ParamInfo, ParamKind, ParamGroup } from './params.ts';

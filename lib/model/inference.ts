@@ -5,7 +5,7 @@
 // half-pixel centres (tf.image.resizeBilinear with both flags false).
 
 import * as tf from '@tensorflow/tfjs';
-import type { RgbImage } from '../types.ts';
+import { NUM_CLASSES, type RgbImage } from '../types.ts';
 import { adaptCues, type AdaptMasking } from './adapt.ts';
 import { normaliseAttention, type AttentionMaps } from './attention-norm.ts';
 import type { SegmentationModel } from './model.ts';
@@ -91,5 +91,5 @@ export async function predict(model: SegmentationModel, image: RgbImage, scales:
   });
   const data = (await p.data()) as Float32Array;
   p.dispose();
-  return { width: image.width, height: image.height, channels: 21, data };
+  return { width: image.width, height: image.height, channels: NUM_CLASSES, data };
 }

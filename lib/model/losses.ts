@@ -3,9 +3,8 @@
 // which is the gradient of wd * 1/2 ||w||^2 (see optimiser.ts for which weights).
 
 import * as tf from '@tensorflow/tfjs';
-import { NUM_CLASSES, NUM_FOREGROUND } from './model.ts';
 import { resizeNearestTf1 } from './resample.ts';
-import { VOID_LABEL } from '../types.ts';
+import { NUM_CLASSES, NUM_FOREGROUND, VOID_LABEL } from '../types.ts';
 
 /**
  * FCAN loss, eq. 1: sigmoid cross-entropy of the GAP class scores, mean over batch x 20, in the

@@ -5,12 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, stopGradient, type ConvLayer } from './ops.ts';
 import type { ConvInit, ParamInfo, ParamStore } from './params.ts';
+import { NUM_CLASSES, NUM_FOREGROUND } from '../types.ts';
 
 export const MODEL_NAMES = ['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-export const NUM_CLASSES = 21;
-export const NUM_FOREGROUND = 20;
 export const HEAD_LAYER = 'fc1_voc12_d0';
 
 export interface ForwardOptions {

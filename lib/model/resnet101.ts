@@ -6,7 +6,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, frozenBatchNorm, sameOut, type ConvLayer } from './ops.ts';
-import { assembleModel, NUM_CLASSES, type SegmentationModel } from './model.ts';
+import { NUM_CLASSES } from '../types.ts';
+import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore, type FrozenBn } from './params.ts';
 
 export const RESNET101_ASPP_RATES = [6, 12, 18, 24] as const;

@@ -3,7 +3,13 @@
 // stage and a command line call; nothing in here depends on the executor.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { ATTENTION } from '../layouts/attention.ts';
+import { CUES } from '../layouts/cues.ts';
 import { Dataset } from '../layouts/dataset.ts';
+import type { ItemMaps } from '../layouts/item-maps.ts';
+import { CURVE_FILE } from '../layouts/model.ts';
+import { PREDICTIONS } from '../layouts/predictions.ts';
+import { SALIENCY } from '../layouts/saliency.ts';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { lineChart, type Series } from './chart-svg.ts';
@@ -140,9 +146,9 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
     evals: EVALS.flatMap((e) => (slot[e.slot] ? [{ name: e.short, artifact: slot[e.slot]! }] : [])),
   };
 
-  const trainIds = await panelIds(slot.attention ?? slot.cues ?? slot.s1, ['attention', 'cue', 's'], dataset.ids('train'));
+  const trainIds = await panelIds(slot.attention ?? slot.cues ?? slot.s1, [ATTENTION, CUES, SALIENCY], dataset.ids('train'));
   const firstEval = slot.eval ?? slot.direct ?? slot.oracle;
-  const valIds = firstEval ? await panelIds(firstEval, ['prediction'], []) : [];
+  const valIds = firstEval ? await panelIds(firstEval, [PREDICTIONS], []) : [];
   const labelsOf = (id: string): number[] => dataset.labels(id);
   const trainSample = chooseSamples(trainIds, labelsOf, samples);
   const valSample = chooseSamples(valIds, labelsOf, samples);
@@ -195,11 +201,11 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
 }
 
 /** Ids of the first per-item array the artifact has among `names`, else `fallback`. */
-async function panelIds(art: Artifact | undefined, names: string[], fallback: string[]): Promise<string[]> {
+async function panelIds(art: Artifact | undefined, arrays: ItemMaps[], fallback: string[]): Promise<string[]> {
   if (!art) return fallback;
-  for (const n of names) {
+  for (const a of arrays) {
     try {
-      return (await art.items(n)).ids;
+      return await a.ids(art);
     } catch {
       // not this array; try the next name
     }
@@ -388,7 +394,7 @@ async function curvesHtml(lineage: Lineage): Promise<string> {
     if (!n.artifact) continue;
     let raw: unknown;
     try {
-      raw = await n.artifact.json<unknown>('curve.json');
+      raw = await n.artifact.json<unknown>(CURVE_FILE);
     } catch {
       continue;
     }

@@ -14,6 +14,7 @@ import { cuesFromAttention, type CueMean } from '../model/cues.ts';
 import { attentionMaps } from '../model/inference.ts';
 import { toNetworkInput } from '../model/preprocess.ts';
 import { netSetup, type NetState } from './net.ts';
+import { PREDICTIONS } from '../layouts/predictions.ts';
 
 export interface DirectParams {
   scales: number[];
@@ -81,5 +82,5 @@ export async function directCompute(id: string, env: ItemEnv<DirectParams, Direc
   const saliency = toUint8(pass.combined).data;
   const a = await attentionMaps(model, image, classes, p.scales);
   const prediction = cuesFromAttention(a.maps, a.classes, saliency, image.width, image.height, { gamma: p.gamma, mean: p.mean });
-  return { arrays: { prediction: { data: prediction, shape: [image.height, image.width] } } };
+  return { arrays: PREDICTIONS.map(prediction, image.width, image.height) };
 }

@@ -5,6 +5,7 @@
 // (tfjs format, the network's configuration in the metadata), the loss curve and the detector's
 // quality on held-out images of the same set.
 
+import { roundTo } from '../format.ts';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { renderAgnostic, type AgnosticOptions, type AgnosticSample } from '../data/toy-agnostic.ts';
@@ -14,7 +15,8 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import { augment, sampleRng } from '../model/augment.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
-import { CURVE_FILE, epochOrder, loopSettings, type TrainingParams } from './training.ts';
+import { CURVE_FILE } from '../layouts/model.ts';
+import { epochOrder, loopSettings, type TrainingParams } from './training.ts';
 import { trainLoop, type CustomObjective } from '../model/train-loop.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { initBackend } from '../tensor/backend.ts';
@@ -165,9 +167,9 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
     ctx.log(`saliency-train: ${cfg.variant} ${size}x${size}, ${ran} iterations in ${seconds.toFixed(0)} s${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}; final loss ${finalLoss.toFixed(4)}`
       + (quality ? `; held-out MAE ${quality.mae.toFixed(3)}, max F ${quality.maxF.toFixed(3)}` : ''));
     return {
-      model: cfg.variant, initLoaded, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: round(seconds),
-      finalLoss: round(finalLoss), firstLoss: round(result.curve[0]?.loss ?? NaN),
-      heldOut: quality ? { images: set.holdout, mae: round(quality.mae), maxF: round(quality.maxF) } : null,
+      model: cfg.variant, initLoaded, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: roundTo(seconds),
+      finalLoss: roundTo(finalLoss), firstLoss: roundTo(result.curve[0]?.loss ?? NaN),
+      heldOut: quality ? { images: set.holdout, mae: roundTo(quality.mae), maxF: roundTo(quality.maxF) } : null,
     };
   } finally {
     model.dispose();
@@ -184,8 +186,4 @@ async function heldOutQuality(model: DhsnetModel, set: SaliencySet): Promise<{ m
   }
   const s = q.summary();
   return { mae: s.mae, maxF: s.maxF };
-}
-
-function round(v: number): number {
-  return Math.round(v * 10000) / 10000;
 }
