@@ -284,6 +284,7 @@ async function reportCommand(values: Values, io: Io): Promise<number> {
   const { writeReport } = await import('../report/write-report.ts');
   const r = await writeReport({
     artifacts,
+    stages: report.inputs,
     cacheRoot: store.root,
     sweep,
     samples: intOption('report', 'samples', values.samples as string | undefined),

@@ -17,6 +17,7 @@ import { dagSvg, nodeStateColours, NODE_STATE_LABEL, type DagEdge, type DagNode,
 import { esc, pct, seconds, table } from './html.ts';
 import { readRunLog, shortKey, walkLineage, type Lineage, type LineageNode, type RunRecord } from './lineage.ts';
 import { page, type Section } from './page.ts';
+import { REPORT_SLOTS, type ReportSlot } from './slots.ts';
 import { evalRows, trainRows, type PanelSources } from './panels.ts';
 import { chooseSamples } from './samples.ts';
 import {
@@ -35,21 +36,6 @@ import {
 
 export type { SweepRow } from './tables.ts';
 
-/** The report's input slots and the stage each is found under when not given explicitly. */
-export const REPORT_SLOTS = {
-  dataset: 'dataset',
-  s1: 'saliency-s1',
-  s2: 'erase-s2',
-  s3: 'erase-s3',
-  attention: 'attention',
-  cues: 'cues',
-  adapt: 'adapt',
-  eval: 'eval',
-  /** the paper's Table 4 "no joint training" row (optional) */
-  direct: 'eval-direct',
-  /** the fully-supervised upper bound: trained on ground-truth cues (optional) */
-  oracle: 'eval-oracle',
-} as const;
 
 /** The evaluations compared side by side, in table order. */
 const EVALS: { slot: 'eval' | 'direct' | 'oracle'; name: string; short: string }[] = [
@@ -58,14 +44,16 @@ const EVALS: { slot: 'eval' | 'direct' | 'oracle'; name: string; short: string }
   { slot: 'oracle', name: 'oracle (trained on ground-truth cues)', short: 'oracle' },
 ];
 
-export type ReportSlot = keyof typeof REPORT_SLOTS;
 
 export interface ReportOptions {
   /**
-   * Artifact dirs by report slot (dataset, s1, s2, s3, attention, cues, adapt, eval) or by stage
-   * name. At least one; every other artifact is found upstream of these through the manifests.
+   * Artifact dirs by report slot (dataset, s1, s2, s3, attention, cues, adapt, eval, direct,
+   * oracle). At least one; the other slots are found upstream of these through the manifests,
+   * under the stage `stages` maps them to.
    */
-  artifacts: Record<string, string>;
+  artifacts: Partial<Record<ReportSlot, string>>;
+  /** slot -> the stage that fills it, from the resolved pipeline (the report stage's inputs) */
+  stages?: Partial<Record<ReportSlot, string>>;
   /** default: two levels up from the first artifact dir */
   cacheRoot?: string;
   /** sweep results to tabulate (one row per variant) */
@@ -116,14 +104,16 @@ interface Resolved {
   runs: Map<string, RunRecord>;
 }
 
+const dirs = (opts: ReportOptions): string[] => Object.values(opts.artifacts).filter((d): d is string => Boolean(d));
+
 async function resolveArtifacts(opts: ReportOptions): Promise<Resolved> {
-  const dirs = Object.values(opts.artifacts);
-  const lineage = await walkLineage(dirs, opts.cacheRoot);
+  const lineage = await walkLineage(dirs(opts), opts.cacheRoot);
   const slot: Partial<Record<ReportSlot, Artifact>> = {};
-  for (const [s, stage] of Object.entries(REPORT_SLOTS) as [ReportSlot, string][]) {
-    const given = opts.artifacts[s] ?? opts.artifacts[stage];
+  for (const s of REPORT_SLOTS) {
+    const given = opts.artifacts[s];
+    const stage = opts.stages?.[s];
     if (given) slot[s] = await Artifact.open(given);
-    else {
+    else if (stage) {
       const n = lineage.byStage(stage);
       if (n?.artifact) slot[s] = n.artifact;
     }
@@ -295,7 +285,7 @@ function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: ReportOpt
   if (opts.self) {
     const id = `${opts.self.stage}@${opts.self.key ?? 'this'}`;
     nodes.push({ id, title: opts.self.stage, detail: opts.self.key ? shortKey(opts.self.key) : '', state: 'this' });
-    const given = new Set(Object.values(opts.artifacts).map((d) => resolve(d)));
+    const given = new Set(dirs(opts).map((d) => resolve(d)));
     for (const n of lineage.nodes) if (given.has(resolve(n.dir))) edges.push({ from: n.id, to: id });
   }
   const rows = lineage.nodes.map((n) => {
