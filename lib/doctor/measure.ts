@@ -123,7 +123,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
     saliencyStep: (variant, size, widthDivisor, batch) => {
       const at = (b: number) => once(`saliency|${variant}|${size}|${widthDivisor}|${b}`, async () => {
         const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
-        const { saliencyObjective } = await import('../steps/saliency-train.ts');
+        const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
         const model = buildDhsnet(dhsnetConfig(variant as 'dhsnet' | 'dhsnet-lite', [size, size], widthDivisor));
         try {
           const objective: CustomObjective = saliencyObjective(model, 5e-4);

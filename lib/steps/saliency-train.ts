@@ -17,13 +17,13 @@ import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
 import { CURVE_FILE } from '../layouts/model.ts';
 import { epochOrder, loopSettings, type TrainingParams } from './training.ts';
-import { trainLoop, type CustomObjective } from '../model/train-loop.ts';
+import { trainLoop } from '../model/train-loop.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { saveCheckpoint } from '../tensor/checkpoint.ts';
 import type { Map8, RgbImage } from '../types.ts';
-import { buildDhsnet, dhsnetConfig, stepSizes, type DhsnetModel } from '../saliency/dhsnet-model.ts';
-import { deepSupervisionLoss, targetPyramid } from '../saliency/dhsnet-loss.ts';
+import { buildDhsnet, dhsnetConfig, type DhsnetModel } from '../saliency/dhsnet-model.ts';
+import { saliencyObjective } from '../saliency/dhsnet-loss.ts';
 import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from '../saliency/dhsnet.ts';
 import { resizeMap, resizeRgbToFloat } from '../saliency/resample.ts';
 import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from '../saliency/spec.ts';
@@ -91,24 +91,6 @@ function toInputSize(ex: Example, size: number): Example {
   const image = { width: size, height: size, data: Uint8Array.from(rgb, (v) => Math.max(0, Math.min(255, Math.round(v)))) };
   const m = resizeMap({ width: ex.mask.width, height: ex.mask.height, data: Float32Array.from(ex.mask.data) }, size, size, 'triangle');
   return { image, mask: { width: size, height: size, data: Uint8Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0)) } };
-}
-
-/** Every parameter trains at the base rate; weight decay on the kernels. */
-export function saliencyObjective(model: DhsnetModel, weightDecay: number): CustomObjective {
-  const sizes = stepSizes(model.config);
-  const [h, w] = model.config.inputSize;
-  return {
-    name: 'saliency',
-    plan: [...model.params].map(([name, info]) => ({ name, info, lrMult: 1, weightDecay: info.kind === 'weights' ? weightDecay : 0 })),
-    loss: (x, samples) => {
-      const masks = samples.map((s, i) => {
-        if (!s.cue) throw new Error(`sample ${i} has no mask`);
-        return s.cue;
-      });
-      const targets = targetPyramid(masks, h, w, sizes);
-      return deepSupervisionLoss(model.forward(x), targets);
-    },
-  };
 }
 
 export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Promise<Record<string, Json>> {
