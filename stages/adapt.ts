@@ -12,7 +12,7 @@ export default defineStage({
   description: "new cues from the trained network's logits, restricted to the image's labels + background",
   params: z.strictObject({
     scales: Scales,
-    /** exclude: absent classes at -inf (the paper); zero: the code's zeroing (DCSP-SPEC D8) */
+    /** exclude: absent classes at -inf (the paper); zero: the code's zeroing (docs/method.md D8) */
     masking: z.enum(['exclude', 'zero']).default('exclude'),
   }),
   inputs: ['dataset', 'model'],

@@ -13,7 +13,7 @@ export const Compare = z.enum(['>=', '>']);
 /** fill colour of erased pixels: the dataset mean, or an explicit RGB */
 export const Fill = z.union([z.literal('mean'), z.tuple([z.number().min(0).max(255), z.number().min(0).max(255), z.number().min(0).max(255)])]);
 
-/** optimisation settings shared by fcan-pretrain, train and retrain (DCSP-SPEC sections 5, 7, 10) */
+/** optimisation settings shared by fcan-pretrain, train and retrain (docs/method.md §5, §7, §10) */
 export const Training = {
   iterations: z.number().int().positive(),
   batch: z.number().int().positive().default(10),

@@ -36,7 +36,7 @@ export function segTrainingStage(name: 'train' | 'retrain', description: string)
     params: z.strictObject({
       ...Training,
       iterations: Training.iterations.default(10000),
-      /** code: l_c reaches only the attention head (DCSP-SPEC D4); paper: summed gradients */
+      /** code: l_c reaches only the attention head (docs/method.md D4); paper: summed gradients */
       routing: z.enum(['code', 'paper']).default('code'),
     }),
     inputs: ['dataset', 'cues', 'init'],

@@ -1,4 +1,4 @@
-// The adapt step's labelling (DCSP-SPEC 8, D8): per pixel, argmax of the network's logits over
+// The adapt step's labelling (docs/method.md §8, D8): per pixel, argmax of the network's logits over
 // background and the image's classes. 'exclude' leaves absent classes out (the paper's argmax over
 // z and background); 'zero' reproduces the code, which multiplies absent classes' logits by 0, so
 // an absent class wins wherever every present logit is negative. Ties: lowest class id (numpy's

@@ -1,4 +1,4 @@
-// Algorithm 1 (DCSP-SPEC 7): per pixel, combine each present class's attention A_c with the
+// Algorithm 1 (docs/method.md §7): per pixel, combine each present class's attention A_c with the
 // saliency S by a mean (harmonic by default: 2 / (1/(A_c + 1e-12) + 1/(S + 1e-12))), then label the
 // pixel background if the best combined score is below gamma, else the class with the best score.
 // Ties go to the lowest class id, which is what the code's argmax over [bg, classes ascending]

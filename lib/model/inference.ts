@@ -1,4 +1,4 @@
-// Full-image inference as DCSP's extraction and evaluation scripts do it (DCSP-SPEC 6, 8, 9, D7,
+// Full-image inference as DCSP's extraction and evaluation scripts do it (docs/method.md §6, §8, §9, D7,
 // D10): the image at each scale (TF1 legacy bilinear to int(H s) x int(W s)), one forward each with
 // shared weights, each output resized (bilinear) to the scale-1 output size, element-wise max over
 // scales, then bilinear upsampling to H x W. All resizes are TF1's align_corners=False without

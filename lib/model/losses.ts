@@ -1,4 +1,4 @@
-// The two DCSP losses with the code's normalisation (DCSP-SPEC 5, 7, D5), and the label plumbing
+// The two DCSP losses with the code's normalisation (docs/method.md §5, §7, D5), and the label plumbing
 // they need. Weight decay is not here: the optimiser adds wd * w to each decayed weight's gradient,
 // which is the gradient of wd * 1/2 ||w||^2 (see optimiser.ts for which weights).
 

@@ -1,4 +1,4 @@
-// The stage key, the whole recipe (docs/design.md, "Keys"): name, version, code identity
+// The stage key, the whole recipe (docs/design.md §4): name, version, code identity
 // (code-hash.ts), canonical params and the content hashes of its inputs. Nothing else: not time,
 // not paths, not the machine.
 import { canonicalJson, type Json } from '../store/canonical-json.ts';

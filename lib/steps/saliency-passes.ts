@@ -1,6 +1,6 @@
 // The three saliency stages as per-item functions: saliency-s1 runs the detector on the image;
 // erase-s2 and erase-s3 each erase with the previous pass's own map, detect again and combine by max
-// (docs/method.md, "Hierarchical saliency"). What a pass stores is what the next one needs
+// (docs/method.md §4). What a pass stores is what the next one needs
 // (lib/layouts/saliency.ts): S_k, this pass's own map, which the next pass thresholds, and the
 // cumulative erasures.
 import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
