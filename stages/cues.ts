@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ATTENTION } from '../lib/layouts/attention.ts';
 import { defineStage } from '../lib/stage/stage.ts';
+import { CueMean, Gamma } from './params.ts';
 
 const maps = () => import('../lib/steps/cues.ts');
 const scores = () => import('../lib/steps/scores.ts');
@@ -11,8 +12,8 @@ export default defineStage({
   description: 'Algorithm 1: mean of attention and saliency; background where max < gamma',
   params: z.strictObject({
     saliency: z.enum(['s1', 's2', 's3']).default('s3'),
-    gamma: z.number().min(0).max(1).default(0.4),
-    mean: z.enum(['harmonic', 'arithmetic', 'geometric']).default('harmonic'),
+    gamma: Gamma,
+    mean: CueMean,
     /** gt: oracle cues from the ground truth (the fully-supervised upper bound) */
     source: z.enum(['computed', 'gt']).default('computed'),
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { Scales } from './params.ts';
+import { CueMean, Gamma, Scales } from './params.ts';
 
 const direct = () => import('../lib/steps/eval-direct.ts');
 
@@ -12,8 +12,8 @@ export default defineStage({
   description: 'val segmentation straight from attention x saliency (Algorithm 1 with predicted labels), no training',
   params: z.strictObject({
     scales: Scales,
-    gamma: z.number().min(0).max(1).default(0.4),
-    mean: z.enum(['harmonic', 'arithmetic', 'geometric']).default('harmonic'),
+    gamma: Gamma,
+    mean: CueMean,
     /** saliency passes: each erase pass repeats the erase stage's threshold, comparison and fill */
     passes: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
     labels: z.enum(['predicted', 'gt']).default('predicted'),

@@ -4,10 +4,13 @@
 // Ties go to the lowest class id, which is what the code's argmax over [bg, classes ascending]
 // does. Pure typed-array code: runs in worker threads without tfjs.
 
-export type CueMean = 'harmonic' | 'arithmetic' | 'geometric';
+export const CUE_MEANS = ['harmonic', 'arithmetic', 'geometric'] as const;
+export type CueMean = (typeof CUE_MEANS)[number];
+/** the paper's gamma */
+export const DEFAULT_GAMMA = 0.4;
 
 export interface CueOptions {
-  /** background threshold, default 0.4 */
+  /** background threshold, default DEFAULT_GAMMA */
   gamma?: number;
   /** default 'harmonic' (the paper's and the code's) */
   mean?: CueMean;
@@ -49,7 +52,7 @@ export function cuesFromAttention(
   attention: Uint8Array | Float32Array | Float64Array, classes: readonly number[],
   saliency: Uint8Array | Float32Array | Float64Array, width: number, height: number, opts: CueOptions = {},
 ): Uint8Array {
-  const gamma = opts.gamma ?? 0.4;
+  const gamma = opts.gamma ?? DEFAULT_GAMMA;
   const mean = opts.mean ?? 'harmonic';
   const n = width * height;
   checkClasses(classes);
