@@ -1,4 +1,4 @@
-// Two kinds of failure, two exit codes (DESIGN.md section 7): bad input from the user (2) and a
+// Two kinds of failure, two exit codes (docs/design.md §7): bad input from the user (2) and a
 // stage that failed while running (1). Anything else is a bug and surfaces with its stack.
 
 /** Bad YAML, params, arguments or data: one clear message, exit code 2. */

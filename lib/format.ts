@@ -18,3 +18,10 @@ export function formatDuration(seconds: number): string {
 export function formatPercent(share: number, digits = 1): string {
   return Number.isFinite(share) ? `${(100 * share).toFixed(digits)}%` : 'n/a';
 }
+
+/** A recorded figure at a fixed precision (4 decimals unless said), so manifests stay readable and stable; non-finite values pass through. */
+export function roundTo(v: number, decimals = 4): number {
+  if (!Number.isFinite(v)) return v;
+  const f = 10 ** decimals;
+  return Math.round(v * f) / f;
+}

@@ -41,3 +41,7 @@ export const VOC_CLASSES = [
 ] as const;
 
 export const VOID_LABEL = 255;
+
+/** label ids 0..20: background and the 20 VOC classes (the toy profile uses the same 21) */
+export const NUM_CLASSES = 21;
+export const NUM_FOREGROUND = 20;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { Dataset } from '../lib/data/dataset-artifact.ts';
-import { defineStage } from '../lib/exec/stage.ts';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Scales } from './params.ts';
 
-const maps = () => import('../lib/model/stage-adapt.ts');
+const maps = () => import('../lib/steps/adapt.ts');
+const scores = () => import('../lib/steps/scores.ts');
 
 export default defineStage({
   name: 'adapt',
@@ -11,7 +12,7 @@ export default defineStage({
   description: "new cues from the trained network's logits, restricted to the image's labels + background",
   params: z.strictObject({
     scales: Scales,
-    /** exclude: absent classes at -inf (the paper); zero: the code's zeroing (DCSP-SPEC D8) */
+    /** exclude: absent classes at -inf (the paper); zero: the code's zeroing (docs/method.md D8) */
     masking: z.enum(['exclude', 'zero']).default('exclude'),
   }),
   inputs: ['dataset', 'model'],
@@ -19,6 +20,6 @@ export default defineStage({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     setup: async (env) => (await maps()).adaptSetup(env),
     compute: async (id, env) => (await maps()).adaptCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await import('../lib/model/stage-cues.ts')).cueSummary(ctx, ids, read, 'adapted cues'),
+    summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, 'adapted cues'),
   },
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Dataset } from '../lib/data/dataset-artifact.ts';
-import { defineStage } from '../lib/exec/stage.ts';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Scales } from './params.ts';
 
-const maps = () => import('../lib/model/stage-attention.ts');
+const maps = () => import('../lib/steps/attention.ts');
 
 export default defineStage({
   name: 'attention',

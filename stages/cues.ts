@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { ATTENTION } from '../lib/layouts/attention.ts';
+import { defineStage } from '../lib/stage/stage.ts';
+import { CueMean, Gamma } from './params.ts';
 
-const maps = () => import('../lib/model/stage-cues.ts');
+const maps = () => import('../lib/steps/cues.ts');
+const scores = () => import('../lib/steps/scores.ts');
 
 export default defineStage({
   name: 'cues',
@@ -9,8 +12,8 @@ export default defineStage({
   description: 'Algorithm 1: mean of attention and saliency; background where max < gamma',
   params: z.strictObject({
     saliency: z.enum(['s1', 's2', 's3']).default('s3'),
-    gamma: z.number().min(0).max(1).default(0.4),
-    mean: z.enum(['harmonic', 'arithmetic', 'geometric']).default('harmonic'),
+    gamma: Gamma,
+    mean: CueMean,
     /** gt: oracle cues from the ground truth (the fully-supervised upper bound) */
     source: z.enum(['computed', 'gt']).default('computed'),
   }),
@@ -24,10 +27,10 @@ export default defineStage({
     return null;
   },
   perItem: {
-    ids: async (ctx) => (await ctx.inputs.attention.items('attention')).ids,
+    ids: (ctx) => ATTENTION.ids(ctx.inputs.attention),
     setup: async (env) => (await maps()).cueSetup(env),
     compute: async (id, env) => (await maps()).cueCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await maps()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
+    summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
     chunkSize: 16,
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 
 const Split = z.enum(['train', 'val', 'test']);
 const Counts = z.strictObject({ train: z.number().int().min(0), val: z.number().int().min(0), test: z.number().int().min(0) }).partial();
@@ -54,7 +54,7 @@ export default defineStage({
   }),
   inputs: [],
   async run(ctx) {
-    const { buildDataset } = await import('../lib/data/dataset-build.ts');
+    const { buildDataset } = await import('../lib/steps/dataset.ts');
     return buildDataset(ctx);
   },
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Dataset } from '../lib/data/dataset-artifact.ts';
-import { defineStage } from '../lib/exec/stage.ts';
-import { Scales } from './params.ts';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { defineStage } from '../lib/stage/stage.ts';
+import { CueMean, Gamma, Scales } from './params.ts';
 
-const direct = () => import('../lib/model/stage-direct.ts');
+const direct = () => import('../lib/steps/eval-direct.ts');
 
 /** The paper's Table 4 "no joint training" row: Algorithm 1 on val images, no segmentation network. */
 export default defineStage({
@@ -12,8 +12,8 @@ export default defineStage({
   description: 'val segmentation straight from attention x saliency (Algorithm 1 with predicted labels), no training',
   params: z.strictObject({
     scales: Scales,
-    gamma: z.number().min(0).max(1).default(0.4),
-    mean: z.enum(['harmonic', 'arithmetic', 'geometric']).default('harmonic'),
+    gamma: Gamma,
+    mean: CueMean,
     /** saliency passes: each erase pass repeats the erase stage's threshold, comparison and fill */
     passes: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
     labels: z.enum(['predicted', 'gt']).default('predicted'),
@@ -29,7 +29,7 @@ export default defineStage({
     setup: async (env) => (await direct()).directSetup(env),
     compute: async (id, env) => (await direct()).directCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>
-      (await import('../lib/model/stage-eval.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
+      (await import('../lib/steps/scores.ts')).evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
     chunkSize: 4,
   },
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Dataset } from '../lib/data/dataset-artifact.ts';
-import { defineStage } from '../lib/exec/stage.ts';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Scales } from './params.ts';
 
-const maps = () => import('../lib/model/stage-eval.ts');
+const maps = () => import('../lib/steps/eval.ts');
 
 export default defineStage({
   name: 'eval',
@@ -35,7 +35,7 @@ export default defineStage({
     setup: async (env) => (await maps()).evalSetup(env),
     compute: async (id, env) => (await maps()).evalCompute(id, env),
     summarize: async (ctx, _m, ids, read) =>
-      (await maps()).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
+      (await import('../lib/steps/scores.ts')).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
     chunkSize: 4,
   },
 });

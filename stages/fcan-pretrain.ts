@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Model, Training, WidthDivisor } from './params.ts';
 
 export default defineStage({
@@ -29,7 +29,7 @@ export default defineStage({
     return null;
   },
   async run(ctx) {
-    const { runTraining } = await import('../lib/model/stage-training.ts');
+    const { runTraining } = await import('../lib/steps/training.ts');
     return runTraining(ctx, 'fcan');
   },
 });

@@ -1,5 +1,6 @@
 // Param pieces shared by several stages (one definition, so a default cannot drift between them).
 import { z } from 'zod';
+import { CUE_MEANS, DEFAULT_GAMMA } from '../lib/model/cues.ts';
 
 export const Model = z.enum(['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
 
@@ -10,10 +11,15 @@ export const Scales = z.array(z.number().positive().max(2)).min(1).default([1, 0
 
 export const Compare = z.enum(['>=', '>']);
 
+/** Algorithm 1 (docs/method.md §7): background where the best class's combined score is below gamma */
+export const Gamma = z.number().min(0).max(1).default(DEFAULT_GAMMA);
+/** how attention and saliency combine per class: the paper's harmonic mean, or the alternatives */
+export const CueMean = z.enum(CUE_MEANS).default('harmonic');
+
 /** fill colour of erased pixels: the dataset mean, or an explicit RGB */
 export const Fill = z.union([z.literal('mean'), z.tuple([z.number().min(0).max(255), z.number().min(0).max(255), z.number().min(0).max(255)])]);
 
-/** optimisation settings shared by fcan-pretrain, train and retrain (DCSP-SPEC sections 5, 7, 10) */
+/** optimisation settings shared by fcan-pretrain, train and retrain (docs/method.md §5, §7, §10) */
 export const Training = {
   iterations: z.number().int().positive(),
   batch: z.number().int().positive().default(10),

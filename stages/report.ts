@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
-
-const report = () => import('../lib/report/write-report.ts');
+import { OPTIONAL_REPORT_SLOTS, REPORT_SLOTS } from '../lib/report/slots.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 
 export default defineStage({
   name: 'report',
@@ -13,22 +12,9 @@ export default defineStage({
     /** longest side of an inlined picture; larger images are scaled down */
     maxSide: z.number().int().min(16).default(256),
   }),
-  inputs: ['dataset', 's1', 's2', 's3', 'attention', 'cues', 'adapt', 'eval', 'direct', 'oracle'],
-  /** the comparison rows: no joint training (eval-direct) and the ground-truth-cue oracle */
-  optionalInputs: ['direct', 'oracle'],
+  inputs: REPORT_SLOTS,
+  optionalInputs: OPTIONAL_REPORT_SLOTS,
   async run(ctx) {
-    const { writeReport } = await report();
-    const artifacts = Object.fromEntries(Object.entries(ctx.inputs).map(([slot, art]) => [slot, art.dir]));
-    const r = await writeReport({
-      artifacts,
-      samples: ctx.params.samples,
-      maxSide: ctx.params.maxSide,
-      self: { stage: ctx.stage },
-      // the artifact holds results only; `pipeline report` adds the run's times and cache hits
-      runFacts: false,
-      out: await ctx.out.path('report.html'),
-    });
-    ctx.log(`report: ${r.out} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.images} pictures, ${r.stages} stages)`);
-    return { bytes: r.bytes, pictures: r.images, trainSamples: r.samples.train.length, valSamples: r.samples.val.length };
+    return (await import('../lib/steps/report.ts')).runReport(ctx);
   },
 });

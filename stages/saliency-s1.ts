@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { isnetSpecSchema } from '../lib/saliency/spec.ts';
 
-const passes = () => import('../lib/saliency/passes.ts');
+const passes = () => import('../lib/steps/saliency-passes.ts');
 
 export default defineStage({
   name: 'saliency-s1',

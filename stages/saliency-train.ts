@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/exec/stage.ts';
+import { defineStage } from '../lib/stage/stage.ts';
 import { Training, WidthDivisor } from './params.ts';
 
 const positive = z.number().int().positive();
@@ -43,7 +43,7 @@ export default defineStage({
   inputs: [],
   isolate: true,
   async run(ctx) {
-    const { runSaliencyTraining } = await import('../lib/saliency/dhsnet-train.ts');
+    const { runSaliencyTraining } = await import('../lib/steps/saliency-train.ts');
     return runSaliencyTraining(ctx);
   },
 });

@@ -10,6 +10,7 @@ import { planPipeline } from '../exec/plan.ts';
 import { writeLine } from '../exec/progress.ts';
 import { formatDuration, formatPercent } from '../format.ts';
 import { Store } from '../store/store.ts';
+import { CHECKPOINT_DIR } from '../layouts/model.ts';
 import { verifyStore } from '../store/verify.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
 import { intOption, parse, type Options } from './args.ts';
@@ -283,6 +284,7 @@ async function reportCommand(values: Values, io: Io): Promise<number> {
   const { writeReport } = await import('../report/write-report.ts');
   const r = await writeReport({
     artifacts,
+    stages: report.inputs,
     cacheRoot: store.root,
     sweep,
     samples: intOption('report', 'samples', values.samples as string | undefined),
@@ -305,9 +307,9 @@ async function predictCommand(values: Values, positionals: string[], io: Io): Pr
   if (plan.state !== 'cached' || !plan.manifest) {
     throw new InputError(`pipeline predict: no trained ${stage} model for profile ${p.profile} (${plan.reasons.join('; ')}); run \`pipeline run --until ${stage}\` first`);
   }
-  const { predictImages } = await import('../model/predict-images.ts');
+  const { predictImages } = await import('./predict-images.ts');
   await predictImages({
-    checkpointDir: join(store.artifactDir(stage, plan.manifest.key), 'checkpoint'),
+    checkpointDir: join(store.artifactDir(stage, plan.manifest.key), CHECKPOINT_DIR),
     images,
     out: resolve((values.out as string | undefined) ?? 'predictions'),
     crf: !values['no-crf'],
@@ -341,7 +343,7 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
       throw new InputError(`pipeline saliency: --detector: ${(err as Error).message}`);
     }
   }
-  const { saliencyPanel } = await import('../saliency/panel.ts');
+  const { saliencyPanel } = await import('./saliency-panel.ts');
   // ISNet is cached where the saliency stages keep it: the cache's data folder
   const modelDir = (spec as { kind?: unknown }).kind === 'isnet' ? join(locate(values).cache, 'data', 'isnet') : undefined;
   for (const line of await saliencyPanel({ image, labels: values.labels ? resolve(values.labels as string) : undefined, out, spec, modelDir })) io.out(line);

@@ -36,7 +36,7 @@ export interface CrfParams {
   minProb: number;
 }
 
-/** DCSP's values (utils.dense_crf as evaluate.py calls it; DCSP-SPEC section 9). */
+/** DCSP's values (utils.dense_crf as evaluate.py calls it; docs/method.md §9). */
 export const DEFAULT_CRF_PARAMS: Readonly<CrfParams> = Object.freeze({
   iterations: 10,
   posSxy: 3,

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { DirectedGraph } from 'graphology';
 import { InputError } from '../errors.ts';
-import { codeHash } from '../exec/code-hash.ts';
+import { codeHash } from '../stage/code-hash.ts';
 import { canonicalJson } from '../store/canonical-json.ts';
 import { libFile } from '../paths.ts';
 import { sha256 } from '../store/hash.ts';

@@ -12,7 +12,7 @@ import type { ModelName } from '../model/model.ts';
 import { toNetworkInput } from '../model/preprocess.ts';
 import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 import { Prng } from '../tensor/random.ts';
-import type { ProgressSink, RgbImage } from '../types.ts';
+import { NUM_CLASSES, type ProgressSink, type RgbImage } from '../types.ts';
 import { libFile } from '../paths.ts';
 import type { Measurer, NetSpec, StepKind } from './estimate.ts';
 
@@ -123,7 +123,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
     saliencyStep: (variant, size, widthDivisor, batch) => {
       const at = (b: number) => once(`saliency|${variant}|${size}|${widthDivisor}|${b}`, async () => {
         const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
-        const { saliencyObjective } = await import('../saliency/dhsnet-train.ts');
+        const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
         const model = buildDhsnet(dhsnetConfig(variant as 'dhsnet' | 'dhsnet-lite', [size, size], widthDivisor));
         try {
           const objective: CustomObjective = saliencyObjective(model, 5e-4);
@@ -166,9 +166,9 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
       const { crfLabels } = await import('../crf/dense-crf.ts');
       const img = syntheticImage(width, height);
       const rng = new Prng(3);
-      const prob = new Float32Array(width * height * 21).map(() => 0.01 + rng.next());
+      const prob = new Float32Array(width * height * NUM_CLASSES).map(() => 0.01 + rng.next());
       const t0 = performance.now();
-      crfLabels(img, prob, 21);
+      crfLabels(img, prob, NUM_CLASSES);
       return (performance.now() - t0) / 1000;
     }),
   };

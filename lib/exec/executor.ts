@@ -15,12 +15,11 @@ import type { Manifest } from '../store/manifest.ts';
 import { safeReaddir, type Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
-import { stageKey } from './key.ts';
+import { keyPartsOf, stageKey } from '../stage/key.ts';
 import { acquireLock } from './lock.ts';
-import { keyPartsOf } from './plan.ts';
 import { createProgress, PROGRESS_PIPE_ENV, relayChildLine, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
-import { StageNotImplementedError } from './stage.ts';
+import { StageNotImplementedError } from '../stage/stage.ts';
 import { executeStageJob, outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
 
 export interface RunOptions {

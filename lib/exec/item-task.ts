@@ -3,8 +3,8 @@
 import { pathToFileURL } from 'node:url';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
-import type { ItemEnv, ItemResult, StageDefinition } from './stage.ts';
-import { ensureTypeScript } from './typescript.ts';
+import type { ItemEnv, ItemResult, StageDefinition } from '../stage/stage.ts';
+import { ensureTypeScript } from '../stage/typescript.ts';
 
 export interface ItemTask {
   module: string;

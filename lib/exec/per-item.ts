@@ -16,8 +16,8 @@ import { ITEM_STATE, type ItemState } from '../store/manifest.ts';
 import { dtypeOf } from '../store/zarr.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from './item-file.ts';
 import { runItemTask, type ItemTask } from './item-task.ts';
-import { itemKey, type KeyParts } from './key.ts';
-import type { ItemResult, StageContext, StageDefinition } from './stage.ts';
+import { itemKey, type KeyParts } from '../stage/key.ts';
+import type { ItemResult, StageContext, StageDefinition } from '../stage/stage.ts';
 
 export interface PerItemRun {
   def: StageDefinition;

@@ -4,8 +4,7 @@ import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import type { Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
-import { codeHash } from './code-hash.ts';
-import { stageKey, type KeyParts } from './key.ts';
+import { keyPartsOf, stageKey, type KeyParts } from '../stage/key.ts';
 
 export interface StagePlan {
   stage: string;
@@ -14,16 +13,6 @@ export interface StagePlan {
   key: string | null;
   reasons: string[];
   manifest: Manifest | null;
-}
-
-export function keyPartsOf(p: Pipeline, s: ResolvedStage, inputs: Record<string, string>): KeyParts {
-  return {
-    stage: s.name,
-    version: s.version,
-    codeHash: codeHash(s.module, p.root),
-    params: JSON.parse(canonicalJson(s.params)) as Json,
-    inputs,
-  };
 }
 
 export async function refManifest(p: Pipeline, store: Store, stage: string): Promise<Manifest | null> {

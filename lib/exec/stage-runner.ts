@@ -7,10 +7,10 @@ import { Artifact } from '../store/artifact.ts';
 import { ArtifactWriter } from '../store/artifact-writer.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ProgressSink } from '../types.ts';
-import type { KeyParts } from './key.ts';
-import { ensureTypeScript } from './typescript.ts';
+import type { KeyParts } from '../stage/key.ts';
+import { ensureTypeScript } from '../stage/typescript.ts';
 import { runPerItem, type PerItemStats } from './per-item.ts';
-import { StageNotImplementedError, type StageContext, type StageDefinition } from './stage.ts';
+import { StageNotImplementedError, type StageContext, type StageDefinition } from '../stage/stage.ts';
 
 export interface StageJob {
   stage: string;

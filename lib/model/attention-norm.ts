@@ -1,4 +1,4 @@
-// Per-image, per-class normalisation of the attention volume (DCSP-SPEC 6):
+// Per-image, per-class normalisation of the attention volume (docs/method.md §6):
 //   A_c = (V_c - min V_c + 1e-12) / max(V_c - min V_c + 1e-12)
 // over all H x W pixels, kept only for the image's classes in ascending order, stored as uint8
 // (round(255 A_c)) so it fits the pipeline's per-image uint8 maps.

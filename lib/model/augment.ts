@@ -1,4 +1,4 @@
-// Training augmentation (DCSP-SPEC 2), in the code's order: random scale s ~ U[lo, hi) to
+// Training augmentation (docs/method.md §2), in the code's order: random scale s ~ U[lo, hi) to
 // int(H s) x int(W s) (bilinear image, nearest label), mirror with p 0.5, pad bottom/right to the
 // crop with zeros (the mean colour after mean subtraction) and label 0 (background, as the code
 // does), random crop. Unlike the code (whose scale and mirror draws are the same number, D12) the

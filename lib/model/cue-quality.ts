@@ -4,7 +4,7 @@
 // whose ground truth is void (255) are skipped.
 
 import { ConfusionMatrix } from '../metrics/confusion.ts';
-import { VOID_LABEL } from '../types.ts';
+import { NUM_CLASSES, VOID_LABEL } from '../types.ts';
 
 export interface CueQualityScores {
   meanIoU: number;
@@ -21,7 +21,7 @@ export interface CueQualityScores {
 }
 
 export class CueQuality {
-  private readonly confusion = new ConfusionMatrix(21, VOID_LABEL);
+  private readonly confusion = new ConfusionMatrix(NUM_CLASSES, VOID_LABEL);
   private correctFg = 0;
   private bothFg = 0;
   private cueFg = 0;

@@ -1,13 +1,16 @@
-// Algorithm 1 (DCSP-SPEC 7): per pixel, combine each present class's attention A_c with the
+// Algorithm 1 (docs/method.md §7): per pixel, combine each present class's attention A_c with the
 // saliency S by a mean (harmonic by default: 2 / (1/(A_c + 1e-12) + 1/(S + 1e-12))), then label the
 // pixel background if the best combined score is below gamma, else the class with the best score.
 // Ties go to the lowest class id, which is what the code's argmax over [bg, classes ascending]
 // does. Pure typed-array code: runs in worker threads without tfjs.
 
-export type CueMean = 'harmonic' | 'arithmetic' | 'geometric';
+export const CUE_MEANS = ['harmonic', 'arithmetic', 'geometric'] as const;
+export type CueMean = (typeof CUE_MEANS)[number];
+/** the paper's gamma */
+export const DEFAULT_GAMMA = 0.4;
 
 export interface CueOptions {
-  /** background threshold, default 0.4 */
+  /** background threshold, default DEFAULT_GAMMA */
   gamma?: number;
   /** default 'harmonic' (the paper's and the code's) */
   mean?: CueMean;
@@ -49,7 +52,7 @@ export function cuesFromAttention(
   attention: Uint8Array | Float32Array | Float64Array, classes: readonly number[],
   saliency: Uint8Array | Float32Array | Float64Array, width: number, height: number, opts: CueOptions = {},
 ): Uint8Array {
-  const gamma = opts.gamma ?? 0.4;
+  const gamma = opts.gamma ?? DEFAULT_GAMMA;
   const mean = opts.mean ?? 'harmonic';
   const n = width * height;
   checkClasses(classes);

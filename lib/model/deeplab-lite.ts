@@ -20,7 +20,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, sameOut, type ConvLayer } from './ops.ts';
-import { assembleModel, NUM_CLASSES, type SegmentationModel } from './model.ts';
+import { NUM_CLASSES } from '../types.ts';
+import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore } from './params.ts';
 
 export const LITE_ASPP_RATES = [1, 2, 4] as const;

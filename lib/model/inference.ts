@@ -1,11 +1,11 @@
-// Full-image inference as DCSP's extraction and evaluation scripts do it (DCSP-SPEC 6, 8, 9, D7,
+// Full-image inference as DCSP's extraction and evaluation scripts do it (docs/method.md §6, §8, §9, D7,
 // D10): the image at each scale (TF1 legacy bilinear to int(H s) x int(W s)), one forward each with
 // shared weights, each output resized (bilinear) to the scale-1 output size, element-wise max over
 // scales, then bilinear upsampling to H x W. All resizes are TF1's align_corners=False without
 // half-pixel centres (tf.image.resizeBilinear with both flags false).
 
 import * as tf from '@tensorflow/tfjs';
-import type { RgbImage } from '../types.ts';
+import { NUM_CLASSES, type RgbImage } from '../types.ts';
 import { adaptCues, type AdaptMasking } from './adapt.ts';
 import { normaliseAttention, type AttentionMaps } from './attention-norm.ts';
 import type { SegmentationModel } from './model.ts';
@@ -91,5 +91,5 @@ export async function predict(model: SegmentationModel, image: RgbImage, scales:
   });
   const data = (await p.data()) as Float32Array;
   p.dispose();
-  return { width: image.width, height: image.height, channels: 21, data };
+  return { width: image.width, height: image.height, channels: NUM_CLASSES, data };
 }

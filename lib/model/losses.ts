@@ -1,11 +1,10 @@
-// The two DCSP losses with the code's normalisation (DCSP-SPEC 5, 7, D5), and the label plumbing
+// The two DCSP losses with the code's normalisation (docs/method.md §5, §7, D5), and the label plumbing
 // they need. Weight decay is not here: the optimiser adds wd * w to each decayed weight's gradient,
 // which is the gradient of wd * 1/2 ||w||^2 (see optimiser.ts for which weights).
 
 import * as tf from '@tensorflow/tfjs';
-import { NUM_CLASSES, NUM_FOREGROUND } from './model.ts';
 import { resizeNearestTf1 } from './resample.ts';
-import { VOID_LABEL } from '../types.ts';
+import { NUM_CLASSES, NUM_FOREGROUND, VOID_LABEL } from '../types.ts';
 
 /**
  * FCAN loss, eq. 1: sigmoid cross-entropy of the GAP class scores, mean over batch x 20, in the

@@ -1,22 +1,21 @@
 // What every DeepLab variant looks like from outside: segmentation logits from a trunk + classifier,
-// and the FCAN head on top of them (DCSP-SPEC 3): a 1x1 conv 21 -> 20 with bias (no filter for
+// and the FCAN head on top of them (docs/method.md §3): a 1x1 conv 21 -> 20 with bias (no filter for
 // background) whose output is the attention volume V, and its global average -> 20 class scores.
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, stopGradient, type ConvLayer } from './ops.ts';
 import type { ConvInit, ParamInfo, ParamStore } from './params.ts';
+import { NUM_CLASSES, NUM_FOREGROUND } from '../types.ts';
 
 export const MODEL_NAMES = ['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-export const NUM_CLASSES = 21;
-export const NUM_FOREGROUND = 20;
 export const HEAD_LAYER = 'fc1_voc12_d0';
 
 export interface ForwardOptions {
   /**
    * Stop the gradient between the segmentation logits and the FCAN head, so a loss on the
-   * attention or class scores trains only the head (the released code's routing, DCSP-SPEC D4).
+   * attention or class scores trains only the head (the released code's routing, docs/method.md D4).
    */
   detachAttention?: boolean;
 }

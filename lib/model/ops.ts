@@ -9,7 +9,7 @@ export const BN_EPSILON = 1e-3;
 
 /**
  * Identity forward, zero gradient: tfjs has no public stopGradient. Used to keep the FCAN loss out
- * of the segmentation network under the code's gradient routing (DCSP-SPEC D4).
+ * of the segmentation network under the code's gradient routing (docs/method.md D4).
  */
 export const stopGradient: <T extends tf.Tensor>(x: T) => T = (() => {
   const f = tf.customGrad(((x: tf.Tensor) => ({

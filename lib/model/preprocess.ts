@@ -1,4 +1,4 @@
-// Network input as DCSP's code makes it (DCSP-SPEC 2): RGB -> BGR, minus the per-channel mean, no
+// Network input as DCSP's code makes it (docs/method.md §2): RGB -> BGR, minus the per-channel mean, no
 // scaling. Zero in this space is the mean colour, which is what crops are padded with.
 
 import type { RgbImage } from '../types.ts';

@@ -1,12 +1,13 @@
 // deeplabv2-resnet101: DeepLab-v2 ResNet-101 with ASPP-L, as DCSP's TensorFlow code builds it
-// (DCSP-SPEC 3): Caffe ResNet v1 (stride 2 on the first 1x1 of res3a and on its projection), res4
+// (docs/method.md §3): Caffe ResNet v1 (stride 2 on the first 1x1 of res3a and on its projection), res4
 // at dilation 2 and res5 at dilation 4 (output stride 8), bias-free convs each followed by a frozen
 // batch norm (eps 1e-3), ASPP of four 3x3 2048 -> 21 convs at rates 6/12/18/24 summed, FCAN head.
 // Names follow the Caffe model ('res4b22_branch2b', 'bn4b22_branch2b', 'fc1_voc12_c3').
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, frozenBatchNorm, sameOut, type ConvLayer } from './ops.ts';
-import { assembleModel, NUM_CLASSES, type SegmentationModel } from './model.ts';
+import { NUM_CLASSES } from '../types.ts';
+import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore, type FrozenBn } from './params.ts';
 
 export const RESNET101_ASPP_RATES = [6, 12, 18, 24] as const;

@@ -7,7 +7,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, sameOut, type ConvLayer } from './ops.ts';
-import { assembleModel, NUM_CLASSES, type SegmentationModel } from './model.ts';
+import { NUM_CLASSES } from '../types.ts';
+import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore } from './params.ts';
 
 /** [block, convs, channels] of VGG16 */

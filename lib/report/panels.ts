@@ -2,9 +2,13 @@
 // class present (A^c), the saliency passes S1, S2, S3, the cues of Algorithm 1 (M), the cues after
 // adapt (M') and, where the dataset has it, the ground truth. Val rows: image, ground truth and the
 // final prediction. Label maps use the dataset's palette; every row lists the classes it shows.
-import type { Dataset } from '../data/dataset-artifact.ts';
+import type { Dataset } from '../layouts/dataset.ts';
 import { colorizeLabels, type Rgb } from '../data/palette.ts';
-import type { Artifact, Item } from '../store/artifact.ts';
+import { findAttention } from '../layouts/attention.ts';
+import { CUES } from '../layouts/cues.ts';
+import { PREDICTIONS } from '../layouts/predictions.ts';
+import { SALIENCY } from '../layouts/saliency.ts';
+import type { Artifact } from '../store/artifact.ts';
 import type { NumericArray } from '../store/zarr.ts';
 import type { Map8 } from '../types.ts';
 import { heatmap } from './colour.ts';
@@ -14,11 +18,11 @@ import { pngDataUri, type PictureKind } from './images.ts';
 export interface PanelSources {
   dataset: Dataset;
   attention?: Artifact;
-  /** saliency passes in order, each with a per-item array `s` */
+  /** saliency passes in order (lib/layouts/saliency.ts) */
   saliency: { name: string; artifact: Artifact }[];
   cues?: Artifact;
   adapt?: Artifact;
-  /** evaluations whose `prediction` maps are shown next to the ground truth, first the main one */
+  /** evaluations whose predictions are shown next to the ground truth, first the main one */
   evals: { name: string; artifact: Artifact }[];
 }
 
@@ -40,21 +44,6 @@ export interface PanelRows {
 
 const asU8 = (a: NumericArray): Uint8Array => (a instanceof Uint8Array ? a : Uint8Array.from(a));
 
-async function readItem(art: Artifact | undefined, array: string, id: string): Promise<Item | null> {
-  if (!art) return null;
-  let reader;
-  try {
-    reader = await art.items(array);
-  } catch {
-    return null;
-  }
-  return reader.has(id) ? reader.read(id) : null;
-}
-
-function map8(item: Item): Map8 {
-  const [height, width] = item.shape.slice(-2);
-  return { width, height, data: asU8(item.data) };
-}
 
 class Row {
   readonly tiles: Tile[] = [];
@@ -119,31 +108,30 @@ export async function trainRows(src: PanelSources, ids: string[], opts: PanelOpt
   for (const id of ids) {
     const row = new Row(src.dataset, opts);
     await row.photo('I', `${id}: image`, id);
-    const att = await readItem(src.attention, 'attention', id);
-    const cls = await readItem(src.attention, 'classes', id);
-    if (att && cls) {
-      const [k, h, w] = att.shape;
+    const att = await findAttention(src.attention, id);
+    if (att) {
+      const { width: w, height: h } = att;
+      const k = att.classes.length;
       const n = h * w;
       for (let j = 0; j < k; j++) {
-        const c = cls.data[j];
+        const c = att.classes[j];
         const name = names[c] ?? String(c);
-        const slice = att.data.subarray(j * n, (j + 1) * n);
+        const slice = att.maps.subarray(j * n, (j + 1) * n);
         await row.heat(`A<sup>${esc(name)}</sup>`, `${id}: attention of ${name}`, slice, w, h);
       }
       if (k === 0) row.missing('A', 'no classes');
     } else row.missing('A', 'no attention map');
     for (const s of src.saliency) {
-      const it = await readItem(s.artifact, 's', id);
-      if (it) {
-        const m = map8(it);
+      const m = await SALIENCY.findMap(s.artifact, id);
+      if (m) {
         await row.heat(esc(s.name), `${id}: saliency ${s.name}`, m.data, m.width, m.height);
       } else row.missing(esc(s.name), `no ${s.name}`);
     }
-    const cue = await readItem(src.cues, 'cue', id);
-    if (cue) await row.labels('M (cues)', `${id}: cues of Algorithm 1`, map8(cue));
+    const cue = await CUES.findMap(src.cues, id);
+    if (cue) await row.labels('M (cues)', `${id}: cues of Algorithm 1`, cue);
     else if (src.cues) row.missing('M (cues)', 'no cues');
-    const adapted = await readItem(src.adapt, 'cue', id);
-    if (adapted) await row.labels('M′ (adapted)', `${id}: cues after adapt`, map8(adapted));
+    const adapted = await CUES.findMap(src.adapt, id);
+    if (adapted) await row.labels('M′ (adapted)', `${id}: cues after adapt`, adapted);
     else if (src.adapt) row.missing('M′ (adapted)', 'no adapted cues');
     const gt = await src.dataset.readGt(id);
     if (gt) await row.labels('ground truth', `${id}: ground truth`, gt);
@@ -177,12 +165,11 @@ export async function evalRows(src: PanelSources, ids: string[], opts: PanelOpti
     if (gt) await row.labels('ground truth', `${id}: ground truth`, gt);
     const notes: string[] = [];
     for (const e of src.evals) {
-      const p = await readItem(e.artifact, 'prediction', id);
-      if (!p) {
+      const pred = await PREDICTIONS.findMap(e.artifact, id);
+      if (!pred) {
         row.missing(esc(e.name), `no ${e.name}`);
         continue;
       }
-      const pred = map8(p);
       await row.labels(esc(e.name), `${id}: ${e.name}`, pred);
       const acc = gt ? pixelAccuracy(pred, gt) : null;
       if (acc !== null) notes.push(`${e.name} ${(acc * 100).toFixed(1)}%`);

@@ -3,7 +3,13 @@
 // stage and a command line call; nothing in here depends on the executor.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
+import { ATTENTION } from '../layouts/attention.ts';
+import { CUES } from '../layouts/cues.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { ItemMaps } from '../layouts/item-maps.ts';
+import { CURVE_FILE } from '../layouts/model.ts';
+import { PREDICTIONS } from '../layouts/predictions.ts';
+import { SALIENCY } from '../layouts/saliency.ts';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { lineChart, type Series } from './chart-svg.ts';
@@ -11,6 +17,7 @@ import { dagSvg, nodeStateColours, NODE_STATE_LABEL, type DagEdge, type DagNode,
 import { esc, pct, seconds, table } from './html.ts';
 import { readRunLog, shortKey, walkLineage, type Lineage, type LineageNode, type RunRecord } from './lineage.ts';
 import { page, type Section } from './page.ts';
+import { REPORT_SLOTS, type ReportSlot } from './slots.ts';
 import { evalRows, trainRows, type PanelSources } from './panels.ts';
 import { chooseSamples } from './samples.ts';
 import {
@@ -29,21 +36,6 @@ import {
 
 export type { SweepRow } from './tables.ts';
 
-/** The report's input slots and the stage each is found under when not given explicitly. */
-export const REPORT_SLOTS = {
-  dataset: 'dataset',
-  s1: 'saliency-s1',
-  s2: 'erase-s2',
-  s3: 'erase-s3',
-  attention: 'attention',
-  cues: 'cues',
-  adapt: 'adapt',
-  eval: 'eval',
-  /** the paper's Table 4 "no joint training" row (optional) */
-  direct: 'eval-direct',
-  /** the fully-supervised upper bound: trained on ground-truth cues (optional) */
-  oracle: 'eval-oracle',
-} as const;
 
 /** The evaluations compared side by side, in table order. */
 const EVALS: { slot: 'eval' | 'direct' | 'oracle'; name: string; short: string }[] = [
@@ -52,14 +44,16 @@ const EVALS: { slot: 'eval' | 'direct' | 'oracle'; name: string; short: string }
   { slot: 'oracle', name: 'oracle (trained on ground-truth cues)', short: 'oracle' },
 ];
 
-export type ReportSlot = keyof typeof REPORT_SLOTS;
 
 export interface ReportOptions {
   /**
-   * Artifact dirs by report slot (dataset, s1, s2, s3, attention, cues, adapt, eval) or by stage
-   * name. At least one; every other artifact is found upstream of these through the manifests.
+   * Artifact dirs by report slot (dataset, s1, s2, s3, attention, cues, adapt, eval, direct,
+   * oracle). At least one; the other slots are found upstream of these through the manifests,
+   * under the stage `stages` maps them to.
    */
-  artifacts: Record<string, string>;
+  artifacts: Partial<Record<ReportSlot, string>>;
+  /** slot -> the stage that fills it, from the resolved pipeline (the report stage's inputs) */
+  stages?: Partial<Record<ReportSlot, string>>;
   /** default: two levels up from the first artifact dir */
   cacheRoot?: string;
   /** sweep results to tabulate (one row per variant) */
@@ -110,14 +104,16 @@ interface Resolved {
   runs: Map<string, RunRecord>;
 }
 
+const dirs = (opts: ReportOptions): string[] => Object.values(opts.artifacts).filter((d): d is string => Boolean(d));
+
 async function resolveArtifacts(opts: ReportOptions): Promise<Resolved> {
-  const dirs = Object.values(opts.artifacts);
-  const lineage = await walkLineage(dirs, opts.cacheRoot);
+  const lineage = await walkLineage(dirs(opts), opts.cacheRoot);
   const slot: Partial<Record<ReportSlot, Artifact>> = {};
-  for (const [s, stage] of Object.entries(REPORT_SLOTS) as [ReportSlot, string][]) {
-    const given = opts.artifacts[s] ?? opts.artifacts[stage];
+  for (const s of REPORT_SLOTS) {
+    const given = opts.artifacts[s];
+    const stage = opts.stages?.[s];
     if (given) slot[s] = await Artifact.open(given);
-    else {
+    else if (stage) {
       const n = lineage.byStage(stage);
       if (n?.artifact) slot[s] = n.artifact;
     }
@@ -140,9 +136,9 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
     evals: EVALS.flatMap((e) => (slot[e.slot] ? [{ name: e.short, artifact: slot[e.slot]! }] : [])),
   };
 
-  const trainIds = await panelIds(slot.attention ?? slot.cues ?? slot.s1, ['attention', 'cue', 's'], dataset.ids('train'));
+  const trainIds = await panelIds(slot.attention ?? slot.cues ?? slot.s1, [ATTENTION, CUES, SALIENCY], dataset.ids('train'));
   const firstEval = slot.eval ?? slot.direct ?? slot.oracle;
-  const valIds = firstEval ? await panelIds(firstEval, ['prediction'], []) : [];
+  const valIds = firstEval ? await panelIds(firstEval, [PREDICTIONS], []) : [];
   const labelsOf = (id: string): number[] => dataset.labels(id);
   const trainSample = chooseSamples(trainIds, labelsOf, samples);
   const valSample = chooseSamples(valIds, labelsOf, samples);
@@ -195,11 +191,11 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
 }
 
 /** Ids of the first per-item array the artifact has among `names`, else `fallback`. */
-async function panelIds(art: Artifact | undefined, names: string[], fallback: string[]): Promise<string[]> {
+async function panelIds(art: Artifact | undefined, arrays: ItemMaps[], fallback: string[]): Promise<string[]> {
   if (!art) return fallback;
-  for (const n of names) {
+  for (const a of arrays) {
     try {
-      return (await art.items(n)).ids;
+      return await a.ids(art);
     } catch {
       // not this array; try the next name
     }
@@ -289,7 +285,7 @@ function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: ReportOpt
   if (opts.self) {
     const id = `${opts.self.stage}@${opts.self.key ?? 'this'}`;
     nodes.push({ id, title: opts.self.stage, detail: opts.self.key ? shortKey(opts.self.key) : '', state: 'this' });
-    const given = new Set(Object.values(opts.artifacts).map((d) => resolve(d)));
+    const given = new Set(dirs(opts).map((d) => resolve(d)));
     for (const n of lineage.nodes) if (given.has(resolve(n.dir))) edges.push({ from: n.id, to: id });
   }
   const rows = lineage.nodes.map((n) => {
@@ -388,7 +384,7 @@ async function curvesHtml(lineage: Lineage): Promise<string> {
     if (!n.artifact) continue;
     let raw: unknown;
     try {
-      raw = await n.artifact.json<unknown>('curve.json');
+      raw = await n.artifact.json<unknown>(CURVE_FILE);
     } catch {
       continue;
     }

@@ -9,7 +9,7 @@
 //   -> per-pixel map, resampled (bicubic) to the image size.
 
 import type { MapF32, RgbImage } from '../types.ts';
-import { rgbToLab } from './color.ts';
+import { rgbToLab } from './colour.ts';
 import { colourDistances, dijkstra, regionStats, toCsr } from './graph.ts';
 import { fitWithin, resampleInterleaved, resizeMap } from './resample.ts';
 import { slic } from './slic.ts';

@@ -4,6 +4,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { fcanLoss } from '../model/losses.ts';
+import type { CustomObjective } from '../model/train-loop.ts';
+import { stepSizes, type DhsnetModel } from './dhsnet-model.ts';
 
 /**
  * Halve a [h, w] map by 2x2 box averages over the pixels that exist (the last row/column of an odd
@@ -69,4 +71,22 @@ export function deepSupervisionLoss(logits: readonly tf.Tensor4D[], targets: rea
     if (!tf.util.arraysEqual(l.shape, targets[i].shape)) throw new Error(`map ${i}: logits [${l.shape}] vs target [${targets[i].shape}]`);
     return binaryCrossEntropy(l, targets[i]);
   })) as tf.Scalar);
+}
+
+/** Every parameter trains at the base rate; weight decay on the kernels. */
+export function saliencyObjective(model: DhsnetModel, weightDecay: number): CustomObjective {
+  const sizes = stepSizes(model.config);
+  const [h, w] = model.config.inputSize;
+  return {
+    name: 'saliency',
+    plan: [...model.params].map(([name, info]) => ({ name, info, lrMult: 1, weightDecay: info.kind === 'weights' ? weightDecay : 0 })),
+    loss: (x, samples) => {
+      const masks = samples.map((s, i) => {
+        if (!s.cue) throw new Error(`sample ${i} has no mask`);
+        return s.cue;
+      });
+      const targets = targetPyramid(masks, h, w, sizes);
+      return deepSupervisionLoss(model.forward(x), targets);
+    },
+  };
 }

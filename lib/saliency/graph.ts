@@ -1,7 +1,7 @@
 // Superpixel region graph: per-region statistics, adjacency, and geodesic (shortest-path) distances
 // over colour-difference edge weights.
 
-import type { LabPlanes } from './color.ts';
+import type { LabPlanes } from './colour.ts';
 import type { Superpixels } from './slic.ts';
 
 export interface RegionStats {

@@ -14,9 +14,8 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { downloadFile } from '../data/download.ts';
 import { extractInto, makeStagingDir } from '../data/extract.ts';
-import { acquireLock } from '../exec/lock.ts';
 import type { ProgressSink } from '../types.ts';
-import type { IsnetVariant } from './spec.ts';
+import type { FolderLock, IsnetVariant } from './spec.ts';
 
 
 export interface PinnedModel {
@@ -63,6 +62,12 @@ export interface IsnetFetchOptions {
   progress?: ProgressSink;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * One fetch at a time per folder across processes (parallel runs, sweep jobs): the caller's file
+   * lock (the executor's, lib/exec/lock.ts), taken around the fetch. Without one, two processes may
+   * both fetch; each result is verified before its rename, so neither can leave a wrong model.
+   */
+  lock?: FolderLock;
   /** download retries (default 5) and first backoff (default 1 s), as lib/data/download.ts */
   retries?: number;
   retryDelayMs?: number;
@@ -184,11 +189,11 @@ export async function ensureIsnetModel(dir: string, variant: IsnetVariant, opts:
   if (ready) return ready;
   // one fetch at a time per folder (parallel runs, sweep jobs): the others wait and then find the model
   await mkdir(dir, { recursive: true });
-  const lock = await acquireLock(join(dir, '.fetch.lock'), (owner) => opts.log?.(`ISNet: waiting for process ${owner.pid}, which is fetching into ${dir}`));
+  const lock = await opts.lock?.(join(dir, '.fetch.lock'), (owner) => opts.log?.(`ISNet: waiting for process ${owner.pid}, which is fetching into ${dir}`));
   try {
     return (await cached()) ?? (await fetchAndAssemble(dir, variant, path, pkg, opts));
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 

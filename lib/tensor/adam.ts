@@ -5,7 +5,7 @@
 // iterations than a CPU quick start can afford (lib/model/README.md has the measurements).
 
 import * as tf from '@tensorflow/tfjs';
-import { trainedParams, type ParamSpec } from './optimizer-slots.ts';
+import { trainedParams, type ParamSpec } from './optimiser-slots.ts';
 import {
   assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup,
 } from './param-groups.ts';

@@ -6,7 +6,7 @@
 // per-variable update gives; checkpoints keep one buffer per parameter name, as before.
 
 import * as tf from '@tensorflow/tfjs';
-import type { TrainedParam } from './optimizer-slots.ts';
+import type { TrainedParam } from './optimiser-slots.ts';
 
 export interface GroupMember {
   name: string;

@@ -9,12 +9,12 @@
 // continues bit for bit. Per-variable lrMult (x10 / x20 for new heads) and weight decay.
 
 import * as tf from '@tensorflow/tfjs';
-import { trainedParams, type ParamSpec } from './optimizer-slots.ts';
+import { trainedParams, type ParamSpec } from './optimiser-slots.ts';
 import {
   assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup,
 } from './param-groups.ts';
 
-export type { ParamOptions } from './optimizer-slots.ts';
+export type { ParamOptions } from './optimiser-slots.ts';
 
 export type MomentumForm = 'caffe' | 'tf';
 

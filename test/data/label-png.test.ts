@@ -175,7 +175,7 @@ describe('label PNG reader', () => {
     flipped[good.length - 20] ^= 0xff; // inside the IDAT payload
     const file = join(dir, 'corrupt.png');
     await writeFile(file, flipped);
-    await expect(readLabelPng(file)).rejects.toThrow(/corrupt\.png: CRC mismatch in IDAT/);
+    await expect(readLabelPng(file)).rejects.toThrow(/corrupt\.png: CRC mismatch for chunk IDAT/);
     await writeFile(join(dir, 'short.png'), good.subarray(0, 40));
     await expect(readLabelPng(join(dir, 'short.png'))).rejects.toThrow(/short\.png: truncated/);
     await expect(readLabelPng(join(dir, 'nope.png'))).rejects.toThrow(/nope\.png: cannot read label PNG \(ENOENT\)/);

@@ -87,7 +87,7 @@ describe('end to end on the micro profile', () => {
     const pngDir = join(dir, 'results/VOC2012/Segmentation/comp6_test_cls');
     const names = readdirSync(pngDir).sort();
     expect(names).toHaveLength(4);
-    const { Dataset } = await import('../../lib/data/dataset-artifact.ts');
+    const { Dataset } = await import('../../lib/layouts/dataset.ts');
     const { Artifact } = await import('../../lib/store/artifact.ts');
     const dsKey = readdirSync(join(cache, 'dataset')).find((e) => /^[0-9a-f]{64}$/.test(e))!;
     const ds = await Dataset.open(await Artifact.open(join(cache, 'dataset', dsKey)));

@@ -8,8 +8,9 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Dataset } from '../../lib/data/dataset-artifact.ts';
+import { Dataset } from '../../lib/layouts/dataset.ts';
 import { colorizeLabels } from '../../lib/data/palette.ts';
+import { loadPipeline } from '../../lib/dag/load.ts';
 import { writeReport } from '../../lib/report/index.ts';
 import { Artifact } from '../../lib/store/artifact.ts';
 import { CHROMIUM, checkInBrowser } from './browser.ts';
@@ -130,8 +131,11 @@ describe('report on the micro profile', () => {
 
   it('writeReport from the eval artifact alone finds the rest upstream and adds a sweep table', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dcsp-report-w-')), 'r.html');
+    // the stage behind each slot comes from the resolved pipeline, as `pipeline report` does it
+    const p = await loadPipeline(join(ROOT, 'pipeline.yaml'), { profile: 'micro' });
     const r = await writeReport({
       artifacts: { eval: dirOf('eval') },
+      stages: p.stages.get('report')!.inputs,
       samples: 2,
       out,
       sweep: [

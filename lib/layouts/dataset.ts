@@ -4,7 +4,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { Artifact } from '../store/artifact.ts';
 import type { Map8, RgbImage } from '../types.ts';
-import type { DatasetImage, DatasetIndex, SplitName } from './dataset-index.ts';
+import type { DatasetImage, DatasetIndex, SplitName } from '../data/dataset-index.ts';
 
 export const DATASET_FILE = 'dataset.json';
 
@@ -49,7 +49,7 @@ export class Dataset {
   }
 
   async readImage(id: string): Promise<RgbImage> {
-    const { readRgb } = await import('./image-io.ts');
+    const { readRgb } = await import('../data/image-io.ts');
     return readRgb(this.imagePath(id));
   }
 
@@ -57,14 +57,14 @@ export class Dataset {
   async readGt(id: string): Promise<Map8 | null> {
     const gt = this.image(id).gt;
     if (!gt) return null;
-    const { readLabelPng } = await import('./label-png.ts');
+    const { readLabelPng } = await import('../data/label-png.ts');
     return readLabelPng(join(this.index.root, gt));
   }
 
   /** class-agnostic foreground (1 object, 0 background, 255 void): toy's own masks, else from the GT */
   async readForeground(id: string): Promise<Map8 | null> {
     const fg = this.image(id).fg;
-    const { readLabelPng } = await import('./label-png.ts');
+    const { readLabelPng } = await import('../data/label-png.ts');
     if (fg) return readLabelPng(join(this.index.root, fg));
     const gt = await this.readGt(id);
     if (!gt) return null;

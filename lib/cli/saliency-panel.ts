@@ -8,7 +8,8 @@ import { readRgb } from '../data/image-io.ts';
 import { readLabelPng } from '../data/label-png.ts';
 import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../metrics/saliency.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { createDetector, hierarchicalSaliency } from './index.ts';
+import { acquireLock } from '../exec/lock.ts';
+import { createDetector, hierarchicalSaliency } from '../saliency/index.ts';
 
 export interface PanelRequest {
   image: string;
@@ -38,7 +39,7 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
   const outPath = req.out;
   const img = await readRgb(req.image);
   const labels = req.labels ? await readLabelPng(req.labels) : undefined;
-  const detector = await createDetector(req.spec ?? { kind: 'boundary' }, req.modelDir ? { modelDir: req.modelDir } : {});
+  const detector = await createDetector(req.spec ?? { kind: 'boundary' }, { lock: acquireLock, ...(req.modelDir ? { modelDir: req.modelDir } : {}) });
   const t0 = performance.now();
   const r = await hierarchicalSaliency(detector, img, { keepImages: true, ...(req.thresholds ? { thresholds: req.thresholds } : {}) });
   const ms = performance.now() - t0;

@@ -8,8 +8,8 @@ import { writePalettePng } from '../data/label-png.ts';
 import { colorizeLabels, vocPalette } from '../data/palette.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { VOC_CLASSES, type Map8, type RgbImage } from '../types.ts';
-import { loadModel } from './build.ts';
-import { predict } from './inference.ts';
+import { loadModel } from '../model/build.ts';
+import { predict } from '../model/inference.ts';
 
 export interface PredictRequest {
   checkpointDir: string;

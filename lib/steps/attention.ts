@@ -1,11 +1,12 @@
 // The attention stage: FCAN attention at three scales for every train image, how often each
 // class's attention peak falls inside that class's object, and the classifier's mAP on val.
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import { meanAveragePrecision } from '../metrics/classification.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { attentionMaps } from './inference.ts';
-import { netSetup, round, type NetState } from './stage-net.ts';
-import { formatPercent } from '../format.ts';
+import { attentionMaps } from '../model/inference.ts';
+import { netSetup, type NetState } from './net.ts';
+import { attentionItem } from '../layouts/attention.ts';
+import { formatPercent, roundTo } from '../format.ts';
 
 export interface AttentionParams {
   scales: number[];
@@ -29,7 +30,7 @@ export async function attentionCompute(id: string, env: ItemEnv<AttentionParams,
     });
   }
   return {
-    arrays: { attention: { data: a.maps, shape: [a.classes.length, a.height, a.width] }, classes: { data: Uint8Array.from(a.classes), shape: [a.classes.length] } },
+    arrays: attentionItem(a),
     metrics: gt ? { pairs: a.classes.length, hits } : undefined,
   };
 }
@@ -37,13 +38,13 @@ export async function attentionCompute(id: string, env: ItemEnv<AttentionParams,
 export function attentionSummary(metrics: (Record<string, Json> | null)[]): Record<string, Json> {
   const pairs = metrics.reduce((s, m) => s + Number(m?.pairs ?? 0), 0);
   const hits = metrics.reduce((s, m) => s + Number(m?.hits ?? 0), 0);
-  return { peakAccuracy: pairs ? round(hits / pairs) : null, peakPairs: pairs };
+  return { peakAccuracy: pairs ? roundTo(hits / pairs) : null, peakPairs: pairs };
 }
 
 /** mAP of the FCAN class scores (scale 1) on val: how well the classifier behind the attention works. */
 export async function classifierMap(ctx: StageContext<AttentionParams>): Promise<Record<string, Json>> {
   const tf = await import('@tensorflow/tfjs');
-  const { toNetworkInput } = await import('./preprocess.ts');
+  const { toNetworkInput } = await import('../model/preprocess.ts');
   const state = await netSetup(ctx.inputs.dataset, ctx.inputs.model);
   const ids = state.dataset.ids('val');
   const scores: number[][] = [];
@@ -59,5 +60,5 @@ export async function classifierMap(ctx: StageContext<AttentionParams>): Promise
   state.model.dispose();
   const { map } = meanAveragePrecision(scores, ids.map((id) => state.dataset.labels(id)));
   ctx.log(`classifier mAP on ${ids.length} val images: ${formatPercent(map)}`);
-  return { valMap: round(map) };
+  return { valMap: roundTo(map) };
 }

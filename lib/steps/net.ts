@@ -1,13 +1,12 @@
 // What the per-image stages on a trained network share: one model per worker, loaded from the
 // upstream training stage's checkpoint, and the dataset.
 import { join } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { ItemResult } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { initBackend } from '../tensor/backend.ts';
-import { loadModel } from './build.ts';
-import type { SegmentationModel } from './model.ts';
-import { CHECKPOINT_DIR } from './stage-training.ts';
+import { loadModel } from '../model/build.ts';
+import type { SegmentationModel } from '../model/model.ts';
+import { CHECKPOINT_DIR } from '../layouts/model.ts';
 
 export interface NetState {
   dataset: Dataset;
@@ -20,6 +19,3 @@ export async function netSetup(dataset: Artifact, modelArtifact: Artifact): Prom
   await initBackend({ log: quiet });
   return { dataset: await Dataset.open(dataset), model: await loadModel(join(modelArtifact.dir, CHECKPOINT_DIR)) };
 }
-
-export const round = (v: number): number => (Number.isFinite(v) ? Math.round(v * 10000) / 10000 : v);
-export const map8 = (r: ItemResult, name: string): Uint8Array => r.arrays[name].data as Uint8Array;

@@ -2,19 +2,20 @@
 // cache/data), read them through the one VOC-layout reader, and store the index, the label matrix,
 // the mean colour and one content hash per image (so per-image stages downstream recompute only
 // images that changed).
+import { roundTo } from '../format.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StageContext } from '../exec/stage.ts';
+import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
-import { mapLimit } from './concurrency.ts';
-import { DATASET_FILE, type StoredDataset } from './dataset-artifact.ts';
-import type { DatasetIndex, SplitName } from './dataset-index.ts';
-import { readRgb } from './image-io.ts';
-import { generateToyDataset, type ToyOptionsInput } from './toy-generate.ts';
-import { prepareVoc, type VocOptions } from './prepare-voc.ts';
-import { splitStats, summarizeDataset } from './summary.ts';
-import { readVocLayout } from './voc-layout.ts';
+import { mapLimit } from '../data/concurrency.ts';
+import { DATASET_FILE, type StoredDataset } from '../layouts/dataset.ts';
+import type { DatasetIndex, SplitName } from '../data/dataset-index.ts';
+import { readRgb } from '../data/image-io.ts';
+import { generateToyDataset, type ToyOptionsInput } from '../data/toy-generate.ts';
+import { prepareVoc, type VocOptions } from '../data/prepare-voc.ts';
+import { splitStats, summarizeDataset } from '../data/summary.ts';
+import { readVocLayout } from '../data/voc-layout.ts';
 
 export interface DatasetParams {
   source: 'toy' | 'voc';
@@ -67,7 +68,7 @@ export async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Re
   const metrics: Record<string, Json> = { meanRgb };
   for (const split of params.splits) {
     const s = splitStats(index, split);
-    metrics[split] = { images: s.images, withGt: s.withGt, classesPerImage: round(s.classesPerImage), objectsPerImage: round(s.objectsPerImage), imagesPerClass: s.imagesPerClass.slice(1) };
+    metrics[split] = { images: s.images, withGt: s.withGt, classesPerImage: roundTo(s.classesPerImage, 3), objectsPerImage: roundTo(s.objectsPerImage, 3), imagesPerClass: s.imagesPerClass.slice(1) };
   }
   return metrics;
 }
@@ -89,9 +90,6 @@ async function meanColour(index: DatasetIndex, sample: number): Promise<[number,
     return { s, n: img.width * img.height };
   });
   const total = sums.reduce((a, b) => a + b.n, 0) || 1;
-  return [0, 1, 2].map((c) => round(sums.reduce((a, b) => a + b.s[c], 0) / total)) as [number, number, number];
+  return [0, 1, 2].map((c) => roundTo(sums.reduce((a, b) => a + b.s[c], 0) / total, 3)) as [number, number, number];
 }
 
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}

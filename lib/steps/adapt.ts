@@ -1,9 +1,10 @@
 // The adapt stage: new cues from the trained network, restricted to each image's classes.
-import type { ItemEnv, ItemResult, ItemSetupEnv } from '../exec/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import type { AdaptMasking } from './adapt.ts';
-import { adaptImage } from './inference.ts';
-import { netSetup, type NetState } from './stage-net.ts';
+import type { AdaptMasking } from '../model/adapt.ts';
+import { adaptImage } from '../model/inference.ts';
+import { netSetup, type NetState } from './net.ts';
+import { CUES } from '../layouts/cues.ts';
 
 export interface AdaptParams {
   scales: number[];
@@ -16,5 +17,5 @@ export async function adaptCompute(id: string, env: ItemEnv<AdaptParams, Json, N
   const { dataset, model } = env.state;
   const image = await dataset.readImage(id);
   const cue = await adaptImage(model, image, dataset.labels(id), { scales: env.params.scales, masking: env.params.masking });
-  return { arrays: { cue: { data: cue, shape: [image.height, image.width] } } };
+  return { arrays: CUES.map(cue, image.width, image.height) };
 }

@@ -2,28 +2,27 @@
 // weights, feed augmented crops of the train images (and their cues) in a reproducible order,
 // checkpoint into the stage's work dir (so a killed run resumes), and commit the final weights and
 // the loss curve as the artifact.
+import { roundTo } from '../format.ts';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { StageContext } from '../exec/stage.ts';
+import { CUES } from '../layouts/cues.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import { CHECKPOINT_DIR, CURVE_FILE, INIT_FILE } from '../layouts/model.ts';
+import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemArrayReader } from '../store/artifact.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { saveCheckpoint } from '../tensor/checkpoint.ts';
 import { Prng, deriveSeed } from '../tensor/random.ts';
 import type { Map8, RgbImage } from '../types.ts';
-import { augment, sampleRng } from './augment.ts';
-import { buildModel, loadModelCheckpoint } from './build.ts';
-import { resolveImagenetWeights } from './init-download.ts';
-import { loadKerasWeights, type InitReport } from './keras-weights.ts';
-import type { ModelName, SegmentationModel } from './model.ts';
-import type { Routing } from './optimiser.ts';
-import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from './train-loop.ts';
+import { augment, sampleRng } from '../model/augment.ts';
+import { buildModel, loadModelCheckpoint } from '../model/build.ts';
+import { resolveImagenetWeights } from '../model/init-download.ts';
+import { loadKerasWeights, type InitReport } from '../model/keras-weights.ts';
+import type { ModelName, SegmentationModel } from '../model/model.ts';
+import type { Routing } from '../model/optimiser.ts';
+import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 
-export const CHECKPOINT_DIR = 'checkpoint';
-export const CURVE_FILE = 'curve.json';
-/** fcan-pretrain with an ImageNet init: the file, what it set, and a hash of every parameter before training */
-export const INIT_FILE = 'init.json';
 
 export interface TrainingParams {
   model?: ModelName;
@@ -106,7 +105,7 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
   const order = epochOrder(ids, p.seed);
   let cues: ItemArrayReader | null = null;
   if (objective === 'seg') {
-    cues = await ctx.inputs.cues.items('cue');
+    cues = await CUES.reader(ctx.inputs.cues);
     const missing = ids.filter((id) => !cues!.has(id));
     if (missing.length) throw new Error(`cues missing for ${missing.length} train images (first: ${missing[0]})`);
   }
@@ -165,7 +164,7 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
     const finalLoss = tail.reduce((a, c) => a + c.loss, 0) / tail.length;
     const ran = result.iterations - result.resumedFrom;
     ctx.log(`${ctx.stage}: ${ran} iterations in ${seconds.toFixed(0)} s (${(ran / Math.max(seconds, 1e-9)).toFixed(2)} it/s)${result.resumedFrom ? `, resumed from ${result.resumedFrom}` : ''}; final loss ${finalLoss.toFixed(4)}`);
-    return { model: modelName, ...(init ? { initLoaded: init.loaded.length } : {}), iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: round(finalLoss), itPerSecond: round(ran / Math.max(seconds, 1e-9)) };
+    return { model: modelName, ...(init ? { initLoaded: init.loaded.length } : {}), iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: roundTo(finalLoss), itPerSecond: roundTo(ran / Math.max(seconds, 1e-9)) };
   } finally {
     model.dispose();
   }
@@ -179,8 +178,4 @@ function weightHashes(model: SegmentationModel, names: string[]): Record<string,
     out[n] = createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
   }
   return out;
-}
-
-function round(v: number): number {
-  return Math.round(v * 10000) / 10000;
 }

