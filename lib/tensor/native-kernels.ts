@@ -78,34 +78,31 @@ function convAttrs(b: NativeBackend, rate: number, padding: 'same' | 'valid'): O
   ];
 }
 
-/** One backprop op whose first or second input is a shape (an int32 vector made here). */
-function backpropWithShape(op: 'Conv2DBackpropFilter' | 'Conv2DBackpropInput', b: NativeBackend, a: DilatedConvAttrs, first: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
-  const shape = tf.tensor1d(a.shape, 'int32');
-  try {
-    const inputs = op === 'Conv2DBackpropFilter' ? [first, shape, dy] : [shape, first, dy];
-    return b.executeSingleOutput(op, convAttrs(b, a.rate, a.padding), inputs);
-  } finally {
-    shape.dispose();
-  }
+/**
+ * A dilated conv's gradient kernel: one backprop op whose other operand (input `operand`: x for the
+ * filter gradient, the filter for the input gradient) comes first or second around the shape vector.
+ */
+function dilatedGradKernel(kernelName: string, op: 'Conv2DBackpropFilter' | 'Conv2DBackpropInput', operand: 'x' | 'filter'): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: NATIVE_BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NativeBackend;
+      const a = attrs as unknown as DilatedConvAttrs;
+      const { dy } = inputs as { dy: tf.TensorInfo };
+      const other = (inputs as Record<string, tf.TensorInfo>)[operand];
+      const shape = tf.tensor1d(a.shape, 'int32');
+      try {
+        return b.executeSingleOutput(op, convAttrs(b, a.rate, a.padding), op === 'Conv2DBackpropFilter' ? [other, shape, dy] : [shape, other, dy]);
+      } finally {
+        shape.dispose();
+      }
+    },
+  };
 }
 
-const DILATED_FILTER_GRAD_KERNEL: tf.KernelConfig = {
-  kernelName: DILATED_FILTER_GRAD,
-  backendName: NATIVE_BACKEND,
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    return backpropWithShape('Conv2DBackpropFilter', backend as unknown as NativeBackend, attrs as unknown as DilatedConvAttrs, x, dy);
-  },
-};
-
-const DILATED_INPUT_GRAD_KERNEL: tf.KernelConfig = {
-  kernelName: DILATED_INPUT_GRAD,
-  backendName: NATIVE_BACKEND,
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const { filter, dy } = inputs as { filter: tf.TensorInfo; dy: tf.TensorInfo };
-    return backpropWithShape('Conv2DBackpropInput', backend as unknown as NativeBackend, attrs as unknown as DilatedConvAttrs, filter, dy);
-  },
-};
+const DILATED_FILTER_GRAD_KERNEL = dilatedGradKernel(DILATED_FILTER_GRAD, 'Conv2DBackpropFilter', 'x');
+const DILATED_INPUT_GRAD_KERNEL = dilatedGradKernel(DILATED_INPUT_GRAD, 'Conv2DBackpropInput', 'filter');
 
 /** Whether this libtensorflow runs both backprop ops at dilation 2 (one tiny conv). */
 function probeDilatedGrads(): boolean {
