@@ -10,17 +10,24 @@ import { isMainThread } from 'node:worker_threads';
 
 export const INTRA_OP_ENV = 'TF_NUM_INTRAOP_THREADS';
 export const INTER_OP_ENV = 'TF_NUM_INTEROP_THREADS';
+/** the value this module last set: a child process inherits it, and may be granted another */
+const GRANT_ENV = 'DCSP_TF_THREADS_GRANT';
 
 /**
  * Let TensorFlow ops in this process use `threads` threads each. A value the user set in the
- * environment wins; so does an earlier grant in this process (the pool, once made, keeps its size).
- * Must run on the main thread before the backend starts: a worker's process.env is a copy that
- * libtensorflow does not read. Returns the intra-op setting in force.
+ * environment wins; one a grant set (here, or in the parent process it was inherited from) is
+ * replaced. Must run on the main thread before the backend starts: the pool, once made, keeps its
+ * size, and a worker's process.env is a copy that libtensorflow does not read. Returns the
+ * intra-op setting now in the environment.
  */
 export function grantTensorThreads(threads: number): string | undefined {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`grantTensorThreads: threads must be a positive integer (got ${threads})`);
   if (!isMainThread) return process.env[INTRA_OP_ENV];
-  process.env[INTRA_OP_ENV] ??= String(threads);
+  const current = process.env[INTRA_OP_ENV];
+  if (current === undefined || current === process.env[GRANT_ENV]) {
+    process.env[INTRA_OP_ENV] = String(threads);
+    process.env[GRANT_ENV] = String(threads);
+  }
   process.env[INTER_OP_ENV] ??= '1';
   return process.env[INTRA_OP_ENV];
 }
