@@ -2,8 +2,8 @@
 // pool once per process, from TF_NUM_INTRAOP_THREADS (else: every core), when the first op runs;
 // nothing changes it afterwards. Left alone, every training child and the per-item workers' process
 // each get a pool as wide as the machine, so two trainings side by side run 4 pool threads (plus
-// their JS threads) on 2 cores and lose to the scheduler what their pools gain. The executor grants
-// each stage cores (StageJob.workers); this turns the grant into TensorFlow's settings. The
+// their JS threads) on 2 cores. The executor grants each stage cores (StageJob.workers); this turns
+// the grant into TensorFlow's settings, so the stages' threads add up to the cores. The
 // inter-op pool runs nothing in eager mode (tfjs-node executes each op synchronously), so it gets
 // one thread. The wasm backend is single-threaded under Node and reads none of this.
 import { isMainThread } from 'node:worker_threads';
