@@ -17,6 +17,7 @@ import { dtypeOf } from '../store/zarr.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from './item-file.ts';
 import { runItemTask, type ItemTask } from './item-task.ts';
 import { itemKey, type KeyParts } from '../stage/key.ts';
+import { grantTensorThreads } from '../tensor/threads.ts';
 import type { ItemResult, StageContext, StageDefinition } from '../stage/stage.ts';
 
 export interface PerItemRun {
@@ -97,6 +98,9 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   };
   if (chunks.length > 0) {
     const threads = Math.min(run.workers, chunks.length);
+    // items run side by side on `threads` JS threads, each running its ops itself: a TensorFlow
+    // pool under each would put more threads than cores on small batch-1 ops
+    grantTensorThreads(1);
     // One stage at a time computes items on this thread: two would share one tfjs engine and one
     // item environment, interleaved at every await. A second one gets a worker thread of its own.
     if (threads <= 1 && !computingHere) {

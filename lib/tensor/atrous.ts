@@ -1,10 +1,12 @@
 // Convolution that can be differentiated at any dilation rate on every backend. tfjs-core refuses
-// the gradient of conv2d when dilation > 1, so dilated convs get a custom gradient whose backward
-// pass is two forward convolutions (conv-grads.ts); the forward uses the kernel's native dilation,
-// which on wasm costs about the same as an undilated conv (space-to-batch costs ~2.5x).
+// the gradient of conv2d when dilation > 1, so dilated convs get a custom gradient: TensorFlow's own
+// backprop ops where the tfjs-node backend has them (native-kernels.ts), otherwise two forward
+// convolutions (conv-grads.ts); the forward uses the kernel's native dilation, which on wasm costs
+// about the same as an undilated conv (space-to-batch costs ~2.5x).
 
 import * as tf from '@tensorflow/tfjs';
 import { conv2dFilterGrad, conv2dInputGrad, type ConvSpec } from './conv-grads.ts';
+import { DILATED_FILTER_GRAD, DILATED_INPUT_GRAD, hasNativeDilatedConvGrads } from './native-kernels.ts';
 
 export type Padding = 'same' | 'valid';
 
@@ -21,6 +23,13 @@ function dilatedConv(rate: number, padding: Padding): (x: tf.Tensor4D, filter: t
       value: tf.conv2d(x, filter, 1, padding, 'NHWC', rate),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sx, sf] = saved as [tf.Tensor4D, tf.Tensor4D];
+        if (hasNativeDilatedConvGrads()) {
+          const attrs = (shape: number[]) => ({ rate, padding, shape }) as unknown as tf.NamedAttrMap;
+          return [
+            tf.engine().runKernel(DILATED_INPUT_GRAD, { filter: sf, dy }, attrs(sx.shape)) as tf.Tensor4D,
+            tf.engine().runKernel(DILATED_FILTER_GRAD, { x: sx, dy }, attrs(sf.shape)) as tf.Tensor4D,
+          ];
+        }
         return [conv2dInputGrad(dy, sf, sx.shape, spec), conv2dFilterGrad(sx, dy, sf.shape, spec)];
       },
     };
