@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { Store } from '../store/store.ts';
 import { silentProgress } from '../types.ts';
+import type { RemoteStages } from './compute-stage.ts';
 import { runPipeline } from './executor.ts';
 import { formatDuration } from '../format.ts';
 
@@ -21,6 +22,8 @@ export interface SweepOptions {
   /** `stage.metricKey` tabulated, default eval.meanIoU */
   metric: string;
   log: (line: string) => void;
+  /** `--executor bullmq`: every variant at once in this process, their stages computed by workers */
+  remote?: RemoteStages;
 }
 
 export interface VariantResult {
@@ -50,7 +53,7 @@ async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts
   const tag = describe(v);
   try {
     const p = await loadPipeline(opts.pipelineFile, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: store.root });
-    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
+    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, remote: opts.remote, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
     return {
       labels: v.labels,
       ok: !r.failed,
@@ -102,7 +105,9 @@ export function describe(v: SweepVariant): string {
 export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions): Promise<SweepResult> {
   const variants = variantsOf(spec);
   const t0 = performance.now();
-  opts.log(`sweep: ${variants.length} variant(s), ${opts.jobs} at a time`);
+  // with remote workers, variants wait on jobs, not on this machine's cores: all of them at once
+  const lanes = opts.remote ? variants.length : opts.jobs;
+  opts.log(`sweep: ${variants.length} variant(s), ${lanes} at a time${opts.remote ? ' (stages on the workers)' : ''}`);
   const results: VariantResult[] = new Array(variants.length);
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -110,12 +115,12 @@ export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions
       const i = next++;
       const v = variants[i];
       opts.log(`sweep: variant ${i + 1}/${variants.length}: ${describe(v)}`);
-      results[i] = opts.jobs > 1 ? await runInChild(spec, v, store, opts) : await runInProcess(spec, v, store, opts);
+      results[i] = opts.jobs > 1 && !opts.remote ? await runInChild(spec, v, store, opts) : await runInProcess(spec, v, store, opts);
       const r = results[i];
       opts.log(`sweep: variant ${i + 1}/${variants.length} ${r.ok ? 'done' : 'FAILED'} in ${formatDuration(r.seconds)}${r.ok ? '' : `: ${r.error}`}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, variants.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, variants.length)) }, lane));
   const seconds = (performance.now() - t0) / 1000;
   const decisions = results.flatMap((r) => Object.values(r.stages));
   const stageRuns = decisions.filter((s) => s === 'run').length;
