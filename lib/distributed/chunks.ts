@@ -2,7 +2,7 @@
 // queue and waits; any worker computes them and writes each item's file into the stage's work
 // folder on the shared cache, where the stage assembles them as it does locally.
 import { relative } from 'node:path';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { ChunkRunner } from '../exec/per-item.ts';
 import type { ItemTask } from '../exec/item-task.ts';
 import { PROJECT_ROOT } from '../paths.ts';
@@ -35,7 +35,8 @@ export function remoteChunks(queue: Queue, c: ChunkContext, log: (line: string) 
           files: t.ids.map((id) => toCache(fileOf(id))),
         };
         const id = chunkJobId(data);
-        const job = await submit(queue, 'items', id, data);
+        // a chunk is never 'committed' on its own (its files are checked by whoever computes it)
+        const job = (await submit(queue, 'items', id, data)) as Job;
         const end = await finished<ChunkJobReturn>(queue, job, () => submit(queue, 'items', id, data), log);
         if (!end.ok) throw new Error(end.reason);
         signal.throwIfAborted();

@@ -50,52 +50,56 @@ export function redisTarget(url: string, queue = 'dcsp'): RedisTarget {
 
 /**
  * A client of its own for each BullMQ object (BullMQ in an ES module takes client instances, not
- * options); the owner disconnects them when it closes.
+ * options). Connection trouble is reported once per outage, not every retry, and an outage longer
+ * than the limit calls `onGiveUp`. The owner disconnects the clients when it closes.
  */
 export class Connections {
   private readonly clients: Redis[] = [];
-  constructor(readonly target: RedisTarget) {}
+  private downSince: number | null = null;
+  private lastError = '';
+  private closing = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly target: RedisTarget,
+    private readonly name: string,
+    private readonly log: (line: string) => void,
+    onGiveUp: (why: string) => void,
+  ) {
+    const limit = outageLimitSeconds();
+    this.timer = setInterval(() => {
+      if (this.downSince !== null && performance.now() - this.downSince > limit * 1000) {
+        clearInterval(this.timer);
+        onGiveUp(`lost Redis at ${target.url} for over ${limit} s (${this.lastError || 'connection closed'})`);
+      }
+    }, 1000);
+    this.timer.unref();
+  }
 
   client(): Redis {
     const c = new Redis(this.target.options);
-    // errors are reported by watchConnection on the BullMQ object; without a listener ioredis prints each retry
-    c.on('error', () => undefined);
+    c.on('error', (err: Error) => {
+      this.lastError = err.message;
+    });
+    c.on('close', () => {
+      if (this.closing || this.downSince !== null) return;
+      this.downSince = performance.now();
+      this.log(`redis: ${this.name} lost its connection to ${this.target.url}; retrying every second`);
+    });
+    c.on('ready', () => {
+      if (this.downSince === null) return;
+      this.log(`redis: ${this.name} reconnected after ${((performance.now() - this.downSince) / 1000).toFixed(1)} s`);
+      this.downSince = null;
+    });
     this.clients.push(c);
     return c;
   }
 
   close(): void {
+    this.closing = true;
+    clearInterval(this.timer);
     for (const c of this.clients) c.disconnect();
   }
-}
-
-/**
- * Reports connection trouble of a BullMQ object once per outage (not every second) and fails with
- * `onGiveUp` after the outage limit. Returns a stop function.
- */
-export function watchConnection(name: string, emitter: { on(ev: 'error', fn: (err: Error) => void): unknown }, client: Promise<{ on(ev: string, fn: () => void): unknown }>, log: (line: string) => void, onGiveUp: (why: string) => void): () => void {
-  let downSince: number | null = null;
-  let lastError = '';
-  emitter.on('error', (err: Error) => {
-    lastError = err.message;
-    if (downSince === null) {
-      downSince = performance.now();
-      log(`redis: ${name} lost its connection (${err.message}); retrying every second`);
-    }
-  });
-  void client.then((c) => c.on('ready', () => {
-    if (downSince !== null) log(`redis: ${name} reconnected after ${((performance.now() - downSince) / 1000).toFixed(1)} s`);
-    downSince = null;
-  })).catch(() => undefined);
-  const limit = outageLimitSeconds();
-  const timer = setInterval(() => {
-    if (downSince !== null && performance.now() - downSince > limit * 1000) {
-      clearInterval(timer);
-      onGiveUp(`lost Redis for over ${limit} s (${lastError})`);
-    }
-  }, 1000);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** The first contact: Redis answers a PING within `seconds`, or the command fails with why. */

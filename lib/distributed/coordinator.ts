@@ -10,7 +10,7 @@ import { formatDuration } from '../format.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
-import { Connections, reachRedis, watchConnection, type RedisTarget } from './connection.ts';
+import { Connections, reachRedis, type RedisTarget } from './connection.ts';
 import { finished, STAGE_QUEUE, stageJobId, submit, type StageJobData, type StageJobReturn } from './jobs.ts';
 import { hostName } from './lease.ts';
 import { progressRelay, type ProgressReport } from './progress-relay.ts';
@@ -18,29 +18,25 @@ import { progressRelay, type ProgressReport } from './progress-relay.ts';
 export class BullmqStages implements RemoteStages {
   private readonly sinks = new Map<string, ReturnType<typeof progressRelay>>();
   private readonly me = `${hostName()}/${process.pid}/${Date.now()}`;
-  private gaveUp: Promise<never>;
-  private stopWatch: () => void = () => undefined;
-
   private constructor(
     private readonly queue: Queue,
     private readonly events: QueueEvents,
     private readonly store: Store,
     private readonly root: string,
-    private readonly log: (line: string) => void,
     private readonly connections: Connections,
+    private readonly gaveUp: Promise<never>,
   ) {
-    let giveUp: (why: string) => void = () => undefined;
-    this.gaveUp = new Promise<never>((_, reject) => {
-      giveUp = (why) => reject(new Error(why));
-    });
-    this.gaveUp.catch(() => undefined);
-    this.stopWatch = watchConnection('coordinator', queue, queue.getBackend().client, log, giveUp);
     events.on('progress', ({ jobId, data }) => this.sinks.get(jobId)?.report(data as ProgressReport));
   }
 
   /** Connects (or fails in seconds with why); `root` is the pipeline file's folder. */
   static async open(target: RedisTarget, store: Store, root: string, log: (line: string) => void): Promise<BullmqStages> {
-    const connections = new Connections(target);
+    let giveUp: (why: string) => void = () => undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      giveUp = (why) => reject(new Error(why));
+    });
+    gaveUp.catch(() => undefined);
+    const connections = new Connections(target, 'coordinator', log, giveUp);
     const queue = new Queue(STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
     try {
       await reachRedis(target, queue);
@@ -51,7 +47,7 @@ export class BullmqStages implements RemoteStages {
     }
     const events = new QueueEvents(STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
     await events.waitUntilReady();
-    return new BullmqStages(queue, events, store, root, log, connections);
+    return new BullmqStages(queue, events, store, root, connections, gaveUp);
   }
 
   async compute(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
@@ -71,23 +67,24 @@ export class BullmqStages implements RemoteStages {
     const id = stageJobId(data, this.me.replace(/[/]/g, '_'));
     const relay = progressRelay(io.progress);
     this.sinks.set(id, relay);
+    const committed = async (): Promise<boolean> => !req.force && (await this.store.lookup(req.stage, req.key)) !== null;
     try {
-      const job = await submit(this.queue, 'stage', id, data);
-      const joined = (job.data as StageJobData).requestedBy !== this.me;
+      const job = await submit(this.queue, 'stage', id, data, committed);
+      const joined = job === 'committed' || (job.data as StageJobData).requestedBy !== this.me;
       io.log(`${req.stage}: queued (key ${req.key.slice(0, 12)})${joined ? ', joining the job another coordinator queued' : ''}`);
-      const resubmit = async () => ((await this.store.lookup(req.stage, req.key)) && !req.force ? ('committed' as const) : submit(this.queue, 'stage', id, data));
-      const end = await Promise.race([finished<StageJobReturn>(this.queue, job, resubmit, io.log), this.gaveUp]);
+      const resubmit = async () => ((await committed()) ? ('committed' as const) : submit(this.queue, 'stage', id, data, committed));
+      const end = job === 'committed' ? { ok: true as const, value: null } : await Promise.race([finished<StageJobReturn>(this.queue, job, resubmit, io.log), this.gaveUp]);
       const manifest = await this.store.lookup(req.stage, req.key);
+      const seconds = (performance.now() - t0) / 1000;
       if (!end.ok) {
         // a worker may have committed before it died or lost Redis: the commit is the result
-        if (manifest) return { status: 'cached', manifest, seconds: (performance.now() - t0) / 1000 };
+        if (manifest) return { status: joined ? 'cached' : 'run', manifest, seconds };
         throw new StageFailedError(req.stage, end.reason);
       }
       if (!manifest) throw new StageFailedError(req.stage, `a worker reported key ${req.key.slice(0, 12)} done, but it is not in the cache at ${this.store.root}: do the workers mount the same cache?`);
       const r = end.value;
-      const seconds = (performance.now() - t0) / 1000;
-      // the job's own computation is a 'run' of this coordinator only if this coordinator asked for it
-      const status = r && r.status === 'run' && !joined ? 'run' : 'cached';
+      // a computation is this coordinator's 'run' only if it asked for it (a joined job is shared)
+      const status = joined || r?.status === 'cached' ? 'cached' : 'run';
       if (r?.status === 'run') {
         const items = r.items ? `, ${r.items.computed}/${r.items.items} items computed` : '';
         io.log(`${req.stage}: done in ${formatDuration(r.seconds)} on ${r.worker}${items}`);
@@ -100,7 +97,6 @@ export class BullmqStages implements RemoteStages {
   }
 
   async close(): Promise<void> {
-    this.stopWatch();
     await this.events.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
     this.connections.close();

@@ -73,14 +73,16 @@ export function chunkJobId(d: Pick<ChunkJobData, 'stage' | 'key' | 'ids'>): stri
 const NO_WORKER_NOTICE_MS = 15_000;
 
 /**
- * Adds a job under its content id, or joins the one already there. A finished job of an earlier
- * request under the same id is removed first: asking again means computing again (or finding the
- * commit); a live one (waiting, active, delayed) is joined.
+ * Adds a job under its content id, or joins the one already there (waiting, active, delayed). A
+ * finished job under the same id is removed first, asking again means computing again, unless it
+ * completed and `committed` finds its result in the cache.
  */
-export async function submit<D>(queue: Queue, name: string, id: string, data: D): Promise<Job> {
+export async function submit<D>(queue: Queue, name: string, id: string, data: D, committed: () => Promise<boolean> = async () => false): Promise<Job | 'committed'> {
   const old = await queue.getJob(id);
   if (old) {
     const state = await old.getState();
+    // finished since the caller looked: when its result is in the cache, there is nothing to do
+    if (state === 'completed' && (await committed())) return 'committed';
     if (state === 'completed' || state === 'failed') await old.remove().catch(() => undefined);
   }
   // attempts: 1: a job that fails fails once; a killed worker's job comes back through stall detection

@@ -19,7 +19,7 @@ import { libFile, PROJECT_ROOT } from '../paths.ts';
 import { Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import { remoteChunks } from './chunks.ts';
-import { Connections, reachRedis, watchConnection, type RedisTarget } from './connection.ts';
+import { Connections, reachRedis, type RedisTarget } from './connection.ts';
 import { ITEM_QUEUE, STAGE_QUEUE, type ChunkJobData, type ChunkJobReturn, type StageJobData, type StageJobReturn } from './jobs.ts';
 import { hostName } from './lease.ts';
 import { progressSender } from './progress-relay.ts';
@@ -66,7 +66,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   const store = new Store(opts.cacheRoot);
   const runLog = new RunLog(store.runsDir);
   const me = `${hostName()}/${process.pid}`;
-  const connections = new Connections(target);
+  let giveUp: (why: string) => void = () => undefined;
+  const connections = new Connections(target, `worker ${me}`, log, (why) => giveUp(why));
   const items = new Queue(ITEM_QUEUE, { connection: connections.client(), prefix: target.prefix });
   await reachRedis(target, items).catch(async (err: unknown) => {
     await items.close().catch(() => undefined);
@@ -129,13 +130,12 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   log(`worker ${me}: taking jobs from ${target.url} (queue prefix ${target.prefix}), cache ${store.root}, concurrency ${opts.concurrency}`);
 
   const code = await new Promise<number>((done) => {
-    const stops = workers.map((w, i) => watchConnection(i === 0 ? 'worker (stages)' : 'worker (items)', w, w.getBackend().client, log, (why) => {
+    giveUp = (why) => {
       log(`worker ${me}: ${why}; stopping`);
       done(1);
-    }));
+    };
     const stop = (sig: string): void => {
       log(`worker ${me}: ${sig}; stopping (active jobs resume on another worker)`);
-      for (const s of stops) s();
       done(0);
     };
     process.once('SIGINT', () => stop('SIGINT'));
