@@ -253,11 +253,13 @@ async function sweep(values: Values, io: Io): Promise<number> {
   if (!/^[a-z][a-z0-9-]*(\.[A-Za-z0-9_]+)+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key (or deeper, stage.key.field), e.g. eval.meanIoU`);
   const jobs = intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1;
   const workers = intOption('sweep', 'workers', values.workers as string | undefined);
+  const seeds = intOption('sweep', 'seeds', values.seeds as string | undefined);
+  if (seeds === 0) throw new InputError('pipeline sweep: --seeds must be at least 1');
   prepareCacheDir(cache);
   const store = new Store(cache);
   const remote = await openRemote('sweep', values, store, p!.root, io.err);
   const { runSweep } = await import('../exec/sweep.ts');
-  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, log: io.err, ...(remote ? { remote } : {}) }).finally(() => remote?.close());
+  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, ...(remote ? { remote } : {}) }).finally(() => remote?.close());
   if (values.json) io.out(JSON.stringify(r));
   else {
     io.out(r.table);
