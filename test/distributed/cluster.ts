@@ -48,7 +48,10 @@ export async function startRedis(): Promise<Redis> {
   let proc: ChildProcess;
   const start = async (): Promise<void> => {
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    let missing: Error | null = null;
+    proc.once('error', (err) => (missing = err));
     for (let i = 0; i < 100; i++) {
+      if (missing) throw new Error(`cannot start redis-server (${(missing as Error).message}): these tests need Debian's redis-server (apt-get install redis-server; .ci/run installs it)`);
       if (await answers(port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
