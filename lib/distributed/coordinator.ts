@@ -52,18 +52,7 @@ export class BullmqStages implements RemoteStages {
 
   async compute(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
     const t0 = performance.now();
-    const data: StageJobData = {
-      stage: req.stage,
-      key: req.key,
-      version: req.version,
-      module: relative(PROJECT_ROOT, req.module),
-      root: relative(PROJECT_ROOT, this.root),
-      params: req.params,
-      parts: req.parts,
-      inputs: req.inputs,
-      force: req.force,
-      requestedBy: this.me,
-    };
+    const data: StageJobData = { ...req, module: relative(PROJECT_ROOT, req.module), root: relative(PROJECT_ROOT, this.root), requestedBy: this.me };
     const id = stageJobId(data, this.me.replace(/[/]/g, '_'));
     const relay = progressRelay(io.progress);
     this.sinks.set(id, relay);

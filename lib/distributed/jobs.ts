@@ -6,26 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job, Queue } from 'bullmq';
 import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
-import type { InputRef } from '../store/manifest.ts';
-import type { KeyParts } from '../exec/key.ts';
+import type { StageRequest } from '../exec/compute-stage.ts';
 import type { PerItemStats } from '../exec/per-item.ts';
 
 export const STAGE_QUEUE = 'stages';
 export const ITEM_QUEUE = 'items';
 
-/** A whole stage key to compute and commit. */
-export interface StageJobData {
-  stage: string;
-  key: string;
-  version: number;
+/** A whole stage key to compute and commit: the executor's request, its paths made relative. */
+export interface StageJobData extends Omit<StageRequest, 'module'> {
   /** stage module, relative to the project checkout */
   module: string;
   /** the pipeline file's folder (code hashes are relative to it), relative to the project checkout */
   root: string;
-  params: Record<string, unknown>;
-  parts: KeyParts;
-  inputs: Record<string, InputRef>;
-  force: boolean;
   /** the coordinator that queued it (a second one asking for the key joins this job) */
   requestedBy: string;
 }

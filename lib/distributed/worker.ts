@@ -81,7 +81,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const d = job.data;
     await runLog.event({ event: 'started', stage: d.stage, key: d.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
     const module = checkCode(d.stage, d.module, d.root, d.parts.codeHash, me);
-    const req: StageRequest = { stage: d.stage, key: d.key, version: d.version, module, params: d.params, parts: d.parts, inputs: d.inputs, force: d.force };
+    const { root: _root, requestedBy: _by, ...rest } = d;
+    const req: StageRequest = { ...rest, module };
     const progress = tee(createProgress(d.stage), progressSender((r) => job.updateProgress(r as unknown as object)));
     const chunks = remoteChunks(items, { stage: d.stage, key: d.key, codeHash: d.parts.codeHash, root: d.root, cacheRoot: store.root }, log);
     const x = await computeStage(store, req, opts.concurrency, (sj) => executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks }), log);

@@ -142,3 +142,11 @@ export function itemsComputedTwice(cache: string): string[] {
   }
   return twice;
 }
+
+export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project } from '../engine/project.ts';
-import { BIN, itemsComputedTwice, ready, runEvents, startRedis, startWorker, type Redis, type WorkerProc } from './cluster.ts';
+import { BIN, itemsComputedTwice, ready, runEvents, startRedis, startWorker, until, type Redis, type WorkerProc } from './cluster.ts';
 
 const STAGES = ['source', 'double', 'constant', 'sum'];
 
@@ -19,14 +19,6 @@ function artifacts(p: Project, variant = 'base', stages = STAGES): Record<string
       return [s, { key, files: readFileSync(join(p.cache, s, key, 'files.json'), 'utf8') }];
     }),
   );
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('stages and per-item chunks on BullMQ workers', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, itemsComputedTwice, ready, ROOT, runEvents, startRedis, startWorker, type Redis, type WorkerProc } from './cluster.ts';
+import { BIN, itemsComputedTwice, ready, ROOT, runEvents, startRedis, startWorker, until, type Redis, type WorkerProc } from './cluster.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'dcsp-bullmq-micro-'));
 const SWEEP = ['--grid', 'eval.crf=false,true', '--grid', 'eval.checkpoint=train,retrain'];
@@ -30,14 +30,6 @@ function committed(cache: string): Record<string, string> {
     }
   }
   return out;
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('the micro DAG on BullMQ workers', () => {
