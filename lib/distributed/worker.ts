@@ -52,6 +52,17 @@ function checkCode(stage: string, module: string, root: string, expected: string
   return abs;
 }
 
+/** Whether an item's file is there and whole (a damaged one is computed again). */
+async function itemDone(file: string): Promise<boolean> {
+  try {
+    await readItemFile(file);
+    return true;
+  } catch (err) {
+    if (err instanceof DamagedItemError || (err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 function tee(a: ProgressSink, b: ProgressSink): ProgressSink {
   return {
     start: (t, l) => (a.start(t, l), b.start(t, l)),
@@ -99,24 +110,21 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const files = d.files.map((f) => resolve(store.root, f));
     // items a killed worker finished before it died are not computed again
     const todo: string[] = [];
-    for (let i = 0; i < d.ids.length; i++) {
-      const done = await readItemFile(files[i]).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof DamagedItemError || (err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-          throw err;
-        },
-      );
-      if (!done) todo.push(d.ids[i]);
-    }
+    for (let i = 0; i < d.ids.length; i++) if (!(await itemDone(files[i]))) todo.push(d.ids[i]);
+    const written: string[] = [];
     if (todo.length) {
       const task: ItemTask = { module, params: d.params, shared: d.shared, inputs: Object.fromEntries(Object.entries(d.inputs).map(([s, p]) => [s, resolve(store.root, p)])), ids: todo };
       const results = (await pool.run(task)) as ItemTaskResult[];
       const fileOf = new Map(d.ids.map((id, i) => [id, files[i]]));
-      for (const { id, result } of results) await writeItemFile(fileOf.get(id)!, result);
-      await runLog.event({ event: 'chunk', stage: d.stage, key: d.key, worker: me, job: job.id, items: todo });
+      for (const { id, result } of results) {
+        // another worker may have committed it meanwhile (a retried stage re-chunked its items): keep the first
+        if (await itemDone(fileOf.get(id)!)) continue;
+        await writeItemFile(fileOf.get(id)!, result);
+        written.push(id);
+      }
+      if (written.length) await runLog.event({ event: 'chunk', stage: d.stage, key: d.key, worker: me, job: job.id, items: written });
     }
-    return { computed: todo.length, present: d.ids.length - todo.length, worker: me };
+    return { computed: written.length, present: d.ids.length - written.length, worker: me };
   };
 
   const lockDuration = jobLockMs();
