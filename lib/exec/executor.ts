@@ -1,8 +1,9 @@
 // The executor: demand-driven over the stage graph. A stage's key is known once its inputs are
 // committed; a committed key is a hit (early cutoff falls out: identical input bytes, identical
 // key). Misses run under a per-key lock, in-process or in a child process, into `<key>.partial/`,
-// and are committed by rename (compute-stage.ts); with `remote`, another engine computes them. Independent stages run side by side (`jobs` at a time): a branch
-// waits only for its own inputs, and a failed stage stops only the stages that need it.
+// and are committed by rename (compute-stage.ts); with `remote`, another engine computes them.
+// Independent stages run side by side (`jobs` at a time): a branch waits only for its own inputs,
+// and a failed stage stops only the stages that need it.
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
