@@ -17,6 +17,7 @@ import { progressRelay, type ProgressReport } from './progress-relay.ts';
 
 export class BullmqStages implements RemoteStages {
   private readonly sinks = new Map<string, ReturnType<typeof progressRelay>>();
+  private readonly inFlight = new Map<string, Promise<StageExecution>>();
   private readonly me = `${hostName()}/${process.pid}/${Date.now()}`;
   private constructor(
     private readonly queue: Queue,
@@ -51,6 +52,23 @@ export class BullmqStages implements RemoteStages {
   }
 
   async compute(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
+    // variants of one sweep asking for the same key share one wait; the first one's is the 'run'
+    const id = `${req.stage}-${req.key}-${req.force}`;
+    const same = this.inFlight.get(id);
+    if (same) {
+      io.log(`${req.stage}: queued (key ${req.key.slice(0, 12)}), shared with another variant of this sweep`);
+      return { ...(await same), status: 'cached' };
+    }
+    const once = this.computeOnce(req, io);
+    this.inFlight.set(id, once);
+    try {
+      return await once;
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  private async computeOnce(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
     const t0 = performance.now();
     const data: StageJobData = { ...req, module: relative(PROJECT_ROOT, req.module), root: relative(PROJECT_ROOT, this.root), requestedBy: this.me };
     const id = stageJobId(data, this.me.replace(/[/]/g, '_'));

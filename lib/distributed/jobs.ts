@@ -114,7 +114,7 @@ export async function finished<R>(queue: Queue, job: Job, resubmit: () => Promis
       continue;
     }
     if (!told && state === 'waiting' && performance.now() - t0 > NO_WORKER_NOTICE_MS) {
-      notice(`job ${current.id} waits for a worker (start one: pipeline worker --redis ...)`);
+      notice(`no worker has taken job ${current.id} for ${NO_WORKER_NOTICE_MS / 1000} s: all busy, or none on this queue (pipeline worker --redis URL --queue NAME)`);
       told = true;
     }
     await sleep(pollMs);

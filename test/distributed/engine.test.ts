@@ -89,6 +89,9 @@ describe('stages and per-item chunks on BullMQ workers', () => {
     const metric = (out: string) => (JSON.parse(out) as { variants: { metrics: { sum: { total: number } } }[] }).variants.map((v) => v.metrics.sum.total);
     expect(metric(a.stdout)).toEqual(metric(b.stdout));
     expect(metric(a.stdout)).toHaveLength(4);
+    // between them the two summaries count each execution once: a shared or joined key is 'cached'
+    const runs = (out: string) => (JSON.parse(out) as { stageRuns: number }).stageRuns;
+    expect(runs(a.stdout) + runs(b.stdout)).toBe(8);
     // the fixture's metric is the unscaled total: the two factors give two values
     expect(new Set(metric(a.stdout)).size).toBe(2);
   }, 90_000);
