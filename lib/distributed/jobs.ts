@@ -78,7 +78,10 @@ export async function submit<D>(queue: Queue, name: string, id: string, data: D,
     if (state === 'completed' || state === 'failed') await old.remove().catch(() => undefined);
   }
   // attempts: 1: a job that fails fails once; a killed worker's job comes back through stall detection
-  return queue.add(name, data, { jobId: id, attempts: 1, removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 3600, count: 5000 } });
+  const added = await queue.add(name, data, { jobId: id, attempts: 1, removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 3600, count: 5000 } });
+  // an add under an id that exists keeps the existing job but returns one built from our data:
+  // read back what Redis holds (whose request it is)
+  return (await queue.getJob(id)) ?? added;
 }
 
 /** `value` is null when the job vanished and its result was found committed instead */
