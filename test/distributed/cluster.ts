@@ -74,14 +74,19 @@ export interface WorkerProc {
   stop(): Promise<void>;
 }
 
-/** A worker process in its own scratch directory; its stderr is kept for the test to read. */
+/**
+ * A worker process in its own scratch directory; its stderr is kept for the test to read. The job
+ * lock is short (a killed worker's job moves on in ~15 s) but longer than a loaded machine's
+ * longest training step: a lock lapsing under a live worker hands its job to another one, which
+ * waits on the key's file lock and then reports the commit as cached.
+ */
 export function startWorker(redis: Redis, cache: string, env: Record<string, string> = {}, extra: string[] = []): WorkerProc {
   const cwd = mkdtempSync(join(tmpdir(), 'dcsp-worker-'));
   mkdirSync(cwd, { recursive: true });
   const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--cache', cache, ...extra], {
     cwd,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', DCSP_QUEUE_LOCK_MS: '4000', DCSP_LOCK_LEASE_MS: '3000', ...env },
+    env: { ...process.env, FORCE_COLOR: '0', DCSP_QUEUE_LOCK_MS: '10000', DCSP_LOCK_LEASE_MS: '3000', ...env },
   });
   let text = '';
   proc.stderr!.on('data', (d: Buffer) => (text += String(d)));
