@@ -15,6 +15,7 @@ Commands:
   report    write the HTML report of the cached run (optionally with a sweep's results)
   predict   segment any images with the trained model (+ CRF): palette PNGs and overlays
   saliency  S1, S2, S3 and the erase masks of one image, as a picture
+  worker    take stage and item jobs from Redis (run/sweep --executor bullmq) and compute them
 
 Options for every command:
   --pipeline FILE   pipeline file (default ./pipeline.yaml)
@@ -36,6 +37,9 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --jobs, -j N      independent stages computed side by side (default: number of cores; 1 = one
                     at a time); a failed stage stops only the stages downstream of it
   --json            print the run summary as JSON on stdout
+  --executor bullmq run the stages on \`pipeline worker\` processes (any machines mounting this cache)
+  --redis URL       their Redis, e.g. redis://10.0.0.5:6379 (also DCSP_REDIS)
+  --queue NAME      queue prefix in that Redis (default dcsp); coordinator and workers must agree
   --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
                     a training step is measured here and the run's training compute printed when
                     it exceeds an hour (pipeline doctor gives the full picture)`,
@@ -70,7 +74,24 @@ cache/sweeps/<time>/.
   --metric S.K      the stage metric tabulated (default eval.meanIoU; deeper paths too, e.g.
                     erase-s3.quality.objectRecall)
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
+  --seeds N         every variant with N seeds (each stage's seed param + 0..N-1; stages without
+                    one are shared); cells show mean ± sd (N)
+  --executor bullmq every variant at once, the stages on \`pipeline worker\` processes (--redis URL,
+                    --queue NAME as for run)
 Exits 1 when any variant failed.`,
+  worker: `Usage: pipeline worker --redis URL [--cache DIR] [--concurrency N] [--queue NAME]
+
+Takes jobs from Redis and runs them with the same code as a local run: whole stages (computed and
+committed into the cache under the key's lock) and chunks of a per-item stage's items (computed on
+N threads, written into the stage's work folder). Start one per machine (or per GPU) on every
+machine that mounts the cache at DIR; coordinators are \`pipeline run|sweep --executor bullmq\`.
+A job keyed with other code than this worker's is refused (the stage fails with why). A killed
+worker's jobs go to another worker after DCSP_QUEUE_LOCK_MS (default 30 s) and resume from what it
+finished. SIGINT/SIGTERM stop it at once (its jobs resume elsewhere).
+  --redis URL       redis://HOST:PORT[/DB] (also DCSP_REDIS)
+  --cache DIR       the shared cache (default cache/ next to ./pipeline.yaml; also DCSP_CACHE)
+  --concurrency N   stage jobs and item chunks computed at once, each (default 1)
+  --queue NAME      queue prefix in Redis (default dcsp)`,
   report: `Usage: pipeline report [--out FILE] [--sweep cache/sweeps/<time>/results.json] [--samples N]
 
 Writes one self-contained HTML file (default ./report.html) from what is in the cache for the

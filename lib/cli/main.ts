@@ -12,6 +12,7 @@ import { formatDuration, formatPercent } from '../format.ts';
 import { Store } from '../store/store.ts';
 import { CHECKPOINT_DIR } from '../layouts/model.ts';
 import { verifyStore } from '../store/verify.ts';
+import { EXECUTOR_OPTIONS, openRemote, WORKER_OPTIONS, workerCommand } from '../distributed/cli.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
 import { intOption, parse, type Options } from './args.ts';
 import { prepareCacheDir } from './cache-dir.ts';
@@ -57,6 +58,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       jobs: { type: 'string', short: 'j' },
       json: { type: 'boolean' },
       'no-preflight': { type: 'boolean' },
+      ...EXECUTOR_OPTIONS,
     },
     async run(values, io) {
       const until = values.until as string | undefined;
@@ -79,6 +81,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         const willRun = (n: string) => (inRun === null || inRun.has(n)) && (plans.get(n)?.state !== 'cached' || force.includes(n));
         for (const line of await preflight(p.profile, stages, willRun)) io.err(line);
       }
+      const remote = await openRemote('run', values, store, p.root, io.err);
       const summary = await runPipeline(p, store, {
         until,
         force,
@@ -86,7 +89,8 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         workers,
         jobs,
         log: io.err,
-      });
+        ...(remote ? { remote } : {}),
+      }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
       if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds }));
       else {
@@ -196,9 +200,19 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       until: { type: 'string' },
       workers: { type: 'string' },
       metric: { type: 'string' },
+      seeds: { type: 'string' },
       json: { type: 'boolean' },
+      ...EXECUTOR_OPTIONS,
     },
     run: (values, io) => sweep(values, io),
+  },
+  worker: {
+    options: { ...WORKER_OPTIONS },
+    async run(values, io) {
+      const { cache } = locate(values);
+      prepareCacheDir(cache);
+      return workerCommand(values, cache, intOption('worker', 'concurrency', values.concurrency as string | undefined), io.err);
+    },
   },
   report: {
     options: { out: { type: 'string', short: 'o' }, sweep: { type: 'string' }, samples: { type: 'string' } },
@@ -240,9 +254,13 @@ async function sweep(values: Values, io: Io): Promise<number> {
   if (!/^[a-z][a-z0-9-]*(\.[A-Za-z0-9_]+)+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key (or deeper, stage.key.field), e.g. eval.meanIoU`);
   const jobs = intOption('sweep', 'jobs', values.jobs as string | undefined) ?? 1;
   const workers = intOption('sweep', 'workers', values.workers as string | undefined);
+  const seeds = intOption('sweep', 'seeds', values.seeds as string | undefined);
+  if (seeds === 0) throw new InputError('pipeline sweep: --seeds must be at least 1');
   prepareCacheDir(cache);
+  const store = new Store(cache);
+  const remote = await openRemote('sweep', values, store, p!.root, io.err);
   const { runSweep } = await import('../exec/sweep.ts');
-  const r = await runSweep(spec, new Store(cache), { pipelineFile: resolve(file), until, jobs, workers, metric, log: io.err });
+  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, ...(remote ? { remote } : {}) }).finally(() => remote?.close());
   if (values.json) io.out(JSON.stringify(r));
   else {
     io.out(r.table);

@@ -1,26 +1,25 @@
 // The executor: demand-driven over the stage graph. A stage's key is known once its inputs are
 // committed; a committed key is a hit (early cutoff falls out: identical input bytes, identical
 // key). Misses run under a per-key lock, in-process or in a child process, into `<key>.partial/`,
-// and are committed by rename. Independent stages run side by side (`jobs` at a time): a branch
-// waits only for its own inputs, and a failed stage stops only the stages that need it.
+// and are committed by rename (compute-stage.ts); with `remote`, another engine computes them.
+// Independent stages run side by side (`jobs` at a time): a branch waits only for its own inputs,
+// and a failed stage stops only the stages that need it.
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { StageFailedError } from '../errors.ts';
-import { formatDuration } from '../format.ts';
 import { libFile } from '../paths.ts';
-import { commitArtifact } from '../store/commit.ts';
 import type { Manifest } from '../store/manifest.ts';
-import { safeReaddir, type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
 import { keyPartsOf, stageKey } from '../stage/key.ts';
-import { acquireLock } from './lock.ts';
 import { createProgress, PROGRESS_PIPE_ENV, relayChildLine, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { StageNotImplementedError } from '../stage/stage.ts';
-import { executeStageJob, outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
+import { computeStage, type RemoteStages, type StageBody, type StageExecution, type StageRequest } from './compute-stage.ts';
+import { executeStageJob, type StageJob, type StageJobResult } from './stage-runner.ts';
 
 export interface RunOptions {
   until?: string;
@@ -31,6 +30,8 @@ export interface RunOptions {
   jobs?: number;
   log?: (line: string) => void;
   progress?: (stage: string) => ProgressSink;
+  /** computes stage keys elsewhere (`--executor bullmq`); default: this machine */
+  remote?: RemoteStages;
 }
 
 export interface StageOutcome {
@@ -142,63 +143,32 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     }
     // a recomputed input may differ in content (training is not bit-reproducible across machines): key again
     if (recomputed) return build(name, attempt + 1);
-    await mkdir(store.stageDir(name), { recursive: true });
+    const request: StageRequest = {
+      stage: name,
+      key,
+      version: s.version,
+      module: s.module,
+      params: s.params,
+      parts,
+      inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
+      force: force.has(name),
+    };
+    const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
+    const fail = (err: unknown): never => {
+      if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
+      throw new StageFailedError(name, (err as Error).message);
+    };
+    // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
+    if (opts.remote) return outcome(await opts.remote.compute(request, { log, progress: progressFor(name) }).catch(fail));
     const releaseSlot = await acquireSlot();
     running++;
     // let stages that became ready at the same moment (siblings of one input) count themselves first
     await new Promise((resolve) => setImmediate(resolve));
-    const lock = await acquireLock(store.lockPath(name, key), (owner) =>
-      log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
-    ).catch((err: unknown) => {
-      running--;
-      releaseSlot();
-      throw err;
-    });
     try {
-      if (!force.has(name)) {
-        const hit = await store.lookup(name, key);
-        if (hit) return record({ stage: name, key, status: 'cached', seconds: (performance.now() - t0) / 1000, manifest: hit });
-      }
-      log(`${name}: running (key ${key.slice(0, 12)})`);
-      const job: StageJob = {
-        stage: name,
-        module: s.module,
-        params: s.params,
-        inputs: Object.fromEntries(Object.entries(s.inputs).map(([slot, up]) => [slot, store.artifactDir(up, inputs[slot].key)])),
-        partialDir: store.partialDir(name, key),
-        keyParts: { ...parts },
-        // a forced run recomputes every item instead of reusing earlier artifacts' items
-        previous: force.has(name) ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => join(store.stageDir(name), e)),
-        workers: opts.workers ?? Math.max(1, cores - (running - 1)),
-        dataDir: store.dataDir,
-      };
-      if (force.has(name)) await rm(job.partialDir, { recursive: true, force: true });
       const isolate = opts.isolate || s.isolate;
-      let result: StageJobResult;
-      try {
-        result = isolate ? await runIsolated(job) : await executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal });
-      } catch (err) {
-        if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
-        throw new StageFailedError(name, (err as Error).message);
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const manifest = await commitArtifact(outDirOf(job.partialDir), store.artifactDir(name, key), {
-        stage: name,
-        key,
-        version: s.version,
-        codeHash: parts.codeHash,
-        params: parts.params,
-        inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
-        created: new Date().toISOString(),
-        seconds,
-        metrics: result.metrics,
-      });
-      await rm(job.partialDir, { recursive: true, force: true });
-      const items = result.items ? `, ${result.items.computed}/${result.items.items} items computed${itemRate(result.items.computed, seconds)}` : '';
-      log(`${name}: done in ${formatDuration(seconds)}${items}`);
-      return record({ stage: name, key, status: 'run', seconds, manifest });
+      const body: StageBody = (job) => (isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
+      return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (running - 1)), body, log));
     } finally {
-      await lock.release();
       running--;
       releaseSlot();
     }
@@ -215,7 +185,8 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   };
 
   const names = p.order.filter((s) => selected.includes(s));
-  const jobs = opts.jobs ?? cores;
+  // remote stages wait on workers, not on this machine's cores
+  const jobs = opts.jobs ?? (opts.remote ? Infinity : cores);
   let settled: PromiseSettledResult<StageOutcome>[];
   if (jobs > 1) settled = await Promise.allSettled(names.map((name) => ensure(name)));
   else {
@@ -287,8 +258,3 @@ async function runIsolated(job: StageJob): Promise<StageJobResult> {
 }
 
 export type { ResolvedStage };
-
-/** Items per second of wall time (the whole stage's, set-up included), when any were computed. */
-function itemRate(computed: number, seconds: number): string {
-  return computed > 0 && seconds > 0 ? ` (${(computed / seconds).toFixed(1)}/s)` : '';
-}

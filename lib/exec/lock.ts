@@ -1,10 +1,11 @@
 // One process computes a key at a time. The lock file records pid and host (and, on Linux, the
 // process's start time); a lock whose process is gone (same host, pid not alive, a zombie, or the
-// pid now belonging to another process) is taken over without any manual unlock.
+// pid now belonging to another process) is taken over without any manual unlock. A lock of another
+// host is judged by its lease (lib/distributed/lease.ts), which its holder renews while it lives.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { forgetLease, hostName, leaseExpired, leaseMs, renewLease } from '../distributed/lease.ts';
 
 export interface LockOwner {
   pid: number;
@@ -12,6 +13,8 @@ export interface LockOwner {
   started: string;
   /** the process's start time in clock ticks since boot (/proc/PID/stat field 22), where known */
   startTicks?: number;
+  /** the holder renews the lock's bytes at least this often x3; a lock without it is never another host's to take */
+  leaseMs?: number;
 }
 
 export interface Lock {
@@ -94,9 +97,10 @@ async function createLock(path: string, text: string): Promise<boolean> {
   }
 }
 
-async function isStale(path: string, seen: { owner: LockOwner | null }, me: LockOwner): Promise<boolean> {
+async function isStale(path: string, seen: { text: string; owner: LockOwner | null }, me: LockOwner): Promise<boolean> {
   const { owner } = seen;
-  if (owner) return owner.host === me.host && !ownerAlive(owner);
+  if (owner && owner.host !== me.host) return owner.leaseMs !== undefined && leaseExpired(path, seen.text, owner.leaseMs);
+  if (owner) return !ownerAlive(owner);
   try {
     return Date.now() - (await stat(path)).mtimeMs > UNREADABLE_LOCK_GRACE_MS;
   } catch {
@@ -106,14 +110,17 @@ async function isStale(path: string, seen: { owner: LockOwner | null }, me: Lock
 
 /** Tries once. Returns the lock, or the live owner that holds it. */
 export async function tryLock(path: string): Promise<Lock | LockOwner> {
-  const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  const me: LockOwner = { pid: process.pid, host: hostName(), started: new Date().toISOString(), leaseMs: leaseMs() };
   const ticks = procStat(process.pid)?.startTicks;
   if (ticks !== undefined) me.startTicks = ticks;
   const text = JSON.stringify(me);
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await createLock(path, text)) {
+      forgetLease(path);
+      const renewal = renewLease(path, { ...me }, text, me.leaseMs!, (why) => process.stderr.write(`WARNING: ${why}\n`));
       return {
         release: async () => {
+          await renewal.stop();
           await unlink(path).catch(() => undefined);
         },
       };

@@ -28,6 +28,13 @@ export interface PerItemRun {
   /** committed artifacts of this stage, searched for reusable items */
   previous: string[];
   workers: number;
+  /** computes the chunks elsewhere (lib/distributed/chunks.ts) instead of on this machine's threads */
+  chunks?: ChunkRunner;
+}
+
+/** Another engine for the chunks: each chunk's items are computed and their files written there. */
+export interface ChunkRunner {
+  run(tasks: ItemTask[], fileOf: (id: string) => string, computed: (n: number) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface PerItemStats {
@@ -91,12 +98,17 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   for (let i = 0; i < todo.length; i += chunkSize) chunks.push(todo.slice(i, i + chunkSize));
 
   ctx.progress.start(todo.length, 'items');
+  const counted = (n: number): void => {
+    stats.computed += n;
+    ctx.progress.tick(n);
+  };
   const save = async (batch: { id: string; result: ItemResult }[]): Promise<void> => {
     for (const { id, result } of batch) await writeItemFile(itemPath(keyOf.get(id)!), result);
-    stats.computed += batch.length;
-    ctx.progress.tick(batch.length);
+    counted(batch.length);
   };
-  if (chunks.length > 0) {
+  if (chunks.length > 0 && run.chunks) {
+    await run.chunks.run(chunks.map((ids): ItemTask => ({ ...baseTask, ids })), (id) => itemPath(keyOf.get(id)!), counted, ctx.signal);
+  } else if (chunks.length > 0) {
     const threads = Math.min(run.workers, chunks.length);
     // items run side by side on `threads` JS threads, each running its ops itself: a TensorFlow
     // pool under each would put more threads than cores on small batch-1 ops

@@ -19,6 +19,18 @@ export class RunLog {
   constructor(private readonly dir: string) {}
 
   async append(entry: Omit<RunLogEntry, 'run'>): Promise<void> {
+    await this.line(entry);
+  }
+
+  /**
+   * A line of another kind beside the stage decisions: what a distributed worker did with a job
+   * (`event`, no `status`, so readers of the decisions skip it).
+   */
+  async event(entry: { event: string; stage: string; key: string } & Record<string, unknown>): Promise<void> {
+    await this.line(entry);
+  }
+
+  private async line(entry: object): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await appendFile(join(this.dir, 'runs.jsonl'), `${JSON.stringify({ run: this.runId, at: new Date().toISOString(), ...entry })}\n`);
   }

@@ -9,7 +9,7 @@ import type { Json } from '../store/canonical-json.ts';
 import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../stage/key.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
-import { runPerItem, type PerItemStats } from './per-item.ts';
+import { runPerItem, type ChunkRunner, type PerItemStats } from './per-item.ts';
 import { StageNotImplementedError, type StageContext, type StageDefinition } from '../stage/stage.ts';
 
 export interface StageJob {
@@ -34,7 +34,7 @@ export function outDirOf(partialDir: string): string {
   return join(partialDir, 'out');
 }
 
-export async function executeStageJob(job: StageJob, io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal }): Promise<StageJobResult> {
+export async function executeStageJob(job: StageJob, io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal; chunks?: ChunkRunner }): Promise<StageJobResult> {
   await ensureTypeScript();
   const def = ((await import(pathToFileURL(job.module).href)) as { default: StageDefinition }).default;
   if (def.implemented === false) throw new StageNotImplementedError(job.stage);
@@ -59,7 +59,7 @@ export async function executeStageJob(job: StageJob, io: { progress: ProgressSin
     signal: io.signal,
   };
   if (def.perItem) {
-    const { metrics, stats } = await runPerItem({ def, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers });
+    const { metrics, stats } = await runPerItem({ def, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers, chunks: io.chunks });
     const extra = def.run ? await def.run(ctx) : undefined;
     return { metrics: { ...out.collectedMetrics, ...metrics, ...(extra ?? {}) }, items: stats };
   }

@@ -10,8 +10,10 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { Store } from '../store/store.ts';
 import { silentProgress } from '../types.ts';
+import type { RemoteStages } from './compute-stage.ts';
 import { runPipeline } from './executor.ts';
 import { formatDuration } from '../format.ts';
+import { groupKey, SEED_LABEL, summarizeSeeds, withSeeds } from './sweep-seeds.ts';
 
 export interface SweepOptions {
   pipelineFile: string;
@@ -21,6 +23,10 @@ export interface SweepOptions {
   /** `stage.metricKey` tabulated, default eval.meanIoU */
   metric: string;
   log: (line: string) => void;
+  /** `--executor bullmq`: every variant at once in this process, their stages computed by workers */
+  remote?: RemoteStages;
+  /** each variant run with this many seeds (sweep-seeds.ts); 1 or absent: as configured */
+  seeds?: number;
 }
 
 export interface VariantResult {
@@ -50,7 +56,7 @@ async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts
   const tag = describe(v);
   try {
     const p = await loadPipeline(opts.pipelineFile, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: store.root });
-    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
+    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, remote: opts.remote, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
     return {
       labels: v.labels,
       ok: !r.failed,
@@ -100,9 +106,13 @@ export function describe(v: SweepVariant): string {
 }
 
 export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions): Promise<SweepResult> {
-  const variants = variantsOf(spec);
+  const seeds = opts.seeds ?? 1;
+  const load = (v: SweepVariant) => loadPipeline(opts.pipelineFile, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: store.root });
+  const variants = seeds > 1 ? await withSeeds(variantsOf(spec), seeds, load) : variantsOf(spec);
   const t0 = performance.now();
-  opts.log(`sweep: ${variants.length} variant(s), ${opts.jobs} at a time`);
+  // with remote workers, variants wait on jobs, not on this machine's cores: all of them at once
+  const lanes = opts.remote ? variants.length : opts.jobs;
+  opts.log(`sweep: ${variants.length} variant(s), ${lanes} at a time${opts.remote ? ' (stages on the workers)' : ''}`);
   const results: VariantResult[] = new Array(variants.length);
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -110,21 +120,21 @@ export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions
       const i = next++;
       const v = variants[i];
       opts.log(`sweep: variant ${i + 1}/${variants.length}: ${describe(v)}`);
-      results[i] = opts.jobs > 1 ? await runInChild(spec, v, store, opts) : await runInProcess(spec, v, store, opts);
+      results[i] = opts.jobs > 1 && !opts.remote ? await runInChild(spec, v, store, opts) : await runInProcess(spec, v, store, opts);
       const r = results[i];
       opts.log(`sweep: variant ${i + 1}/${variants.length} ${r.ok ? 'done' : 'FAILED'} in ${formatDuration(r.seconds)}${r.ok ? '' : `: ${r.error}`}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, variants.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, variants.length)) }, lane));
   const seconds = (performance.now() - t0) / 1000;
   const decisions = results.flatMap((r) => Object.values(r.stages));
   const stageRuns = decisions.filter((s) => s === 'run').length;
-  const table = tabulate(spec, results, opts.metric);
+  const table = tabulate(spec, results, opts.metric, seeds > 1);
   const dir = join(store.root, 'sweeps', new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(dir, { recursive: true });
   const files = [join(dir, 'results.md'), join(dir, 'results.csv'), join(dir, 'results.json')];
   await writeFile(files[0], `${table}\n`);
-  await writeFile(files[1], toCsv(spec, results, opts.metric));
+  await writeFile(files[1], toCsv(spec, results, opts.metric, seeds > 1));
   await writeFile(files[2], `${JSON.stringify({ metric: opts.metric, seconds, stageRuns, stageHits: decisions.length - stageRuns, variants: results }, null, 1)}\n`);
   return { variants: results, seconds, stageRuns, stageHits: decisions.length - stageRuns, files, table };
 }
@@ -147,38 +157,61 @@ function fmt(v: number | null): string {
 
 const TABLE2 = ['cues.saliency', 'eval.checkpoint', 'eval.crf'];
 
-/** The paper's Table 2 (saliency mask rows; adapt x CRF columns) when the grid has exactly those axes; else one row per variant. */
-export function tabulate(spec: SweepSpec, results: VariantResult[], metric: string): string {
+/** A Table 2 cell: the variant's metric, or over seeds mean +- sd (N). */
+function cell(rs: VariantResult[], metric: string, seeds: boolean): string {
+  if (!seeds) return rs[0]?.ok ? fmt(metricOf(rs[0], metric)) : 'failed';
+  const sum = summarizeSeeds(rs.filter((r) => r.ok).map((r) => metricOf(r, metric)));
+  if (!sum) return 'failed';
+  return `${fmt(sum.mean)} ± ${fmt(sum.sd)} (N=${sum.n}${sum.n < rs.length ? ` of ${rs.length}` : ''})`;
+}
+
+/**
+ * The paper's Table 2 (saliency mask rows; adapt x CRF columns) when the grid's axes are saliency
+ * and one or both of the others; then one row per variant. With seeds, cells are mean +- sd (N).
+ */
+export function tabulate(spec: SweepSpec, results: VariantResult[], metric: string, seeds = false): string {
   const axes = spec.axes.map((a) => a.name);
   const lines: string[] = [];
-  if (axes.length === 3 && TABLE2.every((a) => axes.includes(a))) {
-    const rows = spec.axes.find((a) => a.name === 'cues.saliency')!.values.map((o) => String(o.value));
-    const adapt = spec.axes.find((a) => a.name === 'eval.checkpoint')!.values.map((o) => String(o.value));
-    const crf = spec.axes.find((a) => a.name === 'eval.crf')!.values.map((o) => String(o.value));
+  if (axes.length >= 2 && axes.includes('cues.saliency') && axes.every((a) => TABLE2.includes(a))) {
+    const valuesOf = (name: string): (string | null)[] => spec.axes.find((a) => a.name === name)?.values.map((o) => o.raw.slice(o.raw.indexOf('=') + 1)) ?? [null];
+    const rows = valuesOf('cues.saliency') as string[];
+    const adapt = valuesOf('eval.checkpoint');
+    const crf = valuesOf('eval.crf');
     const cols = crf.flatMap((c) => adapt.map((a) => ({ c, a })));
-    lines.push(`${metric} (%), Table 2 layout`, '');
-    lines.push(`| saliency mask | ${cols.map(({ c, a }) => `${c === 'true' ? 'CRF' : 'no CRF'}, ${a === 'retrain' ? 'adapt' : 'no adapt'}`).join(' | ')} |`);
+    const head = ({ c, a }: { c: string | null; a: string | null }): string =>
+      [c === null ? null : c === 'true' ? 'CRF' : 'no CRF', a === null ? null : a === 'retrain' ? 'adapt' : 'no adapt'].filter(Boolean).join(', ');
+    lines.push(`${metric} (%), Table 2 layout${seeds ? ', mean ± sd over seeds' : ''}`, '');
+    lines.push(`| saliency mask | ${cols.map(head).join(' | ')} |`);
     lines.push(`|---|${cols.map(() => '---:').join('|')}|`);
     for (const s of rows) {
-      const cells = cols.map(({ c, a }) => {
-        const r = results.find((x) => x.labels['cues.saliency'] === s && x.labels['eval.crf'] === c && x.labels['eval.checkpoint'] === a);
-        return r?.ok ? fmt(metricOf(r, metric)) : 'failed';
-      });
+      const cells = cols.map(({ c, a }) =>
+        cell(results.filter((x) => x.labels['cues.saliency'] === s && (c === null || x.labels['eval.crf'] === c) && (a === null || x.labels['eval.checkpoint'] === a)), metric, seeds),
+      );
       lines.push(`| ${s.toUpperCase()} | ${cells.join(' | ')} |`);
     }
     lines.push('');
   }
-  lines.push(`| ${[...axes, metric, 'stages run', 'status'].join(' | ')} |`);
-  lines.push(`|${[...axes, metric, 'stages run', 'status'].map(() => '---').join('|')}|`);
+  if (seeds) {
+    // one row per variant over its seeds, then every seed
+    lines.push(`| ${[...axes, `${metric} mean ± sd (N)`].join(' | ')} |`);
+    lines.push(`|${[...axes, metric].map(() => '---').join('|')}|`);
+    const groups = new Map<string, VariantResult[]>();
+    for (const r of results) groups.set(groupKey(r.labels), [...(groups.get(groupKey(r.labels)) ?? []), r]);
+    for (const rs of groups.values()) lines.push(`| ${[...axes.map((a) => rs[0].labels[a]), cell(rs, metric, true)].join(' | ')} |`);
+    lines.push('');
+  }
+  const cols = seeds ? [...axes, SEED_LABEL] : axes;
+  lines.push(`| ${[...cols, metric, 'stages run', 'status'].join(' | ')} |`);
+  lines.push(`|${[...cols, metric, 'stages run', 'status'].map(() => '---').join('|')}|`);
   for (const r of results) {
     const ran = Object.values(r.stages).filter((s) => s === 'run').length;
-    lines.push(`| ${[...axes.map((a) => r.labels[a]), r.ok ? fmt(metricOf(r, metric)) : '-', String(ran), r.ok ? 'ok' : `failed: ${(r.error ?? '').replace(/\|/g, '/')}`].join(' | ')} |`);
+    lines.push(`| ${[...cols.map((a) => r.labels[a]), r.ok ? fmt(metricOf(r, metric)) : '-', String(ran), r.ok ? 'ok' : `failed: ${(r.error ?? '').replace(/\|/g, '/')}`].join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
-function toCsv(spec: SweepSpec, results: VariantResult[], metric: string): string {
-  const axes = spec.axes.map((a) => a.name);
+function toCsv(spec: SweepSpec, results: VariantResult[], metric: string, seeds: boolean): string {
+  const axes = [...spec.axes.map((a) => a.name), ...(seeds ? [SEED_LABEL] : [])];
   const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = [[...axes, metric, 'stages_run', 'ok', 'error'].join(',')];
   for (const r of results) {

@@ -1,0 +1,125 @@
+// The job model. Two queues: whole stages, and chunks of a per-item stage's items. A job's id is
+// its content key (stage key; stage key + the chunk's items), so two coordinators or two sweeps
+// asking for the same work share one job. Paths travel relative (to the project checkout for code,
+// to the cache for artifacts): every machine may mount them elsewhere.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job, Queue } from 'bullmq';
+import type { Json } from '../store/canonical-json.ts';
+import { sha256 } from '../store/hash.ts';
+import type { StageRequest } from '../exec/compute-stage.ts';
+import type { PerItemStats } from '../exec/per-item.ts';
+
+export const STAGE_QUEUE = 'stages';
+export const ITEM_QUEUE = 'items';
+
+/** A whole stage key to compute and commit: the executor's request, its paths made relative. */
+export interface StageJobData extends Omit<StageRequest, 'module'> {
+  /** stage module, relative to the project checkout */
+  module: string;
+  /** the pipeline file's folder (code hashes are relative to it), relative to the project checkout */
+  root: string;
+  /** the coordinator that queued it (a second one asking for the key joins this job) */
+  requestedBy: string;
+}
+
+export interface StageJobReturn {
+  status: 'cached' | 'run';
+  seconds: number;
+  items?: PerItemStats;
+  worker: string;
+}
+
+/** Some items of one per-item stage key; the worker writes each item's file into the stage's work. */
+export interface ChunkJobData {
+  stage: string;
+  key: string;
+  codeHash: string;
+  module: string;
+  root: string;
+  params: Record<string, unknown>;
+  shared: Json;
+  /** slot -> committed input artifact, relative to the cache */
+  inputs: Record<string, string>;
+  ids: string[];
+  /** item file of each id, relative to the cache */
+  files: string[];
+}
+
+export interface ChunkJobReturn {
+  computed: number;
+  /** items whose file was already there (a killed worker's finished ones) */
+  present: number;
+  worker: string;
+}
+
+// BullMQ reserves ':' in ids
+export function stageJobId(d: Pick<StageJobData, 'stage' | 'key' | 'force'>, forceTag: string): string {
+  return `${d.stage}-${d.key}${d.force ? `-force-${forceTag}` : ''}`;
+}
+
+export function chunkJobId(d: Pick<ChunkJobData, 'stage' | 'key' | 'ids'>): string {
+  return `${d.stage}-${d.key}-items-${sha256(...d.ids).slice(0, 24)}`;
+}
+
+/** How long a job may stay queued without a worker before the waiter says so (once). */
+const NO_WORKER_NOTICE_MS = 15_000;
+
+/**
+ * Adds a job under its content id, or joins the one already there (waiting, active, delayed). A
+ * finished job under the same id is removed first, asking again means computing again, unless it
+ * completed and `committed` finds its result in the cache.
+ */
+export async function submit<D>(queue: Queue, name: string, id: string, data: D, committed: () => Promise<boolean> = async () => false): Promise<Job | 'committed'> {
+  const old = await queue.getJob(id);
+  if (old) {
+    const state = await old.getState();
+    // finished since the caller looked: when its result is in the cache, there is nothing to do
+    if (state === 'completed' && (await committed())) return 'committed';
+    if (state === 'completed' || state === 'failed') await old.remove().catch(() => undefined);
+  }
+  // attempts: 1: a job that fails fails once; a killed worker's job comes back through stall detection
+  const added = await queue.add(name, data, { jobId: id, attempts: 1, removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 3600, count: 5000 } });
+  // an add under an id that exists keeps the existing job but returns one built from our data:
+  // read back what Redis holds (whose request it is)
+  return (await queue.getJob(id)) ?? added;
+}
+
+/** `value` is null when the job vanished and its result was found committed instead */
+export type Finished<R> = { ok: true; value: R | null } | { ok: false; reason: string };
+
+/**
+ * Waits for a job by polling its state (robust to a Redis restart, where event streams are not). A
+ * job that vanished (Redis restarted without its data, or a later request replaced a finished one)
+ * is submitted again through `resubmit`, unless its result is committed meanwhile.
+ */
+export async function finished<R>(queue: Queue, job: Job, resubmit: () => Promise<Job | 'committed'>, notice: (line: string) => void, pollMs = 300): Promise<Finished<R>> {
+  const t0 = performance.now();
+  let told = false;
+  let current = job;
+  for (;;) {
+    let state: string;
+    try {
+      state = await current.getState();
+    } catch {
+      state = 'unreachable';
+    }
+    if (state === 'completed' || state === 'failed') {
+      const fresh = await queue.getJob(current.id!);
+      if (!fresh) continue;
+      if (state === 'completed') return { ok: true, value: fresh.returnvalue as R };
+      return { ok: false, reason: fresh.failedReason || 'failed without a reason' };
+    }
+    if (state === 'unknown') {
+      const again = await resubmit();
+      if (again === 'committed') return { ok: true, value: null };
+      notice(`job ${current.id} was gone from Redis (restarted without its data?); queued again`);
+      current = again;
+      continue;
+    }
+    if (!told && state === 'waiting' && performance.now() - t0 > NO_WORKER_NOTICE_MS) {
+      notice(`no worker has taken job ${current.id} for ${NO_WORKER_NOTICE_MS / 1000} s: all busy, or none on this queue (pipeline worker --redis URL --queue NAME)`);
+      told = true;
+    }
+    await sleep(pollMs);
+  }
+}

@@ -1,0 +1,158 @@
+// `pipeline worker`: takes jobs from Redis and runs them with the local executor's code. A stage
+// job is computed and committed exactly as `pipeline run` does it (lib/exec/compute-stage.ts: the
+// key's lock, a last look in the cache, the run into `<key>.partial/`, the commit by rename); a
+// per-item stage's chunks go back to the items queue, where any worker computes them on a thread
+// pool. A worker killed mid-job loses nothing finished: BullMQ's stall detection gives the job to
+// another worker, which resumes from the partial folder (finished items, training checkpoints).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { codeHash } from '../stage/code-hash.ts';
+import { computeStage, type StageRequest } from '../exec/compute-stage.ts';
+import { DamagedItemError, readItemFile, writeItemFile } from '../exec/item-file.ts';
+import type { ItemTask, ItemTaskResult } from '../exec/item-task.ts';
+import { createProgress } from '../exec/progress.ts';
+import { RunLog } from '../exec/run-log.ts';
+import { executeStageJob } from '../exec/stage-runner.ts';
+import { libFile, PROJECT_ROOT } from '../paths.ts';
+import { Store } from '../store/store.ts';
+import type { ProgressSink } from '../types.ts';
+import { remoteChunks } from './chunks.ts';
+import { Connections, reachRedis, type RedisTarget } from './connection.ts';
+import { ITEM_QUEUE, STAGE_QUEUE, type ChunkJobData, type ChunkJobReturn, type StageJobData, type StageJobReturn } from './jobs.ts';
+import { hostName } from './lease.ts';
+import { progressSender } from './progress-relay.ts';
+
+export interface WorkerOptions {
+  target: RedisTarget;
+  cacheRoot: string;
+  /** stage jobs and item chunks this worker computes at once (each) */
+  concurrency: number;
+  log: (line: string) => void;
+}
+
+/** BullMQ's job lock: a job whose worker stops renewing it for this long is given to another (DCSP_QUEUE_LOCK_MS). */
+export function jobLockMs(): number {
+  const v = Number(process.env.DCSP_QUEUE_LOCK_MS);
+  return Number.isFinite(v) && v >= 1000 ? v : 30_000;
+}
+
+/**
+ * The code a job was keyed with must be the code this worker runs: mixed versions must never write
+ * under one key. Hashes are taken as this process first reads the files (and then imports them).
+ */
+function checkCode(stage: string, module: string, root: string, expected: string, me: string): string {
+  const abs = resolve(PROJECT_ROOT, module);
+  if (!existsSync(abs)) throw new UnrecoverableError(`worker ${me} has no stage module ${module} under ${PROJECT_ROOT}: it runs another version of the project`);
+  const mine = codeHash(abs, resolve(PROJECT_ROOT, root));
+  if (mine !== expected) {
+    throw new UnrecoverableError(`worker ${me} refuses ${stage}: its code for the stage (hash ${mine.slice(0, 12)}) differs from the code the job was keyed with (${expected.slice(0, 12)}); mixed versions must not write under one key: run the same checkout on every worker and the coordinator`);
+  }
+  return abs;
+}
+
+/** Whether an item's file is there and whole (a damaged one is computed again). */
+async function itemDone(file: string): Promise<boolean> {
+  try {
+    await readItemFile(file);
+    return true;
+  } catch (err) {
+    if (err instanceof DamagedItemError || (err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function tee(a: ProgressSink, b: ProgressSink): ProgressSink {
+  return {
+    start: (t, l) => (a.start(t, l), b.start(t, l)),
+    tick: (n, f) => (a.tick(n, f), b.tick(n, f)),
+    done: () => (a.done(), b.done()),
+  };
+}
+
+/** Runs until SIGINT/SIGTERM (exit 0: active jobs resume elsewhere) or a lost Redis (exit 1). */
+export async function runWorker(opts: WorkerOptions): Promise<number> {
+  const { target, log } = opts;
+  const store = new Store(opts.cacheRoot);
+  const runLog = new RunLog(store.runsDir);
+  const me = `${hostName()}/${process.pid}`;
+  let giveUp: (why: string) => void = () => undefined;
+  const connections = new Connections(target, `worker ${me}`, log, (why) => giveUp(why));
+  const items = new Queue(ITEM_QUEUE, { connection: connections.client(), prefix: target.prefix });
+  await reachRedis(target, items).catch(async (err: unknown) => {
+    await items.close().catch(() => undefined);
+    connections.close();
+    throw err;
+  });
+  const { default: Tinypool } = await import('tinypool');
+  const pool = new Tinypool({ filename: pathToFileURL(libFile('exec/item-worker.mjs')).href, minThreads: opts.concurrency, maxThreads: opts.concurrency });
+
+  const stageJob = async (job: Job<StageJobData>): Promise<StageJobReturn> => {
+    const d = job.data;
+    await runLog.event({ event: 'started', stage: d.stage, key: d.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
+    const module = checkCode(d.stage, d.module, d.root, d.parts.codeHash, me);
+    const { root: _root, requestedBy: _by, ...rest } = d;
+    const req: StageRequest = { ...rest, module };
+    const progress = tee(createProgress(d.stage), progressSender((r) => job.updateProgress(r as unknown as object)));
+    const chunks = remoteChunks(items, { stage: d.stage, key: d.key, codeHash: d.parts.codeHash, root: d.root, cacheRoot: store.root }, log);
+    const x = await computeStage(store, req, opts.concurrency, (sj) => executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks }), log);
+    if (x.status === 'run') {
+      const resumedFrom = x.manifest.metrics.resumedFrom;
+      await runLog.event({ event: 'committed', stage: d.stage, key: d.key, worker: me, job: job.id, seconds: x.seconds, ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}) });
+    }
+    return { status: x.status, seconds: x.seconds, items: x.items, worker: me };
+  };
+
+  const chunkJob = async (job: Job<ChunkJobData>): Promise<ChunkJobReturn> => {
+    const d = job.data;
+    const module = checkCode(d.stage, d.module, d.root, d.codeHash, me);
+    const files = d.files.map((f) => resolve(store.root, f));
+    // items a killed worker finished before it died are not computed again
+    const todo: string[] = [];
+    for (let i = 0; i < d.ids.length; i++) if (!(await itemDone(files[i]))) todo.push(d.ids[i]);
+    const written: string[] = [];
+    if (todo.length) {
+      const task: ItemTask = { module, params: d.params, shared: d.shared, inputs: Object.fromEntries(Object.entries(d.inputs).map(([s, p]) => [s, resolve(store.root, p)])), ids: todo };
+      const results = (await pool.run(task)) as ItemTaskResult[];
+      const fileOf = new Map(d.ids.map((id, i) => [id, files[i]]));
+      for (const { id, result } of results) {
+        // another worker may have committed it meanwhile (a retried stage re-chunked its items): keep the first
+        if (await itemDone(fileOf.get(id)!)) continue;
+        await writeItemFile(fileOf.get(id)!, result);
+        written.push(id);
+      }
+      if (written.length) await runLog.event({ event: 'chunk', stage: d.stage, key: d.key, worker: me, job: job.id, items: written });
+    }
+    return { computed: written.length, present: d.ids.length - written.length, worker: me };
+  };
+
+  const lockDuration = jobLockMs();
+  const common = { prefix: target.prefix, concurrency: opts.concurrency, lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
+  const workers = [
+    new Worker<StageJobData, StageJobReturn>(STAGE_QUEUE, stageJob, { ...common, connection: connections.client() }),
+    new Worker<ChunkJobData, ChunkJobReturn>(ITEM_QUEUE, chunkJob, { ...common, connection: connections.client() }),
+  ];
+  for (const w of workers) {
+    w.on('failed', (job, err) => job && log(`worker: job ${job.id} failed: ${err.message}`));
+  }
+  log(`worker ${me}: taking jobs from ${target.url} (queue prefix ${target.prefix}), cache ${store.root}, concurrency ${opts.concurrency}`);
+
+  const code = await new Promise<number>((done) => {
+    giveUp = (why) => {
+      log(`worker ${me}: ${why}; stopping`);
+      done(1);
+    };
+    const stop = (sig: string): void => {
+      log(`worker ${me}: ${sig}; stopping (active jobs resume on another worker)`);
+      done(0);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+  await items.close().catch(() => undefined);
+  connections.close();
+  await pool.destroy();
+  return code;
+}
