@@ -14,6 +14,7 @@ import { DamagedItemError, readItemFile, writeItemFile } from '../exec/item-file
 import type { ItemTask, ItemTaskResult } from '../exec/item-task.ts';
 import { createProgress } from '../exec/progress.ts';
 import { RunLog } from '../exec/run-log.ts';
+import { runIsolated } from '../exec/isolated.ts';
 import { executeStageJob } from '../exec/stage-runner.ts';
 import { libFile, PROJECT_ROOT } from '../paths.ts';
 import { Store } from '../store/store.ts';
@@ -96,7 +97,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const req: StageRequest = { ...rest, module };
     const progress = tee(createProgress(d.stage), progressSender((r) => job.updateProgress(r as unknown as object)));
     const chunks = remoteChunks(items, { stage: d.stage, key: d.key, codeHash: d.parts.codeHash, root: d.root, cacheRoot: store.root }, log);
-    const x = await computeStage(store, req, opts.concurrency, (sj) => executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks }), log);
+    const x = await computeStage(store, req, opts.concurrency, (sj) => (req.isolate ? runIsolated(sj) : executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks })), log);
     if (x.status === 'run') {
       const resumedFrom = x.manifest.metrics.resumedFrom;
       await runLog.event({ event: 'committed', stage: d.stage, key: d.key, worker: me, job: job.id, seconds: x.seconds, ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}) });

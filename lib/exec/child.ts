@@ -11,6 +11,12 @@ const job = JSON.parse(await readFile(jobFile, 'utf8')) as StageJob;
 grantTensorThreads(job.workers);
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort(new Error('terminated')));
+// a parent killed outright (SIGKILL) cannot stop this process: once orphaned, stop rather than keep
+// writing checkpoints into a partial directory that the stage's next owner resumes from
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 1000).unref();
 try {
   const result = await executeStageJob(job, {
     progress: createProgress(job.stage),

@@ -27,6 +27,8 @@ export interface StageRequest {
   inputs: Record<string, InputRef>;
   /** recompute even when committed, and every item afresh */
   force: boolean;
+  /** run the body in a child process (lib/exec/isolated.ts); not part of the key */
+  isolate: boolean;
 }
 
 export interface StageExecution {

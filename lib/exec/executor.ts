@@ -5,21 +5,21 @@
 // Independent stages run side by side (`jobs` at a time): a branch waits only for its own inputs,
 // and a failed stage stops only the stages that need it.
 import { availableParallelism } from 'node:os';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { rename } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { StageFailedError } from '../errors.ts';
-import { libFile } from '../paths.ts';
 import type { Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
 import { keyPartsOf, stageKey } from '../stage/key.ts';
-import { createProgress, PROGRESS_PIPE_ENV, relayChildLine, writeLine } from './progress.ts';
+import { runIsolated } from './isolated.ts';
+import { createProgress, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { StageNotImplementedError } from '../stage/stage.ts';
 import { computeStage, type RemoteStages, type StageBody, type StageExecution, type StageRequest } from './compute-stage.ts';
-import { executeStageJob, type StageJob, type StageJobResult } from './stage-runner.ts';
+import { executeStageJob } from './stage-runner.ts';
 
 export interface RunOptions {
   until?: string;
@@ -152,6 +152,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       parts,
       inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
       force: force.has(name),
+      isolate: Boolean(opts.isolate || s.isolate),
     };
     const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
     const fail = (err: unknown): never => {
@@ -165,8 +166,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     // let stages that became ready at the same moment (siblings of one input) count themselves first
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      const isolate = opts.isolate || s.isolate;
-      const body: StageBody = (job) => (isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
+      const body: StageBody = (job) => (request.isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
       return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (running - 1)), body, log));
     } finally {
       running--;
@@ -221,40 +221,6 @@ async function usable(stage: string, dir: string): Promise<boolean> {
   process.stderr.write(`${stage}: cached artifact ${basename(dir).slice(0, 12)} is damaged (${problems.slice(0, 3).join('; ')}); recomputing\n`);
   await rename(dir, `${dir}.corrupt-${Date.now()}`).catch(() => undefined);
   return false;
-}
-
-const CHILD = libFile('exec/child.ts');
-
-async function runIsolated(job: StageJob): Promise<StageJobResult> {
-  await mkdir(job.partialDir, { recursive: true });
-  const jobFile = join(job.partialDir, 'job.json');
-  const resultFile = join(job.partialDir, 'result.json');
-  await writeFile(jobFile, JSON.stringify(job));
-  await rm(resultFile, { force: true });
-  // imported here: the cached path of a run never needs it, and it is slow to load
-  const { execa } = await import('execa');
-  // on a TTY the child's bar joins this process's status line, and its log lines print above it
-  const relay = Boolean(process.stderr.isTTY);
-  const run = execa(process.execPath, ['--import', 'tsx', CHILD, jobFile, resultFile], {
-    stdio: ['ignore', 'inherit', relay ? 'pipe' : 'inherit'],
-    env: relay ? { [PROGRESS_PIPE_ENV]: '1' } : {},
-    reject: false,
-    buffer: false,
-  });
-  if (relay && run.stderr) {
-    const { createInterface } = await import('node:readline');
-    createInterface({ input: run.stderr }).on('line', (line) => relayChildLine(job.stage, line));
-  }
-  const child = await run;
-  if (relay) relayChildLine(job.stage, null);
-  type Reply = { ok: boolean; result?: StageJobResult; error?: string; name?: string };
-  const reply = await readFile(resultFile, 'utf8')
-    .then((t) => JSON.parse(t) as Reply)
-    .catch((): Reply | null => null);
-  if (reply?.ok && reply.result) return reply.result;
-  if (reply?.name === 'StageNotImplementedError') throw new StageNotImplementedError(job.stage);
-  const why = reply?.error ?? (child.signal ? `child process killed by ${child.signal}` : `child process exited with code ${child.exitCode}`);
-  throw new StageFailedError(job.stage, why);
 }
 
 export type { ResolvedStage };

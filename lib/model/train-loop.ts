@@ -223,6 +223,9 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
     const began = performance.now();
     for (let t = start + 1; t <= T; t++) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('training aborted');
+      // a step awaits only promises that tfjs settles as microtasks, so without this the event loop
+      // would run no timer between checkpoints: lock leases and a queue's job lock would go unrenewed
+      await new Promise((resolve) => setImmediate(resolve));
       const samples = await Promise.all(Array.from({ length: batch }, (_, s) => sampler(t, s)));
       const lr = polyLr(baseLr, t, T, power);
       const { x, targets, labels } = batchTensors(samples, crop, oh, ow, custom ? 'custom' : objective);
