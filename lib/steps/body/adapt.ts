@@ -1,7 +1,6 @@
 // The adapt stage: new cues from the trained network, restricted to each image's classes.
 import type { ItemEnv, ItemResult, ItemSetupEnv } from '../../stage/stage.ts';
 import type { Json } from '../../store/canonical-json.ts';
-import type { AdaptMasking } from '../../model/adapt.ts';
 import { adaptImage } from '../../model/inference.ts';
 import { netSetup, type NetState } from '../net.ts';
 import { CUES } from '../../layouts/cues.ts';

@@ -3,7 +3,7 @@
 import { Dataset } from '../../layouts/dataset.ts';
 import type { ItemEnv, ItemResult, ItemSetupEnv } from '../../stage/stage.ts';
 import type { Json } from '../../store/canonical-json.ts';
-import { cuesFromAttention, type CueMean } from '../../model/cues.ts';
+import { cuesFromAttention } from '../../model/cues.ts';
 import { readAttention } from '../../layouts/attention.ts';
 import { CUES } from '../../layouts/cues.ts';
 import { SALIENCY } from '../../layouts/saliency.ts';

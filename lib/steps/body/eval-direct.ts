@@ -10,7 +10,7 @@ import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../../stag
 import { erasePass, firstPass, toUint8, type PassResult, type SaliencyDetector } from '../../saliency/index.ts';
 import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from '../saliency-passes.ts';
 import type { Json } from '../../store/canonical-json.ts';
-import { cuesFromAttention, type CueMean } from '../../model/cues.ts';
+import { cuesFromAttention } from '../../model/cues.ts';
 import { attentionMaps } from '../../model/inference.ts';
 import { toNetworkInput } from '../../model/preprocess.ts';
 import { netSetup, type NetState } from '../net.ts';

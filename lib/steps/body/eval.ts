@@ -2,7 +2,6 @@
 // (confusion matrix, mIoU, test-server PNGs) is shared with eval-direct (scores.ts).
 import type { ItemEnv, ItemResult, ItemSetupEnv } from '../../stage/stage.ts';
 import type { Json } from '../../store/canonical-json.ts';
-import type { CrfParams } from '../../crf/dense-crf.ts';
 import { predict } from '../../model/inference.ts';
 import { NUM_CLASSES } from '../../types.ts';
 import { netSetup, type NetState } from '../net.ts';

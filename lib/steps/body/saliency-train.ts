@@ -8,7 +8,7 @@
 import { roundTo } from '../../format.ts';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { renderAgnostic, type AgnosticOptions, type AgnosticSample } from '../../data/toy-agnostic.ts';
+import { renderAgnostic, type AgnosticSample } from '../../data/toy-agnostic.ts';
 import { decodeRgb } from '../../data/image-io.ts';
 import type { StageContext } from '../../stage/stage.ts';
 import { SaliencyQuality } from '../../metrics/saliency.ts';
@@ -26,8 +26,8 @@ import { buildDhsnet, dhsnetConfig, type DhsnetModel } from '../../saliency/dhsn
 import { saliencyObjective } from '../../saliency/dhsnet-loss.ts';
 import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from '../../saliency/dhsnet.ts';
 import { resizeMap, resizeRgbToFloat } from '../../saliency/resample.ts';
-import { TRAINED_WEIGHTS_DIR, type DhsnetVariant } from '../../saliency/spec.ts';
-import { prepareDuts, type DutsOptions } from '../../saliency/duts.ts';
+import { TRAINED_WEIGHTS_DIR } from '../../saliency/spec.ts';
+import { prepareDuts } from '../../saliency/duts.ts';
 import type { SaliencyTrainParams } from '../saliency-train.ts';
 
 
