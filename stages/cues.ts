@@ -1,22 +1,11 @@
-import { z } from 'zod';
-import { ATTENTION } from '../lib/layouts/attention.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { CueMean, Gamma } from './params.ts';
-
-const maps = () => import('../lib/steps/cues.ts');
-const scores = () => import('../lib/steps/scores.ts');
+import { params, perItem } from '../lib/steps/cues.ts';
 
 export default defineStage({
   name: 'cues',
   version: 1,
   description: 'Algorithm 1: mean of attention and saliency; background where max < gamma',
-  params: z.strictObject({
-    saliency: z.enum(['s1', 's2', 's3']).default('s3'),
-    gamma: Gamma,
-    mean: CueMean,
-    /** gt: oracle cues from the ground truth (the fully-supervised upper bound) */
-    source: z.enum(['computed', 'gt']).default('computed'),
-  }),
+  params,
   inputs: ['dataset', 'attention', 's1', 's2', 's3'],
   refuse: (p, upstream) => {
     const data = upstream('dataset');
@@ -26,11 +15,5 @@ export default defineStage({
     }
     return null;
   },
-  perItem: {
-    ids: (ctx) => ATTENTION.ids(ctx.inputs.attention),
-    setup: async (env) => (await maps()).cueSetup(env),
-    compute: async (id, env) => (await maps()).cueCompute(id, env),
-    summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
-    chunkSize: 16,
-  },
+  perItem,
 });

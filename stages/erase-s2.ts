@@ -1,3 +1,11 @@
-import { erasePassStage } from './shared.ts';
+import { defineStage } from '../lib/stage/stage.ts';
+import { params, perItem, THRESHOLD } from '../lib/steps/erase-s2.ts';
 
-export default erasePassStage(2, 0.7);
+export default defineStage({
+  name: 'erase-s2',
+  version: 1,
+  description: `erase pixels with S1 >= ${THRESHOLD}, detect again: S2 = max(S1, S2e)`,
+  params,
+  inputs: ['dataset', 'previous'],
+  perItem,
+});

@@ -1,3 +1,11 @@
-import { erasePassStage } from './shared.ts';
+import { defineStage } from '../lib/stage/stage.ts';
+import { params, perItem, THRESHOLD } from '../lib/steps/erase-s3.ts';
 
-export default erasePassStage(3, 0.8);
+export default defineStage({
+  name: 'erase-s3',
+  version: 1,
+  description: `erase pixels with S2e >= ${THRESHOLD}, detect again: S3 = max(S2, S3e)`,
+  params,
+  inputs: ['dataset', 'previous'],
+  perItem,
+});

@@ -1,41 +1,11 @@
-import { z } from 'zod';
-import { Dataset } from '../lib/layouts/dataset.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { Scales } from './params.ts';
-
-const maps = () => import('../lib/steps/eval.ts');
+import { params, perItem } from '../lib/steps/eval.ts';
 
 export default defineStage({
   name: 'eval',
   version: 1,
   description: 'multi-scale inference, dense CRF, mIoU on val; VOC test-server PNGs',
-  params: z.strictObject({
-    scales: Scales,
-    crf: z.boolean().default(true),
-    /** CRF settings over DCSP's (lib/crf DEFAULT_CRF_PARAMS); kernel widths are in pixels, so small
-     * images want them scaled down */
-    crfParams: z
-      .strictObject({
-        iterations: z.number().int().min(1),
-        posSxy: z.number().positive(),
-        posWeight: z.number().min(0),
-        bilSxy: z.number().positive(),
-        bilSrgb: z.number().positive(),
-        bilWeight: z.number().min(0),
-      })
-      .partial()
-      .default({}),
-    /** retrain: the adapted model; train: without adapt (the ablation) */
-    checkpoint: z.enum(['retrain', 'train']).default('retrain'),
-    split: z.enum(['val', 'test']).default('val'),
-  }),
+  params,
   inputs: ['dataset', 'train', 'retrain'],
-  perItem: {
-    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
-    setup: async (env) => (await maps()).evalSetup(env),
-    compute: async (id, env) => (await maps()).evalCompute(id, env),
-    summarize: async (ctx, _m, ids, read) =>
-      (await import('../lib/steps/scores.ts')).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
-    chunkSize: 4,
-  },
+  perItem,
 });

@@ -1,23 +1,11 @@
-import { z } from 'zod';
 import { defineStage } from '../lib/stage/stage.ts';
-import { Model, Training, WidthDivisor } from './params.ts';
+import { params, run } from '../lib/steps/fcan-pretrain.ts';
 
 export default defineStage({
   name: 'fcan-pretrain',
   version: 1,
   description: 'FCAN classification objective (eq. 1) on image labels',
-  params: z.strictObject({
-    model: Model.default('deeplab-lite'),
-    ...Training,
-    iterations: Training.iterations.default(30000),
-    /** the code trains only the heads (ASPP + 1x1 attention filters) on an ImageNet backbone;
-     * a model without ImageNet weights (deeplab-lite) must train everything: false */
-    headsOnly: z.boolean().default(true),
-    /** ImageNet weights: a Keras "notop" HDF5 file, or 'download' (pinned MD5; mirrors: $DCSP_MIRRORS) */
-    init: z.string().optional(),
-    /** every channel count divided by this: a narrow copy for tests and smoke runs (1 = the paper's widths) */
-    widthDivisor: WidthDivisor,
-  }),
+  params,
   inputs: ['dataset'],
   isolate: true,
   refuse: (p) => {
@@ -28,8 +16,5 @@ export default defineStage({
     if (!imagenet && p.init) return { key: 'init', message: `${p.model} has no ImageNet weights (it trains from scratch); remove init` };
     return null;
   },
-  async run(ctx) {
-    const { runTraining } = await import('../lib/steps/training.ts');
-    return runTraining(ctx, 'fcan');
-  },
+  run,
 });

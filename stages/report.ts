@@ -1,20 +1,13 @@
-import { z } from 'zod';
 import { OPTIONAL_REPORT_SLOTS, REPORT_SLOTS } from '../lib/report/slots.ts';
 import { defineStage } from '../lib/stage/stage.ts';
+import { params, run } from '../lib/steps/report.ts';
 
 export default defineStage({
   name: 'report',
   version: 1,
   description: 'self-contained HTML report: DAG, Fig. 1 panels, metric tables, training curves',
-  params: z.strictObject({
-    /** images per figure (train cue panels and val predictions), chosen deterministically */
-    samples: z.number().int().min(0).default(8),
-    /** longest side of an inlined picture; larger images are scaled down */
-    maxSide: z.number().int().min(16).default(256),
-  }),
+  params,
   inputs: REPORT_SLOTS,
   optionalInputs: OPTIONAL_REPORT_SLOTS,
-  async run(ctx) {
-    return (await import('../lib/steps/report.ts')).runReport(ctx);
-  },
+  run,
 });

@@ -1,3 +1,12 @@
-import { segTrainingStage } from './shared.ts';
+import { defineStage } from '../lib/stage/stage.ts';
+import { params, run } from '../lib/steps/retrain.ts';
 
-export default segTrainingStage('retrain', "same objective on the adapted cues, from train's weights, learning rate reset");
+export default defineStage({
+  name: 'retrain',
+  version: 1,
+  description: "same objective on the adapted cues, from train's weights, learning rate reset",
+  params,
+  inputs: ['dataset', 'cues', 'init'],
+  isolate: true,
+  run,
+});

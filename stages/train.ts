@@ -1,3 +1,12 @@
-import { segTrainingStage } from './shared.ts';
+import { defineStage } from '../lib/stage/stage.ts';
+import { params, run } from '../lib/steps/train.ts';
 
-export default segTrainingStage('train', 'joint training (l_s + l_c) on the cues, from the FCAN weights');
+export default defineStage({
+  name: 'train',
+  version: 1,
+  description: 'joint training (l_s + l_c) on the cues, from the FCAN weights',
+  params,
+  inputs: ['dataset', 'cues', 'init'],
+  isolate: true,
+  run,
+});

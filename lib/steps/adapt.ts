@@ -1,21 +1,24 @@
-// The adapt stage: new cues from the trained network, restricted to each image's classes.
-import type { ItemEnv, ItemResult, ItemSetupEnv } from '../stage/stage.ts';
+// The adapt stage's params and per-item entry; the work is in body/adapt.ts.
+import { z } from 'zod';
+import { Dataset } from '../layouts/dataset.ts';
+import type { PerItemSpec } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import type { AdaptMasking } from '../model/adapt.ts';
-import { adaptImage } from '../model/inference.ts';
-import { netSetup, type NetState } from './net.ts';
-import { CUES } from '../layouts/cues.ts';
+import type { NetState } from './net.ts';
+import { Scales } from './params.ts';
 
-export interface AdaptParams {
-  scales: number[];
-  masking: AdaptMasking;
-}
+const body = () => import('./body/adapt.ts');
+const scores = () => import('./scores.ts');
 
-export const adaptSetup = (env: ItemSetupEnv<AdaptParams, Json>): Promise<NetState> => netSetup(env.inputs.dataset, env.inputs.model);
+export const params = z.strictObject({
+  scales: Scales,
+  /** exclude: absent classes at -inf (the paper); zero: the code's zeroing (docs/method.md D8) */
+  masking: z.enum(['exclude', 'zero']).default('exclude'),
+});
+export type AdaptParams = z.output<typeof params>;
 
-export async function adaptCompute(id: string, env: ItemEnv<AdaptParams, Json, NetState>): Promise<ItemResult> {
-  const { dataset, model } = env.state;
-  const image = await dataset.readImage(id);
-  const cue = await adaptImage(model, image, dataset.labels(id), { scales: env.params.scales, masking: env.params.masking });
-  return { arrays: CUES.map(cue, image.width, image.height) };
-}
+export const perItem: PerItemSpec<AdaptParams, Json, NetState> = {
+  ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
+  setup: async (env) => (await body()).adaptSetup(env),
+  compute: async (id, env) => (await body()).adaptCompute(id, env),
+  summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, 'adapted cues'),
+};

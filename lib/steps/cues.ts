@@ -1,36 +1,27 @@
-// The cues stage (and cues-oracle): Algorithm 1 per train image, or the ground truth for the
-// oracle. The summary, cue quality, is shared with adapt (scores.ts).
-import { Dataset } from '../layouts/dataset.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv } from '../stage/stage.ts';
+// The cues stage's params and per-item entry (and cues-oracle's); the work is in body/cues.ts.
+import { z } from 'zod';
+import { ATTENTION } from '../layouts/attention.ts';
+import type { PerItemSpec } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { cuesFromAttention, type CueMean } from '../model/cues.ts';
-import { readAttention } from '../layouts/attention.ts';
-import { CUES } from '../layouts/cues.ts';
-import { SALIENCY } from '../layouts/saliency.ts';
+import type { CueState } from './body/cues.ts';
+import { CueMean, Gamma } from './params.ts';
 
-export interface CueParams {
-  saliency: 's1' | 's2' | 's3';
-  gamma: number;
-  mean: CueMean;
-  source: 'computed' | 'gt';
-}
+const body = () => import('./body/cues.ts');
+const scores = () => import('./scores.ts');
 
-export async function cueSetup(env: ItemSetupEnv<CueParams, Json>): Promise<{ dataset: Dataset }> {
-  return { dataset: await Dataset.open(env.inputs.dataset) };
-}
+export const params = z.strictObject({
+  saliency: z.enum(['s1', 's2', 's3']).default('s3'),
+  gamma: Gamma,
+  mean: CueMean,
+  /** gt: oracle cues from the ground truth (the fully-supervised upper bound) */
+  source: z.enum(['computed', 'gt']).default('computed'),
+});
+export type CueParams = z.output<typeof params>;
 
-export async function cueCompute(id: string, env: ItemEnv<CueParams, Json, { dataset: Dataset }>): Promise<ItemResult> {
-  const { dataset } = env.state;
-  if (env.params.source === 'gt') {
-    const gt = await dataset.readGt(id);
-    if (!gt) throw new Error(`cues.source=gt needs ground truth, and ${id} has none`);
-    // void stays void: training leaves it out of the loss, as fully supervised DeepLab does
-    return { arrays: CUES.map(gt.data, gt.width, gt.height) };
-  }
-  const a = await readAttention(env.inputs.attention, id);
-  const s = await SALIENCY.readMap(env.inputs[env.params.saliency], id);
-  const { height: h, width: w } = s;
-  if (a.height !== h || a.width !== w) throw new Error(`attention ${a.height}x${a.width} and saliency ${h}x${w} differ for ${id}`);
-  const cue = cuesFromAttention(a.maps, a.classes, s.data, w, h, { gamma: env.params.gamma, mean: env.params.mean });
-  return { arrays: CUES.map(cue, w, h) };
-}
+export const perItem: PerItemSpec<CueParams, Json, CueState> = {
+  ids: (ctx) => ATTENTION.ids(ctx.inputs.attention),
+  setup: async (env) => (await body()).cueSetup(env),
+  compute: async (id, env) => (await body()).cueCompute(id, env),
+  summarize: async (ctx, _m, ids, read) => (await scores()).cueSummary(ctx, ids, read, `cues (${ctx.params.source === 'gt' ? 'ground truth' : ctx.params.saliency})`),
+  chunkSize: 16,
+};

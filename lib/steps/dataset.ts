@@ -1,95 +1,57 @@
-// The dataset stage's work: make or fetch the images (toy generator, or VOC + SBD prepared under
-// cache/data), read them through the one VOC-layout reader, and store the index, the label matrix,
-// the mean colour and one content hash per image (so per-image stages downstream recompute only
-// images that changed).
-import { roundTo } from '../format.ts';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// The dataset stage's params and entry; the work is in body/dataset.ts (loaded when the stage runs).
+import { z } from 'zod';
 import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { sha256 } from '../store/hash.ts';
-import { mapLimit } from '../data/concurrency.ts';
-import { DATASET_FILE, type StoredDataset } from '../layouts/dataset.ts';
-import type { DatasetIndex, SplitName } from '../data/dataset-index.ts';
-import { readRgb } from '../data/image-io.ts';
-import { generateToyDataset, type ToyOptionsInput } from '../data/toy-generate.ts';
-import { prepareVoc, type VocOptions } from '../data/prepare-voc.ts';
-import { splitStats, summarizeDataset } from '../data/summary.ts';
-import { readVocLayout } from '../data/voc-layout.ts';
 
-export interface DatasetParams {
-  source: 'toy' | 'voc';
-  toy: ToyOptionsInput;
-  voc: Omit<VocOptions, 'dataDir' | 'log' | 'signal'>;
-  meanSample: number;
-  splits: SplitName[];
+const Split = z.enum(['train', 'val', 'test']);
+const Counts = z.strictObject({ train: z.number().int().min(0), val: z.number().int().min(0), test: z.number().int().min(0) }).partial();
+const Archives = z.strictObject({ voc: z.string(), sbd: z.string(), test: z.string() }).partial();
+const Source = z.strictObject({ url: z.string(), md5: z.string(), filename: z.string() }).partial();
+
+export const params = z.strictObject({
+  source: z.enum(['toy', 'voc']).default('toy'),
+  /** toy generator options; unset ones take the generator's defaults (lib/data/toy-generate.ts) */
+  toy: z
+    .strictObject({
+      seed: z.number().int(),
+      counts: Counts,
+      minSize: z.number().int().min(16),
+      maxSize: z.number().int().min(16),
+      maxObjects: z.number().int().min(1),
+      lowContrastRate: z.number().min(0).max(1),
+      classHues: z.boolean(),
+      distractorWeights: z.array(z.number().min(0)),
+      voidWidth: z.number().int().min(0),
+      jpegQuality: z.number().int().min(1).max(100),
+    })
+    .partial()
+    .default({}),
+  voc: z
+    .strictObject({
+      /** an extracted VOC2012 folder you already have (no download) */
+      root: z.string(),
+      /** an extracted SBD (benchmark_RELEASE) you already have */
+      sbdDir: z.string(),
+      /** convert SBD's cls/*.mat to SegmentationClassAug PNGs (VOC's own PNGs win), so every
+       * train_aug image has ground truth (the oracle needs it); default true */
+      sbdGroundTruth: z.boolean(),
+      /** archives you already have (no download) */
+      archives: Archives,
+      includeTest: z.boolean(),
+      /** URL / checksum overrides (mirrors; tests) */
+      sources: z.strictObject({ voc: Source, sbd: Source, test: Source }).partial(),
+      /** expected split sizes (default 10,582 / 1,449 / 1,456) */
+      expectedCounts: Counts,
+    })
+    .partial()
+    .default({}),
+  /** images sampled for the mean colour (the erase fill) */
+  meanSample: z.number().int().min(1).default(1000),
+  /** splits listed in the summary */
+  splits: z.array(Split).default(['train', 'val', 'test']),
+});
+export type DatasetParams = z.output<typeof params>;
+
+export async function run(ctx: StageContext<DatasetParams>): Promise<Record<string, Json>> {
+  return (await import('./body/dataset.ts')).buildDataset(ctx);
 }
-
-export async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<string, Json>> {
-  const { params } = ctx;
-  let root: string;
-  let storedRoot: string;
-  if (params.source === 'toy') {
-    root = join(ctx.out.dir, 'toy');
-    storedRoot = 'toy';
-    await generateToyDataset(root, params.toy, ctx.progress);
-  } else {
-    root = await prepareVoc({ ...params.voc, dataDir: join(ctx.dataDir, 'voc'), log: ctx.log, signal: ctx.signal }, ctx.progress);
-    storedRoot = root;
-  }
-  const index = await readVocLayout(root, { source: params.source, expectedCounts: params.voc.expectedCounts, progress: ctx.progress });
-  const ids = [...index.splits.train, ...index.splits.val, ...index.splits.test];
-
-  const meanRgb = await meanColour(index, params.meanSample);
-  const { root: _absolute, ...rest } = index;
-  const stored: StoredDataset = { ...rest, root: storedRoot, meanRgb };
-  await ctx.out.json(DATASET_FILE, stored);
-
-  const labels = new Uint8Array(ids.length * 20);
-  ids.forEach((id, i) => {
-    for (const c of index.images[id].labels) labels[i * 20 + c - 1] = 1;
-  });
-  await ctx.out.array('labels', labels, [ids.length, 20], { ids, classes: index.classNames.slice(1) });
-
-  ctx.progress.start(ids.length, 'hashing');
-  const hashes = await mapLimit(ids, 8, async (id) => {
-    const im = index.images[id];
-    const parts: (string | Uint8Array)[] = [id, im.labels.join(','), await readFile(join(root, im.image))];
-    if (im.gt) parts.push(await readFile(join(root, im.gt)));
-    if (im.fg) parts.push(await readFile(join(root, im.fg)));
-    ctx.progress.tick();
-    return sha256(...parts);
-  });
-  ctx.progress.done();
-  await ctx.out.items({ ids, hashes });
-
-  // the toy images move with the artifact when it is committed: name them by where they will be
-  ctx.log(summarizeDataset(params.source === 'toy' ? { ...index, root: 'toy/ inside this artifact' } : index));
-  const metrics: Record<string, Json> = { meanRgb };
-  for (const split of params.splits) {
-    const s = splitStats(index, split);
-    metrics[split] = { images: s.images, withGt: s.withGt, classesPerImage: roundTo(s.classesPerImage, 3), objectsPerImage: roundTo(s.objectsPerImage, 3), imagesPerClass: s.imagesPerClass.slice(1) };
-  }
-  return metrics;
-}
-
-/** Mean RGB over an evenly spaced sample of train images (all of them when fewer than `sample`). */
-async function meanColour(index: DatasetIndex, sample: number): Promise<[number, number, number]> {
-  const train = index.splits.train;
-  const step = Math.max(1, train.length / sample);
-  const picked: string[] = [];
-  for (let i = 0; i < train.length && picked.length < sample; i += step) picked.push(train[Math.floor(i)]);
-  const sums = await mapLimit(picked, 8, async (id) => {
-    const img = await readRgb(join(index.root, index.images[id].image));
-    const s = [0, 0, 0];
-    for (let p = 0; p < img.data.length; p += 3) {
-      s[0] += img.data[p];
-      s[1] += img.data[p + 1];
-      s[2] += img.data[p + 2];
-    }
-    return { s, n: img.width * img.height };
-  });
-  const total = sums.reduce((a, b) => a + b.n, 0) || 1;
-  return [0, 1, 2].map((c) => roundTo(sums.reduce((a, b) => a + b.s[c], 0) / total, 3)) as [number, number, number];
-}
-

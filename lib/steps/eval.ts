@@ -1,34 +1,40 @@
-// The eval stage (and eval-oracle): multi-scale prediction and the dense CRF per image; the summary
-// (confusion matrix, mIoU, test-server PNGs) is shared with eval-direct (scores.ts).
-import type { ItemEnv, ItemResult, ItemSetupEnv } from '../stage/stage.ts';
+// The eval stage's params and per-item entry (and eval-oracle's); the work is in body/eval.ts.
+import { z } from 'zod';
+import { Dataset } from '../layouts/dataset.ts';
+import type { PerItemSpec } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import type { CrfParams } from '../crf/dense-crf.ts';
-import { predict } from '../model/inference.ts';
-import { NUM_CLASSES } from '../types.ts';
-import { netSetup, type NetState } from './net.ts';
-import { PREDICTIONS } from '../layouts/predictions.ts';
+import type { NetState } from './net.ts';
+import { Scales } from './params.ts';
 
-export interface EvalParams {
-  scales: number[];
-  crf: boolean;
-  crfParams: Partial<CrfParams>;
-  checkpoint: 'train' | 'retrain';
-  split: 'val' | 'test';
-}
+const body = () => import('./body/eval.ts');
 
-export const evalSetup = (env: ItemSetupEnv<EvalParams, Json>): Promise<NetState> => netSetup(env.inputs.dataset, env.inputs[env.params.checkpoint]);
+export const params = z.strictObject({
+  scales: Scales,
+  crf: z.boolean().default(true),
+  /** CRF settings over DCSP's (lib/crf DEFAULT_CRF_PARAMS); kernel widths are in pixels, so small
+   * images want them scaled down */
+  crfParams: z
+    .strictObject({
+      iterations: z.number().int().min(1),
+      posSxy: z.number().positive(),
+      posWeight: z.number().min(0),
+      bilSxy: z.number().positive(),
+      bilSrgb: z.number().positive(),
+      bilWeight: z.number().min(0),
+    })
+    .partial()
+    .default({}),
+  /** retrain: the adapted model; train: without adapt (the ablation) */
+  checkpoint: z.enum(['retrain', 'train']).default('retrain'),
+  split: z.enum(['val', 'test']).default('val'),
+});
+export type EvalParams = z.output<typeof params>;
 
-export async function evalCompute(id: string, env: ItemEnv<EvalParams, Json, NetState>): Promise<ItemResult> {
-  const { dataset, model } = env.state;
-  const image = await dataset.readImage(id);
-  const prob = await predict(model, image, env.params.scales, 'hwc');
-  let pred: Uint8Array;
-  if (env.params.crf) {
-    const { crfLabels } = await import('../crf/dense-crf.ts');
-    pred = crfLabels(image, prob.data, NUM_CLASSES, env.params.crfParams);
-  } else {
-    const { argmaxLabels } = await import('../crf/dense-crf.ts');
-    pred = argmaxLabels(prob.data, NUM_CLASSES);
-  }
-  return { arrays: PREDICTIONS.map(pred, image.width, image.height) };
-}
+export const perItem: PerItemSpec<EvalParams, Json, NetState> = {
+  ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
+  setup: async (env) => (await body()).evalSetup(env),
+  compute: async (id, env) => (await body()).evalCompute(id, env),
+  summarize: async (ctx, _m, ids, read) =>
+    (await import('./scores.ts')).evalSummary(ctx, ids, read, `${ctx.params.checkpoint}, ${ctx.params.crf ? 'CRF' : 'no CRF'}, scales ${ctx.params.scales.join('/')}`),
+  chunkSize: 4,
+};

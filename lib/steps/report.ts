@@ -1,24 +1,16 @@
-// The report stage: the HTML report over its input artifacts, holding results only (the run's
-// times and cache hits are not part of any artifact; `pipeline report` adds them).
-import { writeReport } from '../report/write-report.ts';
+// The report stage's params and entry; the work is in body/report.ts (loaded when the stage runs).
+import { z } from 'zod';
 import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 
-export interface ReportParams {
-  samples: number;
-  maxSide: number;
-}
+export const params = z.strictObject({
+  /** images per figure (train cue panels and val predictions), chosen deterministically */
+  samples: z.number().int().min(0).default(8),
+  /** longest side of an inlined picture; larger images are scaled down */
+  maxSide: z.number().int().min(16).default(256),
+});
+export type ReportParams = z.output<typeof params>;
 
-export async function runReport(ctx: StageContext<ReportParams>): Promise<Record<string, Json>> {
-  const artifacts = Object.fromEntries(Object.entries(ctx.inputs).map(([slot, art]) => [slot, art.dir]));
-  const r = await writeReport({
-    artifacts,
-    samples: ctx.params.samples,
-    maxSide: ctx.params.maxSide,
-    self: { stage: ctx.stage },
-    runFacts: false,
-    out: await ctx.out.path('report.html'),
-  });
-  ctx.log(`report: ${r.out} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.images} pictures, ${r.stages} stages)`);
-  return { bytes: r.bytes, pictures: r.images, trainSamples: r.samples.train.length, valSamples: r.samples.val.length };
+export async function run(ctx: StageContext<ReportParams>): Promise<Record<string, Json>> {
+  return (await import('./body/report.ts')).runReport(ctx);
 }

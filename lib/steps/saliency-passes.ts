@@ -16,6 +16,8 @@ import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
 import { formatPercent, roundTo } from '../format.ts';
+import type { ErasePassParams } from './erase-pass.ts';
+import type { FirstPassParams } from './saliency-s1.ts';
 
 export const DETECTOR_FILE = 'detector.json';
 /**
@@ -35,19 +37,6 @@ export interface EraseSettings {
   fill: [number, number, number];
 }
 
-export interface FirstPassParams {
-  detector: string;
-  model?: string;
-  options: Record<string, unknown>;
-  split: 'train' | 'val' | 'all';
-}
-
-export interface ErasePassParams {
-  threshold: number;
-  compare: EraseCompare;
-  fill: 'mean' | [number, number, number];
-}
-
 /** What every item of a pass depends on besides its own inputs (hashed into item keys). */
 export interface PassShared {
   [key: string]: Json;
@@ -55,7 +44,7 @@ export interface PassShared {
   fill: [number, number, number];
 }
 
-interface PassState {
+export interface PassState {
   dataset: Dataset;
 }
 

@@ -20,30 +20,15 @@ import { buildModel, loadModelCheckpoint } from '../model/build.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, type InitReport } from '../model/keras-weights.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
-import type { Routing } from '../model/optimiser.ts';
-import { trainLoop, type OptimizerName, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
+import { trainLoop, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
+import type { z } from 'zod';
+import type { FcanPretrainParams } from './fcan-pretrain.ts';
+import type { TrainingObject } from './params.ts';
+import type { SegTrainingParams } from './seg-training.ts';
 
 
-export interface TrainingParams {
-  model?: ModelName;
-  iterations: number;
-  batch: number;
-  crop: number;
-  lr: number;
-  optimizer: OptimizerName;
-  momentum: number;
-  weightDecay: number;
-  power: number;
-  scale: [number, number];
-  mirror: boolean;
-  checkpointEvery: number;
-  divergeFactor: number;
-  seed: number;
-  headsOnly?: boolean;
-  init?: string;
-  widthDivisor?: number;
-  routing?: Routing;
-}
+/** what the three trainings read: the shared optimisation settings, and each one's own extras */
+export type TrainingParams = z.output<typeof TrainingObject> & Partial<FcanPretrainParams> & Partial<SegTrainingParams>;
 
 /** Image decode is the sampler's main cost, so decoded images stay in memory up to a budget. */
 class ImageCache {

@@ -30,11 +30,11 @@ export function importGraph(root: string): Edge[] {
   return ['lib', 'stages'].flatMap((d) => sourceFiles(root, d)).flatMap((f) => importsOf(f, readFileSync(join(root, f), 'utf8')));
 }
 
-/** The stage names: one module per stage in stages/ (the two shared helper modules aside). */
+/** The stage names: one module per stage in stages/. */
 export function stageNames(root: string): string[] {
   return sourceFiles(root, 'stages')
     .map((f) => relative('stages', f).replace(/\.ts$/, ''))
-    .filter((n) => n !== 'shared' && n !== 'params');
+    ;
 }
 
 /** The libraries of the method: they know nothing of stages, keys, the executor or the command line. */
@@ -46,9 +46,12 @@ function libFolder(path: string): string | null {
   return m ? m[1] : null;
 }
 
-/** lib/steps/<name>.ts where <name> is a stage: that stage's body (the other files there are shared pieces). */
+/**
+ * lib/steps/<name>.ts (params and entry) or lib/steps/body/<name>.ts (the work) where <name> is a
+ * stage: that stage's step (the other files there are shared pieces).
+ */
 function stepBody(path: string, stages: readonly string[]): string | null {
-  const m = /^lib\/steps\/([^/]+)\.ts$/.exec(path);
+  const m = /^lib\/steps\/(?:body\/)?([^/]+)\.ts$/.exec(path);
   return m && stages.includes(m[1]) ? m[1] : null;
 }
 
@@ -85,4 +88,19 @@ export function folderArrows(edges: readonly Edge[]): string[] {
     if (a !== b && b !== 'lib') n.set(`${a} -> ${b}`, (n.get(`${a} -> ${b}`) ?? 0) + 1);
   }
   return [...n].sort().map(([k, v]) => `${k} (${v})`);
+}
+
+const STATIC_RE = /^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s*(['"])([^'"]+)\1/gm;
+
+/** The packages a module loads at start, following its static (not type-only, not dynamic) relative imports. */
+export function staticPackages(root: string, file: string, seen = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  if (seen.has(file)) return out;
+  seen.add(file);
+  for (const m of readFileSync(join(root, file), 'utf8').matchAll(STATIC_RE)) {
+    const spec = m[2];
+    if (!spec.startsWith('.')) out.add(spec);
+    else for (const p of staticPackages(root, normalize(join(dirname(file), spec)).split(sep).join('/'), seen)) out.add(p);
+  }
+  return out;
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StageContext } from '../../lib/stage/stage.ts';
-import { runSaliencyTraining, type SaliencyTrainParams } from '../../lib/steps/saliency-train.ts';
+import { runSaliencyTraining } from '../../lib/steps/body/saliency-train.ts';
+import type { SaliencyTrainParams } from '../../lib/steps/saliency-train.ts';
 import { TRAINED_WEIGHTS_DIR } from '../../lib/saliency/spec.ts';
 import { ArtifactWriter } from '../../lib/store/artifact-writer.ts';
 import { silentProgress, type ProgressSink } from '../../lib/types.ts';
@@ -16,7 +17,7 @@ afterAll(() => {
 });
 
 const PARAMS: SaliencyTrainParams = {
-  source: 'toy-agnostic', count: 16, toy: { minSize: 40, maxSize: 56, maxObjects: 2, lowContrastRate: 0 }, holdout: 4,
+  source: 'toy-agnostic', duts: {}, widthDivisor: 1, count: 16, toy: { minSize: 40, maxSize: 56, maxObjects: 2, lowContrastRate: 0 }, holdout: 4,
   variant: 'dhsnet-lite', size: 32, init: 'none', iterations: 40, batch: 4, optimizer: 'sgd', lr: 0.02, momentum: 0.9, weightDecay: 5e-4,
   power: 0.9, scale: [0.75, 1.25], mirror: true, checkpointEvery: 10, divergeFactor: 100, seed: 7,
 };

@@ -1,6 +1,7 @@
 // Param pieces shared by several stages (one definition, so a default cannot drift between them).
+// Light: zod and the constants it needs, so a stage module loads without tfjs.
 import { z } from 'zod';
-import { CUE_MEANS, DEFAULT_GAMMA } from '../lib/model/cues.ts';
+import { CUE_MEANS, DEFAULT_GAMMA } from '../model/cues.ts';
 
 export const Model = z.enum(['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
 
@@ -37,3 +38,6 @@ export const Training = {
   divergeFactor: z.number().min(0).default(100),
   seed: z.number().int().default(1234),
 };
+
+/** the optimisation settings as one object schema, for the bodies' types */
+export const TrainingObject = z.strictObject(Training);

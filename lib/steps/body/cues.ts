@@ -1,0 +1,34 @@
+// The cues stage (and cues-oracle): Algorithm 1 per train image, or the ground truth for the
+// oracle. The summary, cue quality, is shared with adapt (scores.ts).
+import { Dataset } from '../../layouts/dataset.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv } from '../../stage/stage.ts';
+import type { Json } from '../../store/canonical-json.ts';
+import { cuesFromAttention } from '../../model/cues.ts';
+import { readAttention } from '../../layouts/attention.ts';
+import { CUES } from '../../layouts/cues.ts';
+import { SALIENCY } from '../../layouts/saliency.ts';
+import type { CueParams } from '../cues.ts';
+
+export interface CueState {
+  dataset: Dataset;
+}
+
+export async function cueSetup(env: ItemSetupEnv<CueParams, Json>): Promise<CueState> {
+  return { dataset: await Dataset.open(env.inputs.dataset) };
+}
+
+export async function cueCompute(id: string, env: ItemEnv<CueParams, Json, CueState>): Promise<ItemResult> {
+  const { dataset } = env.state;
+  if (env.params.source === 'gt') {
+    const gt = await dataset.readGt(id);
+    if (!gt) throw new Error(`cues.source=gt needs ground truth, and ${id} has none`);
+    // void stays void: training leaves it out of the loss, as fully supervised DeepLab does
+    return { arrays: CUES.map(gt.data, gt.width, gt.height) };
+  }
+  const a = await readAttention(env.inputs.attention, id);
+  const s = await SALIENCY.readMap(env.inputs[env.params.saliency], id);
+  const { height: h, width: w } = s;
+  if (a.height !== h || a.width !== w) throw new Error(`attention ${a.height}x${a.width} and saliency ${h}x${w} differ for ${id}`);
+  const cue = cuesFromAttention(a.maps, a.classes, s.data, w, h, { gamma: env.params.gamma, mean: env.params.mean });
+  return { arrays: CUES.map(cue, w, h) };
+}
