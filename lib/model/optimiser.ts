@@ -1,5 +1,5 @@
 // Which parameters train, at what rate multiplier and with what weight decay, for each DCSP
-// training stage (DCSP-SPEC 3, 5, 7, D3, D4):
+// training stage (docs/method.md §3, §5, §7, D3, D4):
 //  - lr multipliers: backbone x1, ASPP / classifier and FCAN head weights x10, their biases x20;
 //    frozen batch norm never trains;
 //  - fcan (eq. 1): heads only by default (ASPP + head; the code's choice), or all; weight decay on

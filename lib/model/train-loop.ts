@@ -53,7 +53,7 @@ export interface TrainLoopOptions {
   model: SegmentationModel | TrainableModel;
   /** 'fcan': eq. 1 only; 'seg': l_s + l_c (eq. 2); or a custom objective */
   objective: Objective | CustomObjective;
-  /** default 'code' (DCSP-SPEC D4) */
+  /** default 'code' (docs/method.md D4) */
   routing?: Routing;
   /** default: 'heads' for fcan (the code), 'all' for seg */
   scope?: TrainScope;
