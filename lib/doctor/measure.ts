@@ -13,7 +13,7 @@ import { toNetworkInput } from '../model/preprocess.ts';
 import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 import { Prng } from '../tensor/random.ts';
 import { NUM_CLASSES, type ProgressSink, type RgbImage } from '../types.ts';
-import { libFile } from '../paths.ts';
+import { libFile, TSX_LOADER } from '../paths.ts';
 import type { Measurer, NetSpec, StepKind } from './estimate.ts';
 
 /** An image of the given size with some structure (the CRF and the detectors see edges). */
@@ -188,7 +188,7 @@ export function isolatedMeasurer(): Measurer {
     if (!p) {
       p = (async () => {
         const { execa } = await import('execa');
-        const r = await execa(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ method, args })], { reject: false });
+        const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args })], { reject: false });
         const last = String(r.stdout).trim().split('\n').pop() ?? '';
         let reply: { seconds?: number | null; error?: string } = {};
         try {

@@ -3,7 +3,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StageFailedError } from '../errors.ts';
-import { libFile } from '../paths.ts';
+import { libFile, TSX_LOADER } from '../paths.ts';
 import { StageNotImplementedError } from '../stage/stage.ts';
 import { PROGRESS_PIPE_ENV, relayChildLine } from './progress.ts';
 import type { StageJob, StageJobResult } from './stage-runner.ts';
@@ -20,7 +20,7 @@ export async function runIsolated(job: StageJob): Promise<StageJobResult> {
   const { execa } = await import('execa');
   // on a TTY the child's bar joins this process's status line, and its log lines print above it
   const relay = Boolean(process.stderr.isTTY);
-  const run = execa(process.execPath, ['--import', 'tsx', CHILD, jobFile, resultFile], {
+  const run = execa(process.execPath, ['--import', TSX_LOADER, CHILD, jobFile, resultFile], {
     stdio: ['ignore', 'inherit', relay ? 'pipe' : 'inherit'],
     env: relay ? { [PROGRESS_PIPE_ENV]: '1' } : {},
     reject: false,
