@@ -243,7 +243,6 @@ async function sweep(values: Values, io: Io): Promise<number> {
     set: [...fromFile.set, ...((values.set as string[] | undefined) ?? [])],
     axes: [...fromFile.axes, ...((values.grid as string[] | undefined) ?? []).map(axisFromGrid)],
   };
-  if (!spec.axes.length) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2 or a --file');
   // validate every variant before running any, so a typo fails in a second, not after an hour
   const { file, cache } = locate(values);
   let p: Pipeline | null = null;
@@ -256,6 +255,8 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const workers = intOption('sweep', 'workers', values.workers as string | undefined);
   const seeds = intOption('sweep', 'seeds', values.seeds as string | undefined);
   if (seeds === 0) throw new InputError('pipeline sweep: --seeds must be at least 1');
+  // with no axis, the seeds are the variants: the configured pipeline's spread over seeds
+  if (!spec.axes.length && (seeds ?? 1) < 2) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2, a --file, or --seeds N (N >= 2)');
   prepareCacheDir(cache);
   const store = new Store(cache);
   const remote = await openRemote('sweep', values, store, p!.root, io.err);
@@ -430,6 +431,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     // the first backend chosen is the run's: worker threads and child processes inherit it
     process.env[BACKEND_PIN_ENV] ??= '1';
+    // libtensorflow's start-up INFO lines (CPU features, absl) would come once per training child
+    // and cut through the progress board; warnings and errors still show, and 0 brings them all back
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
     return await cmd.run(values as Values, io, positionals);
   } catch (err) {
     if (err instanceof InputError || err instanceof StageFailedError) {

@@ -37,6 +37,22 @@ describe('sweep --seeds', () => {
     expect(bad.stderr).toMatch(/--seeds must be at least 1/);
   }, 60_000);
 
+  it('with no grid, the seeds are the variants: the configured pipeline over N seeds', async () => {
+    const p = makeProject('seeds-only');
+    const r = await p.cli(['sweep', '--until', 'sum', '--seeds', '2', '--metric', 'source.total', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { variants: Variant[]; table: string };
+    expect(out.variants.map((v) => v.labels.seed)).toEqual(['0', '1']);
+    const totals = out.variants.map((v) => v.metrics.source.total);
+    expect(totals[0]).not.toBe(totals[1]);
+    const s = summarizeSeeds(totals)!;
+    expect(out.table).toContain(`| ${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)} (N=2) |`);
+    // one seed and no grid would be a plain run: refused, naming what is missing
+    const bad = await p.cli(['sweep', '--seeds', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/give at least one --grid .*, a --file, or --seeds N \(N >= 2\)/);
+  }, 60_000);
+
   it('the Table 2 layout of a 2x2 grid (saliency x adapt) shows mean +- sd and N per cell', () => {
     const spec: SweepSpec = { set: [], axes: [{ name: 'cues.saliency', values: parseGrid('cues.saliency=s1,s3') }, { name: 'eval.checkpoint', values: parseGrid('eval.checkpoint=train,retrain') }] };
     const miou: Record<string, number[]> = { 's1/train': [0.4, 0.42, 0.44], 's1/retrain': [0.45, 0.47, 0.49], 's3/train': [0.5, 0.5, 0.5], 's3/retrain': [0.6, 0.61, 0.62] };

@@ -15,6 +15,7 @@ export async function runReport(ctx: StageContext<ReportParams>): Promise<Record
     runFacts: false,
     out: await ctx.out.path('report.html'),
   });
-  ctx.log(`report: ${r.out} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.images} pictures, ${r.stages} stages)`);
+  // not the path: this one is inside the partial folder; the run prints the committed one last
+  ctx.log(`report.html: ${(r.bytes / 1024).toFixed(0)} KiB, ${r.images} pictures, ${r.stages} stages`);
   return { bytes: r.bytes, pictures: r.images, trainSamples: r.samples.train.length, valSamples: r.samples.val.length };
 }
