@@ -1,5 +1,5 @@
-// Compiles the tfjs-node(-gpu) N-API binding against a libtensorflow layout (libtensorflow-layout.ts)
-// and checks that it loads. The package's own install script would first try to download a prebuilt
+// Compiles the tfjs-node(-gpu) N-API binding, with our fixes to its sources (binding-patches.ts),
+// against a libtensorflow layout (libtensorflow-layout.ts) and checks that it loads. The package's own install script would first try to download a prebuilt
 // addon made for libtensorflow 2.9.1; this calls node-gyp directly with the variables node-pre-gyp
 // would pass, for the one N-API version this Node loads.
 
@@ -8,6 +8,7 @@ import { access, lstat, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { patchBindingSources, writePatchStamp } from './binding-patches.ts';
 
 const run = promisify(execFile);
 
@@ -91,6 +92,8 @@ export async function compileBinding(pkgDir: string, log: (l: string) => void = 
   const args = [gyp, 'rebuild', `--module_name=${pkgJson.binary.module_name}`, `--module_path=${modulePath}`, `--napi_build_version=${napi}`];
   const nodedir = await localNodeDir();
   if (nodedir !== undefined) args.push(`--nodedir=${nodedir}`);
+  const patched = await patchBindingSources(pkgDir);
+  if (patched.length) log(`tfjs-native: patched the binding's sources (${patched.join(', ')}; lib/native/binding-patches.ts)`);
   log(`tfjs-native: node-gyp rebuild (N-API ${napi}) in ${pkgDir}`);
   try {
     await run(process.execPath, args, { cwd: pkgDir, maxBuffer: 1 << 26 });
@@ -101,6 +104,7 @@ export async function compileBinding(pkgDir: string, log: (l: string) => void = 
   }
   const built = path.join(modulePath, `${pkgJson.binary.module_name}.node`);
   await access(built);
+  await writePatchStamp(modulePath);
   return built;
 }
 

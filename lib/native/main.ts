@@ -9,6 +9,7 @@ import {
 } from './wheel.ts';
 import { assembleLayout, layoutIsComplete, treeBytes } from './libtensorflow-layout.ts';
 import { checkBinding, compileBinding, installPackage, linkDeps, packageDir, type BindingCheck } from './binding.ts';
+import { missingPatches } from './binding-patches.ts';
 
 export const USAGE = `usage: npm run tfjs-native -- [--gpu] [--wheel FILE] [--tf-version V] [--cache DIR] [--python EXE]
 
@@ -77,11 +78,12 @@ export async function provisionNative(root: string, opts: NativeOptions, log: (l
     log(`tfjs-native: layout ${(await treeBytes(layout) / 2 ** 20).toFixed(0)} MiB`);
   }
   const pkgDir = packageDir(root, pkg) ?? (log(`tfjs-native: npm install --no-save ${pkg}@${TFJS_NODE_VERSION}`), await installPackage(root, pkg, TFJS_NODE_VERSION));
-  // Already built against this layout and loading: nothing to do (re-runs in CI and by users).
+  // Already built against this layout, with our patches, and loading: nothing to do (re-runs in
+  // CI and by users). A binding built before a patch existed is rebuilt.
   const linked = await readlink(path.join(pkgDir, 'deps')).catch(() => undefined);
   let built = false;
   let check: BindingCheck | undefined;
-  if (linked === layout) check = await checkBinding(root, pkg).catch(() => undefined);
+  if (linked === layout && (await missingPatches(pkgDir)).length === 0) check = await checkBinding(root, pkg).catch(() => undefined);
   if (check === undefined) {
     await linkDeps(pkgDir, layout);
     await compileBinding(pkgDir, log);

@@ -1,0 +1,96 @@
+// Fixes applied to the tfjs-node binding's C++ sources before they are compiled, and the stamp that
+// says a built binding has them.
+//
+// The binding keeps one process-wide std::set of op attribute names (binding/tfjs_backend.cc,
+// ATTR_NAME_SET) and inserts into it on every op call, without a lock. Each worker thread gets its
+// own TFJSBackend (N-API instance data), but that set is shared by all of them, and per-item stages
+// run ops on several worker threads of one process: two threads inserting the same new name at once
+// corrupt the tree. Seen here as a run hanging (both workers spinning in AssignOpAttr for minutes,
+// no item done) and, under test/tensor/native-threads.test.ts's stress, as aborts and segfaults. The
+// patch takes a mutex around the insert; the pointer it returns stays valid afterwards, because
+// std::set never moves or frees its nodes.
+
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+interface Edit {
+  find: string;
+  replace: string;
+}
+
+interface BindingPatch {
+  /** recorded in the stamp; a binding is usable only if its stamp lists every patch */
+  id: string;
+  file: string;
+  edits: Edit[];
+}
+
+const MARK = '// dcsp-pipeline patch';
+
+export const BINDING_PATCHES: readonly BindingPatch[] = [
+  {
+    id: 'attr-name-set-lock',
+    file: 'binding/tfjs_backend.cc',
+    edits: [
+      { find: '#include "utils.h"\n', replace: `#include "utils.h"\n#include <mutex>  ${MARK} attr-name-set-lock\n` },
+      {
+        find: 'static std::set<std::string> ATTR_NAME_SET;\n',
+        replace: 'static std::set<std::string> ATTR_NAME_SET;\nstatic std::mutex ATTR_NAME_SET_LOCK;  // every worker thread inserts into the one set\n',
+      },
+      {
+        find: '  const char *attr_name =\n      ATTR_NAME_SET.insert(attr_name_string.c_str()).first->c_str();\n',
+        replace: '  const char *attr_name;\n  {\n    std::lock_guard<std::mutex> hold(ATTR_NAME_SET_LOCK);\n    attr_name = ATTR_NAME_SET.insert(attr_name_string).first->c_str();\n  }\n',
+      },
+    ],
+  },
+];
+
+/** Next to the built tfjs_binding.node: which patches it was compiled with. */
+export const PATCH_STAMP = 'dcsp-binding-patches.json';
+
+/**
+ * Apply every patch to the package's sources (a patch already there is left alone). A source that
+ * no longer has the text a patch expects is an error naming it: compiling without the fix would
+ * bring the race back silently.
+ */
+export async function patchBindingSources(pkgDir: string): Promise<string[]> {
+  const applied: string[] = [];
+  for (const patch of BINDING_PATCHES) {
+    const file = path.join(pkgDir, patch.file);
+    let text = await readFile(file, 'utf8');
+    if (text.includes(`${MARK} ${patch.id}`)) continue;
+    for (const edit of patch.edits) {
+      const at = text.indexOf(edit.find);
+      if (at < 0 || text.indexOf(edit.find, at + 1) >= 0) {
+        throw new Error(`${file}: patch ${patch.id} expects ${JSON.stringify(edit.find.trim().split('\n')[0])} exactly once; this tfjs-node version's sources differ, so the patch needs redoing`);
+      }
+      text = text.slice(0, at) + edit.replace + text.slice(at + edit.find.length);
+    }
+    await writeFile(file, text);
+    applied.push(patch.id);
+  }
+  return applied;
+}
+
+export async function writePatchStamp(moduleDir: string): Promise<void> {
+  await writeFile(path.join(moduleDir, PATCH_STAMP), `${JSON.stringify({ patches: BINDING_PATCHES.map((p) => p.id) })}\n`);
+}
+
+/**
+ * The patches a built binding lacks ([] when it has them all). The binding loaded is the one
+ * node-pre-gyp finds under lib/napi-v<N>/; a folder without a stamp was built by someone else
+ * (the package's own prebuilt download, or an older build here).
+ */
+export async function missingPatches(pkgDir: string): Promise<string[]> {
+  const all = BINDING_PATCHES.map((p) => p.id);
+  const lib = path.join(pkgDir, 'lib');
+  const builds = (await readdir(lib).catch(() => [] as string[])).filter((d) => /^napi-v\d+$/.test(d));
+  let best: string[] = all;
+  for (const dir of builds) {
+    const stamp = await readFile(path.join(lib, dir, PATCH_STAMP), 'utf8').catch(() => null);
+    const has = stamp === null ? [] : ((JSON.parse(stamp) as { patches?: string[] }).patches ?? []);
+    const lacking = all.filter((id) => !has.includes(id));
+    if (lacking.length < best.length) best = lacking;
+  }
+  return best;
+}
