@@ -14,6 +14,7 @@ import { CHECKPOINT_DIR } from '../layouts/model.ts';
 import { verifyStore } from '../store/verify.ts';
 import { EXECUTOR_OPTIONS, openRemote, WORKER_OPTIONS, workerCommand } from '../distributed/cli.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { intOption, parse, type Options } from './args.ts';
 import { prepareCacheDir } from './cache-dir.ts';
 import { HELP } from './help.ts';
@@ -410,6 +411,9 @@ function mb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
+/** the commands that may start a tensor backend, and so would load a tfjs-node binding */
+const COMPUTING = new Set(['run', 'sweep', 'worker', 'predict', 'saliency']);
+
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -434,6 +438,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     // libtensorflow's start-up INFO lines (CPU features, absl) would come once per training child
     // and cut through the progress board; warnings and errors still show, and 0 brings them all back
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+    if (COMPUTING.has(command) && !['wasm', 'cpu'].includes(process.env[BACKEND_ENV] ?? '')) {
+      const { unpatchedBindings } = await import('../native/binding-patches.ts');
+      const bad = await unpatchedBindings(PROJECT_ROOT);
+      if (bad.length) throw new InputError(bad.join('\n'));
+    }
     return await cmd.run(values as Values, io, positionals);
   } catch (err) {
     if (err instanceof InputError || err instanceof StageFailedError) {

@@ -1,5 +1,5 @@
-// Fixes applied to the tfjs-node binding's C++ sources before they are compiled, and the stamp that
-// says a built binding has them.
+// Fixes applied to the tfjs-node binding's C++ sources before they are compiled, the stamp that
+// says a built binding has them, and the check the CLI makes of an installed one.
 //
 // The binding keeps one process-wide std::set of op attribute names (binding/tfjs_backend.cc,
 // ATTR_NAME_SET) and inserts into it on every op call, without a lock. Each worker thread gets its
@@ -10,7 +10,9 @@
 // patch takes a mutex around the insert; the pointer it returns stays valid afterwards, because
 // std::set never moves or frees its nodes.
 
+import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 interface Edit {
@@ -93,4 +95,28 @@ export async function missingPatches(pkgDir: string): Promise<string[]> {
     if (lacking.length < best.length) best = lacking;
   }
   return best;
+}
+
+/**
+ * One line per installed tfjs-node package whose built binding lacks a patch, for the CLI to refuse
+ * a computing command with before any stage starts: unpatched, per-item stages can crash or hang,
+ * and worse, a corrupted name set can hand an op the wrong attribute name, which TensorFlow ignores.
+ * The check sits here, outside every stage's code identity, so it changes no cache key.
+ */
+export async function unpatchedBindings(root: string): Promise<string[]> {
+  const require = createRequire(path.join(root, 'package.json'));
+  const out: string[] = [];
+  for (const [pkg, flag] of [['@tensorflow/tfjs-node', ''], ['@tensorflow/tfjs-node-gpu', ' -- --gpu']] as const) {
+    let dir: string;
+    try {
+      dir = path.dirname(require.resolve(`${pkg}/package.json`));
+    } catch {
+      continue;
+    }
+    const lib = path.join(dir, 'lib');
+    const built = (await readdir(lib).catch(() => [] as string[])).some((d) => existsSync(path.join(lib, d, 'tfjs_binding.node')));
+    const lacking = built ? await missingPatches(dir) : [];
+    if (lacking.length) out.push(`${pkg}'s binding (${lib}) was built without our fix for its thread race (${lacking.join(', ')}); run: npm run tfjs-native${flag}, or choose --backend wasm`);
+  }
+  return out;
 }

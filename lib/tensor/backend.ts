@@ -6,7 +6,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { missingPatches } from '../native/binding-patches.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, BACKEND_PINNED_ENV, parseBackendName, type BackendName } from './backend-names.ts';
 import { registerNativeTrainingKernels } from './native-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
@@ -122,7 +121,6 @@ async function tryBackend(
         if (firstLine(err).includes('tfjs_binding.node')) throw new Error(`@tensorflow/${name} has no built binding; run: npm run tfjs-native${name === 'tfjs-node-gpu' ? ' -- --gpu' : ''}`);
         throw err;
       }
-      await refuseUnpatchedBinding(name);
       // Both packages register a backend called 'tensorflow' in the shared tfjs-core engine.
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`@tensorflow/${name} loaded but its backend did not initialise`);
       registerNativeTrainingKernels();
@@ -152,24 +150,6 @@ async function tryBackend(
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
       return { tfName: 'cpu', detail: 'plain JS' };
     }
-  }
-}
-
-/**
- * A binding compiled without lib/native's patches corrupts its own memory when ops run on several
- * worker threads of one process, as per-item stages do (lib/native/binding-patches.ts): refused,
- * so a run falls back (or, pinned, fails) with the fix named instead of crashing or hanging later.
- */
-async function refuseUnpatchedBinding(name: 'tfjs-node' | 'tfjs-node-gpu'): Promise<void> {
-  let dir: string;
-  try {
-    dir = path.dirname(createRequire(import.meta.url).resolve(`@tensorflow/${name}/package.json`));
-  } catch {
-    return; // loaded from elsewhere than a package (a test's stand-in): nothing to check
-  }
-  const lacking = await missingPatches(dir);
-  if (lacking.length) {
-    throw new Error(`@tensorflow/${name}'s binding lacks our fix for its thread race (${lacking.join(', ')}: ops on several worker threads corrupt its memory); run: npm run tfjs-native${name === 'tfjs-node-gpu' ? ' -- --gpu' : ''}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BINDING_PATCHES, missingPatches, patchBindingSources, writePatchStamp } from '../../lib/native/binding-patches.ts';
+import { BINDING_PATCHES, missingPatches, patchBindingSources, unpatchedBindings, writePatchStamp } from '../../lib/native/binding-patches.ts';
 
 // the lines of tfjs-node 4.22.0's binding/tfjs_backend.cc the patch touches, with filler around them
 const UPSTREAM = [
@@ -52,5 +52,22 @@ describe('binding patches', () => {
     expect(await missingPatches(dir)).toEqual(all);
     await writePatchStamp(build);
     expect(await missingPatches(dir)).toEqual([]);
+  });
+
+  it('the CLI check names each installed binding built without them, and only those', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'dcsp-project-'));
+    await writeFile(path.join(root, 'package.json'), '{"name": "p", "type": "module"}');
+    const pkg = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+    await mkdir(path.join(pkg, 'lib'), { recursive: true });
+    await writeFile(path.join(pkg, 'package.json'), '{"name": "@tensorflow/tfjs-node", "version": "4.22.0"}');
+    expect(await unpatchedBindings(root)).toEqual([]); // installed, never built: loading it fails on its own
+    const build = path.join(pkg, 'lib', 'napi-v8');
+    await mkdir(build);
+    await writeFile(path.join(build, 'tfjs_binding.node'), 'built by its own install script');
+    const [line, ...more] = await unpatchedBindings(root);
+    expect(more).toEqual([]);
+    expect(line).toMatch(/^@tensorflow\/tfjs-node's binding \(.*lib\) was built without our fix for its thread race \(attr-name-set-lock\); run: npm run tfjs-native, or choose --backend wasm$/);
+    await writePatchStamp(build);
+    expect(await unpatchedBindings(root)).toEqual([]);
   });
 });
