@@ -64,6 +64,7 @@ Removes artifacts that no profile of the pipeline file references (its refs and 
 left-over partial directories of dead runs and set-aside corrupt artifacts.`,
   sweep: `Usage: pipeline sweep --grid stage.param=v1,v2 [--grid ...] [--file sweep.yaml] [--jobs N]
                       [--profile P] [--set stage.param=value]... [--until STAGE] [--metric stage.key]
+       pipeline sweep --seeds N [--profile P] [--set ...]       (no grid: the pipeline over N seeds)
 
 Runs every combination of the grid's values (e.g. --grid cues.saliency=s1,s3
 --grid eval.checkpoint=train,retrain --grid eval.crf=false,true) against one cache: a stage shared by
@@ -75,7 +76,7 @@ cache/sweeps/<time>/.
                     erase-s3.quality.objectRecall)
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
   --seeds N         every variant with N seeds (each stage's seed param + 0..N-1; stages without
-                    one are shared); cells show mean ± sd (N)
+                    one are shared); cells show mean ± sd (N); with no grid, N >= 2
   --executor bullmq every variant at once, the stages on \`pipeline worker\` processes (--redis URL,
                     --queue NAME as for run)
 Exits 1 when any variant failed.`,
