@@ -1,7 +1,8 @@
 // Compiles the tfjs-node(-gpu) N-API binding, with our fixes to its sources (binding-patches.ts),
-// against a libtensorflow layout (libtensorflow-layout.ts) and checks that it loads. The package's own install script would first try to download a prebuilt
-// addon made for libtensorflow 2.9.1; this calls node-gyp directly with the variables node-pre-gyp
-// would pass, for the one N-API version this Node loads.
+// against a libtensorflow layout (libtensorflow-layout.ts) and checks that it loads. The package's
+// own install script would first try to download a prebuilt addon made for libtensorflow 2.9.1;
+// this calls node-gyp directly with the variables node-pre-gyp would pass, for the one N-API
+// version this Node loads.
 
 import { execFile } from 'node:child_process';
 import { access, lstat, readFile, rm, symlink } from 'node:fs/promises';
