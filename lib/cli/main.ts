@@ -411,8 +411,8 @@ function mb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-/** the commands that may start a tensor backend, and so would load a tfjs-node binding */
-const COMPUTING = new Set(['run', 'sweep', 'worker', 'predict', 'saliency']);
+/** the commands that may start a tensor backend (doctor measures on it), and so would load a tfjs-node binding */
+const COMPUTING = new Set(['run', 'sweep', 'worker', 'predict', 'saliency', 'doctor']);
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
