@@ -1,6 +1,7 @@
 // tfjs-node from several worker threads of one process, as per-item stages run it. The binding's
 // process-wide set of attribute names is mutated by every op call; unpatched, four threads meeting
-// the same new names at once crashed (abort, segfault) or hung in 3 of 4 runs of this stress here.
+// the same new names at once crashed (abort, segfault) in 3 of 4 runs of this stress here, and a
+// toy run hung on it (two workers spinning in the set's insert).
 // lib/native/binding-patches.ts puts a lock around it; npm run tfjs-native compiles that in.
 // Runs in CI's tfjs-node pass (DCSP_BACKEND=tfjs-node), in a child process: a thread spinning in
 // native code cannot be stopped from JS, a process can be killed.
