@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { BINDING_PACKAGE } from './wheel.ts';
 
 interface Edit {
   find: string;
@@ -79,22 +80,27 @@ export async function writePatchStamp(moduleDir: string): Promise<void> {
 }
 
 /**
- * The patches a built binding lacks ([] when it has them all). The binding loaded is the one
- * node-pre-gyp finds under lib/napi-v<N>/; a folder without a stamp was built by someone else
- * (the package's own prebuilt download, or an older build here).
+ * What the package's built binding lacks, or null when it has no build. The binding loaded is the
+ * one node-pre-gyp finds under lib/napi-v<N>/ (one folder in practice; with several, the best is
+ * taken); a build without a stamp was made by someone else (the package's own prebuilt download,
+ * or an older build here).
  */
-export async function missingPatches(pkgDir: string): Promise<string[]> {
-  const all = BINDING_PATCHES.map((p) => p.id);
+async function lackingOfBuild(pkgDir: string): Promise<string[] | null> {
   const lib = path.join(pkgDir, 'lib');
-  const builds = (await readdir(lib).catch(() => [] as string[])).filter((d) => /^napi-v\d+$/.test(d));
-  let best: string[] = all;
-  for (const dir of builds) {
+  let best: string[] | null = null;
+  for (const dir of (await readdir(lib).catch(() => [] as string[])).filter((d) => /^napi-v\d+$/.test(d))) {
+    if (!existsSync(path.join(lib, dir, 'tfjs_binding.node'))) continue;
     const stamp = await readFile(path.join(lib, dir, PATCH_STAMP), 'utf8').catch(() => null);
     const has = stamp === null ? [] : ((JSON.parse(stamp) as { patches?: string[] }).patches ?? []);
-    const lacking = all.filter((id) => !has.includes(id));
-    if (lacking.length < best.length) best = lacking;
+    const lacking = BINDING_PATCHES.map((p) => p.id).filter((id) => !has.includes(id));
+    if (best === null || lacking.length < best.length) best = lacking;
   }
   return best;
+}
+
+/** The patches the package's built binding lacks: [] when it has them all, every one when it has no build. */
+export async function missingPatches(pkgDir: string): Promise<string[]> {
+  return (await lackingOfBuild(pkgDir)) ?? BINDING_PATCHES.map((p) => p.id);
 }
 
 /**
@@ -106,17 +112,15 @@ export async function missingPatches(pkgDir: string): Promise<string[]> {
 export async function unpatchedBindings(root: string): Promise<string[]> {
   const require = createRequire(path.join(root, 'package.json'));
   const out: string[] = [];
-  for (const [pkg, flag] of [['@tensorflow/tfjs-node', ''], ['@tensorflow/tfjs-node-gpu', ' -- --gpu']] as const) {
+  for (const [variant, pkg] of Object.entries(BINDING_PACKAGE)) {
     let dir: string;
     try {
       dir = path.dirname(require.resolve(`${pkg}/package.json`));
     } catch {
       continue;
     }
-    const lib = path.join(dir, 'lib');
-    const built = (await readdir(lib).catch(() => [] as string[])).some((d) => existsSync(path.join(lib, d, 'tfjs_binding.node')));
-    const lacking = built ? await missingPatches(dir) : [];
-    if (lacking.length) out.push(`${pkg}'s binding (${lib}) was built without our fix for its thread race (${lacking.join(', ')}); run: npm run tfjs-native${flag}, or choose --backend wasm`);
+    const lacking = await lackingOfBuild(dir);
+    if (lacking?.length) out.push(`${pkg}'s binding (${path.join(dir, 'lib')}) was built without our fix for its thread race (${lacking.join(', ')}); run: npm run tfjs-native${variant === 'gpu' ? ' -- --gpu' : ''}, or choose --backend wasm`);
   }
   return out;
 }
