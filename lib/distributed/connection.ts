@@ -147,8 +147,8 @@ export class Connections {
   }
 }
 
-// what Redis says to a client whose credentials it refuses, and a TLS peer it cannot trust
-const REFUSED_LOGIN = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username-)?password/i;
+// what Redis says to a client whose credentials or rights it refuses, and a TLS peer it cannot trust
+const REFUSED = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username-)?password/i;
 const UNTRUSTED_TLS = /certificate|self[- ]signed|SSL routines|alert (unknown ca|bad certificate|certificate required|handshake failure)/i;
 
 /**
@@ -168,7 +168,7 @@ export async function reachRedis(target: RedisTarget, queue: Queue, seconds = 5)
     await Promise.race([ping, timeout]);
   } catch (err) {
     const why = target.scrub((err as Error).message.split('\n')[0]);
-    if (REFUSED_LOGIN.test(why)) throw new InputError(`Redis at ${target.shown} refused the login: ${why} (check the user and password of --redis)`);
+    if (REFUSED.test(why)) throw new InputError(`Redis at ${target.shown} refused this client: ${why} (check the user and password in --redis, and that user's ACL)`);
     if (UNTRUSTED_TLS.test(why)) throw new InputError(`Redis at ${target.shown}: TLS failed: ${why} (check --redis-ca, --redis-cert, --redis-key)`);
     throw new Error(`cannot reach Redis at ${target.shown} within ${seconds} s: ${why}`);
   } finally {

@@ -28,7 +28,7 @@ export class JobRefusedError extends Error {}
 /** A value from a job as a message shows it: quoted and escaped (one line), and cut short. */
 export function shown(value: unknown): string {
   const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}...` : s);
+  return JSON.stringify(s.length > 160 ? `${s.slice(0, 160)}...` : s);
 }
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');

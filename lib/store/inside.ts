@@ -31,13 +31,14 @@ function realLocation(p: string): string {
 
 /**
  * `target` (absolute) if it lies strictly below `root`, by name and on disk; else an
- * OutsideRootError. `what` names the path in the message (e.g. "input 'cues'").
+ * OutsideRootError. `what` names the path in the message (e.g. "input cues"), `as` is how the
+ * message shows it (the path as it was given).
  */
-export function checkInside(root: string, target: string, what: string): string {
+export function checkInside(root: string, target: string, what: string, as = target): string {
   const abs = resolve(target);
   const base = resolve(root);
-  if (abs === base || !within(base, abs)) throw new OutsideRootError(`${what} ${JSON.stringify(target)} is not inside ${base}`);
-  if (!within(realLocation(base), realLocation(abs))) throw new OutsideRootError(`${what} ${JSON.stringify(target)} leads out of ${base} through a symbolic link`);
+  if (abs === base || !within(base, abs)) throw new OutsideRootError(`${what} ${JSON.stringify(as)} is not inside ${base}`);
+  if (!within(realLocation(base), realLocation(abs))) throw new OutsideRootError(`${what} ${JSON.stringify(as)} leads out of ${base} through a symbolic link`);
   return abs;
 }
 
@@ -49,5 +50,5 @@ export function resolveInside(root: string, rel: string, what: string): string {
   if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw new OutsideRootError(`${what} must be a non-empty path relative to ${resolve(root)}`);
   if (isAbsolute(rel) || /^[A-Za-z]:|^[\\/]/.test(rel)) throw new OutsideRootError(`${what} ${JSON.stringify(rel)} is absolute; it must be relative to ${resolve(root)}`);
   if (rel.split(/[\\/]/).includes('..')) throw new OutsideRootError(`${what} ${JSON.stringify(rel)} climbs out with '..'; it must stay inside ${resolve(root)}`);
-  return checkInside(root, resolve(root, rel), what);
+  return checkInside(root, resolve(root, rel), what, rel);
 }
