@@ -220,7 +220,7 @@ describe('the queue as a trust boundary', () => {
     }
   }, 600_000);
 
-  it('a wrong password, a missing CA and TLS files without TLS are exit 2 in one line that echoes no secret', async () => {
+  it('a wrong or missing password, an untrusted server and TLS files without TLS are exit 2 in one line that echoes no secret', async () => {
     const p = makeProject('bullmq-login');
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
     const oneLine = async (args: string[], pattern: RegExp, secret: string, command = 'run'): Promise<void> => {
@@ -233,14 +233,10 @@ describe('the queue as a trust boundary', () => {
     };
     await oneLine(['--redis', `redis://:${wrong}@127.0.0.1:${redis.port}`], /refused this client: WRONGPASS .*\(check the user and password in --redis/, wrong);
     await oneLine(['--redis', `redis://:${wrong}@127.0.0.1:${redis.port}`], /refused this client: WRONGPASS/, wrong, 'worker');
-    await oneLine(['--redis', `redis://dcsp:${wrong}@127.0.0.1:${redis.port}`], /redis:\/\/dcsp:\*\*\*@127\.0\.0\.1:\d+ refused this client: WRONGPASS/, wrong);
     // no password at all, to a server that wants one
     await oneLine(['--redis', `redis://127.0.0.1:${redis.port}`], /refused this client: NOAUTH/, PASSWORD);
     // TLS without the CA that signed the server's certificate
     await oneLine(['--redis', `rediss://dcsp:${ACL_PASSWORD}@127.0.0.1:${redis.tlsPort}`, '--redis-cert', certs.clientCert, '--redis-key', certs.clientKey], /TLS failed: .*certificate.*\(check --redis-ca/, ACL_PASSWORD);
     await oneLine(['--redis', `redis://:${PASSWORD}@127.0.0.1:${redis.port}`, '--redis-ca', certs.ca], /--redis-ca is for TLS: give a rediss:\/\/ URL, got 'redis:\/\/:\*\*\*@/, PASSWORD);
-    await oneLine(['--redis', `rediss://:${PASSWORD}@127.0.0.1:${redis.tlsPort}`, '--redis-ca', join(base, 'no-such-ca.crt')], /--redis-ca .*no-such-ca\.crt: cannot read it \(ENOENT\)/, PASSWORD);
-    await oneLine(['--redis', `rediss://:${PASSWORD}@127.0.0.1:${redis.tlsPort}`, '--redis-cert', certs.clientCert], /--redis-cert and --redis-key go together/, PASSWORD);
-    await oneLine(['--redis', `redis://:${PASSWORD}@[127.0.0.1:${redis.port}`], /--redis must be a URL .*, got 'redis:\/\/\*\*\*@\[127/, PASSWORD);
   }, 120_000);
 });
