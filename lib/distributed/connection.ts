@@ -1,7 +1,10 @@
-// The Redis that BullMQ keeps its queues in: the URL parsed into connection options (a bad URL is
-// the user's input, exit 2), and a first contact that fails in seconds with a message instead of
-// retrying silently forever. After that first contact, a lost connection is retried every second
-// (ioredis) and reported once per outage; an outage longer than the limit fails the run.
+// The Redis that BullMQ keeps its queues in: the URL parsed into connection options (user and
+// password; rediss:// for TLS with a CA and a client certificate; a bad URL is the user's input,
+// exit 2), and a first contact that fails in seconds with a message instead of retrying silently
+// forever (refused credentials and an untrusted certificate: exit 2). After that first contact, a
+// lost connection is retried every second (ioredis) and reported once per outage; an outage longer
+// than the limit fails the run. The password is in the connection options only: what is printed is
+// the redacted URL, and messages from ioredis pass through `scrub`.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Queue } from 'bullmq';
