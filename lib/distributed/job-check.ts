@@ -168,20 +168,21 @@ export interface CheckedChunk {
   files: string[];
 }
 
-/** Item tables of committed artifacts, kept across chunks (a committed artifact never changes). */
+/** Item tables of committed artifacts, kept across chunks: by folder and content hash, which fix them. */
 export class ItemTables {
   private readonly tables = new Map<string, Promise<ItemTable | null>>();
   constructor(private readonly limit = 32) {}
 
   keyed(art: Artifact): KeyedInput {
+    const id = `${art.dir}\0${art.manifest.contentHash}`;
     return {
       manifest: art.manifest,
       itemTable: () => {
-        let t = this.tables.get(art.dir);
+        let t = this.tables.get(id);
         if (!t) {
           if (this.tables.size >= this.limit) this.tables.delete(this.tables.keys().next().value!);
           t = art.itemTable();
-          this.tables.set(art.dir, t);
+          this.tables.set(id, t);
         }
         return t;
       },
