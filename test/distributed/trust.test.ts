@@ -128,6 +128,12 @@ describe('the queue as a trust boundary', () => {
     // an artifact outside the cache, reachable through a symlink inside it
     cpSync(join(p.cache, source), join(base, 'outside-artifact'), { recursive: true });
     symlinkSync(join(base, 'outside-artifact'), join(p.cache, 'link-out'));
+    // a stage folder that is a symlink out of the cache: a job for that stage must not write through it
+    mkdirSync(join(base, 'outside-stage'));
+    symlinkSync(join(base, 'outside-stage'), join(p.cache, 'todo'));
+    const sum = JSON.parse(readFileSync(join(p.cache, 'sum', ref('sum'), 'manifest.json'), 'utf8')) as Manifest;
+    const todoParts: KeyParts = { stage: 'todo', version: 1, codeHash: codeHash(join(p.dir, 'stages/todo.ts'), p.dir), params: {}, inputs: { sum: sum.contentHash } };
+    const todo = { ...job, stage: 'todo', key: stageKey(todoParts), version: 1, params: {}, parts: todoParts, inputs: { sum: { stage: 'sum', key: sum.key, contentHash: sum.contentHash } } };
     const named = (stage: string) => ({ ...job, stage, parts: { ...parts, stage }, key: stageKey({ ...parts, stage }) });
 
     const hostile: [string, Queue, unknown, RegExp][] = [
@@ -141,6 +147,7 @@ describe('the queue as a trust boundary', () => {
       ['a key that is not the recipe\'s', stages, { ...job, params: { factor: 7 }, parts: { ...parts, params: { factor: 7 } } }, /key \w{12} of double is not the key of the recipe the job carries/],
       ['params the stage refuses', stages, { ...job, params: { factor: 'x' }, parts: { ...parts, params: { factor: 'x' } } }, /params of double: double\.factor: /],
       ['an input named by a path', stages, { ...job, inputs: { values: { ...m.inputs.values, stage: '../source' } } }, /inputs\.values\.stage \("\.\.\/source"\): is not a stage name/],
+      ['an output folder that leads out of the cache', stages, todo, /output of todo ".*todo\/\w{64}" leads out of .* through a symbolic link/],
       ['a chunk with a foreign module', items, { ...chunk, module: evil }, /carries a code path \(module ".*evil\.ts"\)/],
       ['a chunk file that climbs out of the cache', items, { ...chunk, files: ['../x.item'] }, /item file of "item-0003" "\.\.\/x\.item" climbs out with '\.\.'/],
       ['a chunk file at an absolute path', items, { ...chunk, files: [join(base, 'x.item')] }, /item file of "item-0003" ".*x\.item" is absolute/],
