@@ -38,7 +38,11 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
                     at a time); a failed stage stops only the stages downstream of it
   --json            print the run summary as JSON on stdout
   --executor bullmq run the stages on \`pipeline worker\` processes (any machines mounting this cache)
-  --redis URL       their Redis, e.g. redis://10.0.0.5:6379 (also DCSP_REDIS)
+  --redis URL       their Redis: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (also
+                    DCSP_REDIS, which keeps the password off the command line); printed as ***
+  --redis-ca F      TLS: the CA that signed Redis's certificate (also DCSP_REDIS_CA)
+  --redis-cert F, --redis-key F
+                    TLS: this client's certificate and key (also DCSP_REDIS_CERT, DCSP_REDIS_KEY)
   --queue NAME      queue prefix in that Redis (default dcsp); coordinator and workers must agree
   --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
                     a training step is measured here and the run's training compute printed when
@@ -78,19 +82,27 @@ cache/sweeps/<time>/.
   --seeds N         every variant with N seeds (each stage's seed param + 0..N-1; stages without
                     one are shared); cells show mean ± sd (N); with no grid, N >= 2
   --executor bullmq every variant at once, the stages on \`pipeline worker\` processes (--redis URL,
-                    --queue NAME as for run)
+                    --redis-ca/--redis-cert/--redis-key F, --queue NAME as for run)
 Exits 1 when any variant failed.`,
-  worker: `Usage: pipeline worker --redis URL [--cache DIR] [--concurrency N] [--queue NAME]
+  worker: `Usage: pipeline worker --redis URL [--redis-ca F --redis-cert F --redis-key F] [--cache DIR]
+                       [--concurrency N] [--queue NAME] [--pipeline FILE]
 
 Takes jobs from Redis and runs them with the same code as a local run: whole stages (computed and
 committed into the cache under the key's lock) and chunks of a per-item stage's items (computed on
 N threads, written into the stage's work folder). Start one per machine (or per GPU) on every
 machine that mounts the cache at DIR; coordinators are \`pipeline run|sweep --executor bullmq\`.
-A job keyed with other code than this worker's is refused (the stage fails with why). A killed
-worker's jobs go to another worker after DCSP_QUEUE_LOCK_MS (default 30 s) and resume from what it
-finished. SIGINT/SIGTERM stop it at once (its jobs resume elsewhere).
-  --redis URL       redis://HOST:PORT[/DB] (also DCSP_REDIS)
-  --cache DIR       the shared cache (default cache/ next to ./pipeline.yaml; also DCSP_CACHE)
+A job names a stage; the worker runs the module its own pipeline file names for it. Every job is
+checked before use and refused with one line if it names code or a stage the pipeline lacks, was
+keyed with other code, carries a key that is not its recipe's, or any path that leaves the cache
+(the stage fails with why). A killed worker's jobs go to another worker after DCSP_QUEUE_LOCK_MS
+(default 30 s) and resume from what it finished. SIGINT/SIGTERM stop it at once (its jobs resume
+elsewhere).
+  --redis URL       redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (also DCSP_REDIS)
+  --redis-ca F      TLS: the CA that signed Redis's certificate (also DCSP_REDIS_CA)
+  --redis-cert F, --redis-key F
+                    TLS: this client's certificate and key (also DCSP_REDIS_CERT, DCSP_REDIS_KEY)
+  --pipeline FILE   the stages it runs (default: this checkout's pipeline.yaml; also DCSP_PIPELINE)
+  --cache DIR       the shared cache (default cache/ next to the pipeline file; also DCSP_CACHE)
   --concurrency N   stage jobs and item chunks computed at once, each (default 1)
   --queue NAME      queue prefix in Redis (default dcsp)`,
   report: `Usage: pipeline report [--out FILE] [--sweep cache/sweeps/<time>/results.json] [--samples N]

@@ -12,7 +12,7 @@ import { formatDuration, formatPercent } from '../format.ts';
 import { Store } from '../store/store.ts';
 import { CHECKPOINT_DIR } from '../layouts/model.ts';
 import { verifyStore } from '../store/verify.ts';
-import { EXECUTOR_OPTIONS, openRemote, WORKER_OPTIONS, workerCommand } from '../distributed/cli.ts';
+import { EXECUTOR_OPTIONS, openRemote, WORKER_OPTIONS, workerCommand, workerPipeline } from '../distributed/cli.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { intOption, parse, type Options } from './args.ts';
@@ -82,7 +82,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         const willRun = (n: string) => (inRun === null || inRun.has(n)) && (plans.get(n)?.state !== 'cached' || force.includes(n));
         for (const line of await preflight(p.profile, stages, willRun)) io.err(line);
       }
-      const remote = await openRemote('run', values, store, p.root, io.err);
+      const remote = await openRemote('run', values, store, io.err);
       const summary = await runPipeline(p, store, {
         until,
         force,
@@ -114,7 +114,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       const { p, store } = await open(values);
       const plans = [...(await planPipeline(p, store)).values()];
       if (values.json) {
-        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle }, null, 1));
+        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle.map(({ module: _module, ...s }) => s) }, null, 1));
         return 0;
       }
       io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);
@@ -210,7 +210,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
   worker: {
     options: { ...WORKER_OPTIONS },
     async run(values, io) {
-      const { cache } = locate(values);
+      const { cache } = locate({ ...values, pipeline: workerPipeline(values) });
       prepareCacheDir(cache);
       return workerCommand(values, cache, intOption('worker', 'concurrency', values.concurrency as string | undefined), io.err);
     },
@@ -260,7 +260,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   if (!spec.axes.length && (seeds ?? 1) < 2) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2, a --file, or --seeds N (N >= 2)');
   prepareCacheDir(cache);
   const store = new Store(cache);
-  const remote = await openRemote('sweep', values, store, p!.root, io.err);
+  const remote = await openRemote('sweep', values, store, io.err);
   const { runSweep } = await import('../exec/sweep.ts');
   const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, ...(remote ? { remote } : {}) }).finally(() => remote?.close());
   if (values.json) io.out(JSON.stringify(r));

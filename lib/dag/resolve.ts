@@ -37,6 +37,8 @@ export interface ResolvedStage {
 export interface IdleStage {
   name: string;
   description: string;
+  /** absolute path of the stage module (a worker may be asked for it by a run that reads it) */
+  module: string;
   /** the stages that read it under other params, and through which slot */
   readers: { stage: string; slot: string }[];
 }
@@ -232,6 +234,7 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
   const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({
     name,
     description: spec.stages[name].description ?? defs.get(name)!.def.description,
+    module: defs.get(name)!.module,
     readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
   }));
   const overrideDigest = overrides.length ? `@${sha256(canonicalJson(overrides.map((o) => [o.stage, o.path, o.value] as Json))).slice(0, 10)}` : '';

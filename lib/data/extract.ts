@@ -5,11 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar, { type ExtractEvents } from 'tar-stream';
+import { within } from '../store/inside.ts';
 import type { ProgressSink } from '../types.ts';
 import { silentProgress } from '../types.ts';
 
@@ -79,12 +80,6 @@ function writeEntry(entry: Entry, path: string): Promise<void> {
     if (entry.destroyed) return fail(new Error(`archive ended inside entry '${entry.header.name}'`));
     entry.pipe(out);
   });
-}
-
-/** true when `target` is `root` or inside it */
-function within(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
 }
 
 /**

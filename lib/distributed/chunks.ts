@@ -5,15 +5,14 @@ import { relative } from 'node:path';
 import type { Job, Queue } from 'bullmq';
 import type { ChunkRunner } from '../exec/per-item.ts';
 import type { ItemTask } from '../exec/item-task.ts';
-import { PROJECT_ROOT } from '../paths.ts';
+import type { KeyParts } from '../stage/key.ts';
 import { chunkJobId, finished, submit, type ChunkJobData, type ChunkJobReturn } from './jobs.ts';
 
 export interface ChunkContext {
   stage: string;
   key: string;
-  codeHash: string;
-  /** the pipeline file's folder, relative to the project checkout */
-  root: string;
+  /** the stage key's recipe (the worker checks its chunks against it) */
+  parts: KeyParts;
   cacheRoot: string;
 }
 
@@ -25,9 +24,7 @@ export function remoteChunks(queue: Queue, c: ChunkContext, log: (line: string) 
         const data: ChunkJobData = {
           stage: c.stage,
           key: c.key,
-          codeHash: c.codeHash,
-          module: relative(PROJECT_ROOT, t.module),
-          root: c.root,
+          parts: c.parts,
           params: t.params,
           shared: t.shared,
           inputs: Object.fromEntries(Object.entries(t.inputs).map(([slot, dir]) => [slot, toCache(dir)])),

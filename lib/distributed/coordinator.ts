@@ -2,12 +2,10 @@
 // and each stage key it would compute becomes a job on the stages queue. The DAG's fan-in is the
 // executor's own wait (a stage is queued once its inputs are committed), so no BullMQ flow is needed.
 // Whatever a job's fate, the cache decides: a committed key is the stage's result.
-import { relative } from 'node:path';
 import { QueueEvents, Queue } from 'bullmq';
 import { StageFailedError } from '../errors.ts';
 import type { RemoteStages, StageExecution, StageRequest } from '../exec/compute-stage.ts';
 import { formatDuration } from '../format.ts';
-import { PROJECT_ROOT } from '../paths.ts';
 import type { Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import { Connections, reachRedis, type RedisTarget } from './connection.ts';
@@ -23,15 +21,14 @@ export class BullmqStages implements RemoteStages {
     private readonly queue: Queue,
     private readonly events: QueueEvents,
     private readonly store: Store,
-    private readonly root: string,
     private readonly connections: Connections,
     private readonly gaveUp: Promise<never>,
   ) {
     events.on('progress', ({ jobId, data }) => this.sinks.get(jobId)?.report(data as ProgressReport));
   }
 
-  /** Connects (or fails in seconds with why); `root` is the pipeline file's folder. */
-  static async open(target: RedisTarget, store: Store, root: string, log: (line: string) => void): Promise<BullmqStages> {
+  /** Connects (or fails in seconds with why). */
+  static async open(target: RedisTarget, store: Store, log: (line: string) => void): Promise<BullmqStages> {
     let giveUp: (why: string) => void = () => undefined;
     const gaveUp = new Promise<never>((_, reject) => {
       giveUp = (why) => reject(new Error(why));
@@ -48,7 +45,7 @@ export class BullmqStages implements RemoteStages {
     }
     const events = new QueueEvents(STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
     await events.waitUntilReady();
-    return new BullmqStages(queue, events, store, root, connections, gaveUp);
+    return new BullmqStages(queue, events, store, connections, gaveUp);
   }
 
   async compute(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
@@ -70,7 +67,9 @@ export class BullmqStages implements RemoteStages {
 
   private async computeOnce(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
     const t0 = performance.now();
-    const data: StageJobData = { ...req, module: relative(PROJECT_ROOT, req.module), root: relative(PROJECT_ROOT, this.root), requestedBy: this.me };
+    // the module path stays here: a worker runs the stage its own pipeline names
+    const { module: _module, ...named } = req;
+    const data: StageJobData = { ...named, requestedBy: this.me };
     const id = stageJobId(data, this.me.replace(/[/]/g, '_'));
     const relay = progressRelay(io.progress);
     this.sinks.set(id, relay);

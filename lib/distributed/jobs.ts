@@ -1,23 +1,21 @@
 // The job model. Two queues: whole stages, and chunks of a per-item stage's items. A job's id is
 // its content key (stage key; stage key + the chunk's items), so two coordinators or two sweeps
-// asking for the same work share one job. Paths travel relative (to the project checkout for code,
-// to the cache for artifacts): every machine may mount them elsewhere.
+// asking for the same work share one job. A job names a stage, never code: each worker takes the
+// stage's module from its own pipeline (job-check.ts checks everything a job carries). Artifact
+// paths travel relative to the cache: every machine may mount it elsewhere.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job, Queue } from 'bullmq';
 import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import type { PerItemStats } from '../exec/per-item.ts';
+import type { KeyParts } from '../stage/key.ts';
 
 export const STAGE_QUEUE = 'stages';
 export const ITEM_QUEUE = 'items';
 
-/** A whole stage key to compute and commit: the executor's request, its paths made relative. */
+/** A whole stage key to compute and commit: the executor's request without its module path. */
 export interface StageJobData extends Omit<StageRequest, 'module'> {
-  /** stage module, relative to the project checkout */
-  module: string;
-  /** the pipeline file's folder (code hashes are relative to it), relative to the project checkout */
-  root: string;
   /** the coordinator that queued it (a second one asking for the key joins this job) */
   requestedBy: string;
 }
@@ -33,9 +31,8 @@ export interface StageJobReturn {
 export interface ChunkJobData {
   stage: string;
   key: string;
-  codeHash: string;
-  module: string;
-  root: string;
+  /** the stage key's recipe: the worker recomputes the key and each item's key from it */
+  parts: KeyParts;
   params: Record<string, unknown>;
   shared: Json;
   /** slot -> committed input artifact, relative to the cache */

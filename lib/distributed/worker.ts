@@ -4,30 +4,31 @@
 // per-item stage's chunks go back to the items queue, where any worker computes them on a thread
 // pool. A worker killed mid-job loses nothing finished: BullMQ's stall detection gives the job to
 // another worker, which resumes from the partial folder (finished items, training checkpoints).
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { codeHash } from '../stage/code-hash.ts';
-import { computeStage, type StageRequest } from '../exec/compute-stage.ts';
+import { computeStage } from '../exec/compute-stage.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from '../exec/item-file.ts';
-import type { ItemTask, ItemTaskResult } from '../exec/item-task.ts';
+import type { ItemTaskResult } from '../exec/item-task.ts';
 import { createProgress } from '../exec/progress.ts';
 import { RunLog } from '../exec/run-log.ts';
 import { runIsolated } from '../exec/isolated.ts';
 import { executeStageJob } from '../exec/stage-runner.ts';
-import { libFile, PROJECT_ROOT } from '../paths.ts';
+import { libFile } from '../paths.ts';
 import { Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import { remoteChunks } from './chunks.ts';
 import { Connections, reachRedis, type RedisTarget } from './connection.ts';
+import { checkChunkJob, checkStageJob, ItemTables, shown, type CheckContext } from './job-check.ts';
 import { ITEM_QUEUE, STAGE_QUEUE, type ChunkJobData, type ChunkJobReturn, type StageJobData, type StageJobReturn } from './jobs.ts';
 import { hostName } from './lease.ts';
 import { progressSender } from './progress-relay.ts';
+import type { StageRegistry } from './stage-registry.ts';
 
 export interface WorkerOptions {
   target: RedisTarget;
   cacheRoot: string;
+  /** the stages this worker runs: its own pipeline's */
+  registry: StageRegistry;
   /** stage jobs and item chunks this worker computes at once (each) */
   concurrency: number;
   log: (line: string) => void;
@@ -40,17 +41,15 @@ export function jobLockMs(): number {
 }
 
 /**
- * The code a job was keyed with must be the code this worker runs: mixed versions must never write
- * under one key. Hashes are taken as this process first reads the files (and then imports them).
+ * A job is checked whole before anything runs or is written (job-check.ts); a refusal fails the job
+ * once, without retries, with one line naming the job.
  */
-function checkCode(stage: string, module: string, root: string, expected: string, me: string): string {
-  const abs = resolve(PROJECT_ROOT, module);
-  if (!existsSync(abs)) throw new UnrecoverableError(`worker ${me} has no stage module ${module} under ${PROJECT_ROOT}: it runs another version of the project`);
-  const mine = codeHash(abs, resolve(PROJECT_ROOT, root));
-  if (mine !== expected) {
-    throw new UnrecoverableError(`worker ${me} refuses ${stage}: its code for the stage (hash ${mine.slice(0, 12)}) differs from the code the job was keyed with (${expected.slice(0, 12)}); mixed versions must not write under one key: run the same checkout on every worker and the coordinator`);
+async function checked<T>(job: Job, me: string, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    throw new UnrecoverableError(`worker ${me} refuses job ${shown(job.id)}: ${(err as Error).message.split('\n')[0]}`);
   }
-  return abs;
 }
 
 /** Whether an item's file is there and whole (a damaged one is computed again). */
@@ -89,43 +88,41 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   const { default: Tinypool } = await import('tinypool');
   const pool = new Tinypool({ filename: pathToFileURL(libFile('exec/item-worker.mjs')).href, minThreads: opts.concurrency, maxThreads: opts.concurrency });
 
+  const ctx: CheckContext = { registry: opts.registry, store };
+  const tables = new ItemTables();
+
   const stageJob = async (job: Job<StageJobData>): Promise<StageJobReturn> => {
-    const d = job.data;
-    await runLog.event({ event: 'started', stage: d.stage, key: d.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
-    const module = checkCode(d.stage, d.module, d.root, d.parts.codeHash, me);
-    const { root: _root, requestedBy: _by, ...rest } = d;
-    const req: StageRequest = { ...rest, module };
-    const progress = tee(createProgress(d.stage), progressSender((r) => job.updateProgress(r as unknown as object)));
-    const chunks = remoteChunks(items, { stage: d.stage, key: d.key, codeHash: d.parts.codeHash, root: d.root, cacheRoot: store.root }, log);
+    const req = await checked(job, me, () => checkStageJob(job.data, ctx));
+    await runLog.event({ event: 'started', stage: req.stage, key: req.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
+    const progress = tee(createProgress(req.stage), progressSender((r) => job.updateProgress(r as unknown as object)));
+    const chunks = remoteChunks(items, { stage: req.stage, key: req.key, parts: req.parts, cacheRoot: store.root }, log);
     const x = await computeStage(store, req, opts.concurrency, (sj) => (req.isolate ? runIsolated(sj) : executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks })), log);
     if (x.status === 'run') {
       const resumedFrom = x.manifest.metrics.resumedFrom;
-      await runLog.event({ event: 'committed', stage: d.stage, key: d.key, worker: me, job: job.id, seconds: x.seconds, ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}) });
+      await runLog.event({ event: 'committed', stage: req.stage, key: req.key, worker: me, job: job.id, seconds: x.seconds, ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}) });
     }
     return { status: x.status, seconds: x.seconds, items: x.items, worker: me };
   };
 
   const chunkJob = async (job: Job<ChunkJobData>): Promise<ChunkJobReturn> => {
-    const d = job.data;
-    const module = checkCode(d.stage, d.module, d.root, d.codeHash, me);
-    const files = d.files.map((f) => resolve(store.root, f));
+    const { task, files } = await checked(job, me, () => checkChunkJob(job.data, ctx, tables));
+    const { stage, key, ids } = job.data;
     // items a killed worker finished before it died are not computed again
     const todo: string[] = [];
-    for (let i = 0; i < d.ids.length; i++) if (!(await itemDone(files[i]))) todo.push(d.ids[i]);
+    for (let i = 0; i < ids.length; i++) if (!(await itemDone(files[i]))) todo.push(ids[i]);
     const written: string[] = [];
     if (todo.length) {
-      const task: ItemTask = { module, params: d.params, shared: d.shared, inputs: Object.fromEntries(Object.entries(d.inputs).map(([s, p]) => [s, resolve(store.root, p)])), ids: todo };
-      const results = (await pool.run(task)) as ItemTaskResult[];
-      const fileOf = new Map(d.ids.map((id, i) => [id, files[i]]));
+      const results = (await pool.run({ ...task, ids: todo })) as ItemTaskResult[];
+      const fileOf = new Map(ids.map((id, i) => [id, files[i]]));
       for (const { id, result } of results) {
         // another worker may have committed it meanwhile (a retried stage re-chunked its items): keep the first
         if (await itemDone(fileOf.get(id)!)) continue;
         await writeItemFile(fileOf.get(id)!, result);
         written.push(id);
       }
-      if (written.length) await runLog.event({ event: 'chunk', stage: d.stage, key: d.key, worker: me, job: job.id, items: written });
+      if (written.length) await runLog.event({ event: 'chunk', stage, key, worker: me, job: job.id, items: written });
     }
-    return { computed: written.length, present: d.ids.length - written.length, worker: me };
+    return { computed: written.length, present: ids.length - written.length, worker: me };
   };
 
   const lockDuration = jobLockMs();
@@ -135,9 +132,9 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     new Worker<ChunkJobData, ChunkJobReturn>(ITEM_QUEUE, chunkJob, { ...common, connection: connections.client() }),
   ];
   for (const w of workers) {
-    w.on('failed', (job, err) => job && log(`worker: job ${job.id} failed: ${err.message}`));
+    w.on('failed', (job, err) => job && log(`worker: job ${shown(job.id)} failed: ${err.message.split('\n')[0]}`));
   }
-  log(`worker ${me}: taking jobs from ${target.url} (queue prefix ${target.prefix}), cache ${store.root}, concurrency ${opts.concurrency}`);
+  log(`worker ${me}: taking jobs from ${target.shown} (queue prefix ${target.prefix}), cache ${store.root}, stages of ${opts.registry.file}, concurrency ${opts.concurrency}`);
 
   const code = await new Promise<number>((done) => {
     giveUp = (why) => {

@@ -53,22 +53,10 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   if (new Set(ids).size !== ids.length) throw new Error(`stage ${ctx.stage}: item ids are not unique`);
   const shared = ((await spec.shared?.(ctx)) ?? null) as Json;
 
-  const inputTables = new Map<string, Map<string, string>>();
-  for (const [slot, art] of Object.entries(ctx.inputs)) {
-    const table = await art.itemTable();
-    if (table) inputTables.set(slot, new Map(table.ids.map((id, i) => [id, table.hashes[i]])));
-  }
-  const keys = ids.map((id) => {
-    const own: Record<string, string> = {};
-    for (const [slot, art] of Object.entries(ctx.inputs)) {
-      own[slot] = inputTables.get(slot)?.get(id) ?? art.manifest.contentHash;
-    }
-    return itemKey(run.keyParts, shared, id, own);
-  });
-
-  const itemsDir = join(ctx.workDir, 'items');
+  const keys = await itemKeysOf(run.keyParts, shared, ids, ctx.inputs);
+  const itemsDir = itemsDirOf(ctx.workDir);
   await mkdir(itemsDir, { recursive: true });
-  const itemPath = (key: string): string => join(itemsDir, `${key}.item`);
+  const itemPath = (key: string): string => itemFileOf(itemsDir, key);
   const inWork = new Set((await readdir(itemsDir)).filter((f) => f.endsWith('.item')).map((f) => f.slice(0, -5)));
   const earlier = await indexPrevious(run.previous);
 
@@ -135,6 +123,36 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   const summary = spec.summarize ? await spec.summarize(ctx, metrics.itemMetrics, ids, (i) => readItemFile(itemPath(keys[i]))) : {};
   await ctx.out.json(ITEM_STATE, { itemKeys: keys, metrics: metrics.itemMetrics, arrays: metrics.arrays } satisfies ItemState);
   return { metrics: summary, stats };
+}
+
+/** An input as item keys read it: its content hash, and its item table when it has one. */
+export type KeyedInput = Pick<Artifact, 'manifest' | 'itemTable'>;
+
+/**
+ * Each item's key: the stage's recipe, the shared context, the id and the item's own inputs (its
+ * entry in an input's item table, else that input's content hash). A worker checks a chunk's item
+ * files against these before it writes them.
+ */
+export async function itemKeysOf(parts: KeyParts, shared: Json, ids: string[], inputs: Record<string, KeyedInput>): Promise<string[]> {
+  const tables = new Map<string, Map<string, string>>();
+  for (const [slot, art] of Object.entries(inputs)) {
+    const table = await art.itemTable();
+    if (table) tables.set(slot, new Map(table.ids.map((id, i) => [id, table.hashes[i]])));
+  }
+  return ids.map((id) => {
+    const own: Record<string, string> = {};
+    for (const [slot, art] of Object.entries(inputs)) own[slot] = tables.get(slot)?.get(id) ?? art.manifest.contentHash;
+    return itemKey(parts, shared, id, own);
+  });
+}
+
+/** Where a per-item stage keeps its finished items: in its work folder, one file per item key. */
+export function itemsDirOf(workDir: string): string {
+  return join(workDir, 'items');
+}
+
+export function itemFileOf(itemsDir: string, key: string): string {
+  return join(itemsDir, `${key}.item`);
 }
 
 async function runOnPool(

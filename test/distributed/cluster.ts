@@ -21,6 +21,7 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Whether a Redis answers on `port` (a protected one answers too: with NOAUTH). */
 async function answers(port: number): Promise<boolean> {
   return new Promise((ok) => {
     const s = new Socket();
@@ -29,7 +30,7 @@ async function answers(port: number): Promise<boolean> {
       s.write('PING\r\n');
       s.once('data', (d) => {
         s.destroy();
-        ok(String(d).startsWith('+PONG'));
+        ok(/^(\+PONG|-NOAUTH)/.test(String(d)));
       });
     });
   });
@@ -37,17 +38,34 @@ async function answers(port: number): Promise<boolean> {
 
 export interface Redis {
   port: number;
+  /** the plain port's URL, with the password when there is one */
   url: string;
+  /** the TLS port, when started with certificates */
+  tlsPort?: number;
   stop(): Promise<void>;
   /** stopped and started again on the same port, empty */
   restart(): Promise<void>;
 }
 
-export async function startRedis(): Promise<Redis> {
+export interface RedisSetup {
+  /** the default user's password (requirepass) */
+  password?: string;
+  /** a TLS port too, with this server certificate; clients must show a certificate the CA signed */
+  tls?: { cert: string; key: string; ca: string };
+  /** more configuration, as redis-server arguments (e.g. an ACL user) */
+  args?: string[];
+}
+
+export async function startRedis(setup: RedisSetup = {}): Promise<Redis> {
   const port = await freePort();
+  const tlsPort = setup.tls ? await freePort() : undefined;
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (setup.password) args.push('--requirepass', setup.password);
+  if (setup.tls) args.push('--tls-port', String(tlsPort), '--tls-cert-file', setup.tls.cert, '--tls-key-file', setup.tls.key, '--tls-ca-cert-file', setup.tls.ca);
+  args.push(...(setup.args ?? []));
   let proc: ChildProcess;
   const start = async (): Promise<void> => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    proc = spawn('redis-server', args, { stdio: 'ignore' });
     let missing: Error | null = null;
     proc.once('error', (err) => (missing = err));
     for (let i = 0; i < 100; i++) {
@@ -64,7 +82,8 @@ export async function startRedis(): Promise<Redis> {
     await gone;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, restart: async () => (await stop(), await start()) };
+  const auth = setup.password ? `:${encodeURIComponent(setup.password)}@` : '';
+  return { port, url: `redis://${auth}127.0.0.1:${port}`, tlsPort, stop, restart: async () => (await stop(), await start()) };
 }
 
 export interface WorkerProc {
@@ -78,12 +97,15 @@ export interface WorkerProc {
  * A worker process in its own scratch directory; its stderr is kept for the test to read. The job
  * lock is short (a killed worker's job moves on in ~15 s) but longer than a loaded machine's
  * longest training step: a lock lapsing under a live worker hands its job to another one, which
- * waits on the key's file lock and then reports the commit as cached.
+ * waits on the key's file lock and then reports the commit as cached. `redis`: the server, a URL,
+ * or null for a worker that takes its Redis from `env` (DCSP_REDIS and the TLS files).
  */
-export function startWorker(redis: Redis, cache: string, env: Record<string, string> = {}, extra: string[] = []): WorkerProc {
+export function startWorker(redis: Redis | string | null, cache: string, env: Record<string, string> = {}, extra: string[] = []): WorkerProc {
   const cwd = mkdtempSync(join(tmpdir(), 'dcsp-worker-'));
   mkdirSync(cwd, { recursive: true });
-  const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--cache', cache, ...extra], {
+  // null: the worker takes its Redis from the environment (DCSP_REDIS...)
+  const url = redis === null ? [] : ['--redis', typeof redis === 'string' ? redis : redis.url];
+  const proc = spawn(process.execPath, [BIN, 'worker', ...url, '--cache', cache, ...extra], {
     cwd,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0', DCSP_QUEUE_LOCK_MS: '10000', DCSP_LOCK_LEASE_MS: '3000', ...env },

@@ -29,7 +29,7 @@ describe('stages and per-item chunks on BullMQ workers', () => {
   let queues = 0;
   const cluster = async (p: Project, n: number, env: Record<string, string> = {}): Promise<{ ws: WorkerProc[]; args: string[] }> => {
     const queue = `t${queues++}`;
-    const ws = Array.from({ length: n }, () => startWorker(redis, p.cache, { DCSP_TEST_CALLS: p.callsFile, ...env }, ['--queue', queue]));
+    const ws = Array.from({ length: n }, () => startWorker(redis, p.cache, { DCSP_TEST_CALLS: p.callsFile, ...env }, ['--queue', queue, '--pipeline', p.pipeline]));
     all.push(...ws);
     await Promise.all(ws.map((w) => ready(w)));
     return { ws, args: ['--executor', 'bullmq', '--redis', redis.url, '--queue', queue] };
@@ -150,7 +150,7 @@ describe('stages and per-item chunks on BullMQ workers', () => {
     appendFileSync(join(p.dir, 'stages/double.ts'), '\n// a newer version\n');
     const r = await p.cli(['run', '--until', 'double', ...args]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/refuses double: its code for the stage \(hash \w+\) differs from the code the job was keyed with \(\w+\); mixed versions must not write under one key/);
+    expect(r.stderr).toMatch(/refuses job "double-\w+": its code for double \(hash \w+\) differs from the code the job was keyed with \(\w+\); mixed versions must not write under one key/);
     expect(runEvents(p.cache).filter((e) => e.event === 'committed' && e.stage === 'double')).toHaveLength(1);
   }, 60_000);
 
@@ -159,7 +159,7 @@ describe('stages and per-item chunks on BullMQ workers', () => {
     const bad = await p.cli(['run', '--executor', 'slurm']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--executor must be local or bullmq, got 'slurm'/);
-    expect((await p.cli(['run', '--executor', 'bullmq'])).stderr).toMatch(/give --redis redis:\/\/HOST:PORT/);
+    expect((await p.cli(['run', '--executor', 'bullmq'])).stderr).toMatch(/give --redis redis:\/\/\[USER:PASSWORD@\]HOST:PORT/);
     expect((await p.cli(['run', '--executor', 'bullmq', '--redis', 'http://x'])).code).toBe(2);
     const t0 = Date.now();
     const down = await p.cli(['run', '--executor', 'bullmq', '--redis', 'redis://127.0.0.1:1']);
