@@ -2,6 +2,9 @@
 // no cycles) live in load.ts once the stage modules are known.
 import { z } from 'zod';
 
+/** what a stage may be called: no '/', no '.', so a stage name is never a path (a job from the queue names one) */
+export const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
+
 const Params = z.record(z.string(), z.unknown());
 
 export const StageEntrySchema = z.strictObject({

@@ -13,11 +13,9 @@ import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { buildGraph, findCycle, topoOrder } from './graph.ts';
 import { deepMerge, isPlainObject, parseOverride, setIn, type Override } from './overrides.ts';
-import { PipelineFileSchema, type PipelineFile } from './pipeline-file.ts';
+import { PipelineFileSchema, STAGE_NAME, type PipelineFile } from './pipeline-file.ts';
 import { YamlSource } from './yaml-source.ts';
 import { describeIssue, dotted } from './zod-issues.ts';
-
-const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
 
 export interface ResolvedStage {
   name: string;
