@@ -114,7 +114,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       const { p, store } = await open(values);
       const plans = [...(await planPipeline(p, store)).values()];
       if (values.json) {
-        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle.map(({ module: _module, ...s }) => s) }, null, 1));
+        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle }, null, 1));
         return 0;
       }
       io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);

@@ -1,6 +1,14 @@
-// pipeline.yaml: syntax and shape. Semantic checks (stages exist, slots match, params valid,
-// no cycles) live in load.ts once the stage modules are known.
+// pipeline.yaml: syntax and shape, and where each stage's module is. Semantic checks (slots match,
+// params valid, no cycles) live in resolve.ts once the stage modules are imported.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { YamlSource } from './yaml-source.ts';
+import { describeIssue, dotted } from './zod-issues.ts';
+
+/** what a stage may be called: no '/', no '.', so a stage name is never a path (a job from the queue names one) */
+export const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
 
 const Params = z.record(z.string(), z.unknown());
 
@@ -36,3 +44,67 @@ export const PipelineFileSchema = z.strictObject({
 export type StageEntry = z.infer<typeof StageEntrySchema>;
 export type ProfileEntry = z.infer<typeof ProfileSchema>;
 export type PipelineFile = z.infer<typeof PipelineFileSchema>;
+
+export interface PipelineSource {
+  /** the file, absolute */
+  path: string;
+  /** the file as messages name it (relative to the working directory) */
+  shown: string;
+  /** its folder: stage modules are relative to it */
+  root: string;
+  src: YamlSource;
+  spec: PipelineFile;
+}
+
+/** A pipeline file read and checked for syntax and shape; each problem one InputError at file:line:col. */
+export function readPipelineFile(file: string): PipelineSource {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(`pipeline file ${file} not found`);
+  }
+  const shown = relative(process.cwd(), path) || path;
+  const src = YamlSource.parse(shown, text);
+  const raw = src.toJS() ?? {};
+  const parsed = PipelineFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const { path: p, message } = describeIssue(parsed.error.issues[0], raw);
+    throw new InputError(`${src.where(p)}: ${dotted(p)}: ${message}`);
+  }
+  return { path, shown, root: dirname(path), src, spec: parsed.data };
+}
+
+export interface StageModule {
+  /** absolute path */
+  module: string;
+  /** file:line:col of the stage (or of its `module:`) */
+  where: string;
+  /** the YAML names the module, so the stage may be another instance of it (cues-oracle = cues with other params) */
+  explicit: boolean;
+}
+
+/**
+ * Each stage's module: its `module:` or stages/<name>.ts, relative to the pipeline's folder. Stage
+ * names are checked (a name is never a path, nor one of the cache's own folders) and every module
+ * must exist; nothing is imported.
+ */
+export function stageModules(p: Pick<PipelineSource, 'src' | 'spec' | 'root'>): Map<string, StageModule> {
+  const { src, spec, root } = p;
+  const names = Object.keys(spec.stages);
+  if (names.length === 0) throw new InputError(`${src.where(['stages'])}: no stages declared`);
+  const out = new Map<string, StageModule>();
+  for (const name of names) {
+    if (!STAGE_NAME.test(name)) throw new InputError(`${src.where(['stages', name])}: stage name '${name}' must match ${STAGE_NAME}`);
+    if (['refs', 'runs', 'data', 'sweeps'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
+  }
+  for (const name of names) {
+    const entry = spec.stages[name];
+    const module = resolve(root, entry.module ?? `stages/${name}.ts`);
+    const where = src.where(['stages', name, ...(entry.module ? ['module'] : [])], !entry.module);
+    if (!existsSync(module)) throw new InputError(`${where}: stage ${name}: module ${relative(root, module)} does not exist`);
+    out.set(name, { module, where, explicit: Boolean(entry.module) });
+  }
+  return out;
+}

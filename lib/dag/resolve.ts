@@ -2,8 +2,6 @@
 // the chosen profile's params (plus --set overrides) parsed through each stage's schema. Every
 // problem is one InputError naming file:line:col or the --set. The result is plain data, which
 // load.ts caches so an unchanged pipeline does not pay for importing stages and zod again.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
@@ -13,11 +11,9 @@ import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { buildGraph, findCycle, topoOrder } from './graph.ts';
 import { deepMerge, isPlainObject, parseOverride, setIn, type Override } from './overrides.ts';
-import { PipelineFileSchema, type PipelineFile } from './pipeline-file.ts';
-import { YamlSource } from './yaml-source.ts';
-import { describeIssue, dotted } from './zod-issues.ts';
-
-const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
+import { readPipelineFile, stageModules, type PipelineFile } from './pipeline-file.ts';
+import type { YamlSource } from './yaml-source.ts';
+import { describeIssue } from './zod-issues.ts';
 
 export interface ResolvedStage {
   name: string;
@@ -37,8 +33,6 @@ export interface ResolvedStage {
 export interface IdleStage {
   name: string;
   description: string;
-  /** absolute path of the stage module (a worker may be asked for it by a run that reads it) */
-  module: string;
   /** the stages that read it under other params, and through which slot */
   readers: { stage: string; slot: string }[];
 }
@@ -94,39 +88,12 @@ async function importStage(module: string, where: string, name: string, explicit
 }
 
 export async function resolvePipeline(file: string, opts: LoadOptions = {}): Promise<Resolution> {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(`pipeline file ${file} not found`);
-  }
-  const shown = relative(process.cwd(), path) || path;
-  const src = YamlSource.parse(shown, text);
-  const raw = src.toJS() ?? {};
-  const parsed = PipelineFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const { path: p, message } = describeIssue(parsed.error.issues[0], raw);
-    throw new InputError(`${src.where(p)}: ${dotted(p)}: ${message}`);
-  }
-  const spec: PipelineFile = parsed.data;
-  const root = dirname(path);
-
+  const { path, shown, src, spec, root } = readPipelineFile(file);
   const stageNames = Object.keys(spec.stages);
-  if (stageNames.length === 0) throw new InputError(`${src.where(['stages'])}: no stages declared`);
-  for (const name of stageNames) {
-    if (!STAGE_NAME.test(name)) throw new InputError(`${src.where(['stages', name])}: stage name '${name}' must match ${STAGE_NAME}`);
-    if (['refs', 'runs', 'data', 'sweeps'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
-  }
-
   const defs = new Map<string, { def: StageDefinition<Record<string, unknown>>; module: string }>();
   await Promise.all(
-    stageNames.map(async (name) => {
-      const entry = spec.stages[name];
-      const module = resolve(root, entry.module ?? `stages/${name}.ts`);
-      const where = src.where(['stages', name, ...(entry.module ? ['module'] : [])], !entry.module);
-      if (!existsSync(module)) throw new InputError(`${where}: stage ${name}: module ${relative(root, module)} does not exist`);
-      defs.set(name, { def: await importStage(module, where, name, Boolean(entry.module)), module });
+    [...stageModules({ src, spec, root })].map(async ([name, m]) => {
+      defs.set(name, { def: await importStage(m.module, m.where, name, m.explicit), module: m.module });
     }),
   );
 
@@ -234,7 +201,6 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
   const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({
     name,
     description: spec.stages[name].description ?? defs.get(name)!.def.description,
-    module: defs.get(name)!.module,
     readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
   }));
   const overrideDigest = overrides.length ? `@${sha256(canonicalJson(overrides.map((o) => [o.stage, o.path, o.value] as Json))).slice(0, 10)}` : '';

@@ -69,7 +69,7 @@ export async function workerCommand(values: Values, cacheRoot: string, concurren
   const redis = target('worker', values);
   if (concurrency === 0) throw new InputError('pipeline worker: --concurrency must be at least 1');
   const { StageRegistry } = await import('./stage-registry.ts');
-  const registry = await StageRegistry.load(workerPipeline(values), cacheRoot);
+  const registry = StageRegistry.load(workerPipeline(values));
   const { runWorker } = await import('./worker.ts');
   return runWorker({ target: redis, cacheRoot, registry, concurrency: concurrency ?? 1, log });
 }

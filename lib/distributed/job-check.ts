@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { STAGE_NAME } from '../dag/pipeline-file.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/per-item.ts';
 import type { ItemTask } from '../exec/item-task.ts';
@@ -32,8 +33,7 @@ export function shown(value: unknown): string {
 }
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
-// the names pipeline.yaml allows (lib/dag/resolve.ts): no '/', no '.', so never a path
-const stageName = z.string().max(64).regex(/^[a-z][a-z0-9-]*$/, 'is not a stage name');
+const stageName = z.string().regex(STAGE_NAME, 'is not a stage name');
 const slot = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'is not an input slot name');
 // ids become parts of file names in the stages' readers: a plain name, never a path
 const itemId = z

@@ -1,9 +1,9 @@
-// The stages a worker will run: those of its own pipeline file, loaded and validated as every CLI
-// command loads it, each with the module that file names in the worker's own checkout. A job names
-// a stage; its code is looked up here, never taken from the job.
-import { dirname } from 'node:path';
+// The stages a worker will run: those of its own pipeline file, each with the module that file
+// names in the worker's own checkout. A job names a stage; its code is looked up here, never taken
+// from the job. The file is read and its stage names and modules checked at start (exit 2 on bad
+// input, as for any command); a module is imported when a job for its stage first arrives.
 import { pathToFileURL } from 'node:url';
-import { loadPipeline } from '../dag/load.ts';
+import { readPipelineFile, stageModules } from '../dag/pipeline-file.ts';
 import { codeHash } from '../stage/code-hash.ts';
 import type { StageDefinition } from '../stage/stage.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
@@ -14,14 +14,15 @@ export class StageRegistry {
   private constructor(
     /** the pipeline file, absolute */
     readonly file: string,
+    /** its folder (code hashes are relative to it) */
+    private readonly root: string,
     private readonly modules: Map<string, string>,
   ) {}
 
-  /** Bad YAML or a missing module is an InputError (exit 2), as for any command. */
-  static async load(file: string, cacheDir: string): Promise<StageRegistry> {
-    const p = await loadPipeline(file, { cacheDir });
-    const modules = new Map<string, string>([...p.stages.values(), ...p.idle].map((s) => [s.name, s.module]));
-    return new StageRegistry(p.file, modules);
+  static load(file: string): StageRegistry {
+    const p = readPipelineFile(file);
+    const modules = new Map([...stageModules(p)].map(([name, m]) => [name, m.module]));
+    return new StageRegistry(p.path, p.root, modules);
   }
 
   get names(): string[] {
@@ -41,7 +42,7 @@ export class StageRegistry {
 
   /** the identity of this checkout's code for the stage (lib/stage/code-hash.ts) */
   codeHash(stage: string): string {
-    return codeHash(this.module(stage), dirname(this.file));
+    return codeHash(this.module(stage), this.root);
   }
 
   definition(stage: string): Promise<StageDefinition> {
