@@ -31,6 +31,8 @@ export interface ResolvedStage {
   inputs: Record<string, string>;
   params: Record<string, unknown>;
   isolate: boolean;
+  /** its key covers its inputs' lineage (StageDefinition.readsLineage) */
+  readsLineage: boolean;
 }
 
 /** A stage declared `on_demand` that no stage of this run reads: not part of the run. */
@@ -246,6 +248,7 @@ async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: 
         inputs: used.get(name)!,
         params: resolvedParams.get(name)!,
         isolate: entry.isolate ?? def.isolate ?? false,
+        readsLineage: def.readsLineage ?? false,
       };
     });
     const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({

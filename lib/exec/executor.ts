@@ -18,6 +18,7 @@ import { runIsolated } from './isolated.ts';
 import { createProgress, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { failureLine } from './stage-failure.ts';
+import { keyInputs } from '../stage/key-inputs.ts';
 import { StageNotImplementedError } from '../stage/stage.ts';
 import { computeStage, type RemoteStages, type StageBody, type StageExecution, type StageRequest } from './compute-stage.ts';
 import { executeStageJob } from './stage-runner.ts';
@@ -116,7 +117,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     });
     if (done.some((d) => d.status === 'rejected')) throw new UpstreamFailed(name);
     const t0 = performance.now();
-    const parts = keyPartsOf(p, s, Object.fromEntries(Object.entries(inputs).map(([k, m]) => [k, m.contentHash])));
+    const parts = keyPartsOf(p, s, await keyInputs(store.root, s, inputs));
     const key = stageKey(parts);
     if (!force.has(name)) {
       const hit = await store.lookup(name, key);
