@@ -18,7 +18,11 @@ function reply(r: ChildReply): Promise<void> {
       return;
     }
     // a parent that is gone cannot be told; the exit code still says it
-    process.send(r, () => resolve());
+    try {
+      process.send(r, () => resolve());
+    } catch {
+      resolve();
+    }
   });
 }
 
