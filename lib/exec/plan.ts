@@ -6,10 +6,7 @@ import { lineageDigest, upstreamOf } from '../store/lineage.ts';
 import type { InputRef, Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { keyPartsOf, stageKey, type KeyParts } from '../stage/key.ts';
-import { keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
-
-const contentHashes = (inputs: Record<string, InputRef>): Record<string, string> =>
-  Object.fromEntries(Object.entries(inputs).map(([slot, ref]) => [slot, ref.contentHash]));
+import { contentHashes, keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
 
 export interface StagePlan {
   stage: string;

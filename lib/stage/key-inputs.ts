@@ -10,8 +10,13 @@ import type { InputRef } from '../store/manifest.ts';
 /** the key part that stands for the lineage, beside the slots (an '@' is in no slot name) */
 export const LINEAGE_PART = '@lineage';
 
+/** slot -> content hash: what any stage's key takes from its inputs */
+export function contentHashes(inputs: Record<string, InputRef>): Record<string, string> {
+  return Object.fromEntries(Object.entries(inputs).map(([slot, ref]) => [slot, ref.contentHash]));
+}
+
 export async function keyInputs(cacheRoot: string, s: { readsLineage: boolean }, inputs: Record<string, InputRef>): Promise<Record<string, string>> {
-  const out: Record<string, string> = Object.fromEntries(Object.entries(inputs).map(([slot, ref]) => [slot, ref.contentHash]));
+  const out = contentHashes(inputs);
   if (s.readsLineage) out[LINEAGE_PART] = lineageDigest(await upstreamOf(cacheRoot, Object.values(inputs)));
   return out;
 }
