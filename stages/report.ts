@@ -9,5 +9,8 @@ export default defineStage({
   params,
   inputs: REPORT_SLOTS,
   optionalInputs: OPTIONAL_REPORT_SLOTS,
+  // the DAG (every upstream key and params), the training tables and curves come from artifacts
+  // upstream of the inputs: the key covers them all
+  readsLineage: true,
   run,
 });

@@ -46,7 +46,9 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --queue NAME      queue prefix in that Redis (default dcsp); coordinator and workers must agree
   --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
                     a training step is measured here and the run's training compute printed when
-                    it exceeds an hour (pipeline doctor gives the full picture)`,
+                    it exceeds an hour (pipeline doctor gives the full picture)
+  --yes, -y         run even when the preflight estimates more than 30 days of training compute
+                    (without it, such a run is refused: exit 2, one line with the estimate)`,
   status: `Usage: pipeline status [--profile P] [--set stage.param=value]... [--json]
 
 Prints each stage as cached or stale, with the reasons: a param that changed (old -> new), code

@@ -59,6 +59,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       jobs: { type: 'string', short: 'j' },
       json: { type: 'boolean' },
       'no-preflight': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
       ...EXECUTOR_OPTIONS,
     },
     async run(values, io) {
@@ -71,8 +72,6 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
       }
       const t0 = performance.now();
-      io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
-      for (const note of p.notes ?? []) io.err(`note: ${note}`);
       const { largeTraining, preflight } = await import('../doctor/preflight.ts');
       const stages = p.order.map((n) => p.stages.get(n)!);
       if (!values['no-preflight'] && largeTraining(stages)) {
@@ -80,8 +79,10 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         const plans = await planPipeline(p, store);
         const inRun = until ? new Set([until, ...p.ancestors(until)]) : null;
         const willRun = (n: string) => (inRun === null || inRun.has(n)) && (plans.get(n)?.state !== 'cached' || force.includes(n));
-        for (const line of await preflight(p.profile, stages, willRun)) io.err(line);
+        for (const line of await preflight(p.profile, stages, willRun, { yes: Boolean(values.yes) })) io.err(line);
       }
+      io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
+      for (const note of p.notes ?? []) io.err(`note: ${note}`);
       const remote = await openRemote('run', values, store, io.err);
       const summary = await runPipeline(p, store, {
         until,

@@ -72,6 +72,12 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
   return toPipeline(resolution);
 }
 
+/** Every profile of the file as a pipeline (no overrides), parsed and validated once. */
+export async function loadAllProfiles(file: string): Promise<Pipeline[]> {
+  const { resolveAllProfiles } = await import('./resolve.ts');
+  return (await resolveAllProfiles(file)).map(toPipeline);
+}
+
 function safeCodeHash(module: string, root: string): string | null {
   try {
     return codeHash(module, root);

@@ -27,6 +27,8 @@ export interface ResolvedStage {
   inputs: Record<string, string>;
   params: Record<string, unknown>;
   isolate: boolean;
+  /** its key covers its inputs' lineage (StageDefinition.readsLineage) */
+  readsLineage: boolean;
 }
 
 /** A stage declared `on_demand` that no stage of this run reads: not part of the run. */
@@ -88,6 +90,21 @@ async function importStage(module: string, where: string, name: string, explicit
 }
 
 export async function resolvePipeline(file: string, opts: LoadOptions = {}): Promise<Resolution> {
+  const r = await resolveFile(file, opts);
+  return r.resolution(r.profile);
+}
+
+/**
+ * Every profile of the file, without overrides, from one parse and one validation (gc keeps what
+ * any profile uses: loading the file once per profile would make it quadratic in profiles).
+ */
+export async function resolveAllProfiles(file: string): Promise<Resolution[]> {
+  const r = await resolveFile(file, {});
+  return (r.profiles.length ? r.profiles : [r.profile]).map((name) => r.resolution(name));
+}
+
+/** The file parsed and validated (every profile's params too); `resolution` finishes one profile. */
+async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: string; profiles: string[]; resolution(profile: string): Resolution }> {
   const { path, shown, src, spec, root } = readPipelineFile(file);
   const stageNames = Object.keys(spec.stages);
   const defs = new Map<string, { def: StageDefinition<Record<string, unknown>>; module: string }>();
@@ -143,7 +160,7 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
 
   for (const name of stageNames) checkFollows(src, spec, name);
   // every profile is validated, so a typo in `voc` is caught while running `toy`
-  let resolvedParams = new Map<string, Record<string, unknown>>();
+  const paramsOf = new Map<string, Map<string, Record<string, unknown>>>();
   for (const pname of profiles.length ? profiles : [profile]) {
     const chain = profileChain(spec, pname, src);
     const done = new Map<string, Record<string, unknown>>();
@@ -156,65 +173,72 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
       return params;
     };
     for (const name of stageNames) one(name);
-    if (pname === profile) resolvedParams = done;
-  }
-  const notes: string[] = [];
-  for (const name of stageNames) {
-    const followed = followedParams(src, spec, name, (n) => resolvedParams.get(n)!);
-    for (const [key, value] of Object.entries(followed)) {
-      const own = resolvedParams.get(name)![key];
-      if (canonicalJson(own as Json) !== canonicalJson(value as Json)) {
-        const from = Object.entries(spec.stages[name].follows ?? {}).find(([, keys]) => keys.includes(key))![0];
-        notes.push(`${name}.${key} is ${JSON.stringify(own)}, not ${from}'s ${JSON.stringify(value)}, which it follows: the comparison differs there`);
-      }
-    }
+    paramsOf.set(pname, done);
   }
 
-  const used = usedInputs(stageNames, spec, defs, resolvedParams);
-  const active = activeStages(stageNames, spec, used, opts.demand ?? []);
-  const runGraph = buildGraph(
-    stageNames.filter((n) => active.has(n)),
-    edges.filter((e) => active.has(e.to) && e.slot in used.get(e.to)!),
-  );
-  for (const name of topoOrder(runGraph)) {
-    const def = defs.get(name)!.def;
-    const refusal = def.refuse?.(resolvedParams.get(name)!, (slot) => {
-      const up = used.get(name)![slot];
-      return up === undefined ? undefined : { stage: up, params: resolvedParams.get(up)! };
+  const resolution = (pname: string): Resolution => {
+    const resolvedParams = paramsOf.get(pname)!;
+    const applied = pname === profile ? overrides : [];
+    const notes: string[] = [];
+    for (const name of stageNames) {
+      const followed = followedParams(src, spec, name, (n) => resolvedParams.get(n)!);
+      for (const [key, value] of Object.entries(followed)) {
+        const own = resolvedParams.get(name)![key];
+        if (canonicalJson(own as Json) !== canonicalJson(value as Json)) {
+          const from = Object.entries(spec.stages[name].follows ?? {}).find(([, keys]) => keys.includes(key))![0];
+          notes.push(`${name}.${key} is ${JSON.stringify(own)}, not ${from}'s ${JSON.stringify(value)}, which it follows: the comparison differs there`);
+        }
+      }
+    }
+
+    const used = usedInputs(stageNames, spec, defs, resolvedParams);
+    const active = activeStages(stageNames, spec, used, opts.demand ?? []);
+    const runGraph = buildGraph(
+      stageNames.filter((n) => active.has(n)),
+      edges.filter((e) => active.has(e.to) && e.slot in used.get(e.to)!),
+    );
+    for (const name of topoOrder(runGraph)) {
+      const def = defs.get(name)!.def;
+      const refusal = def.refuse?.(resolvedParams.get(name)!, (slot) => {
+        const up = used.get(name)![slot];
+        return up === undefined ? undefined : { stage: up, params: resolvedParams.get(up)! };
+      });
+      if (refusal) throw new InputError(`profile ${pname}${applied.length ? ` (with --set)` : ''}: ${refusal.stage ?? name}.${refusal.key}: ${refusal.message}`);
+    }
+    const stages = topoOrder(runGraph).map((name): ResolvedStage => {
+      const entry = spec.stages[name];
+      const { def, module } = defs.get(name)!;
+      return {
+        name,
+        description: entry.description ?? def.description,
+        version: def.version,
+        implemented: def.implemented !== false,
+        module,
+        inputs: used.get(name)!,
+        params: resolvedParams.get(name)!,
+        isolate: entry.isolate ?? def.isolate ?? false,
+        readsLineage: def.readsLineage ?? false,
+      };
     });
-    if (refusal) throw new InputError(`profile ${profile}${overrides.length ? ` (with --set)` : ''}: ${refusal.stage ?? name}.${refusal.key}: ${refusal.message}`);
-  }
-  const stages = topoOrder(runGraph).map((name): ResolvedStage => {
-    const entry = spec.stages[name];
-    const { def, module } = defs.get(name)!;
-    return {
+    const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({
       name,
-      description: entry.description ?? def.description,
-      version: def.version,
-      implemented: def.implemented !== false,
-      module,
-      inputs: used.get(name)!,
-      params: resolvedParams.get(name)!,
-      isolate: entry.isolate ?? def.isolate ?? false,
+      description: spec.stages[name].description ?? defs.get(name)!.def.description,
+      readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
+    }));
+    const overrideDigest = applied.length ? `@${sha256(canonicalJson(applied.map((o) => [o.stage, o.path, o.value] as Json))).slice(0, 10)}` : '';
+    return {
+      file: path,
+      root,
+      profile: pname,
+      profiles,
+      overrides: applied,
+      variant: `${pname}${overrideDigest}`,
+      stages,
+      idle,
+      notes,
     };
-  });
-  const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({
-    name,
-    description: spec.stages[name].description ?? defs.get(name)!.def.description,
-    readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
-  }));
-  const overrideDigest = overrides.length ? `@${sha256(canonicalJson(overrides.map((o) => [o.stage, o.path, o.value] as Json))).slice(0, 10)}` : '';
-  return {
-    file: path,
-    root,
-    profile,
-    profiles,
-    overrides,
-    variant: `${profile}${overrideDigest}`,
-    stages,
-    idle,
-    notes,
   };
+  return { profile, profiles, resolution };
 }
 
 /** Each stage's mapped slots minus the optional ones its resolved params do not read. */

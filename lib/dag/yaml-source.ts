@@ -1,6 +1,6 @@
 // A parsed YAML document that can say where a key or value came from, so every validation error
 // names file:line:col.
-import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError } from '../errors.ts';
 
 export type PathSegment = string | number;
@@ -29,8 +29,32 @@ export class YamlSource {
     return new YamlSource(file, doc, lines);
   }
 
+  /**
+   * The document as plain data. An alias bomb (aliases of aliases, billions of copies from a few
+   * lines) is refused by the YAML library's alias-count guard; that is bad input like any other.
+   */
   toJS(): unknown {
-    return this.doc.toJS();
+    try {
+      return this.doc.toJS();
+    } catch (err) {
+      const { line, col } = this.lines.linePos(this.firstAlias() ?? 0);
+      const why = /alias count/i.test((err as Error).message)
+        ? 'YAML aliases expand to too many copies (an alias bomb?); write the repeated values out or alias only small maps'
+        : `cannot read the YAML document: ${(err as Error).message.split('\n')[0]}`;
+      throw new InputError(`${this.file}:${line}:${col}: ${why}`);
+    }
+  }
+
+  /** Offset of the document's first alias (`*name`), if it has one. */
+  private firstAlias(): number | undefined {
+    let offset: number | undefined;
+    visit(this.doc, {
+      Alias: (_key, node) => {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    return offset;
   }
 
   /** "file:line:col" of the deepest node along `path` that exists (the key itself when `key`). */

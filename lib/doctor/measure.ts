@@ -176,12 +176,19 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
 
 const CHILD = libFile('doctor/measure-child.ts');
 
+/** The backend a measurement process ran on (the one a run started here would choose). */
+export interface MeasuringBackend {
+  name: string;
+  detail: string;
+}
+
 /**
  * The same measurements, each in a child process (memoised here): a measurement that runs the
  * backend out of memory fails alone, with its reason, instead of taking the doctor down.
  */
-export function isolatedMeasurer(): Measurer {
+export function isolatedMeasurer(): Measurer & { backend(): MeasuringBackend | null } {
   const memo = new Map<string, Promise<number | null>>();
+  let backend: MeasuringBackend | null = null;
   const call = (method: keyof Measurer, args: unknown[]): Promise<number | null> => {
     const key = JSON.stringify([method, args]);
     let p = memo.get(key);
@@ -190,7 +197,7 @@ export function isolatedMeasurer(): Measurer {
         const { execa } = await import('execa');
         const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args })], { reject: false });
         const last = String(r.stdout).trim().split('\n').pop() ?? '';
-        let reply: { seconds?: number | null; error?: string } = {};
+        let reply: { seconds?: number | null; error?: string; backend?: MeasuringBackend } = {};
         try {
           reply = JSON.parse(last) as typeof reply;
         } catch {
@@ -198,6 +205,7 @@ export function isolatedMeasurer(): Measurer {
           throw new Error(`measurement process failed (${why.trim().slice(0, 160)})`);
         }
         if (reply.error !== undefined) throw new Error(reply.error);
+        backend = reply.backend ?? backend;
         return reply.seconds ?? null;
       })();
       memo.set(key, p);
@@ -210,5 +218,6 @@ export function isolatedMeasurer(): Measurer {
     saliencyStep: (...a) => call('saliencyStep', a) as Promise<number>,
     detect: (...a) => call('detect', a),
     crf: (...a) => call('crf', a) as Promise<number>,
+    backend: () => backend,
   };
 }

@@ -17,6 +17,8 @@ import { keyPartsOf, stageKey } from '../stage/key.ts';
 import { runIsolated } from './isolated.ts';
 import { createProgress, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
+import { failureLine } from './stage-failure.ts';
+import { keyInputs } from '../stage/key-inputs.ts';
 import { StageNotImplementedError } from '../stage/stage.ts';
 import { computeStage, type RemoteStages, type StageBody, type StageExecution, type StageRequest } from './compute-stage.ts';
 import { executeStageJob } from './stage-runner.ts';
@@ -115,7 +117,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     });
     if (done.some((d) => d.status === 'rejected')) throw new UpstreamFailed(name);
     const t0 = performance.now();
-    const parts = keyPartsOf(p, s, Object.fromEntries(Object.entries(inputs).map(([k, m]) => [k, m.contentHash])));
+    const parts = keyPartsOf(p, s, await keyInputs(store.root, s, inputs));
     const key = stageKey(parts);
     if (!force.has(name)) {
       const hit = await store.lookup(name, key);
@@ -157,7 +159,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
     const fail = (err: unknown): never => {
       if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
-      throw new StageFailedError(name, (err as Error).message);
+      throw new StageFailedError(name, failureLine(err, store.partialDir(name, key)));
     };
     // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
     if (opts.remote) return outcome(await opts.remote.compute(request, { log, progress: progressFor(name) }).catch(fail));

@@ -3,7 +3,7 @@
 // of dead runs and corrupt or replaced copies.
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPipeline, type Pipeline } from '../dag/load.ts';
+import { loadAllProfiles, type Pipeline } from '../dag/load.ts';
 import { safeReaddir, type Store } from '../store/store.ts';
 import { tryLock, isLock } from './lock.ts';
 import { planPipeline } from './plan.ts';
@@ -17,8 +17,7 @@ export interface GcEntry {
 export async function collectGarbage(p: Pipeline, store: Store, dryRun: boolean): Promise<GcEntry[]> {
   const keep = new Set<string>();
   const profiles = p.profiles.length ? p.profiles : [p.profile];
-  for (const profile of profiles) {
-    const variant = await loadPipeline(p.file, { profile });
+  for (const variant of await loadAllProfiles(p.file)) {
     for (const plan of (await planPipeline(variant, store)).values()) if (plan.key) keep.add(`${plan.stage}/${plan.key}`);
   }
   const removals: GcEntry[] = [];

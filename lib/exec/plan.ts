@@ -2,9 +2,11 @@
 // with reasons found by diffing against the artifact this variant last committed for the stage.
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
-import type { Manifest } from '../store/manifest.ts';
+import { lineageDigest, upstreamOf } from '../store/lineage.ts';
+import type { InputRef, Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { keyPartsOf, stageKey, type KeyParts } from '../stage/key.ts';
+import { contentHashes, keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
 
 export interface StagePlan {
   stage: string;
@@ -28,14 +30,15 @@ export async function planPipeline(p: Pipeline, store: Store, stages: string[] =
   for (const name of p.order) {
     if (!stages.includes(name)) continue;
     const s = p.stages.get(name)!;
-    const inputs: Record<string, string> = {};
+    const inputs: Record<string, InputRef> = {};
     const staleInputs: string[] = [];
     for (const [slot, up] of Object.entries(s.inputs)) {
       const upPlan = plans.get(up) ?? (await planPipeline(p, store, [...p.ancestors(up), up])).get(up)!;
-      if (upPlan.state === 'cached' && upPlan.manifest) inputs[slot] = upPlan.manifest.contentHash;
+      if (upPlan.state === 'cached' && upPlan.manifest) inputs[slot] = upPlan.manifest;
       else staleInputs.push(slot);
     }
-    const parts = keyPartsOf(p, s, inputs);
+    // a lineage can be read only once every input is committed; until then the key is unknown anyway
+    const parts = keyPartsOf(p, s, staleInputs.length ? contentHashes(inputs) : await keyInputs(store.root, s, inputs));
     if (staleInputs.length === 0) {
       const key = stageKey(parts);
       const manifest = await store.lookup(name, key);
@@ -65,6 +68,10 @@ async function reasons(p: Pipeline, store: Store, s: ResolvedStage, parts: KeyPa
     const up = s.inputs[slot];
     if (staleInputs.includes(slot)) out.push(`input ${slot} is stale (${up} will run)`);
     else if (ref.inputs[slot]?.contentHash !== parts.inputs[slot]) out.push(`input ${slot} changed`);
+  }
+  const lineage = parts.inputs[LINEAGE_PART];
+  if (lineage !== undefined && out.length === 0 && lineageDigest(await upstreamOf(store.root, Object.values(ref.inputs))) !== lineage) {
+    out.push('an artifact upstream of its inputs changed (it shows their lineage)');
   }
   if (out.length === 0) out.push('artifact missing (removed or corrupt)');
   return out;

@@ -3,6 +3,7 @@
 // concurrent runs do not interleave.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeLine } from './progress.ts';
 
 export interface RunLogEntry {
   run: string;
@@ -30,8 +31,21 @@ export class RunLog {
     await this.line(entry);
   }
 
+  private warned = false;
+
+  /**
+   * The log records facts about runs, not results: a line that cannot be written (a full disk)
+   * costs that line, said once, and never the run or its summary. Readers skip a torn line.
+   */
   private async line(entry: object): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await appendFile(join(this.dir, 'runs.jsonl'), `${JSON.stringify({ run: this.runId, at: new Date().toISOString(), ...entry })}\n`);
+    const file = join(this.dir, 'runs.jsonl');
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await appendFile(file, `${JSON.stringify({ run: this.runId, at: new Date().toISOString(), ...entry })}\n`);
+    } catch (err) {
+      if (this.warned) return;
+      this.warned = true;
+      writeLine(`run log: cannot append to ${file} (${(err as Error).message.split('\n')[0]}); this run's decisions are not all recorded there`);
+    }
   }
 }

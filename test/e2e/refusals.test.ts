@@ -61,4 +61,17 @@ describe('plan-time refusals (exit 2, the key named)', () => {
     refusedWith(r, 'dataset.voc.sbdGroundTruth');
     expect(r.stderr).toMatch(/source: gt/);
   }, 60_000);
+
+  it('a run whose training the preflight estimates at more than 30 days, unless --yes', async () => {
+    // measured here (a few training steps in child processes): nothing is trained, nothing written
+    const r = await cli(['run', '--profile', 'micro', '--set', 'train.iterations=1e12']);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: preflight: the training stages of this run \(.*\btrain\b.*\) need about [\d,]+ days of compute on \S+, measured here, more than the 30 days a run may take unasked; check their iterations, or pass --yes to run it anyway$/);
+    const written = existsSync(cache) ? readdirSync(cache).filter((n) => !n.startsWith('.')) : [];
+    expect(written).toEqual([]);
+    const help = await cli(['run', '--help']);
+    expect(help.stdout).toMatch(/--yes, -y +run even when the preflight estimates more than 30 days/);
+  }, 180_000);
 });

