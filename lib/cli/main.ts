@@ -21,6 +21,20 @@ import { HELP } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
+const TENSORBOARD_OPTIONS: Options = {
+  tensorboard: { type: 'string' },
+  'no-tensorboard': { type: 'boolean' },
+};
+
+/** `--tensorboard DIR` (absolute), `--no-tensorboard` (null), or the default under the cache (undefined). */
+function tensorboardRoot(values: Values): string | null | undefined {
+  if (values['no-tensorboard']) {
+    if (values.tensorboard !== undefined) throw new InputError('--tensorboard DIR and --no-tensorboard contradict each other');
+    return null;
+  }
+  return values.tensorboard === undefined ? undefined : resolve(values.tensorboard as string);
+}
+
 interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -59,6 +73,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       jobs: { type: 'string', short: 'j' },
       json: { type: 'boolean' },
       'no-preflight': { type: 'boolean' },
+      ...TENSORBOARD_OPTIONS,
       ...EXECUTOR_OPTIONS,
     },
     async run(values, io) {
@@ -90,6 +105,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         workers,
         jobs,
         log: io.err,
+        tensorboard: tensorboardRoot(values),
         ...(remote ? { remote } : {}),
       }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
@@ -203,6 +219,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       metric: { type: 'string' },
       seeds: { type: 'string' },
       json: { type: 'boolean' },
+      ...TENSORBOARD_OPTIONS,
       ...EXECUTOR_OPTIONS,
     },
     run: (values, io) => sweep(values, io),
@@ -262,7 +279,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const store = new Store(cache);
   const remote = await openRemote('sweep', values, store, p!.root, io.err);
   const { runSweep } = await import('../exec/sweep.ts');
-  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, ...(remote ? { remote } : {}) }).finally(() => remote?.close());
+  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, tensorboard: tensorboardRoot(values), ...(remote ? { remote } : {}) }).finally(() => remote?.close());
   if (values.json) io.out(JSON.stringify(r));
   else {
     io.out(r.table);

@@ -114,7 +114,7 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
   if (stageNames.length === 0) throw new InputError(`${src.where(['stages'])}: no stages declared`);
   for (const name of stageNames) {
     if (!STAGE_NAME.test(name)) throw new InputError(`${src.where(['stages', name])}: stage name '${name}' must match ${STAGE_NAME}`);
-    if (['refs', 'runs', 'data', 'sweeps'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
+    if (['refs', 'runs', 'data', 'sweeps', 'tensorboard'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
   }
 
   const defs = new Map<string, { def: StageDefinition<Record<string, unknown>>; module: string }>();
