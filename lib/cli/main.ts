@@ -125,22 +125,23 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
     },
   },
   status: {
-    options: { json: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
     async run(values, io) {
       const { p, store } = await open(values);
-      const plans = [...(await planPipeline(p, store)).values()];
-      if (values.json) {
-        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle }, null, 1));
+      const { statusFrame, watchStatus } = await import('./status.ts');
+      const render = async (): Promise<string> => {
+        const f = await statusFrame(p, store, idleNote);
+        // watched, JSON comes one frame per line
+        return values.json ? JSON.stringify(f.json, null, values.watch ? undefined : 1) : f.lines.join('\n');
+      };
+      if (!values.watch) {
+        if (values.interval !== undefined) throw new InputError('pipeline status: --interval goes with --watch');
+        io.out(await render());
         return 0;
       }
-      io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);
-      for (const note of p.notes ?? []) io.out(`note: ${note}`);
-      for (const plan of plans) {
-        const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
-        io.out(`  ${plan.stage.padEnd(16)} ${plan.state.padEnd(7)} ${key}  ${plan.reasons.join('; ')}`);
-      }
-      for (const s of p.idle) io.out(`  ${s.name.padEnd(16)} ${'idle'.padEnd(7)} ${'-'.repeat(12)}  ${idleNote(s)}`);
-      return 0;
+      const seconds = intOption('status', 'interval', values.interval as string | undefined) ?? 2;
+      if (seconds < 1) throw new InputError('pipeline status: --interval must be at least 1 (seconds)');
+      return watchStatus(render, io.out, seconds, values.json ? 'json' : process.stdout.isTTY ? 'tty' : 'lines');
     },
   },
   doctor: {

@@ -226,7 +226,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       lastCheckpoint = iteration;
     };
 
-    progress.start(T, `${model.name} ${custom ? custom.name : objective}`);
+    progress.start(T, `${model.name} ${custom ? custom.name : objective} iterations`);
     if (start > 0) progress.tick(start);
     // the curve goes on from the checkpoint: what a killed run logged after it is dropped
     opts.scalars?.restart(start + 1);
