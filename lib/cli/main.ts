@@ -109,14 +109,16 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         ...(remote ? { remote } : {}),
       }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
-      if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds }));
+      const { writeRunReport } = await import('./run-report.ts');
+      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes);
+      if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds, ...(page ? { report: page } : {}) }));
       else {
         const ran = summary.outcomes.filter((o) => o.status === 'run').length;
         io.err(
           summary.outcomes.map((o) => `  ${o.stage.padEnd(16)} ${o.status.padEnd(7)} ${o.key.slice(0, 12)}  ${formatDuration(o.seconds)}`).join('\n'),
         );
         io.err(`${ran} stage(s) ran, ${summary.outcomes.length - ran} cached, in ${formatDuration(seconds)}`);
-        for (const line of headline(summary.outcomes, store)) io.out(line);
+        for (const line of headline(summary.outcomes, store, page)) io.out(line);
       }
       for (const f of summary.failures ?? []) {
         io.err(f.error.startsWith('stage ') ? f.error : `stage ${f.stage} failed: ${f.error}`);
@@ -403,7 +405,7 @@ async function checkImages(command: string, files: string[]): Promise<void> {
 }
 
 /** What a finished run ends with: the val mIoU (as a share of the oracle's) and where the report is. */
-function headline(outcomes: { stage: string; key: string; manifest: { metrics: Record<string, unknown> } }[], store: Store): string[] {
+function headline(outcomes: { stage: string; key: string; manifest: { metrics: Record<string, unknown> } }[], store: Store, runPage: string | null): string[] {
   const miou = (stage: string): number | null => {
     const v = outcomes.find((o) => o.stage === stage)?.manifest.metrics.meanIoU;
     return typeof v === 'number' ? v : null;
@@ -417,7 +419,10 @@ function headline(outcomes: { stage: string; key: string; manifest: { metrics: R
   }
   if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${formatPercent(direct)}`);
   const report = outcomes.find((o) => o.stage === 'report');
-  if (report) lines.push(`report: ${join(store.artifactDir('report', report.key), 'report.html')}`);
+  const artifact = report ? join(store.artifactDir('report', report.key), 'report.html') : null;
+  // the page with this run's facts (computed or cached, times); the artifact holds results only
+  if (runPage) lines.push(`report: ${runPage}`, `  (results only, as the report stage committed it: ${artifact})`);
+  else if (artifact) lines.push(`report: ${artifact}`);
   return lines;
 }
 
