@@ -110,7 +110,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
       const { writeRunReport } = await import('./run-report.ts');
-      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes);
+      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes, tensorboardRoot(values));
       if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds, ...(page ? { report: page } : {}) }));
       else {
         const ran = summary.outcomes.filter((o) => o.status === 'run').length;

@@ -184,6 +184,10 @@ describe('report on the micro profile', () => {
     for (const o of outcomes.slice(0, -1)) expect(nodeState(runPageHtml, o.stage), o.stage).toBe(o.status);
     expect(runPageHtml).not.toContain('no run record');
     expect(runPageHtml).toMatch(/<th>last run<\/th><th>time<\/th>/);
+    // the trainings' checkpoint measures, from the run's scalars files (run facts: not in the artifact)
+    expect(runPageHtml).toContain('<h3>At each checkpoint</h3>');
+    expect(runPageHtml).toMatch(/at checkpoints: classifier mAP[\s\S]*at checkpoints: mIoU/);
+    expect(html).not.toContain('At each checkpoint');
     // a second run finds everything cached and says so, on the page it prints
     const again = await cli(['run']);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);

@@ -134,3 +134,19 @@ describe.skipIf(tensorboardMissing !== null)("TensorBoard's own reader", () => {
     expect(readWithTensorBoard(dir).scalars.loss.map(([s]) => s)).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe('the writers and every stage', () => {
+  it('no stage\'s code identity holds a writer of run facts: editing lib/watch re-keys nothing', async () => {
+    const { codeFiles } = await import('../../lib/stage/code-hash.ts');
+    const { readdirSync: list } = await import('node:fs');
+    const root = join(import.meta.dirname, '../..');
+    const stages = list(join(root, 'stages')).filter((f) => f.endsWith('.ts'));
+    expect(stages.length).toBeGreaterThan(10);
+    for (const f of stages) {
+      const files = codeFiles(join(root, 'stages', f), root).map((c) => c.path);
+      expect(files.filter((p) => p.startsWith('lib/watch/') || p === 'lib/scalar-sink.ts'), f).toEqual([]);
+    }
+    // the trainings do reach the loop that logs, through the sink's interface only
+    expect(codeFiles(join(root, 'stages/train.ts'), root).map((c) => c.path)).toContain('lib/model/train-loop.ts');
+  });
+});
