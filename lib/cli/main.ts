@@ -81,6 +81,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       const force = (values.force as string[] | undefined) ?? [];
       const workers = intOption('run', 'workers', values.workers as string | undefined);
       const jobs = intOption('run', 'jobs', values.jobs as string | undefined);
+      const tensorboard = tensorboardRoot(values);
       const { p, store } = await open(values, [...(until ? [until] : []), ...force], true);
       for (const s of [...(until ? [until] : []), ...force]) {
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
@@ -105,12 +106,12 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         workers,
         jobs,
         log: io.err,
-        tensorboard: tensorboardRoot(values),
+        tensorboard,
         ...(remote ? { remote } : {}),
       }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
       const { writeRunReport } = await import('./run-report.ts');
-      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes, tensorboardRoot(values));
+      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes, tensorboard);
       if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds, ...(page ? { report: page } : {}) }));
       else {
         const ran = summary.outcomes.filter((o) => o.status === 'run').length;
