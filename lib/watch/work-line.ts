@@ -26,7 +26,7 @@ function fields(p: ProgressRecord): string {
 
 export function describeWork(w: WorkInProgress, now = Date.now()): string {
   const who = w.worker
-    ? `worker ${w.worker.worker}${w.worker.job ? ` (job ${w.worker.job.slice(0, 12)}${w.worker.attempt && w.worker.attempt > 1 ? `, attempt ${w.worker.attempt}` : ''})` : ''}`
+    ? `worker ${w.worker.worker}${w.worker.attempt && w.worker.attempt > 1 ? ` (attempt ${w.worker.attempt})` : ''}`
     : w.owner
       ? `pid ${w.owner.pid} on ${w.owner.host}`
       : 'a process whose lock is being written';
