@@ -58,12 +58,12 @@ describe('work in progress on a cache', () => {
     expect(by.train.progress!.rate).toBeGreaterThan(0);
     expect(by.train.progress!.rate).toBeLessThan(2 / 0.04);
     expect(by.train.eta).toBeGreaterThan(0);
-    expect(describeWork(by.train)).toMatch(/^deeplab-lite-os4 seg iterations 4,002\/10,000 \(40%\), [\d.]+\/s, ETA \S+; pid \d+ on \S+ since \d\d:\d\d:\d\d \(1m3\ds\); loss 0\.53, lr 0\.0004$/);
+    expect(describeWork(by.train)).toMatch(/^deeplab-lite-os4 seg iterations 4,002\/10,000 \(40%\), [\d.]+\/s, ETA \S+; pid \d+ on \S+ since \d\d:\d\d:\d\d \(1m\d\ds\); loss 0\.53, lr 0\.0004$/);
 
     expect(by.cues.state).toBe('abandoned');
     expect(describeWork(by.cues)).toBe(`lock of pid ${dead} on ${hostname()}, which is gone; the next run takes the lock over and resumes from what was kept`);
     expect(by.attention.state).toBe('running');
-    expect(describeWork(by.attention)).toMatch(/^starting: worker gpu-node-2\/7 \(attempt 2\) since \d\d:\d\d:\d\d \(1m3\ds\)$/);
+    expect(describeWork(by.attention)).toMatch(/^starting: worker gpu-node-2\/7 \(attempt 2\) since \d\d:\d\d:\d\d \(1m\d\ds\)$/);
     expect(by.eval.state).toBe('abandoned');
     expect(by.eval.why).toMatch(/^lock of pid 8 on gpu-node-3, not renewed for 6\d s \(lease 10 s\)$/);
     expect(by.adapt.state).toBe('running');
