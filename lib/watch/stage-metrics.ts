@@ -4,13 +4,16 @@
 import type { Json } from '../store/canonical-json.ts';
 import type { ScalarSink } from '../scalar-sink.ts';
 
-/** Numbers of a metrics object by slash-joined path (`metrics/quality/objectRecall`, `metrics/iou/car`). */
+/**
+ * Numbers of a metrics object by slash-joined path (`metrics/quality/objectRecall`,
+ * `metrics/iou/car`). Arrays are left out: their entries have no names to plot under (per-class
+ * figures that matter are objects by class name).
+ */
 export function metricScalars(metrics: Record<string, Json>): Record<string, number> {
   const out: Record<string, number> = {};
   const walk = (v: Json, path: string): void => {
     if (typeof v === 'number') out[path] = v;
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}/${i}`));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}/${k}`);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}/${k}`);
   };
   for (const [k, v] of Object.entries(metrics)) walk(v, `metrics/${k}`);
   return out;

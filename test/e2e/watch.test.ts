@@ -4,7 +4,7 @@
 // scalars file and TensorBoard's own reader see it: one value per step, no step twice, the killed
 // run's steps after its last checkpoint dropped, the values equal at float32.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -145,6 +145,22 @@ describe('watching a micro training (status, kill, resume, TensorBoard)', () => 
     // the checkpoint probe: val mIoU at every checkpoint
     expect(tb.scalars['val/mIoU'].map(([s]) => s)).toEqual(Array.from({ length: ITERATIONS / EVERY }, (_, i) => (i + 1) * EVERY));
     expect(tb.texts.metrics?.[0]?.[1]).toContain('| resumedFrom |');
+  });
+
+  it('logging changes no byte: train recomputed with --no-tensorboard commits the same content, and writes no log', async () => {
+    const committed = (): string => {
+      const k = readdirSync(join(cache, 'train')).find((e) => /^[0-9a-f]{64}$/.test(e))!;
+      return (JSON.parse(readFileSync(join(cache, 'train', k, 'manifest.json'), 'utf8')) as { contentHash: string }).contentHash;
+    };
+    const logged = committed();
+    const files = readdirSync(logDir).sort();
+    const scalars = readFileSync(join(logDir, 'scalars.jsonl'), 'utf8');
+    const r = await cli(['run', '--until', 'train', '--force', 'train', '--no-tensorboard', '--json']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    // with the checkpoint probes and without, resumed and uninterrupted: one set of bytes
+    expect(committed()).toBe(logged);
+    expect(readdirSync(logDir).sort()).toEqual(files);
+    expect(readFileSync(join(logDir, 'scalars.jsonl'), 'utf8')).toBe(scalars);
   });
 
   it('every stage that ran wrote its metrics beside (cues, attention), none inside an artifact', () => {
