@@ -1,7 +1,7 @@
 // The README picture of TensorBoard (docs/img/tensorboard.png): TensorBoard serving a cache's logs
 // (`tensorboard --logdir DIR --bind_all`, reached on loopback) in headless Chromium, its scalars
 // dashboard filtered to the curves a reader looks at first.
-//   node --import tsx bench/tensorboard-screenshot.ts <logdir> [out.png] [tag regex]
+//   node --import tsx bench/tensorboard-screenshot.ts <logdir> [out.png] [tag regex] [run regex]
 // TensorBoard comes from the tests' venv (test/.venv-tb, made as .ci/run makes it).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -15,14 +15,15 @@ const TENSORBOARD = join(ROOT, 'test/.venv-tb/bin/tensorboard');
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-const [logdirArg, outArg, tagsArg] = process.argv.slice(2);
+const [logdirArg, outArg, tagsArg, runsArg] = process.argv.slice(2);
 if (!logdirArg) {
-  console.error('usage: tensorboard-screenshot.ts <logdir> [out.png] [tag regex]');
+  console.error('usage: tensorboard-screenshot.ts <logdir> [out.png] [tag regex] [run regex]');
   process.exit(2);
 }
 const logdir = resolve(logdirArg);
 const out = resolve(outArg ?? join(ROOT, 'docs/img/tensorboard.png'));
-const tags = tagsArg ?? '^(loss|val/mIoU|val/mAP)$';
+const tags = tagsArg ?? '^(loss|loss/l_s|val/mIoU|val/mAP)$';
+const runs = runsArg ?? '(train|fcan-pretrain)$';
 
 const port = await new Promise<number>((done) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -43,13 +44,13 @@ try {
     if (Date.now() > deadline) throw new Error(`tensorboard did not answer on ${url}: ${tbLog.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
-  const runs = (await (await fetch(`${url}/data/runs`)).json()) as string[];
-  console.log(`tensorboard ${url}: ${runs.length} runs (${runs.join(', ')})`);
+  const all = (await (await fetch(`${url}/data/runs`)).json()) as string[];
+  console.log(`tensorboard ${url}: ${all.length} runs (${all.join(', ')})`);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, deviceScaleFactor: 1 });
-    await page.goto(`${url}/?darkMode=false#scalars&tagFilter=${encodeURIComponent(tags)}&_smoothingWeight=0`, { waitUntil: 'networkidle' });
+    await page.goto(`${url}/?darkMode=false#scalars&tagFilter=${encodeURIComponent(tags)}&regexInput=${encodeURIComponent(runs)}&_smoothingWeight=0`, { waitUntil: 'networkidle' });
     // the charts draw after their data arrives
     await page.waitForSelector('tf-scalar-card, .scalar-card, vz-line-chart2', { timeout: 60_000 }).catch(() => undefined);
     await page.waitForTimeout(4000);
