@@ -6,7 +6,7 @@ Usage: pipeline <command> [options]
 
 Commands:
   run       run the DAG (only stale stages run)
-  status    show each stage as cached or stale, and why
+  status    show each stage as cached, stale (and why), running (how far, ETA) or abandoned; --watch
   doctor    preflight: backend and GPU libraries, data and weights, the run's compute time measured here
   dag       print the stages in dependency order (--format mermaid)
   gc        remove artifacts no profile references (--dry-run)
@@ -37,6 +37,9 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --jobs, -j N      independent stages computed side by side (default: number of cores; 1 = one
                     at a time); a failed stage stops only the stages downstream of it
   --json            print the run summary as JSON on stdout
+  --tensorboard DIR TensorBoard event files and scalars.jsonl go under DIR/<run name>/<stage>/
+                    (default: the cache's tensorboard/); \`tensorboard --logdir DIR\` shows them live
+  --no-tensorboard  write no TensorBoard files (nor the checkpoint probes of the trainings)
   --executor bullmq run the stages on \`pipeline worker\` processes (any machines mounting this cache)
   --redis URL       their Redis: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (also
                     DCSP_REDIS, which keeps the password off the command line); printed as ***
@@ -49,10 +52,16 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
                     it exceeds an hour (pipeline doctor gives the full picture)
   --yes, -y         run even when the preflight estimates more than 30 days of training compute
                     (without it, such a run is refused: exit 2, one line with the estimate)`,
-  status: `Usage: pipeline status [--profile P] [--set stage.param=value]... [--json]
+  status: `Usage: pipeline status [--profile P] [--set stage.param=value]... [--json] [--watch [--interval S]]
 
 Prints each stage as cached or stale, with the reasons: a param that changed (old -> new), code
-changed, an input that changed or will re-run, never run.`,
+changed, an input that changed or will re-run, never run. A stage being computed right now (by any
+process or worker on this cache) is running: how far (items or iterations of the total), its rate,
+an ETA, who computes it (pid and host, or the worker and job) and since when, and what it last
+reported (loss, lr). A stage whose lock belongs to a process that is gone is abandoned: the next run
+takes it over and resumes. Keys computed for other variants or profiles are listed after.
+  --watch           redraw every few seconds until Ctrl-C
+  --interval S      seconds between redraws (default 2)`,
   doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--json]
 
 Before a long run: the tensor backend the run would use and why (GPU seen or not, the CUDA / cuDNN
@@ -83,6 +92,8 @@ cache/sweeps/<time>/.
   --file F          a sweep YAML: { profile, set: [..], grid: { stage.param: [values] } }
   --seeds N         every variant with N seeds (each stage's seed param + 0..N-1; stages without
                     one are shared); cells show mean ± sd (N); with no grid, N >= 2
+  --tensorboard DIR TensorBoard logs under DIR/<variant>/<stage>/ (default the cache's tensorboard/,
+                    each variant named by its profile and settings); --no-tensorboard: none
   --executor bullmq every variant at once, the stages on \`pipeline worker\` processes (--redis URL,
                     --redis-ca/--redis-cert/--redis-key F, --queue NAME as for run)
 Exits 1 when any variant failed.`,

@@ -21,6 +21,20 @@ import { HELP } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
+const TENSORBOARD_OPTIONS: Options = {
+  tensorboard: { type: 'string' },
+  'no-tensorboard': { type: 'boolean' },
+};
+
+/** `--tensorboard DIR` (absolute), `--no-tensorboard` (null), or the default under the cache (undefined). */
+function tensorboardRoot(values: Values): string | null | undefined {
+  if (values['no-tensorboard']) {
+    if (values.tensorboard !== undefined) throw new InputError('--tensorboard DIR and --no-tensorboard contradict each other');
+    return null;
+  }
+  return values.tensorboard === undefined ? undefined : resolve(values.tensorboard as string);
+}
+
 interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -60,6 +74,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       json: { type: 'boolean' },
       'no-preflight': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
+      ...TENSORBOARD_OPTIONS,
       ...EXECUTOR_OPTIONS,
     },
     async run(values, io) {
@@ -67,6 +82,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       const force = (values.force as string[] | undefined) ?? [];
       const workers = intOption('run', 'workers', values.workers as string | undefined);
       const jobs = intOption('run', 'jobs', values.jobs as string | undefined);
+      const tensorboard = tensorboardRoot(values);
       const { p, store } = await open(values, [...(until ? [until] : []), ...force], true);
       for (const s of [...(until ? [until] : []), ...force]) {
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
@@ -91,17 +107,20 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         workers,
         jobs,
         log: io.err,
+        tensorboard,
         ...(remote ? { remote } : {}),
       }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
-      if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds }));
+      const { writeRunReport } = await import('./run-report.ts');
+      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes, tensorboard);
+      if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds, ...(page ? { report: page } : {}) }));
       else {
         const ran = summary.outcomes.filter((o) => o.status === 'run').length;
         io.err(
           summary.outcomes.map((o) => `  ${o.stage.padEnd(16)} ${o.status.padEnd(7)} ${o.key.slice(0, 12)}  ${formatDuration(o.seconds)}`).join('\n'),
         );
         io.err(`${ran} stage(s) ran, ${summary.outcomes.length - ran} cached, in ${formatDuration(seconds)}`);
-        for (const line of headline(summary.outcomes, store)) io.out(line);
+        for (const line of headline(summary.outcomes, store, page)) io.out(line);
       }
       for (const f of summary.failures ?? []) {
         io.err(f.error.startsWith('stage ') ? f.error : `stage ${f.stage} failed: ${f.error}`);
@@ -110,22 +129,23 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
     },
   },
   status: {
-    options: { json: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
     async run(values, io) {
       const { p, store } = await open(values);
-      const plans = [...(await planPipeline(p, store)).values()];
-      if (values.json) {
-        io.out(JSON.stringify({ profile: p.profile, variant: p.variant, stages: plans.map(({ manifest, ...rest }) => ({ ...rest, seconds: manifest?.seconds ?? null })), idle: p.idle }, null, 1));
+      const { statusFrame, watchStatus } = await import('./status.ts');
+      const render = async (): Promise<string> => {
+        const f = await statusFrame(p, store, idleNote);
+        // watched, JSON comes one frame per line
+        return values.json ? JSON.stringify(f.json, null, values.watch ? undefined : 1) : f.lines.join('\n');
+      };
+      if (!values.watch) {
+        if (values.interval !== undefined) throw new InputError('pipeline status: --interval goes with --watch');
+        io.out(await render());
         return 0;
       }
-      io.out(`profile ${p.profile}${p.overrides.length ? ` (${p.overrides.map((o) => o.raw).join(' ')})` : ''}`);
-      for (const note of p.notes ?? []) io.out(`note: ${note}`);
-      for (const plan of plans) {
-        const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
-        io.out(`  ${plan.stage.padEnd(16)} ${plan.state.padEnd(7)} ${key}  ${plan.reasons.join('; ')}`);
-      }
-      for (const s of p.idle) io.out(`  ${s.name.padEnd(16)} ${'idle'.padEnd(7)} ${'-'.repeat(12)}  ${idleNote(s)}`);
-      return 0;
+      const seconds = intOption('status', 'interval', values.interval as string | undefined) ?? 2;
+      if (seconds < 1) throw new InputError('pipeline status: --interval must be at least 1 (seconds)');
+      return watchStatus(render, io.out, seconds, values.json ? 'json' : process.stdout.isTTY ? 'tty' : 'lines');
     },
   },
   doctor: {
@@ -204,6 +224,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       metric: { type: 'string' },
       seeds: { type: 'string' },
       json: { type: 'boolean' },
+      ...TENSORBOARD_OPTIONS,
       ...EXECUTOR_OPTIONS,
     },
     run: (values, io) => sweep(values, io),
@@ -263,7 +284,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   const store = new Store(cache);
   const remote = await openRemote('sweep', values, store, io.err);
   const { runSweep } = await import('../exec/sweep.ts');
-  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, ...(remote ? { remote } : {}) }).finally(() => remote?.close());
+  const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, tensorboard: tensorboardRoot(values), ...(remote ? { remote } : {}) }).finally(() => remote?.close());
   if (values.json) io.out(JSON.stringify(r));
   else {
     io.out(r.table);
@@ -386,7 +407,7 @@ async function checkImages(command: string, files: string[]): Promise<void> {
 }
 
 /** What a finished run ends with: the val mIoU (as a share of the oracle's) and where the report is. */
-function headline(outcomes: { stage: string; key: string; manifest: { metrics: Record<string, unknown> } }[], store: Store): string[] {
+function headline(outcomes: { stage: string; key: string; manifest: { metrics: Record<string, unknown> } }[], store: Store, runPage: string | null): string[] {
   const miou = (stage: string): number | null => {
     const v = outcomes.find((o) => o.stage === stage)?.manifest.metrics.meanIoU;
     return typeof v === 'number' ? v : null;
@@ -400,7 +421,10 @@ function headline(outcomes: { stage: string; key: string; manifest: { metrics: R
   }
   if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${formatPercent(direct)}`);
   const report = outcomes.find((o) => o.stage === 'report');
-  if (report) lines.push(`report: ${join(store.artifactDir('report', report.key), 'report.html')}`);
+  const artifact = report ? join(store.artifactDir('report', report.key), 'report.html') : null;
+  // the page with this run's facts (computed or cached, times); the artifact holds results only
+  if (runPage) lines.push(`report: ${runPage}`, `  (results only, as the report stage committed it: ${artifact})`);
+  else if (artifact) lines.push(`report: ${artifact}`);
   return lines;
 }
 

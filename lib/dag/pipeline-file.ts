@@ -97,7 +97,7 @@ export function stageModules(p: Pick<PipelineSource, 'src' | 'spec' | 'root'>): 
   const out = new Map<string, StageModule>();
   for (const name of names) {
     if (!STAGE_NAME.test(name)) throw new InputError(`${src.where(['stages', name])}: stage name '${name}' must match ${STAGE_NAME}`);
-    if (['refs', 'runs', 'data', 'sweeps'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
+    if (['refs', 'runs', 'data', 'sweeps', 'tensorboard'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
   }
   for (const name of names) {
     const entry = spec.stages[name];

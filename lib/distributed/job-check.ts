@@ -56,6 +56,8 @@ const StageJobSchema = z.strictObject({
   force: z.boolean(),
   isolate: z.boolean(),
   requestedBy: z.string().max(300),
+  // a folder name under the worker's TensorBoard root (stageLogDir checks it again where it is used)
+  runName: z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._=,+@-]{1,120}$/, 'is not a run name').optional(),
 });
 
 const ChunkJobSchema = z.strictObject({

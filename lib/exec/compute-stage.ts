@@ -10,6 +10,7 @@ import type { InputRef, Manifest } from '../store/manifest.ts';
 import { safeReaddir, type Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../stage/key.ts';
+import { stageLogDir, TENSORBOARD_DIR } from '../watch/events-dir.ts';
 import { acquireLock } from './lock.ts';
 import type { PerItemStats } from './per-item.ts';
 import { outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
@@ -29,6 +30,13 @@ export interface StageRequest {
   force: boolean;
   /** run the body in a child process (lib/exec/isolated.ts); not part of the key */
   isolate: boolean;
+  /** the run's name for its TensorBoard logs (lib/watch/events-dir.ts): a run fact, not part of the key */
+  runName?: string;
+}
+
+/** Where a computation's curves go: under `tensorboard` (default cache/tensorboard); null: not written. */
+export interface RunFactsOptions {
+  tensorboard?: string | null;
 }
 
 export interface StageExecution {
@@ -41,7 +49,7 @@ export interface StageExecution {
 /** Where the stage body runs: in this process, a child process, or a worker thread pool behind it. */
 export type StageBody = (job: StageJob) => Promise<StageJobResult>;
 
-export async function computeStage(store: Store, req: StageRequest, workers: number, body: StageBody, log: (line: string) => void): Promise<StageExecution> {
+export async function computeStage(store: Store, req: StageRequest, workers: number, body: StageBody, log: (line: string) => void, facts: RunFactsOptions = {}): Promise<StageExecution> {
   const t0 = performance.now();
   const { stage: name, key } = req;
   await mkdir(store.stageDir(name), { recursive: true });
@@ -63,6 +71,9 @@ export async function computeStage(store: Store, req: StageRequest, workers: num
       previous: req.force ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => join(store.stageDir(name), e)),
       workers,
       dataDir: store.dataDir,
+      ...(req.runName !== undefined && facts.tensorboard !== null
+        ? { eventsDir: stageLogDir(facts.tensorboard ?? join(store.root, TENSORBOARD_DIR), req.runName, name) }
+        : {}),
     };
     if (req.force) await rm(job.partialDir, { recursive: true, force: true });
     const result = await body(job);

@@ -22,6 +22,7 @@ import { keyInputs } from '../stage/key-inputs.ts';
 import { StageNotImplementedError } from '../stage/stage.ts';
 import { computeStage, type RemoteStages, type StageBody, type StageExecution, type StageRequest } from './compute-stage.ts';
 import { executeStageJob } from './stage-runner.ts';
+import { runLogName } from '../watch/events-dir.ts';
 
 export interface RunOptions {
   until?: string;
@@ -34,6 +35,8 @@ export interface RunOptions {
   progress?: (stage: string) => ProgressSink;
   /** computes stage keys elsewhere (`--executor bullmq`); default: this machine */
   remote?: RemoteStages;
+  /** the folder for TensorBoard logs (default cache/tensorboard); null: none written */
+  tensorboard?: string | null;
 }
 
 export interface StageOutcome {
@@ -85,6 +88,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const memo = new Map<string, Promise<StageOutcome>>();
   const outcomes: StageOutcome[] = [];
   const acquireSlot = slots(opts.jobs ?? cores);
+  const runName = runLogName(p.profile, p.overrides.map((o) => o.raw));
 
   const checked = new Map<string, Promise<boolean>>();
   const repairs = new Map<string, Promise<StageOutcome>>();
@@ -155,6 +159,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
       force: force.has(name),
       isolate: Boolean(opts.isolate || s.isolate),
+      runName,
     };
     const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
     const fail = (err: unknown): never => {
@@ -169,7 +174,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     await new Promise((resolve) => setImmediate(resolve));
     try {
       const body: StageBody = (job) => (request.isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
-      return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (running - 1)), body, log));
+      return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (running - 1)), body, log, { tensorboard: opts.tensorboard }));
     } finally {
       running--;
       releaseSlot();

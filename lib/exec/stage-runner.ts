@@ -11,6 +11,9 @@ import type { KeyParts } from '../stage/key.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
 import { runPerItem, type ChunkRunner, type PerItemStats } from './per-item.ts';
 import { StageNotImplementedError, type StageContext, type StageDefinition } from '../stage/stage.ts';
+import { EventLog } from '../watch/event-log.ts';
+import { recordingProgress } from '../watch/progress-file.ts';
+import { logStageMetrics } from '../watch/stage-metrics.ts';
 
 export interface StageJob {
   stage: string;
@@ -23,6 +26,8 @@ export interface StageJob {
   previous: string[];
   workers: number;
   dataDir: string;
+  /** the stage's TensorBoard log folder (run facts, outside the partial folder); absent: no logs */
+  eventsDir?: string;
 }
 
 export interface StageJobResult {
@@ -47,6 +52,10 @@ export async function executeStageJob(job: StageJob, io: { progress: ProgressSin
   const inputs: Record<string, Artifact> = {};
   for (const [slot, dir] of Object.entries(job.inputs)) inputs[slot] = await Artifact.open(dir);
   const out = new ArtifactWriter(outDir);
+  // run facts, written by this process and handed to the stage through its context, so the
+  // writers stay outside the stage's code identity: progress for `pipeline status` (beside out/),
+  // curves for TensorBoard (outside the partial folder altogether)
+  const scalars = job.eventsDir ? new EventLog(job.eventsDir, job.stage, io.log) : undefined;
   const ctx: StageContext<Record<string, unknown>> = {
     stage: job.stage,
     params: job.params,
@@ -54,15 +63,24 @@ export async function executeStageJob(job: StageJob, io: { progress: ProgressSin
     out,
     workDir,
     dataDir: job.dataDir,
-    progress: io.progress,
+    progress: recordingProgress(io.progress, job.partialDir, job.stage),
     log: io.log,
     signal: io.signal,
+    scalars,
   };
-  if (def.perItem) {
-    const { metrics, stats } = await runPerItem({ def, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers, chunks: io.chunks });
-    const extra = def.run ? await def.run(ctx) : undefined;
-    return { metrics: { ...out.collectedMetrics, ...metrics, ...(extra ?? {}) }, items: stats };
+  try {
+    let result: StageJobResult;
+    if (def.perItem) {
+      const { metrics, stats } = await runPerItem({ def, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers, chunks: io.chunks });
+      const extra = def.run ? await def.run(ctx) : undefined;
+      result = { metrics: { ...out.collectedMetrics, ...metrics, ...(extra ?? {}) }, items: stats };
+    } else {
+      const metrics = await def.run!(ctx);
+      result = { metrics: { ...out.collectedMetrics, ...(metrics ?? {}) } };
+    }
+    if (scalars) logStageMetrics(scalars, job.stage, result.metrics);
+    return result;
+  } finally {
+    scalars?.close();
   }
-  const metrics = await def.run!(ctx);
-  return { metrics: { ...out.collectedMetrics, ...(metrics ?? {}) } };
 }

@@ -27,6 +27,8 @@ export interface SweepOptions {
   remote?: RemoteStages;
   /** each variant run with this many seeds (sweep-seeds.ts); 1 or absent: as configured */
   seeds?: number;
+  /** TensorBoard logs' folder (default cache/tensorboard); null: none (RunOptions.tensorboard) */
+  tensorboard?: string | null;
 }
 
 export interface VariantResult {
@@ -56,7 +58,7 @@ async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts
   const tag = describe(v);
   try {
     const p = await loadPipeline(opts.pipelineFile, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: store.root });
-    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, remote: opts.remote, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
+    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, remote: opts.remote, tensorboard: opts.tensorboard, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
     return {
       labels: v.labels,
       ok: !r.failed,
@@ -78,6 +80,8 @@ async function runInChild(spec: SweepSpec, v: SweepVariant, store: Store, opts: 
   if (spec.profile) args.push('--profile', spec.profile);
   if (opts.until) args.push('--until', opts.until);
   if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
+  if (opts.tensorboard === null) args.push('--no-tensorboard');
+  else if (opts.tensorboard !== undefined) args.push('--tensorboard', opts.tensorboard);
   for (const s of setArgs(spec, v)) args.push('--set', s);
   const child = execa(process.execPath, args, { reject: false, stdout: 'pipe', stderr: 'pipe' });
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -13,6 +13,7 @@ import { Adam } from '../tensor/adam.ts';
 import { MomentumSgd, type MomentumForm } from '../tensor/sgd.ts';
 import { formatDuration } from '../format.ts';
 import { silentProgress, type ProgressSink } from '../types.ts';
+import type { ScalarSink } from '../scalar-sink.ts';
 import { classTargets, downsampleCues, fcanLoss, l2Term, segLoss } from './losses.ts';
 import type { SegmentationModel } from './model.ts';
 import type { ParamInfo } from './params.ts';
@@ -77,6 +78,14 @@ export interface TrainLoopOptions {
   /** default 1000 */
   checkpointEvery?: number;
   progress?: ProgressSink;
+  /**
+   * Run facts (TensorBoard, the scalars file): each iteration's loss, its parts, the learning rate
+   * of each parameter group and it/s; at each checkpoint, what `checkpointScalars` measures.
+   * Nothing logged is read back: the weights are the same with or without it.
+   */
+  scalars?: ScalarSink;
+  /** a cheap measure of the model at a checkpoint (a fixed val sample); called only with `scalars` */
+  checkpointScalars?: (iteration: number) => Promise<Record<string, number>>;
   signal?: AbortSignal;
   /** extra settings that must match for a checkpoint to be resumed (e.g. the sampler's seed) */
   runTag?: Record<string, string | number | boolean>;
@@ -217,8 +226,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       lastCheckpoint = iteration;
     };
 
-    progress.start(T, `${model.name} ${custom ? custom.name : objective}`);
+    progress.start(T, `${model.name} ${custom ? custom.name : objective} iterations`);
     if (start > 0) progress.tick(start);
+    // the curve goes on from the checkpoint: what a killed run logged after it is dropped
+    opts.scalars?.restart(start + 1);
+    // the rate of each parameter group (by its multiplier of the base rate)
+    const multipliers = [...new Set(plan.map((p) => p.lrMult))].sort((a, b) => a - b);
     const [oh, ow] = segModel ? segModel.outputSize(crop, crop) : [0, 0];
     const began = performance.now();
     for (let t = start + 1; t <= T; t++) {
@@ -265,7 +278,18 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
         loss: Number(loss.toPrecision(4)), lr: Number(lr.toPrecision(3)), 'it/s': Number(perSec.toPrecision(3)),
         eta: formatDuration((T - t) / perSec),
       });
-      if (t % every === 0 || t === T) await save(t);
+      opts.scalars?.scalars(t, {
+        loss,
+        ...(lsv === undefined ? {} : { 'loss/l_s': lsv[0] }),
+        ...(lcv === undefined ? {} : { 'loss/l_c': lcv[0] }),
+        lr,
+        ...Object.fromEntries(multipliers.map((m) => [`lr/x${m}`, lr * m])),
+        'speed/it_per_s': perSec,
+      });
+      if (t % every === 0 || t === T) {
+        await save(t);
+        if (opts.scalars && opts.checkpointScalars) opts.scalars.scalars(t, await opts.checkpointScalars(t));
+      }
     }
     progress.done();
     return { iterations: T, resumedFrom: start, curve };

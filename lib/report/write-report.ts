@@ -17,6 +17,7 @@ import { dagSvg, nodeStateColours, NODE_STATE_LABEL, type DagEdge, type DagNode,
 import { esc, pct, seconds, table } from './html.ts';
 import { readRunLog, shortKey, walkLineage, type Lineage, type LineageNode, type RunRecord } from './lineage.ts';
 import { page, type Section } from './page.ts';
+import { probeCurvesHtml, type ProbeSeries } from './probe-curves.ts';
 import { REPORT_SLOTS, type ReportSlot } from './slots.ts';
 import { evalRows, trainRows, type PanelSources } from './panels.ts';
 import { chooseSamples } from './samples.ts';
@@ -71,6 +72,8 @@ export interface ReportOptions {
    * key, and those facts are not part of any artifact's content (a resumed run differs in them).
    */
   runFacts?: boolean;
+  /** with run facts: the trainings' checkpoint measures from the run's scalars files (the same as TensorBoard's) */
+  probes?: ProbeSeries[];
 }
 
 /** training metrics that describe the run rather than the result */
@@ -165,7 +168,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
     });
   }
   sections.push({ id: 'metrics', title: 'Metrics', html: metricsHtml(lineage, slot, dataset, opts.runFacts !== false) });
-  const curves = await curvesHtml(lineage);
+  const curves = (await curvesHtml(lineage)) + (opts.probes && opts.runFacts !== false ? probeCurvesHtml(opts.probes) : '');
   if (curves) sections.push({ id: 'curves', title: 'Training curves', html: curves });
   if (opts.sweep?.length) {
     sections.push({ id: 'sweep', title: 'Sweep', html: `<p class="cap">One row per variant: the params it sets, then its metrics (best in bold).</p>${sweepTable(opts.sweep)}` });

@@ -8,6 +8,7 @@ import type { Artifact } from '../store/artifact.ts';
 import type { ArtifactWriter, ItemArray } from '../store/artifact-writer.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ProgressSink } from '../types.ts';
+import type { ScalarSink } from '../scalar-sink.ts';
 
 export type ParamsSchema = z.ZodType<Record<string, unknown>>;
 
@@ -25,6 +26,8 @@ export interface StageContext<P> {
   progress: ProgressSink;
   log(line: string): void;
   signal: AbortSignal;
+  /** curves for TensorBoard and the scalars file (run facts, never artifact content); absent: not logged */
+  scalars?: ScalarSink;
 }
 
 export interface ItemResult {

@@ -21,6 +21,7 @@ import { resolveImagenetWeights } from '../model/init-download.ts';
 import { loadKerasWeights, type InitReport } from '../model/keras-weights.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
 import { trainLoop, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
+import { checkpointProbe } from './checkpoint-probe.ts';
 import type { z } from 'zod';
 import type { FcanPretrainParams } from './fcan-pretrain.ts';
 import type { TrainingObject } from './params.ts';
@@ -51,13 +52,13 @@ class ImageCache {
 }
 
 /** Sample k of the run is the (k mod N)-th image of a fresh permutation per epoch: no sampler state to resume. */
-type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'divergeFactor' | 'progress' | 'signal'>;
+type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'divergeFactor' | 'progress' | 'scalars' | 'signal'>;
 
 /** What every training stage passes to trainLoop straight from its params and context. */
 export function loopSettings(ctx: StageContext<unknown>, p: Pick<TrainingParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery' | 'divergeFactor'>): LoopSettings {
   return {
     optimizer: p.optimizer, lr: p.lr, power: p.power, momentum: p.momentum, weightDecay: p.weightDecay, divergeFactor: p.divergeFactor,
-    checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointEvery: p.checkpointEvery, progress: ctx.progress, signal: ctx.signal,
+    checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointEvery: p.checkpointEvery, progress: ctx.progress, scalars: ctx.scalars, signal: ctx.signal,
   };
 }
 
@@ -140,6 +141,8 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
       crop: p.crop,
       sampler,
       ...loopSettings(ctx, p),
+      // measured only for the curves (ctx.scalars): inference on val images, the weights untouched
+      checkpointScalars: ctx.scalars ? checkpointProbe(dataset, model, objective) : undefined,
       runTag: { seed: p.seed, scaleLo: p.scale[0], scaleHi: p.scale[1], mirror: p.mirror },
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -8,7 +8,7 @@ import { readManifest, type Manifest } from './manifest.ts';
 
 const KEY_RE = /^[0-9a-f]{64}$/;
 /** top-level cache entries that are not stage directories */
-const RESERVED = new Set(['refs', 'runs', 'data', 'sweeps']);
+const RESERVED = new Set(['refs', 'runs', 'data', 'sweeps', 'tensorboard']);
 
 export interface ArtifactLocation {
   stage: string;

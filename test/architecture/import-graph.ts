@@ -39,7 +39,7 @@ export function stageNames(root: string): string[] {
 
 /** The libraries of the method: they know nothing of stages, keys, the executor or the command line. */
 export const DOMAIN = ['tensor', 'data', 'saliency', 'model', 'crf', 'metrics'];
-const ABOVE_DOMAIN = ['exec', 'steps', 'cli', 'dag', 'stage', 'doctor', 'layouts', 'report'];
+const ABOVE_DOMAIN = ['exec', 'steps', 'cli', 'dag', 'stage', 'doctor', 'layouts', 'report', 'watch'];
 
 function libFolder(path: string): string | null {
   const m = /^lib\/([^/]+)\//.exec(path);

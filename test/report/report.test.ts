@@ -42,6 +42,8 @@ describe('report on the micro profile', () => {
   let reportFile: string;
   let html: string;
   let outcomes: { stage: string; status: string; metrics: Record<string, number> }[];
+  let runPage: string;
+  let runPageHtml: string;
 
   beforeAll(async () => {
     const upstream = await cli(['run', '--until', 'eval']);
@@ -52,6 +54,8 @@ describe('report on the micro profile', () => {
     outcomes = (JSON.parse(r.stdout) as { outcomes: typeof outcomes }).outcomes;
     reportFile = join(dirOf('report'), 'report.html');
     html = readFileSync(reportFile, 'utf8');
+    runPage = (JSON.parse(r.stdout) as { report: string }).report;
+    runPageHtml = readFileSync(runPage, 'utf8');
   }, 600_000);
 
   it('the report stage writes one self-contained HTML file over the cached DAG', async () => {
@@ -195,4 +199,24 @@ describe('report on the micro profile', () => {
     const meta = await sharp(c.screenshots.fig1).metadata();
     expect(meta.height).toBeGreaterThan(8 * 124);
   }, 120_000);
+
+  it('the page a run points to carries that run\'s facts: computed or cached, and times, for every stage', async () => {
+    const nodeState = (h: string, stage: string): string | undefined => new RegExp(`<g class="node (\\w+)"><title>${stage} [0-9a-f]{64}`).exec(h)?.[1];
+    expect(runPage).toBe(join(cache, 'runs', 'micro', 'report.html'));
+    for (const o of outcomes.slice(0, -1)) expect(nodeState(runPageHtml, o.stage), o.stage).toBe(o.status);
+    expect(runPageHtml).not.toContain('no run record');
+    expect(runPageHtml).toMatch(/<th>last run<\/th><th>time<\/th>/);
+    // the trainings' checkpoint measures, from the run's scalars files (run facts: not in the artifact)
+    expect(runPageHtml).toContain('<h3>At each checkpoint</h3>');
+    expect(runPageHtml).toMatch(/at checkpoints: classifier mAP[\s\S]*at checkpoints: mIoU/);
+    expect(html).not.toContain('At each checkpoint');
+    // a second run finds everything cached and says so, on the page it prints
+    const again = await cli(['run']);
+    expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    expect(again.stdout).toContain(`report: ${runPage}\n  (results only, as the report stage committed it: ${reportFile})`);
+    const second = readFileSync(runPage, 'utf8');
+    for (const o of outcomes.slice(0, -1)) expect(nodeState(second, o.stage), o.stage).toBe('cached');
+    // the artifact itself is untouched by either: results only
+    expect(readFileSync(reportFile, 'utf8')).toBe(html);
+  });
 });
