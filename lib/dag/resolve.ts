@@ -31,6 +31,12 @@ export interface ResolvedStage {
   inputs: Record<string, string>;
   params: Record<string, unknown>;
   isolate: boolean;
+  /** it computes with tensors under these params and inputs: its key carries numerics (lib/stage/numerics.ts) */
+  tensors: boolean;
+  /** it computes per item (lib/exec/per-item.ts) */
+  perItem: boolean;
+  /** params left out of its key (StageDefinition.guards) */
+  guards: string[];
 }
 
 /** A stage declared `on_demand` that no stage of this run reads: not part of the run. */
@@ -215,9 +221,15 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
     });
     if (refusal) throw new InputError(`profile ${profile}${overrides.length ? ` (with --set)` : ''}: ${refusal.stage ?? name}.${refusal.key}: ${refusal.message}`);
   }
+  const tensors = new Map<string, boolean>();
   const stages = topoOrder(runGraph).map((name): ResolvedStage => {
     const entry = spec.stages[name];
     const { def, module } = defs.get(name)!;
+    const upstream = (slot: string) => {
+      const up = used.get(name)![slot];
+      return up === undefined ? undefined : { stage: up, params: resolvedParams.get(up)!, tensors: tensors.get(up)! };
+    };
+    tensors.set(name, typeof def.tensors === 'function' ? def.tensors(resolvedParams.get(name)!, upstream) : Boolean(def.tensors));
     return {
       name,
       description: entry.description ?? def.description,
@@ -227,6 +239,9 @@ export async function resolvePipeline(file: string, opts: LoadOptions = {}): Pro
       inputs: used.get(name)!,
       params: resolvedParams.get(name)!,
       isolate: entry.isolate ?? def.isolate ?? false,
+      tensors: tensors.get(name)!,
+      perItem: def.perItem !== undefined,
+      guards: [...(def.guards ?? [])],
     };
   });
   const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({

@@ -1,14 +1,11 @@
 // Entry of an isolated stage process: `node --import tsx child.ts <job.json> <result.json>`.
 // Tensor memory and native crashes stay in this process; the parent reports the stage as failed.
 import { readFile, writeFile } from 'node:fs/promises';
-import { grantTensorThreads } from '../tensor/threads.ts';
 import { createProgress } from './progress.ts';
 import { executeStageJob, type StageJob } from './stage-runner.ts';
 
 const [jobFile, resultFile] = process.argv.slice(2);
 const job = JSON.parse(await readFile(jobFile, 'utf8')) as StageJob;
-// the cores the executor granted this stage, before any TensorFlow op sizes its thread pool
-grantTensorThreads(job.workers);
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort(new Error('terminated')));
 // a parent killed outright (SIGKILL) cannot stop this process: once orphaned, stop rather than keep
