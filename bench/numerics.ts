@@ -3,7 +3,7 @@
 // trained network's forward, in a fresh process per setting and round (TensorFlow reads its
 // settings once per process). Settings: intra-op threads 1 and 2, each with the pipeline's
 // deterministic kernels (TF_DETERMINISTIC_OPS=1, oneDNN off) and with TensorFlow's defaults
-// (oneDNN custom ops on: what --nondeterministic gives). Rounds alternate the settings so all see
+// (oneDNN custom ops on: what --nondeterministic gives), and the determinism flag alone. Rounds alternate the settings so all see
 // the same machine load. Prints, per setting, the median step time and how many distinct weight
 // and output hashes its rounds gave (1 = reproducible), and which settings agree with each other.
 //
@@ -70,6 +70,8 @@ for (const threads of ['1', '2']) {
   SETTINGS.push({ label: `${threads} thread(s), deterministic (pipeline default)`, env: { TF_NUM_INTRAOP_THREADS: threads, TF_DETERMINISTIC_OPS: '1', TF_ENABLE_ONEDNN_OPTS: '0' } });
   SETTINGS.push({ label: `${threads} thread(s), oneDNN on (--nondeterministic)`, env: { TF_NUM_INTRAOP_THREADS: threads, TF_DETERMINISTIC_OPS: '0', TF_ENABLE_ONEDNN_OPTS: '1' } });
 }
+// TensorFlow's determinism flag alone (oneDNN off): what it costs on a CPU build
+SETTINGS.push({ label: '2 thread(s), oneDNN off, TF_DETERMINISTIC_OPS=0', env: { TF_NUM_INTRAOP_THREADS: '2', TF_DETERMINISTIC_OPS: '0', TF_ENABLE_ONEDNN_OPTS: '0' } });
 
 function runWorker(env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@ import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import type { PerItemStats } from '../exec/per-item.ts';
+import type { Numerics } from '../tensor/numerics.ts';
 
 export const STAGE_QUEUE = 'stages';
 export const ITEM_QUEUE = 'items';
@@ -43,6 +44,8 @@ export interface ChunkJobData {
   ids: string[];
   /** item file of each id, relative to the cache */
   files: string[];
+  /** a tensor stage's numerics: a worker whose process computes otherwise refuses the chunk (lib/exec/item-task.ts) */
+  numerics?: Numerics;
 }
 
 export interface ChunkJobReturn {

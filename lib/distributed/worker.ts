@@ -114,7 +114,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     for (let i = 0; i < d.ids.length; i++) if (!(await itemDone(files[i]))) todo.push(d.ids[i]);
     const written: string[] = [];
     if (todo.length) {
-      const task: ItemTask = { module, params: d.params, shared: d.shared, inputs: Object.fromEntries(Object.entries(d.inputs).map(([s, p]) => [s, resolve(store.root, p)])), ids: todo };
+      const task: ItemTask = { module, params: d.params, shared: d.shared, inputs: Object.fromEntries(Object.entries(d.inputs).map(([s, p]) => [s, resolve(store.root, p)])), ids: todo, ...(d.numerics ? { numerics: d.numerics } : {}) };
       const results = (await pool.run(task)) as ItemTaskResult[];
       const fileOf = new Map(d.ids.map((id, i) => [id, files[i]]));
       for (const { id, result } of results) {

@@ -7,9 +7,10 @@
 // stage, before TensorFlow reads it. Light: no tfjs import.
 //
 // Measured on tfjs-node (TensorFlow 2.21.0 CPU, micro profile; README "Numerics"): a training's
-// bytes differ between 1 and 2 intra-op threads and between oneDNN on and off; with oneDNN on the
-// same inference, with the same threads, gave other bytes from one run to the next (one value of
-// a uint8 attention map off by one, in 3 of 7 runs); with oneDNN off, 6 runs of 6 were equal.
+// bytes differ between 1 and 2 intra-op threads and between oneDNN on and off (each of the four
+// reproduced itself); with oneDNN on, one inference stage with the same inputs and threads gave 3
+// different contents in 11 runs (one value of a uint8 attention map off by one); with oneDNN off,
+// 6 runs of 6 were equal.
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
