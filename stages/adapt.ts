@@ -7,5 +7,6 @@ export default defineStage({
   description: "new cues from the trained network's logits, restricted to the image's labels + background",
   params,
   inputs: ['dataset', 'model'],
+  tensors: true,
   perItem,
 });

@@ -7,6 +7,7 @@ export default defineStage({
   description: '3-scale max-fused attention, per-class min-max normalised, present classes only',
   params,
   inputs: ['dataset', 'model'],
+  tensors: true,
   perItem,
   run,
 });

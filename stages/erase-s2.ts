@@ -7,5 +7,7 @@ export default defineStage({
   description: `erase pixels with S1 >= ${THRESHOLD}, detect again: S2 = max(S1, S2e)`,
   params,
   inputs: ['dataset', 'previous'],
+  // the pass before's detector runs again here (lib/steps/saliency-passes.ts)
+  tensors: (_p, upstream) => upstream('previous')?.tensors ?? false,
   perItem,
 });

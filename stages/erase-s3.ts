@@ -7,5 +7,7 @@ export default defineStage({
   description: `erase pixels with S2e >= ${THRESHOLD}, detect again: S3 = max(S2, S3e)`,
   params,
   inputs: ['dataset', 'previous'],
+  // the pass before's detector runs again here (lib/steps/saliency-passes.ts)
+  tensors: (_p, upstream) => upstream('previous')?.tensors ?? false,
   perItem,
 });

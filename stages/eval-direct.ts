@@ -10,5 +10,6 @@ export default defineStage({
   inputs: ['dataset', 'model', 'saliency', 's2', 's3'],
   optionalInputs: ['s2', 's3'],
   inputsUsed: (p) => (['s2', 's3'] as const).slice(0, p.passes - 1),
+  tensors: true,
   perItem,
 });

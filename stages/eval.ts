@@ -7,5 +7,6 @@ export default defineStage({
   description: 'multi-scale inference, dense CRF, mIoU on val; VOC test-server PNGs',
   params,
   inputs: ['dataset', 'train', 'retrain'],
+  tensors: true,
   perItem,
 });

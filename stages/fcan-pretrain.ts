@@ -8,6 +8,9 @@ export default defineStage({
   params,
   inputs: ['dataset'],
   isolate: true,
+  tensors: true,
+  // the divergence check (lib/model/train-loop.ts) stops a run or leaves its bytes alone
+  guards: ['divergeFactor'],
   refuse: (p) => {
     const imagenet = p.model === 'deeplabv2-resnet101' || p.model === 'deeplab-largefov-vgg16';
     if (imagenet && p.headsOnly && !p.init) {

@@ -19,5 +19,7 @@ export default defineStage({
     }
     return null;
   },
+  // boundary is plain JS, onnx and isnet run on onnxruntime: only these two are tfjs networks
+  tensors: (p) => p.detector === 'tfjs' || p.detector === 'dhsnet',
   perItem,
 });

@@ -8,5 +8,8 @@ export default defineStage({
   params,
   inputs: ['dataset', 'cues', 'init'],
   isolate: true,
+  tensors: true,
+  // the divergence check (lib/model/train-loop.ts) stops a run or leaves its bytes alone
+  guards: ['divergeFactor'],
   run,
 });

@@ -11,6 +11,8 @@ export const COMMON: Options = {
   profile: { type: 'string', short: 'p' },
   set: { type: 'string', multiple: true, short: 's' },
   backend: { type: 'string' },
+  'tf-threads': { type: 'string' },
+  nondeterministic: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 

@@ -24,6 +24,12 @@ Options for every command:
   --set, -s S.K=V   override a stage param, e.g. --set cues.gamma=0.5 (repeatable)
   --backend NAME    tensor backend: tfjs-node-gpu, tfjs-node, wasm or cpu (default: the first that
                     works, in that order; also DCSP_BACKEND)
+  --tf-threads N    TensorFlow threads per op of a training on tfjs-node(-gpu) (default 2; also
+                    DCSP_TF_THREADS); part of the training's key, so it gives the same bytes however
+                    busy the machine is
+  --nondeterministic  let TensorFlow use its faster nondeterministic kernels (oneDNN on CPU, atomics
+                    on GPU; also DCSP_TF_NONDETERMINISTIC=1): other keys, artifacts marked
+                    nondeterministic
   --help, -h        help for a command
 
 Exit codes: 0 ok, 1 a stage failed, 2 bad input (YAML, params, arguments).`,

@@ -13,7 +13,9 @@ import { Store } from '../store/store.ts';
 import { CHECKPOINT_DIR } from '../layouts/model.ts';
 import { verifyStore } from '../store/verify.ts';
 import { EXECUTOR_OPTIONS, openRemote, WORKER_OPTIONS, workerCommand, workerPipeline } from '../distributed/cli.ts';
-import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV } from '../tensor/backend-names.ts';
+import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, BACKEND_PINNED_ENV } from '../tensor/backend-names.ts';
+import { describeSetting, NONDETERMINISTIC_ENV, readNumericsSetting, THREADS_ENV, useNumerics } from '../tensor/numerics.ts';
+import { stageNumerics } from '../stage/numerics.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { intOption, parse, type Options } from './args.ts';
 import { prepareCacheDir } from './cache-dir.ts';
@@ -98,6 +100,7 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         for (const line of await preflight(p.profile, stages, willRun, { yes: Boolean(values.yes) })) io.err(line);
       }
       io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
+      io.err(`backend: ${describeSetting(p.numerics)}`);
       for (const note of p.notes ?? []) io.err(`note: ${note}`);
       const remote = await openRemote('run', values, store, io.err);
       const summary = await runPipeline(p, store, {
@@ -282,6 +285,7 @@ async function sweep(values: Values, io: Io): Promise<number> {
   if (!spec.axes.length && (seeds ?? 1) < 2) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2, a --file, or --seeds N (N >= 2)');
   prepareCacheDir(cache);
   const store = new Store(cache);
+  io.err(`backend: ${describeSetting(p!.numerics)}`);
   const remote = await openRemote('sweep', values, store, io.err);
   const { runSweep } = await import('../exec/sweep.ts');
   const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, tensorboard: tensorboardRoot(values), ...(remote ? { remote } : {}) }).finally(() => remote?.close());
@@ -454,12 +458,23 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       // stages read it from the environment, in this process, its workers and its child processes
       process.env[BACKEND_ENV] = values.backend;
     }
+    if (typeof values['tf-threads'] === 'string') process.env[THREADS_ENV] = values['tf-threads'];
+    if (values.nondeterministic) process.env[NONDETERMINISTIC_ENV] = '1';
     if (values.help) {
       io.out(HELP[command] ?? HELP.main);
       return 0;
     }
-    // the first backend chosen is the run's: worker threads and child processes inherit it
+    // The backend and TensorFlow settings are in every tensor stage's key: read before any key is
+    // made, and the backend pinned, so every process of the run starts that one or fails (never
+    // computing other bytes under the keys made here).
+    let numerics;
+    try {
+      numerics = readNumericsSetting();
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
     process.env[BACKEND_PIN_ENV] ??= '1';
+    process.env[BACKEND_PINNED_ENV] ??= numerics.setting.backend;
     // libtensorflow's start-up INFO lines (CPU features, absl) would come once per training child
     // and cut through the progress board; warnings and errors still show, and 0 brings them all back
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
@@ -467,6 +482,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const { unpatchedBindings } = await import('../native/binding-patches.ts');
       const bad = await unpatchedBindings(PROJECT_ROOT);
       if (bad.length) throw new InputError(bad.join('\n'));
+    }
+    if (COMPUTING.has(command) || command === 'status') for (const note of numerics.notes) io.err(note);
+    if (COMPUTING.has(command)) {
+      // whatever starts TensorFlow in this process (a per-item stage's items, predict, a
+      // preflight) starts it as a per-item stage's key says: one thread per op, deterministic kernels
+      useNumerics(stageNumerics(numerics.setting, true));
     }
     return await cmd.run(values as Values, io, positionals);
   } catch (err) {

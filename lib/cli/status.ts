@@ -28,7 +28,8 @@ export async function statusFrame(p: Pipeline, store: Store, idleNote: (s: IdleS
     const w = plan.state === 'stale' ? workOf(plan.stage, plan.key) : undefined;
     const state = w?.state ?? plan.state;
     const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
-    lines.push(`  ${plan.stage.padEnd(16)} ${state.padEnd(9)} ${key}  ${w ? describeWork(w, now) : plan.reasons.join('; ')}`.trimEnd());
+    const nondeterministic = manifest?.nondeterministic ? 'computed with nondeterministic kernels: another computation may give other bytes' : '';
+    lines.push(`  ${plan.stage.padEnd(16)} ${state.padEnd(9)} ${key}  ${w ? describeWork(w, now) : [...plan.reasons, nondeterministic].filter(Boolean).join('; ')}`.trimEnd());
     return { ...plan, state, seconds: manifest?.seconds ?? null, ...(w ? { work: w } : {}) };
   });
   for (const s of p.idle) lines.push(`  ${s.name.padEnd(16)} ${'idle'.padEnd(9)} ${'-'.repeat(12)}  ${idleNote(s)}`);

@@ -11,6 +11,7 @@ import { codeHash } from '../stage/code-hash.ts';
 import { canonicalJson } from '../store/canonical-json.ts';
 import { libFile } from '../paths.ts';
 import { sha256 } from '../store/hash.ts';
+import { readNumericsSetting, type NumericsSetting } from '../tensor/numerics.ts';
 import { ancestorsOf, buildGraph, descendantsOf } from './graph.ts';
 import type { LoadOptions, Resolution, ResolvedStage } from './resolve.ts';
 
@@ -20,6 +21,8 @@ export interface Pipeline extends Omit<Resolution, 'stages'> {
   stages: Map<string, ResolvedStage>;
   order: string[];
   graph: DirectedGraph;
+  /** what this machine's tensor stages compute with (read afresh by every process, never memoised) */
+  numerics: NumericsSetting;
   ancestors(stage: string): Set<string>;
   descendants(stage: string): Set<string>;
 }
@@ -91,8 +94,15 @@ function toPipeline(r: Resolution): Pipeline {
     r.stages.map((s) => s.name),
     r.stages.flatMap((s) => Object.entries(s.inputs).map(([slot, up]) => ({ from: up, to: s.name, slot }))),
   );
+  let numerics: NumericsSetting;
+  try {
+    numerics = readNumericsSetting().setting;
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
   return {
     ...r,
+    numerics,
     stages: new Map(r.stages.map((s) => [s.name, s])),
     order: r.stages.map((s) => s.name),
     graph,

@@ -29,6 +29,12 @@ export interface ResolvedStage {
   isolate: boolean;
   /** its key covers its inputs' lineage (StageDefinition.readsLineage) */
   readsLineage: boolean;
+  /** it computes with tensors under these params and inputs: its key carries numerics (lib/stage/numerics.ts) */
+  tensors: boolean;
+  /** it computes per item (lib/exec/per-item.ts) */
+  perItem: boolean;
+  /** params left out of its key (StageDefinition.guards) */
+  guards: string[];
 }
 
 /** A stage declared `on_demand` that no stage of this run reads: not part of the run. */
@@ -205,9 +211,15 @@ async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: 
       });
       if (refusal) throw new InputError(`profile ${pname}${applied.length ? ` (with --set)` : ''}: ${refusal.stage ?? name}.${refusal.key}: ${refusal.message}`);
     }
+    const tensors = new Map<string, boolean>();
     const stages = topoOrder(runGraph).map((name): ResolvedStage => {
       const entry = spec.stages[name];
       const { def, module } = defs.get(name)!;
+      const upstream = (slot: string) => {
+        const up = used.get(name)![slot];
+        return up === undefined ? undefined : { stage: up, params: resolvedParams.get(up)!, tensors: tensors.get(up)! };
+      };
+      tensors.set(name, typeof def.tensors === 'function' ? def.tensors(resolvedParams.get(name)!, upstream) : Boolean(def.tensors));
       return {
         name,
         description: entry.description ?? def.description,
@@ -218,6 +230,9 @@ async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: 
         params: resolvedParams.get(name)!,
         isolate: entry.isolate ?? def.isolate ?? false,
         readsLineage: def.readsLineage ?? false,
+        tensors: tensors.get(name)!,
+        perItem: def.perItem !== undefined,
+        guards: [...(def.guards ?? [])],
       };
     });
     const idle = stageNames.filter((n) => !active.has(n)).map((name): IdleStage => ({

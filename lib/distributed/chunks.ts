@@ -30,6 +30,7 @@ export function remoteChunks(queue: Queue, c: ChunkContext, log: (line: string) 
           inputs: Object.fromEntries(Object.entries(t.inputs).map(([slot, dir]) => [slot, toCache(dir)])),
           ids: t.ids,
           files: t.ids.map((id) => toCache(fileOf(id))),
+          ...(t.numerics ? { numerics: t.numerics } : {}),
         };
         const id = chunkJobId(data);
         // a chunk is never 'committed' on its own (its files are checked by whoever computes it)

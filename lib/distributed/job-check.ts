@@ -15,6 +15,7 @@ import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/per
 import type { ItemTask } from '../exec/item-task.ts';
 import { stageKey } from '../stage/key.ts';
 import type { StageDefinition } from '../stage/stage.ts';
+import type { Numerics } from '../tensor/numerics.ts';
 import { Artifact } from '../store/artifact.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { checkInside, resolveInside } from '../store/inside.ts';
@@ -44,7 +45,12 @@ const itemId = z
 const params = z.record(z.string(), z.json());
 const relPath = z.string().min(1).max(4096);
 
-const KeyPartsSchema = z.strictObject({ stage: stageName, version: z.number().int().min(0), codeHash: hex64, params, inputs: z.record(slot, hex64) });
+// a tensor stage's backend and TensorFlow settings (lib/tensor/numerics.ts): plain scalars under plain names
+const NumericsSchema = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.union([z.string().max(200), z.number(), z.boolean()]))
+  .refine((n) => typeof n.backend === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(n.backend), 'names no backend')
+  .transform((n) => n as Numerics);
+const KeyPartsSchema = z.strictObject({ stage: stageName, version: z.number().int().min(0), codeHash: hex64, params, inputs: z.record(slot, hex64), numerics: NumericsSchema.optional() });
 
 const StageJobSchema = z.strictObject({
   stage: stageName,
@@ -69,6 +75,8 @@ const ChunkJobSchema = z.strictObject({
   inputs: z.record(slot, relPath),
   ids: z.array(itemId).min(1).max(100_000),
   files: z.array(relPath),
+  // compared with what the worker's process computes with before any item runs (lib/exec/item-task.ts)
+  numerics: NumericsSchema.optional(),
 });
 
 // the schemas must name exactly the fields of the job types: a field added to a job (or to
@@ -221,5 +229,5 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
     if (file !== itemFileOf(itemsDir, keys[i])) throw new JobRefusedError(`item file of ${shown(d.ids[i])} is ${shown(rel)}, not that item's file in the work of ${d.stage} key ${d.key.slice(0, 12)}`);
     return file;
   });
-  return { task: { module: c.registry.module(d.stage), params: d.params, shared: d.shared, inputs, ids: d.ids }, files };
+  return { task: { module: c.registry.module(d.stage), params: d.params, shared: d.shared, inputs, ids: d.ids, ...(d.numerics ? { numerics: d.numerics } : {}) }, files };
 }

@@ -10,6 +10,7 @@ import { sha256 } from '../store/hash.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import type { PerItemStats } from '../exec/per-item.ts';
 import type { KeyParts } from '../stage/key.ts';
+import type { Numerics } from '../tensor/numerics.ts';
 
 export const STAGE_QUEUE = 'stages';
 export const ITEM_QUEUE = 'items';
@@ -40,6 +41,8 @@ export interface ChunkJobData {
   ids: string[];
   /** item file of each id, relative to the cache */
   files: string[];
+  /** a tensor stage's numerics: a worker whose process computes otherwise refuses the chunk (lib/exec/item-task.ts) */
+  numerics?: Numerics;
 }
 
 export interface ChunkJobReturn {

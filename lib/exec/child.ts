@@ -2,7 +2,6 @@
 // the IPC channel. Nothing goes through the disk between the two processes, so a stage that fails
 // because the disk is full still reports why (one line, naming the path), and leaves no reply file.
 // Tensor memory and native crashes stay in this process; the parent reports the stage as failed.
-import { grantTensorThreads } from '../tensor/threads.ts';
 import type { ChildReply } from './isolated.ts';
 import { createProgress } from './progress.ts';
 import { failureLine } from './stage-failure.ts';
@@ -47,8 +46,6 @@ async function readJob(): Promise<StageJob> {
 
 try {
   job = await readJob();
-  // the cores the executor granted this stage, before any TensorFlow op sizes its thread pool
-  grantTensorThreads(job.workers);
   const controller = new AbortController();
   process.on('SIGTERM', () => controller.abort(new Error('terminated')));
   // a parent killed outright (SIGKILL) cannot stop this process: once orphaned, stop rather than keep

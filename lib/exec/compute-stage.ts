@@ -11,6 +11,7 @@ import { safeReaddir, type Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../stage/key.ts';
 import { stageLogDir, TENSORBOARD_DIR } from '../watch/events-dir.ts';
+import { isNondeterministic } from '../stage/numerics.ts';
 import { acquireLock } from './lock.ts';
 import type { PerItemStats } from './per-item.ts';
 import { outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
@@ -84,6 +85,9 @@ export async function computeStage(store: Store, req: StageRequest, workers: num
       version: req.version,
       codeHash: req.parts.codeHash,
       params: req.parts.params,
+      ...(req.parts.numerics ? { numerics: req.parts.numerics } : {}),
+      // computed with the opt-out: recomputing this key may give other bytes, so no equality with it is claimed
+      ...(isNondeterministic(req.parts.numerics) ? { nondeterministic: true as const } : {}),
       inputs: req.inputs,
       created: new Date().toISOString(),
       seconds,

@@ -80,9 +80,12 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const progressFor = opts.progress ?? ((stage: string) => createProgress(stage));
   const force = new Set(opts.force ?? []);
   const cores = availableParallelism();
-  // stages computing right now; a per-item stage that starts beside others takes only the cores they
-  // leave, so a training on the critical path is not slowed by a side branch's worker pool
-  let running = 0;
+  // Cores the stages computing right now hold. A training on a native backend holds the threads
+  // its key fixes (its bytes depend on them, so it gets them however busy the machine is: the
+  // machine is oversubscribed rather than the result changed); any other stage holds one. A
+  // per-item stage that starts beside others takes the cores they leave for its worker threads,
+  // which changes how fast its items go, never what they are.
+  let busy = 0;
   const runLog = new RunLog(store.runsDir);
   const selected = opts.until ? [...p.ancestors(opts.until), opts.until] : p.order;
   const memo = new Map<string, Promise<StageOutcome>>();
@@ -169,14 +172,15 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
     if (opts.remote) return outcome(await opts.remote.compute(request, { log, progress: progressFor(name) }).catch(fail));
     const releaseSlot = await acquireSlot();
-    running++;
+    const holds = !s.perItem && parts.numerics?.threads !== undefined ? parts.numerics.threads : 1;
+    busy += holds;
     // let stages that became ready at the same moment (siblings of one input) count themselves first
     await new Promise((resolve) => setImmediate(resolve));
     try {
       const body: StageBody = (job) => (request.isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
-      return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (running - 1)), body, log, { tensorboard: opts.tensorboard }));
+      return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (busy - holds)), body, log, { tensorboard: opts.tensorboard }));
     } finally {
-      running--;
+      busy -= holds;
       releaseSlot();
     }
   };

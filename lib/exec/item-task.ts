@@ -5,6 +5,7 @@ import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemEnv, ItemResult, StageDefinition } from '../stage/stage.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
+import { computesWith, describeNumerics, type Numerics } from '../tensor/numerics.ts';
 
 export interface ItemTask {
   module: string;
@@ -13,6 +14,8 @@ export interface ItemTask {
   /** slot -> committed artifact directory */
   inputs: Record<string, string>;
   ids: string[];
+  /** a tensor stage's numerics (from its key): the process computing the items must be set up for them */
+  numerics?: Numerics;
 }
 
 export interface ItemTaskResult {
@@ -38,6 +41,10 @@ async function envFor(task: ItemTask): Promise<NonNullable<typeof current>> {
 }
 
 export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
+  // an item computed by a process set up otherwise would land under the key with other bytes
+  if (task.numerics && !computesWith(task.numerics)) {
+    throw new Error(`this process is not set up to compute with ${describeNumerics(task.numerics)}, which the stage's key names`);
+  }
   const { def, env } = await envFor(task);
   const out: ItemTaskResult[] = [];
   for (const id of task.ids) {

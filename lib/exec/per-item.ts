@@ -17,7 +17,6 @@ import { dtypeOf } from '../store/zarr.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from './item-file.ts';
 import { runItemTask, type ItemTask } from './item-task.ts';
 import { itemKey, type KeyParts } from '../stage/key.ts';
-import { grantTensorThreads } from '../tensor/threads.ts';
 import type { ItemResult, StageContext, StageDefinition } from '../stage/stage.ts';
 
 export interface PerItemRun {
@@ -77,6 +76,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
 
   const baseTask = {
     module: run.module,
+    ...(run.keyParts.numerics ? { numerics: run.keyParts.numerics } : {}),
     params: ctx.params,
     shared,
     inputs: Object.fromEntries(Object.entries(ctx.inputs).map(([slot, a]) => [slot, a.dir])),
@@ -97,10 +97,9 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   if (chunks.length > 0 && run.chunks) {
     await run.chunks.run(chunks.map((ids): ItemTask => ({ ...baseTask, ids })), (id) => itemPath(keyOf.get(id)!), counted, ctx.signal);
   } else if (chunks.length > 0) {
+    // items run side by side on `threads` JS threads, each op on one TensorFlow thread (the
+    // stage's numerics, set up by stage-runner.ts): a pool under each would oversubscribe the cores
     const threads = Math.min(run.workers, chunks.length);
-    // items run side by side on `threads` JS threads, each running its ops itself: a TensorFlow
-    // pool under each would put more threads than cores on small batch-1 ops
-    grantTensorThreads(1);
     // One stage at a time computes items on this thread: two would share one tfjs engine and one
     // item environment, interleaved at every await. A second one gets a worker thread of its own.
     if (threads <= 1 && !computingHere) {

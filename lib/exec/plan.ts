@@ -7,6 +7,7 @@ import type { InputRef, Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { keyPartsOf, stageKey, type KeyParts } from '../stage/key.ts';
 import { contentHashes, keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
+import { numericsChange } from '../stage/numerics.ts';
 
 export interface StagePlan {
   stage: string;
@@ -64,6 +65,8 @@ async function reasons(p: Pipeline, store: Store, s: ResolvedStage, parts: KeyPa
   if (ref.version !== parts.version) out.push(`version changed ${ref.version} -> ${parts.version}`);
   if (ref.codeHash !== parts.codeHash) out.push('code changed');
   out.push(...diffParams(s.name, ref.params, parts.params));
+  const numerics = numericsChange(ref.numerics, parts.numerics);
+  if (numerics) out.push(numerics);
   for (const slot of Object.keys(s.inputs)) {
     const up = s.inputs[slot];
     if (staleInputs.includes(slot)) out.push(`input ${slot} is stale (${up} will run)`);

@@ -9,6 +9,7 @@ import type { Json } from '../store/canonical-json.ts';
 import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../stage/key.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
+import { useNumerics } from '../tensor/numerics.ts';
 import { runPerItem, type ChunkRunner, type PerItemStats } from './per-item.ts';
 import { StageNotImplementedError, type StageContext, type StageDefinition } from '../stage/stage.ts';
 import { EventLog } from '../watch/event-log.ts';
@@ -40,6 +41,9 @@ export function outDirOf(partialDir: string): string {
 }
 
 export async function executeStageJob(job: StageJob, io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal; chunks?: ChunkRunner }): Promise<StageJobResult> {
+  // before the stage's code can start TensorFlow: the threads and kernels its key names, on the
+  // backend and TensorFlow build it names (or a clear refusal)
+  if (job.keyParts.numerics) useNumerics(job.keyParts.numerics);
   await ensureTypeScript();
   const def = ((await import(pathToFileURL(job.module).href)) as { default: StageDefinition }).default;
   if (def.implemented === false) throw new StageNotImplementedError(job.stage);

@@ -1,39 +1,64 @@
 // The stage key, the whole recipe (docs/design.md §4): name, version, code identity
-// (code-hash.ts), canonical params and the content hashes of its inputs. Nothing else: not time,
-// not paths, not the machine.
+// (code-hash.ts), canonical params and the content hashes of its inputs, and for a stage that
+// computes with tensors the numerics it computes with (numerics.ts). Nothing else: not time, not
+// paths, not the machine beyond what changes the bytes.
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { codeHash } from './code-hash.ts';
+import { stageNumerics, type Numerics, type NumericsSetting } from './numerics.ts';
 
 export interface KeyParts {
   stage: string;
   version: number;
   codeHash: string;
+  /** the resolved params, less the stage's guards */
   params: Json;
   /** slot -> content hash of the input artifact */
   inputs: Record<string, string>;
+  /** tensor stages only: backend, TensorFlow build, threads, deterministic kernels */
+  numerics?: Numerics;
 }
 
-/** What a key is made of, for a resolved stage (its module, version and params) of a pipeline rooted at `root`. */
-export function keyPartsOf(
-  p: { root: string },
-  s: { name: string; version: number; module: string; params: Record<string, unknown> },
-  inputs: Record<string, string>,
-): KeyParts {
-  return {
+/** What of a resolved stage its key reads (lib/dag/resolve.ts fills these from the stage's declaration). */
+export interface KeyedStage {
+  name: string;
+  version: number;
+  module: string;
+  params: Record<string, unknown>;
+  /** it computes with tfjs tensors (under these params and inputs) */
+  tensors?: boolean;
+  /** it computes per item (each op on one thread) rather than as one whole (a training) */
+  perItem?: boolean;
+  /** params that only stop a run and never change what it commits */
+  guards?: readonly string[];
+}
+
+/** What a key is made of, for a resolved stage of a pipeline rooted at `root` whose tensor stages compute under `numerics`. */
+export function keyPartsOf(p: { root: string; numerics: NumericsSetting }, s: KeyedStage, inputs: Record<string, string>): KeyParts {
+  // A guard (a training's divergeFactor) either stops the run, and nothing is committed, or lets it
+  // finish with the very bytes it would have had without the guard: it cannot tell two results
+  // apart, so it stays out of the key, and changing a guard that did not fire re-keys nothing.
+  const params = Object.fromEntries(Object.entries(s.params).filter(([k]) => !s.guards?.includes(k)));
+  const parts: KeyParts = {
     stage: s.name,
     version: s.version,
     codeHash: codeHash(s.module, p.root),
-    params: JSON.parse(canonicalJson(s.params)) as Json,
+    params: JSON.parse(canonicalJson(params)) as Json,
     inputs,
   };
+  if (s.tensors) parts.numerics = stageNumerics(p.numerics, Boolean(s.perItem));
+  return parts;
 }
+
+// A stage without numerics hashes exactly what it did before numerics existed, so the keys of the
+// stages that touch no tensors did not change when tensor stages gained theirs.
+const numericsPart = (p: KeyParts): string[] => (p.numerics ? [canonicalJson(p.numerics)] : []);
 
 export function stageKey(p: KeyParts): string {
-  return sha256('dcsp-stage-key/1', p.stage, String(p.version), p.codeHash, canonicalJson(p.params), canonicalJson(p.inputs));
+  return sha256('dcsp-stage-key/1', p.stage, String(p.version), p.codeHash, canonicalJson(p.params), canonicalJson(p.inputs), ...numericsPart(p));
 }
 
-/** One item of a per-item stage: the stage's code and params, the shared context, the item's id and its own inputs. */
+/** One item of a per-item stage: the stage's code, params and numerics, the shared context, the item's id and its own inputs. */
 export function itemKey(stage: KeyParts, shared: Json, id: string, itemInputs: Record<string, string>): string {
-  return sha256('dcsp-item-key/1', stage.stage, String(stage.version), stage.codeHash, canonicalJson(stage.params), canonicalJson(shared), id, canonicalJson(itemInputs));
+  return sha256('dcsp-item-key/1', stage.stage, String(stage.version), stage.codeHash, canonicalJson(stage.params), canonicalJson(shared), id, canonicalJson(itemInputs), ...numericsPart(stage));
 }

@@ -106,6 +106,18 @@ export interface StageDefinition<P = Record<string, unknown>> {
    * when anything upstream is re-keyed, even with the same bytes (no early cutoff into it).
    */
   readsLineage?: boolean;
+  /**
+   * The stage computes with tfjs tensors, so its bytes depend on the backend and TensorFlow's
+   * settings, which then join its key (lib/stage/numerics.ts). A function when it depends on the
+   * params (a saliency detector may be a network or not) or on an input's stage (an erase pass
+   * runs the detector of the pass before it): `upstream(slot)` gives that stage, resolved.
+   */
+  tensors?: boolean | ((params: P, upstream: (slot: string) => (UpstreamStage & { tensors: boolean }) | undefined) => boolean);
+  /**
+   * Params that only stop a run (a check that refuses to commit a result) and never change the
+   * bytes of a result they let through: they are left out of the key (lib/stage/key.ts).
+   */
+  guards?: readonly string[];
   run?(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
   // `any` here is confined to the registry's erased view; defineStage keeps the precise types.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

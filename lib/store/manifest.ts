@@ -28,6 +28,13 @@ export interface Manifest {
   version: number;
   codeHash: string;
   params: Json;
+  /** a tensor stage's numerics, as in its key (lib/stage/numerics.ts) */
+  numerics?: { backend: string; [field: string]: string | number | boolean | undefined };
+  /**
+   * computed with TensorFlow's nondeterministic kernels (`--nondeterministic`): another computation
+   * of this key may give other bytes; nothing may claim a result equal to this one
+   */
+  nondeterministic?: true;
   inputs: Record<string, InputRef>;
   contentHash: string;
   fileCount: number;
