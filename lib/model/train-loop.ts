@@ -73,6 +73,14 @@ export interface TrainLoopOptions {
   form?: MomentumForm;
   /** default 'sgd' (momentum SGD, the paper's); 'adam' for networks trained from scratch */
   optimizer?: OptimizerName;
+  /**
+   * optimiser state to start from (momentum buffers, or Adam's moments and step count), as another
+   * run's `optimizerState`: retrain keeping train's (docs/adapt-study.md). A resumed run takes its
+   * checkpoint's instead. Without it the state starts at zero, as in DCSP's code.
+   */
+  initialOptimizerState?: tf.NamedTensorMap;
+  /** return the final optimiser state in the result (the caller disposes it) */
+  exportOptimizerState?: boolean;
   /** where checkpoints go; without it nothing is saved and nothing resumed */
   checkpointDir?: string;
   /** default 1000 */
@@ -116,6 +124,8 @@ export interface TrainResult {
   /** iteration the run resumed from (0: fresh) */
   resumedFrom: number;
   curve: CurvePoint[];
+  /** the optimiser state after the last update, when exportOptimizerState was set */
+  optimizerState?: tf.NamedTensorMap;
 }
 
 export class NonFiniteLossError extends Error {
@@ -179,7 +189,8 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
 
   const config = {
     model: model.name, objective: custom ? custom.name : objective, routing, scope, iterations: T, batch, crop, lr: baseLr, power,
-    momentum: opts.momentum ?? 0.9, weightDecay, form, optimizer, ...(opts.runTag ?? {}),
+    momentum: opts.momentum ?? 0.9, weightDecay, form, optimizer, initialState: opts.initialOptimizerState ? 'given' : 'zero',
+    ...(opts.runTag ?? {}),
   };
   const plan = custom ? custom.plan : planParams(segModel!, { objective, routing, scope, weightDecay });
   const slots = Object.fromEntries(plan.map((p) => [p.name, { variable: p.info.variable, lrMult: p.lrMult, weightDecay: p.weightDecay }]));
@@ -192,6 +203,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   let curve: CurvePoint[] = [];
   let lastCheckpoint: number | null = null;
   try {
+    if (opts.initialOptimizerState) sgd.setState(opts.initialOptimizerState);
     if (opts.checkpointDir !== undefined && (await findCheckpoint(opts.checkpointDir)) !== null) {
       const ck = await loadCheckpoint(opts.checkpointDir);
       try {
@@ -292,7 +304,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       }
     }
     progress.done();
-    return { iterations: T, resumedFrom: start, curve };
+    return { iterations: T, resumedFrom: start, curve, ...(opts.exportOptimizerState ? { optimizerState: sgd.getState() } : {}) };
   } finally {
     sgd.dispose();
   }

@@ -10,6 +10,12 @@ export const segTrainingParams = z.strictObject({
   iterations: Training.iterations.default(10000),
   /** code: l_c reaches only the attention head (docs/method.md D4); paper: summed gradients */
   routing: z.enum(['code', 'paper']).default('code'),
+  /**
+   * the optimiser state at the start: fresh (zero momentum / Adam moments, as DCSP's code: each stage
+   * builds new optimisers) or keep (the init model's, which train commits with its weights; for
+   * retrain, docs/adapt-study.md)
+   */
+  optimizerState: z.enum(['fresh', 'keep']).default('fresh'),
 });
 export type SegTrainingParams = z.output<typeof segTrainingParams>;
 

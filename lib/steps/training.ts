@@ -12,7 +12,8 @@ import type { StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemArrayReader } from '../store/artifact.ts';
 import { initBackend } from '../tensor/backend.ts';
-import { saveCheckpoint } from '../tensor/checkpoint.ts';
+import * as tf from '@tensorflow/tfjs';
+import { loadCheckpoint, saveCheckpoint } from '../tensor/checkpoint.ts';
 import { Prng, deriveSeed } from '../tensor/random.ts';
 import type { Map8, RgbImage } from '../types.ts';
 import { augment, sampleRng } from '../model/augment.ts';
@@ -117,7 +118,9 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
     modelName = model.name;
     widthDivisor = ck.widthDivisor;
   }
+  let initialState: tf.NamedTensorMap | undefined;
   try {
+    if (p.optimizerState === 'keep') initialState = await initOptimizerState(join(ctx.inputs.init.dir, CHECKPOINT_DIR), p.optimizer);
     const sampler = async (iteration: number, slot: number): Promise<TrainSample> => {
       const id = order(iteration * p.batch + slot);
       const image = await images.get(id);
@@ -144,9 +147,18 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
       // measured only for the curves (ctx.scalars): inference on val images, the weights untouched
       checkpointScalars: ctx.scalars ? checkpointProbe(dataset, model, objective) : undefined,
       runTag: { seed: p.seed, scaleLo: p.scale[0], scaleHi: p.scale[1], mirror: p.mirror },
+      initialOptimizerState: initialState,
+      // a segmentation network's optimiser state goes with its weights, for a retrain that keeps it
+      exportOptimizerState: objective === 'seg',
     });
     const seconds = (performance.now() - t0) / 1000;
-    await saveCheckpoint(await ctx.out.path(CHECKPOINT_DIR), { weights: model.weights(), iteration: result.iterations, extra: { config: { model: modelName, widthDivisor } } });
+    try {
+      await saveCheckpoint(await ctx.out.path(CHECKPOINT_DIR), {
+        weights: model.weights(), optimizer: result.optimizerState, iteration: result.iterations, extra: { config: { model: modelName, widthDivisor, optimizer: p.optimizer } },
+      });
+    } finally {
+      if (result.optimizerState) tf.dispose(Object.values(result.optimizerState));
+    }
     await ctx.out.json(CURVE_FILE, result.curve);
     const tail = result.curve.slice(-Math.max(1, Math.floor(result.curve.length / 10)));
     const finalLoss = tail.reduce((a, c) => a + c.loss, 0) / tail.length;
@@ -155,7 +167,24 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
     return { model: modelName, ...(init ? { initLoaded: init.loaded.length } : {}), iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: roundTo(finalLoss), itPerSecond: roundTo(ran / Math.max(seconds, 1e-9)) };
   } finally {
     model.dispose();
+    if (initialState) tf.dispose(Object.values(initialState));
   }
+}
+
+/** The optimiser state a segmentation training committed with its weights, for optimizerState: keep. */
+async function initOptimizerState(dir: string, optimizer: TrainingParams['optimizer']): Promise<tf.NamedTensorMap> {
+  const ck = await loadCheckpoint(dir);
+  tf.dispose(Object.values(ck.weights));
+  const saved = (ck.extra.config as { optimizer?: unknown } | undefined)?.optimizer;
+  if (Object.keys(ck.optimizer).length === 0 || saved === undefined) {
+    tf.dispose(Object.values(ck.optimizer));
+    throw new Error(`optimizerState: keep, but the init model ${dir} holds no optimiser state (only a segmentation training's does)`);
+  }
+  if (saved !== optimizer) {
+    tf.dispose(Object.values(ck.optimizer));
+    throw new Error(`optimizerState: keep, but the init model was trained with ${String(saved)} and this stage uses ${optimizer}`);
+  }
+  return ck.optimizer;
 }
 
 /** sha256 of each named parameter's float32 bytes (as loaded: before any update). */
