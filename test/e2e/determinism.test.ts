@@ -11,29 +11,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { committed, type Committed } from './committed.ts';
 import { readNumericsSetting } from '../../lib/tensor/numerics.ts';
 import { TEST_BACKEND } from '../tensor/test-backend.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/pipeline.mjs');
-const KEY = /^[0-9a-f]{64}$/;
 const base = mkdtempSync(join(tmpdir(), 'dcsp-determinism-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-/** stage -> key -> content hash, of every committed artifact in a cache */
-type Committed = Record<string, Record<string, string>>;
-
-function committed(cache: string): Committed {
-  const out: Committed = {};
-  for (const stage of readdirSync(cache)) {
-    if (['refs', 'runs', 'data', 'sweeps'].includes(stage) || stage.startsWith('.')) continue;
-    for (const key of readdirSync(join(cache, stage)).filter((e) => KEY.test(e))) {
-      const manifest = join(cache, stage, key, 'manifest.json');
-      if (existsSync(manifest)) (out[stage] ??= {})[key] = (JSON.parse(readFileSync(manifest, 'utf8')) as { contentHash: string }).contentHash;
-    }
-  }
-  return out;
-}
 
 async function run(cache: string, args: string[] = [], backend: string = TEST_BACKEND): Promise<void> {
   const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', backend, ...args], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });

@@ -1,36 +1,20 @@
 // The micro DAG as a hostile user treats it, through the CLI: the whole process group SIGKILLed at
 // a dozen points (seeded), a lock held by a live process, a same-size edit of a dataset image and
 // of a checkpoint. Every committed artifact must equal, by content hash, an uninterrupted run's.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { committed, type Committed } from './committed.ts';
 import { Rng } from '../../lib/data/prng.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/pipeline.mjs');
-const KEY = /^[0-9a-f]{64}$/;
 const base = mkdtempSync(join(tmpdir(), 'dcsp-resilience-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-/** stage -> key -> content hash, of every committed artifact in a cache */
-type Committed = Record<string, Record<string, string>>;
-
-function committed(cache: string): Committed {
-  const out: Committed = {};
-  for (const stage of readdirSync(cache)) {
-    if (['refs', 'runs', 'data', 'sweeps'].includes(stage) || stage.startsWith('.')) continue;
-    for (const key of readdirSync(join(cache, stage)).filter((e) => KEY.test(e))) {
-      const manifest = join(cache, stage, key, 'manifest.json');
-      if (!existsSync(manifest)) continue;
-      (out[stage] ??= {})[key] = (JSON.parse(readFileSync(manifest, 'utf8')) as { contentHash: string }).contentHash;
-    }
-  }
-  return out;
-}
 
 /** What in `got` is not in the reference, byte for byte (empty: nothing differs). */
 function differences(got: Committed, ref: Committed): string[] {
