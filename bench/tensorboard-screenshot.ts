@@ -23,7 +23,7 @@ if (!logdirArg) {
 const logdir = resolve(logdirArg);
 const out = resolve(outArg ?? join(ROOT, 'docs/img/tensorboard.png'));
 const tags = tagsArg ?? '^(loss|loss/l_s|val/mIoU|val/mAP)$';
-const runs = runsArg ?? '(train|fcan-pretrain)$';
+const runs = runsArg ?? '/(train|fcan-pretrain)$';
 
 const port = await new Promise<number>((done) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -53,6 +53,9 @@ try {
     await page.goto(`${url}/?darkMode=false#scalars&tagFilter=${encodeURIComponent(tags)}&regexInput=${encodeURIComponent(runs)}&_smoothingWeight=0`, { waitUntil: 'networkidle' });
     // the charts draw after their data arrives
     await page.waitForSelector('tf-scalar-card, .scalar-card, vz-line-chart2', { timeout: 60_000 }).catch(() => undefined);
+    // whole curves: a checkpoint measure has a handful of points, and none is an outlier to hide
+    const outliers = page.getByRole('checkbox', { name: /Ignore outliers/ });
+    if (await outliers.isChecked().catch(() => false)) await outliers.click();
     await page.waitForTimeout(4000);
     const dir = mkdtempSync(join(tmpdir(), 'dcsp-tb-shot-'));
     const raw = join(dir, 'tensorboard.png');

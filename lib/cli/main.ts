@@ -86,6 +86,9 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
       const jobs = intOption('run', 'jobs', values.jobs as string | undefined);
       const tensorboard = tensorboardRoot(values);
       const { p, store } = await open(values, [...(until ? [until] : []), ...force], true);
+      // loaded now, not after hours of training: by then the bundle may have been rebuilt (a pull)
+      const runReport = import('./run-report.ts');
+      runReport.catch(() => undefined); // a failure is reported where the page is written
       for (const s of [...(until ? [until] : []), ...force]) {
         if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
       }
@@ -114,8 +117,11 @@ const commands: Record<string, { options: Options; positionals?: boolean; run(va
         ...(remote ? { remote } : {}),
       }).finally(() => remote?.close());
       const seconds = (performance.now() - t0) / 1000;
-      const { writeRunReport } = await import('./run-report.ts');
-      const page = summary.failed ? null : await writeRunReport(p, store, summary.outcomes, tensorboard);
+      const page = summary.failed ? null : await runReport.then((m) => m.writeRunReport(p, store, summary.outcomes, tensorboard)).catch((err: Error) => {
+        // the results are committed whatever happens to this page: say so, and point at the artifact
+        io.err(`WARNING: the report page with this run's facts was not written: ${err.message.split('\n')[0]}`);
+        return null;
+      });
       if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds, ...(page ? { report: page } : {}) }));
       else {
         const ran = summary.outcomes.filter((o) => o.status === 'run').length;

@@ -8,6 +8,7 @@ import type { Pipeline } from '../dag/load.ts';
 import type { StageOutcome } from '../exec/executor.ts';
 import type { Store } from '../store/store.ts';
 import type { ProbeSeries } from '../report/probe-curves.ts';
+import { writeReport } from '../report/write-report.ts';
 import { readScalars } from '../watch/event-log.ts';
 import { runLogName, TENSORBOARD_DIR } from '../watch/events-dir.ts';
 
@@ -21,7 +22,6 @@ export async function writeRunReport(p: Pipeline, store: Store, outcomes: StageO
     const o = outcomes.find((x) => x.stage === stage);
     if (o) artifacts[slot] = store.artifactDir(stage, o.key);
   }
-  const { writeReport } = await import('../report/write-report.ts');
   const name = runLogName(p.profile, p.overrides.map((o) => o.raw));
   const out = join(store.runsDir, name, 'report.html');
   const probes = tensorboard === null ? [] : checkpointSeries(join(tensorboard ?? join(store.root, TENSORBOARD_DIR), name), outcomes.map((o) => o.stage));

@@ -65,7 +65,14 @@ export function redisTarget(url: string, queue = 'dcsp', tls: RedisTls = {}): Re
   const files = Object.entries(tls).filter(([, f]) => f !== undefined) as [keyof RedisTls, string][];
   if (files.length && u.protocol !== 'rediss:') throw new InputError(`--redis-${files[0][0]} is for TLS: give a rediss:// URL, got '${shown}'`);
   if ((tls.cert === undefined) !== (tls.key === undefined)) throw new InputError('--redis-cert and --redis-key go together (the client certificate and its key)');
-  const password = u.password ? decodeURIComponent(u.password) : '';
+  let username = '';
+  let password = '';
+  try {
+    username = decodeURIComponent(u.username);
+    password = decodeURIComponent(u.password);
+  } catch {
+    throw new InputError(`--redis: the user or password in '${shown}' is not valid percent-encoding`);
+  }
   return {
     shown,
     prefix: queue,
@@ -74,7 +81,7 @@ export function redisTarget(url: string, queue = 'dcsp', tls: RedisTls = {}): Re
       host: u.hostname || '127.0.0.1',
       port,
       db,
-      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(username ? { username } : {}),
       ...(password ? { password } : {}),
       ...(u.protocol === 'rediss:' ? { tls: tlsOptions(files) } : {}),
       // BullMQ's blocking commands need unlimited retries per request; reconnect every second

@@ -10,7 +10,7 @@ export interface ProbeSeries {
   points: [number, number][];
 }
 
-export const PROBE_TAGS: Record<string, string> = { 'val/mAP': 'classifier mAP', 'val/mIoU': 'mIoU (one scale, no CRF)' };
+export const PROBE_TAGS: Record<string, string> = { 'val/mAP': 'val mAP', 'val/mIoU': 'val mIoU' };
 
 /** One chart per measure, a line per stage; '' when there is nothing to draw. */
 export function probeCurvesHtml(series: readonly ProbeSeries[]): string {
@@ -18,8 +18,8 @@ export function probeCurvesHtml(series: readonly ProbeSeries[]): string {
   const charts: string[] = [];
   for (const [tag, title] of Object.entries(PROBE_TAGS)) {
     const lines = series.filter((s) => s.tag === tag && s.points.length).map((s, i) => ({ name: s.stage, colour: colours[i % colours.length], points: s.points }));
-    if (lines.length) charts.push(lineChart(lines, { title: `at checkpoints: ${title}`, xLabel: 'iteration', yLabel: tag, zeroBased: true }));
+    if (lines.length) charts.push(lineChart(lines, { title, xLabel: 'iteration', yLabel: tag, zeroBased: true }));
   }
   if (!charts.length) return '';
-  return `<h3>At each checkpoint</h3><p class="cap">What each training measured at its checkpoints on a fixed sample of val images, as its TensorBoard curves show it (the full measures are the attention and eval stages').</p><div class="charts">${charts.join('')}</div>`;
+  return `<h3>At each checkpoint</h3><p class="cap">What each training measured at its checkpoints on a fixed sample of val images, as its TensorBoard curves show it: the classifier's mAP (fcan-pretrain), the segmentation's mIoU at one scale without CRF (the others). The full measures are the attention and eval stages'.</p><div class="charts">${charts.join('')}</div>`;
 }

@@ -56,6 +56,7 @@ describe('redisTarget', () => {
       ['redis://u:s3cret@h', { ca: pem }, /--redis-ca is for TLS: give a rediss:\/\/ URL, got 'redis:\/\/u:\*\*\*@h'/],
       ['rediss://u:s3cret@h', { cert: pem }, /--redis-cert and --redis-key go together/],
       ['rediss://u:s3cret@h', { ca: join(dir, 'missing.crt') }, /--redis-ca .*missing\.crt: cannot read it \(ENOENT\)/],
+      ['redis://u:s3cret%zz@h', {}, /the user or password in 'redis:\/\/u:\*\*\*@h' is not valid percent-encoding/],
     ];
     for (const [url, tls, why] of cases) {
       const m = refusal(() => redisTarget(url, undefined, tls));

@@ -208,7 +208,7 @@ describe('report on the micro profile', () => {
     expect(runPageHtml).toMatch(/<th>last run<\/th><th>time<\/th>/);
     // the trainings' checkpoint measures, from the run's scalars files (run facts: not in the artifact)
     expect(runPageHtml).toContain('<h3>At each checkpoint</h3>');
-    expect(runPageHtml).toMatch(/at checkpoints: classifier mAP[\s\S]*at checkpoints: mIoU/);
+    expect(runPageHtml).toMatch(/>val mAP<[\s\S]*>val mIoU</);
     expect(html).not.toContain('At each checkpoint');
     // a second run finds everything cached and says so, on the page it prints
     const again = await cli(['run']);
