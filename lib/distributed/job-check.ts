@@ -14,6 +14,7 @@ import type { StageRequest } from '../exec/compute-stage.ts';
 import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/per-item.ts';
 import type { ItemTask } from '../exec/item-task.ts';
 import { stageKey } from '../stage/key.ts';
+import { keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
 import type { StageDefinition } from '../stage/stage.ts';
 import type { Numerics } from '../tensor/numerics.ts';
 import { Artifact } from '../store/artifact.ts';
@@ -50,7 +51,7 @@ const NumericsSchema = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.union([z.string().max(200), z.number(), z.boolean()]))
   .refine((n) => typeof n.backend === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(n.backend), 'names no backend')
   .transform((n) => n as Numerics);
-const KeyPartsSchema = z.strictObject({ stage: stageName, version: z.number().int().min(0), codeHash: hex64, params, inputs: z.record(slot, hex64), numerics: NumericsSchema.optional() });
+const KeyPartsSchema = z.strictObject({ stage: stageName, version: z.number().int().min(0), codeHash: hex64, params, inputs: z.record(z.union([slot, z.literal(LINEAGE_PART)]), hex64), numerics: NumericsSchema.optional() });
 
 const StageJobSchema = z.strictObject({
   stage: stageName,
@@ -131,7 +132,7 @@ async function checkRecipe(reg: StageRegistry, d: { stage: string; key: string; 
 
 function checkSlots(stage: string, given: string[], keyed: Record<string, string>): void {
   const a = [...given].sort().join(',');
-  const b = Object.keys(keyed).sort().join(',');
+  const b = Object.keys(keyed).filter((k) => k !== LINEAGE_PART).sort().join(',');
   if (a !== b) throw new JobRefusedError(`inputs of ${stage} (${shown(a)}) are not those its key was made of (${shown(b)})`);
 }
 
@@ -160,13 +161,19 @@ export interface CheckContext {
 /** A stage job as the request the executor computes, with the module from the worker's own pipeline. */
 export async function checkStageJob(data: unknown, c: CheckContext): Promise<StageRequest> {
   const d = parseJob(StageJobSchema, data);
-  await checkRecipe(c.registry, d);
+  const def = await checkRecipe(c.registry, d);
   if (d.version !== d.parts.version) throw new JobRefusedError(`the job's version ${d.version} of ${d.stage} is not its key's ${d.parts.version}`);
   checkSlots(d.stage, Object.keys(d.inputs), d.parts.inputs);
   for (const [name, ref] of Object.entries(d.inputs)) {
     if (!c.registry.has(ref.stage)) throw new JobRefusedError(`input ${name} of ${d.stage} names stage ${shown(ref.stage)}, which is not in ${c.registry.file}`);
     if (ref.contentHash !== d.parts.inputs[name]) throw new JobRefusedError(`input ${name} of ${d.stage}: its content hash is not the one its key was made of`);
     await checkInput(c.store, d.stage, name, checkInside(c.store.root, c.store.artifactDir(ref.stage, ref.key), `input ${name}`), ref.contentHash);
+  }
+  // a stage keyed on its inputs' lineage (the report) is keyed on what this cache holds upstream
+  const lineage = d.parts.inputs[LINEAGE_PART];
+  if (Boolean(def.readsLineage) !== (lineage !== undefined)) throw new JobRefusedError(`the key of ${d.stage} ${lineage === undefined ? 'lacks' : 'has'} a lineage part, and the stage ${def.readsLineage ? 'reads' : 'does not read'} its inputs' lineage`);
+  if (lineage !== undefined && (await keyInputs(c.store.root, { readsLineage: true }, d.inputs))[LINEAGE_PART] !== lineage) {
+    throw new JobRefusedError(`the lineage of ${d.stage}'s inputs in ${c.store.root} is not the one its key was made of`);
   }
   checkOutput(c.store, d.stage, d.key);
   return { stage: d.stage, key: d.key, version: d.version, module: c.registry.module(d.stage), params: d.params, parts: d.parts, inputs: d.inputs, force: d.force, isolate: d.isolate };
