@@ -13,7 +13,7 @@ import { STAGE_NAME } from '../dag/pipeline-file.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/per-item.ts';
 import type { ItemTask } from '../exec/item-task.ts';
-import { stageKey } from '../stage/key.ts';
+import { keyedParams, stageKey } from '../stage/key.ts';
 import { keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
 import type { StageDefinition } from '../stage/stage.ts';
 import type { Numerics } from '../tensor/numerics.ts';
@@ -125,7 +125,7 @@ async function checkRecipe(reg: StageRegistry, d: { stage: string; key: string; 
   }
   const given = canonicalJson(d.params);
   if (canonicalJson(parsed.data) !== given) throw new JobRefusedError(`params of ${d.stage} are not resolved params of the stage (its schema changes them)`);
-  if (canonicalJson(d.parts.params) !== given) throw new JobRefusedError(`params of ${d.stage} differ from those its key was made of`);
+  if (canonicalJson(d.parts.params) !== canonicalJson(keyedParams(d.params, def.guards))) throw new JobRefusedError(`params of ${d.stage} differ from those its key was made of`);
   if (stageKey(d.parts) !== d.key) throw new JobRefusedError(`key ${d.key.slice(0, 12)} of ${d.stage} is not the key of the recipe the job carries`);
   return def;
 }

@@ -38,16 +38,20 @@ export function keyPartsOf(p: { root: string; numerics: NumericsSetting }, s: Ke
   // A guard (a training's divergeFactor) either stops the run, and nothing is committed, or lets it
   // finish with the very bytes it would have had without the guard: it cannot tell two results
   // apart, so it stays out of the key, and changing a guard that did not fire re-keys nothing.
-  const params = Object.fromEntries(Object.entries(s.params).filter(([k]) => !s.guards?.includes(k)));
   const parts: KeyParts = {
     stage: s.name,
     version: s.version,
     codeHash: codeHash(s.module, p.root),
-    params: JSON.parse(canonicalJson(params)) as Json,
+    params: keyedParams(s.params, s.guards),
     inputs,
   };
   if (s.tensors) parts.numerics = stageNumerics(p.numerics, Boolean(s.perItem));
   return parts;
+}
+
+/** The params a key holds: the resolved params less the stage's guards (canonical JSON). */
+export function keyedParams(params: Record<string, unknown>, guards: readonly string[] = []): Json {
+  return JSON.parse(canonicalJson(Object.fromEntries(Object.entries(params).filter(([k]) => !guards.includes(k))))) as Json;
 }
 
 // A stage without numerics hashes exactly what it did before numerics existed, so the keys of the
