@@ -25,9 +25,6 @@ const CROP = 80;
 
 interface Sample { steps: number[]; weights: string; output: string }
 
-if (opt.worker) await worker();
-else await parent();
-
 async function worker(): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
   const { createHash } = await import('node:crypto');
@@ -126,3 +123,6 @@ async function parent(): Promise<void> {
     }
   }
 }
+
+if (opt.worker) await worker();
+else await parent();

@@ -93,7 +93,7 @@ export interface TrainLoopOptions {
    */
   scalars?: ScalarSink;
   /** a cheap measure of the model at a checkpoint (a fixed val sample); called only with `scalars` */
-  checkpointScalars?: (iteration: number) => Promise<Record<string, number>>;
+  checkpointScalars?: () => Promise<Record<string, number>>;
   signal?: AbortSignal;
   /** extra settings that must match for a checkpoint to be resumed (e.g. the sampler's seed) */
   runTag?: Record<string, string | number | boolean>;
@@ -300,7 +300,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       });
       if (t % every === 0 || t === T) {
         await save(t);
-        if (opts.scalars && opts.checkpointScalars) opts.scalars.scalars(t, await opts.checkpointScalars(t));
+        if (opts.scalars && opts.checkpointScalars) opts.scalars.scalars(t, await opts.checkpointScalars());
       }
     }
     progress.done();

@@ -9,8 +9,9 @@
 // Measured on tfjs-node (TensorFlow 2.21.0 CPU, micro profile; README "Numerics"): a training's
 // bytes differ between 1 and 2 intra-op threads and between oneDNN on and off (each of the four
 // reproduced itself); with oneDNN on, one inference stage with the same inputs and threads gave 3
-// different contents in 11 runs (one value of a uint8 attention map off by one); with oneDNN off,
-// 6 runs of 6 were equal.
+// different contents in 11 runs (one value of a uint8 attention map off by one), and 6 processes
+// training the toy network on 2 threads 2 different sets of weights (bench/numerics.ts); with
+// oneDNN off, 6 runs of 6 were equal, in both.
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -45,9 +46,10 @@ export const NONDETERMINISTIC_ENV = 'DCSP_TF_NONDETERMINISTIC';
 /** canonical JSON of the numerics this process's TensorFlow was set up with (inherited by its threads) */
 export const NUMERICS_ENV = 'DCSP_NUMERICS';
 /**
- * A training's intra-op threads unless set: fixed, so a key means the same bytes on any machine
- * with this build, and 2 because on the 2-core machines this project is tuned on, 2 threads
- * trained the micro profile's fcan-pretrain 1.3x faster than 1 (README "Numerics").
+ * A training's intra-op threads unless set: a constant, not the machine's core count, so a key
+ * means the same thing on every machine with this build; 2 because on the 2-core machines this
+ * project is tuned on a training step ran 1.3x faster on 2 threads than on 1 (bench/numerics.ts,
+ * README "Numerics"), and a bigger machine runs several stages side by side.
  */
 export const DEFAULT_THREADS = 2;
 

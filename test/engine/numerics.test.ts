@@ -4,9 +4,9 @@
 // numerics make a stage stale; a guard param re-keys nothing; the opt-out is marked. The native
 // part needs the tfjs-node binding to be built (its TensorFlow build is part of the key): CI's
 // tfjs-node pass runs it.
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNumericsSetting } from '../../lib/tensor/numerics.ts';
 import { makeProject, resetCalls, type Project } from './project.ts';
 
@@ -18,9 +18,13 @@ interface Outcome {
   key: string;
 }
 
+const made: Project[] = [];
+afterAll(() => made.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+
 function project(name: string): Project {
   const p = makeProject(name);
   copyFileSync(join(p.dir, 'numerics.yaml'), p.pipeline);
+  made.push(p);
   return p;
 }
 
