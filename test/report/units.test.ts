@@ -1,4 +1,5 @@
 // The report's pure pieces: ticks, sampling, DAG layout, colour map, tables, run log, lineage.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,16 +177,18 @@ describe('lineage and run log', () => {
 
   it('follows inputs upstream, merges keys with the same content (early cutoff), keeps missing inputs', async () => {
     const root = mkdtempSync(join(tmpdir(), 'dcsp-lineage-'));
-    artifact(root, 'dataset', 'd1', 'D', {});
+    // keys as the cache has them (64 hex digits): the walk builds no path from anything else
+    const K = Object.fromEntries(['c-new', 'c-old', 'd1', 't1', 'e1', 'gone'].map((k) => [k, createHash('sha256').update(k).digest('hex')]));
+    artifact(root, 'dataset', K['d1'], 'D', {});
     // cues re-ran under a new key with identical content; train still names the old key
-    artifact(root, 'cues', 'c-old', 'C', { dataset: ['dataset', 'd1', 'D'] });
-    artifact(root, 'cues', 'c-new', 'C', { dataset: ['dataset', 'd1', 'D'] });
-    artifact(root, 'train', 't1', 'T', { dataset: ['dataset', 'd1', 'D'], cues: ['cues', 'c-old', 'C'], init: ['fcan-pretrain', 'gone', 'F'] });
-    artifact(root, 'eval', 'e1', 'E', { train: ['train', 't1', 'T'] });
-    const lin = await walkLineage([join(root, 'cues', 'c-new'), join(root, 'eval', 'e1')]);
+    artifact(root, 'cues', K['c-old'], 'C', { dataset: ['dataset', K['d1'], 'D'] });
+    artifact(root, 'cues', K['c-new'], 'C', { dataset: ['dataset', K['d1'], 'D'] });
+    artifact(root, 'train', K['t1'], 'T', { dataset: ['dataset', K['d1'], 'D'], cues: ['cues', K['c-old'], 'C'], init: ['fcan-pretrain', K['gone'], 'F'] });
+    artifact(root, 'eval', K['e1'], 'E', { train: ['train', K['t1'], 'T'] });
+    const lin = await walkLineage([join(root, 'cues', K['c-new']), join(root, 'eval', K['e1'])]);
     expect(lin.cacheRoot).toBe(root);
-    expect(lin.nodes.map((n) => n.id).sort()).toEqual(['cues@c-new', 'dataset@d1', 'eval@e1', 'fcan-pretrain@gone', 'train@t1']);
-    expect(lin.byStage('train')!.inputs.cues).toBe('cues@c-new');
+    expect(lin.nodes.map((n) => n.id).sort()).toEqual([`cues@${K['c-new']}`, `dataset@${K['d1']}`, `eval@${K['e1']}`, `fcan-pretrain@${K['gone']}`, `train@${K['t1']}`].sort());
+    expect(lin.byStage('train')!.inputs.cues).toBe(`cues@${K['c-new']}`);
     expect(lin.byStage('fcan-pretrain')!.artifact).toBeNull();
     const order = lin.nodes.map((n) => n.stage);
     expect(order.indexOf('dataset')).toBeLessThan(order.indexOf('cues'));
