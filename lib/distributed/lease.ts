@@ -4,7 +4,7 @@
 // whole lease, as watched from here, belongs to a dead host (clocks of different machines are never
 // compared). A live holder on another host renews in time, so it is never taken over.
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 export const DEFAULT_LEASE_MS = 30_000;
@@ -68,7 +68,11 @@ export function renewLease(path: string, owner: Record<string, unknown>, firstTe
         }
         const next = JSON.stringify({ ...owner, renewals: ++renewals });
         const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.renew`;
-        await writeFile(tmp, next);
+        // a full disk fails the write after creating the file: nothing but the lock may stay behind
+        await writeFile(tmp, next).catch(async (err: unknown) => {
+          await unlink(tmp).catch(() => undefined);
+          throw err;
+        });
         await rename(tmp, path);
         last = next;
       } catch (err) {
