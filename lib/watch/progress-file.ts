@@ -3,7 +3,7 @@
 // stage, beside (never inside) the future artifact's `out/`. It goes when the partial folder does,
 // at the commit; a killed run leaves its last state there for `pipeline status`.
 import { readFile } from 'node:fs/promises';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostName } from '../distributed/lease.ts';
 import type { ProgressSink } from '../types.ts';
@@ -39,12 +39,14 @@ export function recordingProgress(inner: ProgressSink, partialDir: string, stage
     if (!rec || (!force && now - last < EVERY_MS)) return;
     last = now;
     rec.updated = new Date(now).toISOString();
+    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(rec));
       renameSync(tmp, file);
     } catch {
-      // progress is a courtesy to watchers: a full disk must not fail the stage over it
+      // progress is a courtesy to watchers: a full disk must not fail the stage over it, nor leave
+      // a half-written copy in the partial folder
+      rmSync(tmp, { force: true });
     }
   };
   return {
