@@ -2,7 +2,8 @@
 // configured for (lib/saliency/isnet-package.ts) and the prose says "the npm registry". The lock
 // file is npm's own record of where each package came from, and is left out.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -52,8 +53,16 @@ describe('registry hosts', () => {
     expect(hits).toEqual([]);
   });
 
-  it('the pattern finds what it is for', () => {
-    for (const host of ['https://registry.npm' + 'js.org/', 'www.npm' + 'js.com/package/x', 'registry.yarn' + 'pkg.com', 'https://py' + 'pi.org/simple']) expect(HOSTS.test(host), host).toBe(true);
+  it('the pattern finds what it is for: the registries npm and pip use when nobody configures one', () => {
+    // their built-in defaults, asked of the tools themselves (with empty config files and no npm_config_*
+    // variables, which `npm test` sets), so that no host is spelled out in this repository either
+    const empty = mkdtempSync(join(tmpdir(), 'dcsp-npmrc-'));
+    for (const f of ['user', 'global']) writeFileSync(join(empty, f), '');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const npmDefault = execFileSync('npm', ['config', 'get', 'registry', `--userconfig=${join(empty, 'user')}`, `--globalconfig=${join(empty, 'global')}`], { cwd: empty, env, encoding: 'utf8' }).trim();
+    const pipDefault = execFileSync('python3', ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'], { encoding: 'utf8' }).trim();
+    rmSync(empty, { recursive: true, force: true });
+    for (const url of [npmDefault, pipDefault]) expect(HOSTS.test(url), url).toBe(true);
     expect(HOSTS.test('the npm registry')).toBe(false);
   });
 });
