@@ -4,11 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { OWN_FOLDERS, STAGE_NAME } from '../store/store.ts';
 import { YamlSource } from './yaml-source.ts';
 import { describeIssue, dotted } from './zod-issues.ts';
-
-/** what a stage may be called: no '/', no '.', so a stage name is never a path (a job from the queue names one) */
-export const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
 
 const Params = z.record(z.string(), z.unknown());
 
@@ -97,7 +95,7 @@ export function stageModules(p: Pick<PipelineSource, 'src' | 'spec' | 'root'>): 
   const out = new Map<string, StageModule>();
   for (const name of names) {
     if (!STAGE_NAME.test(name)) throw new InputError(`${src.where(['stages', name])}: stage name '${name}' must match ${STAGE_NAME}`);
-    if (['refs', 'runs', 'data', 'sweeps', 'tensorboard'].includes(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
+    if (OWN_FOLDERS.has(name)) throw new InputError(`${src.where(['stages', name])}: '${name}' is reserved for the cache's own folders`);
   }
   for (const name of names) {
     const entry = spec.stages[name];

@@ -9,7 +9,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { STAGE_NAME } from '../dag/pipeline-file.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/per-item.ts';
 import type { ItemTask } from '../exec/item-task.ts';
@@ -21,7 +20,7 @@ import { Artifact } from '../store/artifact.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { checkInside, resolveInside } from '../store/inside.ts';
 import type { ItemTable } from '../store/manifest.ts';
-import type { Store } from '../store/store.ts';
+import { KEY_RE, STAGE_NAME, type Store } from '../store/store.ts';
 import type { ChunkJobData, StageJobData } from './jobs.ts';
 import type { StageRegistry } from './stage-registry.ts';
 
@@ -34,7 +33,7 @@ export function shown(value: unknown): string {
   return JSON.stringify(s.length > 160 ? `${s.slice(0, 160)}...` : s);
 }
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+const hex64 = z.string().regex(KEY_RE, 'must be 64 lowercase hex digits');
 const stageName = z.string().regex(STAGE_NAME, 'is not a stage name');
 const slot = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'is not an input slot name');
 // ids become parts of file names in the stages' readers: a plain name, never a path

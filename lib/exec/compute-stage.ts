@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { formatDuration } from '../format.ts';
 import { commitArtifact } from '../store/commit.ts';
 import type { InputRef, Manifest } from '../store/manifest.ts';
-import { safeReaddir, type Store } from '../store/store.ts';
+import { KEY_RE, safeReaddir, type Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../stage/key.ts';
 import { stageLogDir, TENSORBOARD_DIR } from '../watch/events-dir.ts';
@@ -69,7 +69,7 @@ export async function computeStage(store: Store, req: StageRequest, workers: num
       partialDir: store.partialDir(name, key),
       keyParts: { ...req.parts },
       // a forced run recomputes every item instead of reusing earlier artifacts' items
-      previous: req.force ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => join(store.stageDir(name), e)),
+      previous: req.force ? [] : (await safeReaddir(store.stageDir(name))).filter((e) => KEY_RE.test(e)).map((e) => join(store.stageDir(name), e)),
       workers,
       dataDir: store.dataDir,
       ...(req.runName !== undefined && facts.tensorboard !== null

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { sha256 } from './hash.ts';
 import { readManifest, type Manifest } from './manifest.ts';
+import { KEY_RE, STAGE_NAME } from './store.ts';
 
 export interface ArtifactRef {
   stage: string;
@@ -15,9 +16,6 @@ export interface LineageEntry extends ArtifactRef {
   /** null when the artifact is not in the cache (collected, damaged) or the ref is malformed */
   manifest: Manifest | null;
 }
-
-const STAGE = /^[a-z][a-z0-9-]*$/;
-const KEY = /^[0-9a-f]{64}$/;
 
 /**
  * `start` and everything upstream of it, breadth-first in slot order. A manifest is data from the
@@ -33,7 +31,7 @@ export async function upstreamOf(root: string, start: ArtifactRef[]): Promise<Li
     const id = `${stage}@${key}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const valid = STAGE.test(stage) && KEY.test(key);
+    const valid = STAGE_NAME.test(stage) && KEY_RE.test(key);
     const m = valid ? await readManifest(join(root, stage, key)) : null;
     const manifest = m && m.stage === stage && m.key === key ? m : null;
     out.push({ stage, key, manifest });

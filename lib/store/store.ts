@@ -6,9 +6,12 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest, type Manifest } from './manifest.ts';
 
-const KEY_RE = /^[0-9a-f]{64}$/;
-/** top-level cache entries that are not stage directories */
-const RESERVED = new Set(['refs', 'runs', 'data', 'sweeps', 'tensorboard']);
+/** what a stage may be called: no '/', no '.', so a stage name is never a path (a job from the queue names one) */
+export const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
+/** a stage key: the name of its artifact's folder */
+export const KEY_RE = /^[0-9a-f]{64}$/;
+/** top-level cache entries that are not stage directories: no stage may take these names */
+export const OWN_FOLDERS: ReadonlySet<string> = new Set(['refs', 'runs', 'data', 'sweeps', 'tensorboard']);
 
 export interface ArtifactLocation {
   stage: string;
@@ -81,7 +84,7 @@ export class Store {
   async listArtifacts(): Promise<ArtifactLocation[]> {
     const out: ArtifactLocation[] = [];
     for (const stage of await safeReaddir(this.root)) {
-      if (RESERVED.has(stage) || stage.startsWith('.')) continue;
+      if (OWN_FOLDERS.has(stage) || stage.startsWith('.')) continue;
       for (const entry of await safeReaddir(this.stageDir(stage))) {
         if (KEY_RE.test(entry)) out.push({ stage, key: entry, dir: this.artifactDir(stage, entry) });
       }
@@ -95,7 +98,7 @@ export class Store {
   }
 
   async stages(): Promise<string[]> {
-    return (await safeReaddir(this.root)).filter((s) => !RESERVED.has(s) && !s.startsWith('.'));
+    return (await safeReaddir(this.root)).filter((s) => !OWN_FOLDERS.has(s) && !s.startsWith('.'));
   }
 }
 
