@@ -2,8 +2,11 @@
 // params valid, no cycles) live in resolve.ts once the stage modules are imported.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import type { StageDefinition } from '../stage/stage.ts';
+import { ensureTypeScript } from '../stage/typescript.ts';
 import { OWN_FOLDERS, STAGE_NAME } from '../store/store.ts';
 import { YamlSource } from './yaml-source.ts';
 import { describeIssue, dotted } from './zod-issues.ts';
@@ -105,4 +108,32 @@ export function stageModules(p: Pick<PipelineSource, 'src' | 'spec' | 'root'>): 
     out.set(name, { module, where, explicit: Boolean(entry.module) });
   }
   return out;
+}
+
+const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>>>>();
+
+/**
+ * The stage a module default-exports, imported once per process (the CLI's resolution and a
+ * worker's registry share it). `explicit`: the YAML names the module, so the stage may be another
+ * instance of it (cues-oracle = cues with other params).
+ */
+export async function importStage(module: string, where: string, name: string, explicit: boolean): Promise<StageDefinition<Record<string, unknown>>> {
+  let p = defCache.get(module);
+  if (!p) {
+    await ensureTypeScript();
+    p = import(pathToFileURL(module).href).then((m: { default?: unknown }) => m.default as StageDefinition<Record<string, unknown>>);
+    defCache.set(module, p);
+  }
+  let def: StageDefinition<Record<string, unknown>> | undefined;
+  try {
+    def = await p;
+  } catch (err) {
+    defCache.delete(module);
+    throw new InputError(`${where}: stage ${name}: cannot load ${module}: ${(err as Error).message}`);
+  }
+  if (!def || typeof def !== 'object' || typeof def.version !== 'number' || !def.params) {
+    throw new InputError(`${where}: stage ${name}: ${module} does not default-export defineStage({...})`);
+  }
+  if (def.name !== name && !explicit) throw new InputError(`${where}: stage ${name}: its module defines stage '${def.name}'`);
+  return def;
 }

@@ -2,16 +2,14 @@
 // the chosen profile's params (plus --set overrides) parsed through each stage's schema. Every
 // problem is one InputError naming file:line:col or the --set. The result is plain data, which
 // load.ts caches so an unchanged pipeline does not pay for importing stages and zod again.
-import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { StageDefinition } from '../stage/stage.ts';
-import { ensureTypeScript } from '../stage/typescript.ts';
 import { canonicalJson, type Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { buildGraph, findCycle, topoOrder } from './graph.ts';
 import { deepMerge, isPlainObject, parseOverride, setIn, type Override } from './overrides.ts';
-import { readPipelineFile, stageModules, type PipelineFile } from './pipeline-file.ts';
+import { importStage, readPipelineFile, stageModules, type PipelineFile } from './pipeline-file.ts';
 import type { YamlSource } from './yaml-source.ts';
 import { describeIssue } from './zod-issues.ts';
 
@@ -69,30 +67,6 @@ export interface LoadOptions {
   overrides?: Override[];
   /** on-demand stages to include even if nothing reads them (`run --until saliency-train`) */
   demand?: string[];
-}
-
-const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>>>>();
-
-/** `explicit`: the YAML names the module, so the stage may be another instance of it (cues-oracle = cues with other params). */
-async function importStage(module: string, where: string, name: string, explicit: boolean): Promise<StageDefinition<Record<string, unknown>>> {
-  let p = defCache.get(module);
-  if (!p) {
-    await ensureTypeScript();
-    p = import(pathToFileURL(module).href).then((m: { default?: unknown }) => m.default as StageDefinition<Record<string, unknown>>);
-    defCache.set(module, p);
-  }
-  let def: StageDefinition<Record<string, unknown>> | undefined;
-  try {
-    def = await p;
-  } catch (err) {
-    defCache.delete(module);
-    throw new InputError(`${where}: stage ${name}: cannot load ${module}: ${(err as Error).message}`);
-  }
-  if (!def || typeof def !== 'object' || typeof def.version !== 'number' || !def.params) {
-    throw new InputError(`${where}: stage ${name}: ${module} does not default-export defineStage({...})`);
-  }
-  if (def.name !== name && !explicit) throw new InputError(`${where}: stage ${name}: its module defines stage '${def.name}'`);
-  return def;
 }
 
 export async function resolvePipeline(file: string, opts: LoadOptions = {}): Promise<Resolution> {

@@ -2,27 +2,22 @@
 // names in the worker's own checkout. A job names a stage; its code is looked up here, never taken
 // from the job. The file is read and its stage names and modules checked at start (exit 2 on bad
 // input, as for any command); a module is imported when a job for its stage first arrives.
-import { pathToFileURL } from 'node:url';
-import { readPipelineFile, stageModules } from '../dag/pipeline-file.ts';
+import { importStage, readPipelineFile, stageModules, type StageModule } from '../dag/pipeline-file.ts';
 import { codeHash } from '../stage/code-hash.ts';
 import type { StageDefinition } from '../stage/stage.ts';
-import { ensureTypeScript } from '../stage/typescript.ts';
 
 export class StageRegistry {
-  private readonly defs = new Map<string, Promise<StageDefinition>>();
-
   private constructor(
     /** the pipeline file, absolute */
     readonly file: string,
     /** its folder (code hashes are relative to it) */
     private readonly root: string,
-    private readonly modules: Map<string, string>,
+    private readonly modules: Map<string, StageModule>,
   ) {}
 
   static load(file: string): StageRegistry {
     const p = readPipelineFile(file);
-    const modules = new Map([...stageModules(p)].map(([name, m]) => [name, m.module]));
-    return new StageRegistry(p.path, p.root, modules);
+    return new StageRegistry(p.path, p.root, stageModules(p));
   }
 
   get names(): string[] {
@@ -35,6 +30,10 @@ export class StageRegistry {
 
   /** absolute path of the stage's module in this checkout */
   module(stage: string): string {
+    return this.entry(stage).module;
+  }
+
+  private entry(stage: string): StageModule {
     const m = this.modules.get(stage);
     if (!m) throw new Error(`no stage ${stage} in ${this.file}`);
     return m;
@@ -45,12 +44,9 @@ export class StageRegistry {
     return codeHash(this.module(stage), this.root);
   }
 
+  /** the stage's definition, checked as the CLI checks it (lib/dag/pipeline-file.ts) */
   definition(stage: string): Promise<StageDefinition> {
-    let d = this.defs.get(stage);
-    if (!d) {
-      d = ensureTypeScript().then(async () => ((await import(pathToFileURL(this.module(stage)).href)) as { default: StageDefinition }).default);
-      this.defs.set(stage, d);
-    }
-    return d;
+    const m = this.entry(stage);
+    return importStage(m.module, m.where, stage, m.explicit);
   }
 }
