@@ -4,6 +4,7 @@
 // logs these ends with the same weights as one that does not. The full measures are the attention
 // and eval stages'.
 import * as tf from '@tensorflow/tfjs';
+import { argmaxLabels } from '../crf/dense-crf.ts';
 import type { Dataset } from '../layouts/dataset.ts';
 import { meanAveragePrecision } from '../metrics/classification.ts';
 import { ConfusionMatrix } from '../metrics/confusion.ts';
@@ -43,13 +44,7 @@ export function checkpointProbe(dataset: Dataset, model: SegmentationModel, obje
       if (!gt) continue;
       const image = await dataset.readImage(id);
       const p = await predict(model, image, [1]);
-      const pred = new Uint8Array(p.width * p.height);
-      for (let i = 0; i < pred.length; i++) {
-        let best = 0;
-        for (let c = 1; c < p.channels; c++) if (p.data[i * p.channels + c] > p.data[i * p.channels + best]) best = c;
-        pred[i] = best;
-      }
-      cm.add(pred, gt.data, id);
+      cm.add(argmaxLabels(p.data, p.channels), gt.data, id);
     }
     return { 'val/mIoU': cm.scores().meanIoU };
   };
