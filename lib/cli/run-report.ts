@@ -2,7 +2,7 @@
 // the facts of this run (computed or cached, the times, what the run log says), as `pipeline
 // report` writes it. The artifact keeps results only (its bytes are a function of its key); this
 // page is a run fact, written under cache/runs/ and replaced by the next run of the same name.
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pipeline } from '../dag/load.ts';
 import type { StageOutcome } from '../exec/executor.ts';
@@ -28,8 +28,13 @@ export async function writeRunReport(p: Pipeline, store: Store, outcomes: StageO
   const params = report.params as { samples?: number; maxSide?: number };
   // whole or not at all: a browser left open on the last run's page reloads a complete one
   const tmp = `${out}.${process.pid}.tmp`;
-  await writeReport({ artifacts, stages: report.inputs, cacheRoot: store.root, samples: params.samples, maxSide: params.maxSide, self: { stage: 'report', key: self.key }, probes, out: tmp });
-  await rename(tmp, out);
+  try {
+    await writeReport({ artifacts, stages: report.inputs, cacheRoot: store.root, samples: params.samples, maxSide: params.maxSide, self: { stage: 'report', key: self.key }, probes, out: tmp });
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
   return out;
 }
 

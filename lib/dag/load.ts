@@ -3,7 +3,7 @@
 // the profile and overrides, and the code of the resolver and of every stage module (with what
 // they import). Any edit to those resolves afresh, with full validation.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { DirectedGraph } from 'graphology';
 import { InputError } from '../errors.ts';
@@ -11,6 +11,7 @@ import { codeHash } from '../stage/code-hash.ts';
 import { canonicalJson } from '../store/canonical-json.ts';
 import { libFile } from '../paths.ts';
 import { sha256 } from '../store/hash.ts';
+import { replaceFile } from '../store/whole-file.ts';
 import { readNumericsSetting, type NumericsSetting } from '../tensor/numerics.ts';
 import { ancestorsOf, buildGraph, descendantsOf } from './graph.ts';
 import type { LoadOptions, Resolution, ResolvedStage } from './resolve.ts';
@@ -62,13 +63,11 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
     // only a cache that exists and can be written gets the memo: it saves time, nothing more
     if (memo && existsSync(opts.cacheDir!)) {
       const entry: CachedResolution = { modules: resolution.stages.map((s) => ({ module: s.module, codeHash: codeHash(s.module, root) })), resolution };
-      const tmp = `${memo}.${process.pid}.tmp`;
       try {
         await mkdir(join(memo, '..'), { recursive: true });
-        await writeFile(tmp, JSON.stringify(entry));
-        await rename(tmp, memo);
+        await replaceFile(memo, JSON.stringify(entry));
       } catch {
-        await rm(tmp, { force: true }).catch(() => undefined);
+        // without the memo the next command resolves the file again
       }
     }
   }

@@ -3,9 +3,9 @@
 // Another host judges the lease by its own clock only: a lock whose bytes have not changed for a
 // whole lease, as watched from here, belongs to a dead host (clocks of different machines are never
 // compared). A live holder on another host renews in time, so it is never taken over.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { replaceFile } from '../store/whole-file.ts';
 
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -67,13 +67,7 @@ export function renewLease(path: string, owner: Record<string, unknown>, firstTe
           return;
         }
         const next = JSON.stringify({ ...owner, renewals: ++renewals });
-        const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.renew`;
-        // a full disk fails the write after creating the file: nothing but the lock may stay behind
-        await writeFile(tmp, next).catch(async (err: unknown) => {
-          await unlink(tmp).catch(() => undefined);
-          throw err;
-        });
-        await rename(tmp, path);
+        await replaceFile(path, next);
         last = next;
       } catch (err) {
         onLost(`lock ${path} could not be renewed: ${(err as Error).message}`);

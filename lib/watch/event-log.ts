@@ -13,10 +13,11 @@
 //
 // Writes are synchronous and small (one write per step), so a SIGKILL leaves whole records behind,
 // and a writing failure (disk full) is reported once and stops the logging, never the stage.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostName } from '../distributed/lease.ts';
 import type { ScalarSink } from '../scalar-sink.ts';
+import { replaceFileSync } from '../store/whole-file.ts';
 import { fileVersionEvent, scalarsEvent, sessionStartEvent, textEvent, tfRecord } from './tf-event.ts';
 
 export const SCALARS_FILE = 'scalars.jsonl';
@@ -115,11 +116,7 @@ function keepBefore(file: string, step: number): number {
       return false;
     }
   });
-  if (kept.length !== all.length) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, kept.length ? `${kept.join('\n')}\n` : '');
-    renameSync(tmp, file);
-  }
+  if (kept.length !== all.length) replaceFileSync(file, kept.length ? `${kept.join('\n')}\n` : '');
   return kept.length;
 }
 

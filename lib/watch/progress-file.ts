@@ -3,9 +3,9 @@
 // stage, beside (never inside) the future artifact's `out/`. It goes when the partial folder does,
 // at the commit; a killed run leaves its last state there for `pipeline status`.
 import { readFile } from 'node:fs/promises';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostName } from '../distributed/lease.ts';
+import { replaceFileSync } from '../store/whole-file.ts';
 import type { ProgressSink } from '../types.ts';
 
 export const PROGRESS_FILE = 'progress.json';
@@ -39,14 +39,10 @@ export function recordingProgress(inner: ProgressSink, partialDir: string, stage
     if (!rec || (!force && now - last < EVERY_MS)) return;
     last = now;
     rec.updated = new Date(now).toISOString();
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(rec));
-      renameSync(tmp, file);
+      replaceFileSync(file, JSON.stringify(rec));
     } catch {
-      // progress is a courtesy to watchers: a full disk must not fail the stage over it, nor leave
-      // a half-written copy in the partial folder
-      rmSync(tmp, { force: true });
+      // progress is a courtesy to watchers: a full disk must not fail the stage over it
     }
   };
   return {
