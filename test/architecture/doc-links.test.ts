@@ -1,7 +1,7 @@
-// The README and docs/ point only at things that exist: every relative link (and its #anchor) and
-// every repository path in backticks, and the README's list of folder READMEs names them all. A
-// failure lists each broken pointer as file:line, so a move elsewhere in the code says which lines
-// of prose to follow it.
+// The README, docs/ and the folder READMEs point only at things that exist: every relative link
+// (and its #anchor) and every repository path they name (`lib/x/y.ts`, in backticks or in plain
+// prose), and the README's list of folder READMEs names them all. A failure lists each broken
+// pointer as file:line, so a move elsewhere in the code says which lines of prose to follow it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,13 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 function docs(): string[] {
   return ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+}
+
+function folderReadmes(): string[] {
+  return readdirSync(join(ROOT, 'lib'), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(ROOT, 'lib', e.name, 'README.md')))
+    .map((e) => `lib/${e.name}/README.md`)
+    .sort();
 }
 
 describe('documentation links', () => {
@@ -25,13 +32,17 @@ describe('documentation links', () => {
     expect(broken, `broken pointers in the docs:\n${broken.join('\n')}\n`).toEqual([]);
   });
 
+  it('every relative link and repository path in the folder READMEs (lib/<folder>/README.md) exists', () => {
+    const files = folderReadmes();
+    const broken = brokenRefs(ROOT, files.flatMap((f) => docRefs(f, readFileSync(join(ROOT, f), 'utf8'))));
+    expect(broken, `broken pointers in the folder READMEs:\n${broken.join('\n')}\n`).toEqual([]);
+  });
+
   it("the README links every folder README under lib/", () => {
-    const folderReadmes = readdirSync(join(ROOT, 'lib'), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && existsSync(join(ROOT, 'lib', e.name, 'README.md')))
-      .map((e) => `lib/${e.name}/README.md`);
-    expect(folderReadmes.length).toBeGreaterThan(10);
+    const readmes = folderReadmes();
+    expect(readmes.length).toBeGreaterThan(10);
     const linked = linkedFiles(docRefs('README.md', readFileSync(join(ROOT, 'README.md'), 'utf8')));
-    const missing = folderReadmes.filter((f) => !linked.has(f));
+    const missing = readmes.filter((f) => !linked.has(f));
     expect(missing, `folder READMEs the README does not link:\n${missing.join('\n')}\n`).toEqual([]);
   });
 
