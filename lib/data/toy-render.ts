@@ -3,7 +3,7 @@
 // it is given, so an image is reproducible from (seed, split, index) alone, whatever the order or
 // concurrency of generation.
 
-import type { Map8 } from '../types.ts';
+import type { Map8, RgbImage } from '../types.ts';
 import { VOC_CLASSES, VOID_LABEL } from '../types.ts';
 import { fbm, hash2, valueNoise } from './noise.ts';
 import type { Rng } from './prng.ts';
