@@ -12,7 +12,7 @@ import { Queue } from 'bullmq';
 import { execa } from 'execa';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itemKeysOf } from '../../lib/exec/per-item.ts';
+import { itemKeysOf } from '../../lib/exec/item-keys.ts';
 import { codeHash } from '../../lib/stage/code-hash.ts';
 import { stageKey, type KeyParts } from '../../lib/stage/key.ts';
 import { Artifact } from '../../lib/store/artifact.ts';
