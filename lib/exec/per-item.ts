@@ -18,9 +18,12 @@ import { DamagedItemError, readItemFile, writeItemFile } from './item-file.ts';
 import { runItemTask, type ItemTask } from './item-task.ts';
 import { itemKey, type KeyParts } from '../stage/key.ts';
 import type { ItemResult, StageContext, StageDefinition } from '../stage/stage.ts';
+import type { AnyItemWork } from './stage-work.ts';
 
 export interface PerItemRun {
   def: StageDefinition;
+  /** the stage's work module's hooks (stage-work.ts): shared and summarize run here */
+  work: AnyItemWork;
   module: string;
   ctx: StageContext<Record<string, unknown>>;
   keyParts: KeyParts;
@@ -50,7 +53,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   const spec = def.perItem!;
   const ids = await spec.ids(ctx);
   if (new Set(ids).size !== ids.length) throw new Error(`stage ${ctx.stage}: item ids are not unique`);
-  const shared = ((await spec.shared?.(ctx)) ?? null) as Json;
+  const shared = ((await run.work.shared?.(ctx)) ?? null) as Json;
 
   const keys = await itemKeysOf(run.keyParts, shared, ids, ctx.inputs);
   const itemsDir = itemsDirOf(ctx.workDir);
@@ -119,7 +122,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   ctx.progress.done();
 
   const metrics = await assemble(ctx.out, ids, keys.map(itemPath));
-  const summary = spec.summarize ? await spec.summarize(ctx, metrics.itemMetrics, ids, (i) => readItemFile(itemPath(keys[i]))) : {};
+  const summary = run.work.summarize ? await run.work.summarize(ctx, metrics.itemMetrics, ids, (i) => readItemFile(itemPath(keys[i]))) : {};
   await ctx.out.json(ITEM_STATE, { itemKeys: keys, metrics: metrics.itemMetrics, arrays: metrics.arrays } satisfies ItemState);
   return { metrics: summary, stats };
 }
