@@ -18,7 +18,7 @@ export const params = z.strictObject({
     maxSize: positive.default(96),
     maxObjects: positive.default(3),
     lowContrastRate: z.number().min(0).max(1).default(0.15),
-  }).default({ minSize: 64, maxSize: 96, maxObjects: 3, lowContrastRate: 0.15 }),
+  }).prefault({}),
   /** folder source: the image folder and the mask folder (same base names, PNG masks) */
   images: z.string().optional(),
   masks: z.string().optional(),
