@@ -1,4 +1,5 @@
-// The three saliency stages as per-item functions: saliency-s1 runs the detector on the image;
+// The three saliency stages' work (lib/work/saliency-s1.ts, erase-s2.ts, erase-s3.ts name theirs
+// here) as per-item functions: saliency-s1 runs the detector on the image;
 // erase-s2 and erase-s3 each erase with the previous pass's own map, detect again and combine by max
 // (docs/method.md §4). What a pass stores is what the next one needs
 // (lib/layouts/saliency.ts): S_k, this pass's own map, which the next pass thresholds, and the
@@ -8,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { Dataset } from '../layouts/dataset.ts';
 import type { ItemMaps8 } from '../layouts/item-maps.ts';
 import { ERASED, SALIENCY, SALIENCY_RAW, saliencyItem } from '../layouts/saliency.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../stage/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, ItemWork, StageContext } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
@@ -16,8 +17,6 @@ import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
 import { formatPercent, roundTo } from '../format.ts';
-import type { ErasePassParams } from './erase-pass.ts';
-import type { FirstPassParams } from './saliency-s1.ts';
 
 export const DETECTOR_FILE = 'detector.json';
 /**
@@ -46,6 +45,20 @@ export interface PassShared {
 
 export interface PassState {
   dataset: Dataset;
+}
+
+/** What a first pass reads of its params (stages/saliency-s1.ts declares them). */
+export interface FirstPassParams {
+  detector: string;
+  model?: string;
+  options: Record<string, unknown>;
+}
+
+/** What an erase pass reads of its params (stages/erase-s2.ts, erase-s3.ts declare them). */
+export interface ErasePassParams {
+  threshold: number;
+  compare: EraseCompare;
+  fill: 'mean' | [number, number, number];
 }
 
 /** The detector of a first pass; a dhsnet one with its weights in the pass artifact (DETECTOR_WEIGHTS). */
@@ -100,7 +113,7 @@ export function locatedDetector(spec: Json, weightsDir: () => string, dataset: A
   return getDetector(s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s);
 }
 
-export async function firstPassShared(ctx: StageContext<FirstPassParams>): Promise<PassShared> {
+async function firstPassShared(ctx: StageContext<FirstPassParams>): Promise<PassShared> {
   let hash: string | undefined;
   if (ctx.params.detector === 'dhsnet') hash = await takeWeights(firstPassWeights(ctx.params, ctx.inputs), await ctx.out.path(DETECTOR_WEIGHTS));
   if (ctx.params.detector === 'isnet') hash = await ensureIsnet(ctx, detectorSpec(ctx.params) as IsnetSpec);
@@ -109,16 +122,12 @@ export async function firstPassShared(ctx: StageContext<FirstPassParams>): Promi
   return { detector: detector as Json, fill: [0, 0, 0] };
 }
 
-export async function passIds(ctx: StageContext<unknown>, split: 'train' | 'val' | 'all'): Promise<string[]> {
-  return (await Dataset.open(ctx.inputs.dataset)).ids(split);
-}
-
 /** erase passes take the detector and item list from the pass before them */
-export async function previousDetector(prev: Artifact): Promise<DetectorSpec> {
+async function previousDetector(prev: Artifact): Promise<DetectorSpec> {
   return prev.json<DetectorSpec>(DETECTOR_FILE);
 }
 
-export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<PassShared> {
+async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<PassShared> {
   const detector = await previousDetector(ctx.inputs.previous);
   const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
   await ctx.out.json(DETECTOR_FILE, detector);
@@ -138,7 +147,7 @@ function asResult(p: PassResult, first: boolean): ItemResult {
   return { arrays: saliencyItem(toUint8(p.combined).data, p.raw.width, p.raw.height, erase) };
 }
 
-export async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
+async function computeFirstPass(id: string, env: ItemEnv<FirstPassParams, PassShared, PassState>): Promise<ItemResult> {
   const detector = await locatedDetector(env.shared.detector, () => firstPassWeights(env.params, env.inputs), env.inputs.dataset);
   const img = await env.state.dataset.readImage(id);
   return asResult(await firstPass(detector, img), true);
@@ -148,7 +157,7 @@ async function mapOf(art: Artifact, maps: ItemMaps8, id: string): Promise<MapF32
   return fromUint8(await maps.readMap(art, id));
 }
 
-export async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
+async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassShared, PassState>): Promise<ItemResult> {
   const prev = env.inputs.previous;
   const detector = await locatedDetector(env.shared.detector, () => join(prev.dir, DETECTOR_WEIGHTS), env.inputs.dataset);
   const image = await env.state.dataset.readImage(id);
@@ -174,4 +183,22 @@ export async function passQuality(ctx: StageContext<unknown>, ids: string[], rea
   if (!r.images) return { quality: null };
   ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${formatPercent(r.objectRecall)} (${r.found}/${r.objects})`);
   return { quality: { images: r.images, mae: roundTo(r.mae), maxF: roundTo(r.maxF), maxFPooled: roundTo(r.maxFPooled), objectRecall: roundTo(r.objectRecall), objects: r.objects, found: r.found } };
+}
+
+/** The first pass's work: the detector on each image. */
+export const firstPassWork: ItemWork<FirstPassParams, PassShared, PassState> = {
+  shared: firstPassShared,
+  setup: passSetup,
+  compute: computeFirstPass,
+  summarize: (ctx, _m, ids, read) => passQuality(ctx, ids, read, 'S1'),
+};
+
+/** An erase pass's work: pass 2 erases with S1, pass 3 with S2e. */
+export function erasePassWork(pass: 2 | 3): ItemWork<ErasePassParams, PassShared, PassState> {
+  return {
+    shared: eraseShared,
+    setup: passSetup,
+    compute: computeErasePass,
+    summarize: (ctx, _m, ids, read) => passQuality(ctx, ids, read, `S${pass}`),
+  };
 }

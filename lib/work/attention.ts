@@ -1,17 +1,23 @@
-// The attention stage: FCAN attention at three scales for every train image, how often each
-// class's attention peak falls inside that class's object, and the classifier's mAP on val.
-import type { ItemEnv, ItemResult, ItemSetupEnv, StageContext } from '../../stage/stage.ts';
-import { meanAveragePrecision } from '../../metrics/classification.ts';
-import type { Json } from '../../store/canonical-json.ts';
-import { attentionMaps } from '../../model/inference.ts';
-import { netSetup, type NetState } from '../net.ts';
-import { attentionItem } from '../../layouts/attention.ts';
-import { formatPercent, roundTo } from '../../format.ts';
-import type { AttentionParams } from '../attention.ts';
+// The attention stage's work (stages/attention.ts): FCAN attention at three scales for every train
+// image, how often each class's attention peak falls inside that class's object, and the
+// classifier's mAP on val.
+import type { ItemEnv, ItemResult, ItemWork, StageContext } from '../stage/stage.ts';
+import { meanAveragePrecision } from '../metrics/classification.ts';
+import type { Json } from '../store/canonical-json.ts';
+import { attentionMaps } from '../model/inference.ts';
+import { netSetup, type NetState } from './net.ts';
+import { attentionItem } from '../layouts/attention.ts';
+import { formatPercent, roundTo } from '../format.ts';
+import type { AttentionParams } from '../../stages/attention.ts';
 
-export const attentionSetup = (env: ItemSetupEnv<AttentionParams, Json>): Promise<NetState> => netSetup(env.inputs.dataset, env.inputs.model);
+export const work = {
+  setup: (env) => netSetup(env.inputs.dataset, env.inputs.model),
+  compute: attentionCompute,
+  summarize: (_ctx, metrics) => attentionSummary(metrics),
+  run: classifierMap,
+} satisfies ItemWork<AttentionParams, Json, NetState>;
 
-export async function attentionCompute(id: string, env: ItemEnv<AttentionParams, Json, NetState>): Promise<ItemResult> {
+async function attentionCompute(id: string, env: ItemEnv<AttentionParams, Json, NetState>): Promise<ItemResult> {
   const { dataset, model } = env.state;
   const image = await dataset.readImage(id);
   const a = await attentionMaps(model, image, dataset.labels(id), env.params.scales);
@@ -32,16 +38,16 @@ export async function attentionCompute(id: string, env: ItemEnv<AttentionParams,
   };
 }
 
-export function attentionSummary(metrics: (Record<string, Json> | null)[]): Record<string, Json> {
+function attentionSummary(metrics: (Record<string, Json> | null)[]): Record<string, Json> {
   const pairs = metrics.reduce((s, m) => s + Number(m?.pairs ?? 0), 0);
   const hits = metrics.reduce((s, m) => s + Number(m?.hits ?? 0), 0);
   return { peakAccuracy: pairs ? roundTo(hits / pairs) : null, peakPairs: pairs };
 }
 
 /** mAP of the FCAN class scores (scale 1) on val: how well the classifier behind the attention works. */
-export async function classifierMap(ctx: StageContext<AttentionParams>): Promise<Record<string, Json>> {
+async function classifierMap(ctx: StageContext<AttentionParams>): Promise<Record<string, Json>> {
   const tf = await import('@tensorflow/tfjs');
-  const { toNetworkInput } = await import('../../model/preprocess.ts');
+  const { toNetworkInput } = await import('../model/preprocess.ts');
   const state = await netSetup(ctx.inputs.dataset, ctx.inputs.model);
   const ids = state.dataset.ids('val');
   const scores: number[][] = [];

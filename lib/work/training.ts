@@ -23,14 +23,47 @@ import { loadKerasWeights, type InitReport } from '../model/keras-weights.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
 import { trainLoop, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 import { checkpointProbe } from './checkpoint-probe.ts';
-import type { z } from 'zod';
-import type { FcanPretrainParams } from './fcan-pretrain.ts';
-import type { TrainingObject } from './params.ts';
-import type { SegTrainingParams } from './seg-training.ts';
+import type { RunWork } from '../stage/stage.ts';
 
+/** The optimisation settings every training reads (the stages declare them: stages/shared/params.ts `Training`). */
+export interface LoopParams {
+  iterations: number;
+  batch: number;
+  lr: number;
+  optimizer: 'sgd' | 'adam';
+  momentum: number;
+  weightDecay: number;
+  power: number;
+  scale: [number, number];
+  mirror: boolean;
+  checkpointEvery: number;
+  divergeFactor: number;
+  seed: number;
+}
 
-/** what the three trainings read: the shared optimisation settings, and each one's own extras */
-export type TrainingParams = z.output<typeof TrainingObject> & Partial<FcanPretrainParams> & Partial<SegTrainingParams>;
+/** fcan-pretrain's params: the classifier it builds, and from what */
+export interface FcanParams extends LoopParams {
+  crop: number;
+  model: ModelName;
+  headsOnly: boolean;
+  init?: string;
+  widthDivisor: number;
+}
+
+/** train's and retrain's params: a segmentation training from the init model */
+export interface SegParams extends LoopParams {
+  crop: number;
+  routing: 'code' | 'paper';
+  optimizerState: 'fresh' | 'keep';
+}
+
+/** fcan-pretrain's work */
+export const fcanTraining: RunWork<FcanParams> = { run: (ctx) => runTraining(ctx, { objective: 'fcan', own: ctx.params }) };
+/** train's and retrain's work */
+export const segTraining: RunWork<SegParams> = { run: (ctx) => runTraining(ctx, { objective: 'seg', own: ctx.params }) };
+
+/** the objective, with the params only its stages have */
+type Objective = { objective: 'fcan'; own: FcanParams } | { objective: 'seg'; own: SegParams };
 
 /** Image decode is the sampler's main cost, so decoded images stay in memory up to a budget. */
 class ImageCache {
@@ -56,7 +89,7 @@ class ImageCache {
 type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'divergeFactor' | 'progress' | 'scalars' | 'signal'>;
 
 /** What every training stage passes to trainLoop straight from its params and context. */
-export function loopSettings(ctx: StageContext<unknown>, p: Pick<TrainingParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery' | 'divergeFactor'>): LoopSettings {
+export function loopSettings(ctx: StageContext<unknown>, p: Pick<LoopParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery' | 'divergeFactor'>): LoopSettings {
   return {
     optimizer: p.optimizer, lr: p.lr, power: p.power, momentum: p.momentum, weightDecay: p.weightDecay, divergeFactor: p.divergeFactor,
     checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointEvery: p.checkpointEvery, progress: ctx.progress, scalars: ctx.scalars, signal: ctx.signal,
@@ -82,8 +115,9 @@ export function epochOrder(ids: readonly string[], seed: number): (index: number
   };
 }
 
-export async function runTraining(ctx: StageContext<TrainingParams>, objective: 'fcan' | 'seg'): Promise<Record<string, Json>> {
+async function runTraining(ctx: StageContext<LoopParams & { crop: number }>, start: Objective): Promise<Record<string, Json>> {
   const p = ctx.params;
+  const { objective } = start;
   await initBackend({ log: ctx.log });
   const dataset = await Dataset.open(ctx.inputs.dataset);
   const ids = dataset.ids('train');
@@ -101,12 +135,13 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
   let modelName: string;
   let widthDivisor = 1;
   let init: InitReport | null = null;
-  if (objective === 'fcan') {
-    modelName = p.model ?? 'deeplab-lite';
-    widthDivisor = p.widthDivisor ?? 1;
-    model = buildModel(modelName as ModelName, { seed: p.seed, widthDivisor });
-    if (p.init) {
-      const file = await resolveImagenetWeights(modelName as ModelName, p.init, join(ctx.dataDir, 'weights'));
+  if (start.objective === 'fcan') {
+    const { own } = start;
+    modelName = own.model;
+    widthDivisor = own.widthDivisor;
+    model = buildModel(own.model, { seed: p.seed, widthDivisor });
+    if (own.init) {
+      const file = await resolveImagenetWeights(own.model, own.init, join(ctx.dataDir, 'weights'));
       init = await loadKerasWeights(model, file);
       ctx.log(`init: ${init.loaded.length} tensors from ${file}, ${init.randomInit.length} random`);
       // every parameter at iteration 0, so a run shows what it started from (hashes: small, comparable)
@@ -120,7 +155,7 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
   }
   let initialState: tf.NamedTensorMap | undefined;
   try {
-    if (p.optimizerState === 'keep') initialState = await initOptimizerState(join(ctx.inputs.init.dir, CHECKPOINT_DIR), p.optimizer);
+    if (start.objective === 'seg' && start.own.optimizerState === 'keep') initialState = await initOptimizerState(join(ctx.inputs.init.dir, CHECKPOINT_DIR), p.optimizer);
     const sampler = async (iteration: number, slot: number): Promise<TrainSample> => {
       const id = order(iteration * p.batch + slot);
       const image = await images.get(id);
@@ -136,9 +171,9 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
     const result = await trainLoop({
       model,
       objective,
-      routing: p.routing,
+      routing: start.objective === 'seg' ? start.own.routing : undefined,
       // the code trains only the heads in fcan-pretrain; from-scratch models must train everything
-      scope: objective === 'fcan' ? (p.headsOnly === false ? 'all' : 'heads') : 'all',
+      scope: start.objective === 'fcan' && start.own.headsOnly ? 'heads' : 'all',
       iterations: p.iterations,
       batch: p.batch,
       crop: p.crop,
@@ -172,7 +207,7 @@ export async function runTraining(ctx: StageContext<TrainingParams>, objective: 
 }
 
 /** The optimiser state a segmentation training committed with its weights, for optimizerState: keep. */
-async function initOptimizerState(dir: string, optimizer: TrainingParams['optimizer']): Promise<tf.NamedTensorMap> {
+async function initOptimizerState(dir: string, optimizer: LoopParams['optimizer']): Promise<tf.NamedTensorMap> {
   const ck = await loadCheckpoint(dir);
   tf.dispose(Object.values(ck.weights));
   const saved = (ck.extra.config as { optimizer?: unknown } | undefined)?.optimizer;

@@ -1,34 +1,35 @@
-// What saliency-train does: train a DHSNet on a class-agnostic saliency set with the shared training
-// loop (lib/model/train-loop.ts: poly rate, momentum SGD, checkpoints in the stage's work dir,
-// resume, the NaN stop, progress), the loss of dhsnet-loss.ts, and flip + scale augmentation
+// The saliency-train stage's work (stages/saliency-train.ts): train a DHSNet on a class-agnostic
+// saliency set with the shared training loop (lib/model/train-loop.ts: poly rate, momentum SGD,
+// checkpoints in the stage's work dir, resume, the NaN stop, progress), the loss of
+// dhsnet-loss.ts, and flip + scale augmentation
 // (lib/model/augment.ts) of images brought to the network's input size. It commits the weights
 // (tfjs format, the network's configuration in the metadata), the loss curve and the detector's
 // quality on held-out images of the same set.
 
-import { roundTo } from '../../format.ts';
+import { roundTo } from '../format.ts';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { renderAgnostic, type AgnosticSample } from '../../data/toy-agnostic.ts';
-import { decodeRgb } from '../../data/image-io.ts';
-import type { StageContext } from '../../stage/stage.ts';
-import { SaliencyQuality } from '../../metrics/saliency.ts';
-import { augment, sampleRng } from '../../model/augment.ts';
-import { resolveImagenetWeights } from '../../model/init-download.ts';
-import { loadKerasWeights, vgg16KerasMapping } from '../../model/keras-weights.ts';
-import { CURVE_FILE } from '../../layouts/model.ts';
-import { epochOrder, loopSettings } from '../training.ts';
-import { trainLoop } from '../../model/train-loop.ts';
-import type { Json } from '../../store/canonical-json.ts';
-import { initBackend } from '../../tensor/backend.ts';
-import { saveCheckpoint } from '../../tensor/checkpoint.ts';
-import type { Map8, RgbImage } from '../../types.ts';
-import { buildDhsnet, dhsnetConfig, type DhsnetModel } from '../../saliency/dhsnet-model.ts';
-import { saliencyObjective } from '../../saliency/dhsnet-loss.ts';
-import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from '../../saliency/dhsnet.ts';
-import { resizeMap, resizeRgbToFloat } from '../../saliency/resample.ts';
-import { TRAINED_WEIGHTS_DIR } from '../../saliency/spec.ts';
-import { prepareDuts } from '../../saliency/duts.ts';
-import type { SaliencyTrainParams } from '../saliency-train.ts';
+import { renderAgnostic, type AgnosticSample } from '../data/toy-agnostic.ts';
+import { decodeRgb } from '../data/image-io.ts';
+import type { RunWork, StageContext } from '../stage/stage.ts';
+import { SaliencyQuality } from '../metrics/saliency.ts';
+import { augment, sampleRng } from '../model/augment.ts';
+import { resolveImagenetWeights } from '../model/init-download.ts';
+import { loadKerasWeights, vgg16KerasMapping } from '../model/keras-weights.ts';
+import { CURVE_FILE } from '../layouts/model.ts';
+import { epochOrder, loopSettings } from './training.ts';
+import { trainLoop } from '../model/train-loop.ts';
+import type { Json } from '../store/canonical-json.ts';
+import { initBackend } from '../tensor/backend.ts';
+import { saveCheckpoint } from '../tensor/checkpoint.ts';
+import type { Map8, RgbImage } from '../types.ts';
+import { buildDhsnet, dhsnetConfig, type DhsnetModel } from '../saliency/dhsnet-model.ts';
+import { saliencyObjective } from '../saliency/dhsnet-loss.ts';
+import { dhsnetPreprocess, predictMap, type DhsnetMetadata } from '../saliency/dhsnet.ts';
+import { resizeMap, resizeRgbToFloat } from '../saliency/resample.ts';
+import { TRAINED_WEIGHTS_DIR } from '../saliency/spec.ts';
+import { prepareDuts } from '../saliency/duts.ts';
+import type { SaliencyTrainParams } from '../../stages/saliency-train.ts';
 
 
 interface Example {
@@ -72,7 +73,9 @@ function toInputSize(ex: Example, size: number): Example {
   return { image, mask: { width: size, height: size, data: Uint8Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0)) } };
 }
 
-export async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Promise<Record<string, Json>> {
+export const work = { run: runSaliencyTraining } satisfies RunWork<SaliencyTrainParams>;
+
+async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Promise<Record<string, Json>> {
   const p = ctx.params;
   await initBackend({ log: ctx.log });
   const cfg = dhsnetConfig(p.variant, p.size ? [p.size, p.size] : undefined, p.widthDivisor);

@@ -1,11 +1,13 @@
-// The report stage: the HTML report over its input artifacts, holding results only (the run's
+// The report stage's work (stages/report.ts): the HTML report over its input artifacts, holding results only (the run's
 // times and cache hits are not part of any artifact; `pipeline report` adds them).
-import { writeReport } from '../../report/write-report.ts';
-import type { StageContext } from '../../stage/stage.ts';
-import type { Json } from '../../store/canonical-json.ts';
-import type { ReportParams } from '../report.ts';
+import { writeReport } from '../report/write-report.ts';
+import type { RunWork, StageContext } from '../stage/stage.ts';
+import type { Json } from '../store/canonical-json.ts';
+import type { ReportParams } from '../../stages/report.ts';
 
-export async function runReport(ctx: StageContext<ReportParams>): Promise<Record<string, Json>> {
+export const work = { run: runReport } satisfies RunWork<ReportParams>;
+
+async function runReport(ctx: StageContext<ReportParams>): Promise<Record<string, Json>> {
   const artifacts = Object.fromEntries(Object.entries(ctx.inputs).map(([slot, art]) => [slot, art.dir]));
   const r = await writeReport({
     artifacts,

@@ -1,7 +1,8 @@
-// Param pieces shared by several stages (one definition, so a default cannot drift between them).
-// Light: zod and the constants it needs, so a stage module loads without tfjs.
+// Param pieces several stage declarations share: each default is written here once, so it cannot
+// drift between the stages (nor between a stage and the library below it: lib/ takes every such
+// setting as a required argument). Light: zod and the vocabulary it needs, no tfjs.
 import { z } from 'zod';
-import { CUE_MEANS, DEFAULT_GAMMA } from '../model/cues.ts';
+import { CUE_MEANS } from '../../lib/model/cues.ts';
 
 export const Model = z.enum(['deeplab-lite', 'deeplab-lite-os4', 'deeplabv2-resnet101', 'deeplab-largefov-vgg16']);
 
@@ -13,7 +14,7 @@ export const Scales = z.array(z.number().positive().max(2)).min(1).default([1, 0
 export const Compare = z.enum(['>=', '>']);
 
 /** Algorithm 1 (docs/method.md §7): background where the best class's combined score is below gamma */
-export const Gamma = z.number().min(0).max(1).default(DEFAULT_GAMMA);
+export const Gamma = z.number().min(0).max(1).default(0.4);
 /** how attention and saliency combine per class: the paper's harmonic mean, or the alternatives */
 export const CueMean = z.enum(CUE_MEANS).default('harmonic');
 
@@ -39,5 +40,20 @@ export const Training = {
   seed: z.number().int().default(1234),
 };
 
-/** the optimisation settings as one object schema, for the bodies' types */
-export const TrainingObject = z.strictObject(Training);
+/** erase-s2 and erase-s3: the same params, differing by the default threshold */
+export const erasePassParams = (threshold: number) =>
+  z.strictObject({ threshold: z.number().min(0).max(1).default(threshold), compare: Compare.default('>='), fill: Fill.default('mean') });
+
+/** train and retrain: the segmentation training */
+export const segTrainingParams = z.strictObject({
+  ...Training,
+  iterations: Training.iterations.default(10000),
+  /** code: l_c reaches only the attention head (docs/method.md D4); paper: summed gradients */
+  routing: z.enum(['code', 'paper']).default('code'),
+  /**
+   * the optimiser state at the start: fresh (zero momentum / Adam moments, as DCSP's code: each stage
+   * builds new optimisers) or keep (the init model's, which train commits with its weights; for
+   * retrain, docs/adapt-study.md)
+   */
+  optimizerState: z.enum(['fresh', 'keep']).default('fresh'),
+});

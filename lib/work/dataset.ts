@@ -1,24 +1,26 @@
-// The dataset stage's work: make or fetch the images (toy generator, or VOC + SBD prepared under
+// The dataset stage's work (stages/dataset.ts): make or fetch the images (toy generator, or VOC + SBD prepared under
 // cache/data), read them through the one VOC-layout reader, and store the index, the label matrix,
 // the mean colour and one content hash per image (so per-image stages downstream recompute only
 // images that changed).
-import { roundTo } from '../../format.ts';
+import { roundTo } from '../format.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StageContext } from '../../stage/stage.ts';
-import type { Json } from '../../store/canonical-json.ts';
-import { sha256 } from '../../store/hash.ts';
-import { mapLimit } from '../../data/concurrency.ts';
-import { DATASET_FILE, type StoredDataset } from '../../layouts/dataset.ts';
-import type { DatasetIndex } from '../../data/dataset-index.ts';
-import { readRgb } from '../../data/image-io.ts';
-import { generateToyDataset } from '../../data/toy-generate.ts';
-import { prepareVoc } from '../../data/prepare-voc.ts';
-import { splitStats, summarizeDataset } from '../../data/summary.ts';
-import { readVocLayout } from '../../data/voc-layout.ts';
-import type { DatasetParams } from '../dataset.ts';
+import type { RunWork, StageContext } from '../stage/stage.ts';
+import type { Json } from '../store/canonical-json.ts';
+import { sha256 } from '../store/hash.ts';
+import { mapLimit } from '../data/concurrency.ts';
+import { DATASET_FILE, type StoredDataset } from '../layouts/dataset.ts';
+import type { DatasetIndex } from '../data/dataset-index.ts';
+import { readRgb } from '../data/image-io.ts';
+import { generateToyDataset } from '../data/toy-generate.ts';
+import { prepareVoc } from '../data/prepare-voc.ts';
+import { splitStats, summarizeDataset } from '../data/summary.ts';
+import { readVocLayout } from '../data/voc-layout.ts';
+import type { DatasetParams } from '../../stages/dataset.ts';
 
-export async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<string, Json>> {
+export const work = { run: buildDataset } satisfies RunWork<DatasetParams>;
+
+async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<string, Json>> {
   const { params } = ctx;
   let root: string;
   let storedRoot: string;
