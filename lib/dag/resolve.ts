@@ -58,6 +58,8 @@ export interface Resolution {
   idle: IdleStage[];
   /** where a stage's own params override what it follows (the comparison then differs), one line each */
   notes: string[];
+  /** the pipeline file's plugins, absolute (lib/plugins) */
+  plugins: string[];
 }
 
 export interface LoadOptions {
@@ -85,7 +87,7 @@ export async function resolveAllProfiles(file: string): Promise<Resolution[]> {
 
 /** The file parsed and validated (every profile's params too); `resolution` finishes one profile. */
 async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: string; profiles: string[]; resolution(profile: string): Resolution }> {
-  const { path, shown, src, spec, root } = readPipelineFile(file);
+  const { path, shown, src, spec, root, plugins } = readPipelineFile(file);
   const stageNames = Object.keys(spec.stages);
   const defs = new Map<string, { def: StageDefinition<Record<string, unknown>>; module: string }>();
   await Promise.all(
@@ -225,6 +227,7 @@ async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: 
       stages,
       idle,
       notes,
+      plugins,
     };
   };
   return { profile, profiles, resolution };
