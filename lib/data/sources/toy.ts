@@ -2,7 +2,6 @@
 // (toy/), so it moves with the artifact when the cache is committed.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { generateToyDataset } from '../toy-generate.ts';
 import { defineSource } from './source-plugin.ts';
 import { splitCounts } from './split-counts.ts';
 
@@ -31,6 +30,8 @@ export const toySource = defineSource({
   options: toyOptions,
   async build(options, ctx) {
     const root = join(ctx.outDir, FOLDER);
+    // the generator (sharp, the renderer) loads only when a dataset is built, not when params are read
+    const { generateToyDataset } = await import('../toy-generate.ts');
     await generateToyDataset(root, options, ctx.progress);
     // the toy images move with the artifact when it is committed: name them by where they will be
     return { root, storedRoot: FOLDER, shownRoot: `${FOLDER}/ inside this artifact` };

@@ -2,7 +2,6 @@
 // prepared under the store's data folder (../prepare-voc.ts).
 import { join } from 'node:path';
 import { z } from 'zod';
-import { prepareVoc } from '../prepare-voc.ts';
 import { defineSource } from './source-plugin.ts';
 import { splitCounts } from './split-counts.ts';
 
@@ -34,6 +33,7 @@ export const vocSource = defineSource({
   summary: 'PASCAL VOC 2012 + SBD train_aug, downloaded and MD5-checked into the cache\'s data folder (dataset.voc)',
   options: vocOptions,
   async build(options, ctx) {
+    const { prepareVoc } = await import('../prepare-voc.ts');
     const root = await prepareVoc({ ...options, dataDir: join(ctx.dataDir, 'voc'), log: ctx.log, signal: ctx.signal }, ctx.progress);
     return { root, storedRoot: root, layout: { expectedCounts: options.expectedCounts } };
   },
