@@ -18,8 +18,16 @@ export interface LoadedPlugin {
   plugin: PipelinePlugin;
 }
 
-const loaded = new Map<string, Promise<LoadedPlugin>>();
-const ready = new Map<string, LoadedPlugin>();
+// Kept on globalThis, once per thread: the CLI runs from its bundle (bin/pipeline.mjs) while stage
+// modules load lib/ from the sources, so two copies of this module meet in one process and must
+// see the same plugins.
+interface PluginState {
+  loaded: Map<string, Promise<LoadedPlugin>>;
+  ready: Map<string, LoadedPlugin>;
+}
+const STATE = Symbol.for('dcsp-pipeline.plugins');
+const state = ((globalThis as Record<symbol, PluginState | undefined>)[STATE] ??= { loaded: new Map(), ready: new Map() });
+const { loaded, ready } = state;
 
 /** Make `files` (absolute, checked by files.ts) the plugins of this process and its workers. */
 export function usePlugins(files: readonly string[]): void {

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { loadPlugins } from '../plugins/load.ts';
 import { Registry } from '../plugins/registry.ts';
-import type { DetectorChoice, DetectorPlugin } from './detector-plugin.ts';
+import type { DetectorChoice, DetectorPlugin, ParamIssue } from './detector-plugin.ts';
 import { BUILT_IN_DETECTORS } from './detectors/list.ts';
 import type { DetectorSpec } from './spec.ts';
 
@@ -53,6 +53,35 @@ export async function parseDetectorSpecAsync(json: unknown): Promise<{ detector:
 export function specFromParams(d: DetectorPlugin, choice: DetectorChoice): DetectorSpec {
   const base = d.fromParams ? d.fromParams(choice) : { ...choice.options, ...(choice.model ? { model: choice.model } : {}) };
   return parseWith(d, { ...base, kind: d.name });
+}
+
+/**
+ * What the detector's schema says of the options saliency-s1 gives it, as param issues: a bad or
+ * unknown option, or a `model` it does not read. Keys the stage fills in later (weights, hashes)
+ * or whose absence a refusal words better (onnx without a model) are left alone.
+ */
+export function optionIssues(d: DetectorPlugin, choice: DetectorChoice): ParamIssue[] {
+  let base: Record<string, unknown>;
+  try {
+    base = d.fromParams ? d.fromParams(choice) : { ...choice.options, ...(choice.model ? { model: choice.model } : {}) };
+  } catch {
+    return []; // the detector's own checkParams words that one
+  }
+  const r = (d.spec as z.ZodType<DetectorSpec>).safeParse({ ...base, kind: d.name });
+  const given = (key: PropertyKey): ParamIssue['path'] | null => (typeof key === 'string' && key in choice.options ? ['options', key] : key === 'model' && choice.model ? ['model'] : null);
+  const out: ParamIssue[] = [];
+  for (const i of r.error?.issues ?? []) {
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) {
+        const path = given(k);
+        if (path) out.push({ path, message: path[0] === 'model' ? `detector ${d.name} does not read model` : `detector ${d.name} has no option '${k}'` });
+      }
+      continue;
+    }
+    const path = i.path.length ? given(i.path[0]) : null;
+    if (path) out.push({ path: [...path, ...i.path.slice(1).map(String)], message: i.message });
+  }
+  return out;
 }
 
 /** A spec a detector's hook completed, checked again against its schema. */

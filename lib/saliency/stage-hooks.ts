@@ -3,7 +3,7 @@
 // a plugin's detector. Read from the registry, so no stage lists detector names.
 import { z } from 'zod';
 import type { DetectorChoice } from './detector-plugin.ts';
-import { detectorCode, detectorNames, findDetector, unknownDetector } from './registry.ts';
+import { detectorCode, detectorNames, findDetector, optionIssues, unknownDetector } from './registry.ts';
 
 /** saliency-s1.detector: a name the registry knows (the pipeline file's plugins loaded first) */
 export const detectorName = z.string().superRefine((name, ctx) => {
@@ -17,7 +17,10 @@ export interface DetectorParams extends DetectorChoice {
 
 /** The chosen detector's own checks of saliency-s1's params, as zod issues (exit 2 before anything runs). */
 export function checkDetectorParams(p: DetectorParams, ctx: z.RefinementCtx): void {
-  for (const i of findDetector(p.detector)?.checkParams?.(p) ?? []) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  const d = findDetector(p.detector);
+  if (!d) return;
+  const issues = d.checkParams ? d.checkParams(p) : optionIssues(d, p);
+  for (const i of issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
 }
 
 /**
