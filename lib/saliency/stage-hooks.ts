@@ -3,7 +3,7 @@
 // a plugin's detector. Read from the registry, so no stage lists detector names.
 import { z } from 'zod';
 import type { DetectorChoice } from './detector-plugin.ts';
-import { detectorCode, detectorNames, findDetector, optionIssues, unknownDetector } from './registry.ts';
+import { detectorCode, findDetector, optionIssues, unknownDetector } from './registry.ts';
 
 /** saliency-s1.detector: a name the registry knows (the pipeline file's plugins loaded first) */
 export const detectorName = z.string().superRefine((name, ctx) => {
@@ -40,4 +40,3 @@ export const detectorTensors = (p: DetectorParams): boolean => findDetector(p.de
 export const detectorRefusal = (p: DetectorParams, hasWeightsInput: boolean): { key: string; message: string } | null =>
   findDetector(p.detector)?.refuse?.(p, hasWeightsInput) ?? null;
 
-export { detectorNames };

@@ -23,7 +23,7 @@ export const params = z
     sourceCode: z.string().optional(),
   })
   .superRefine(checkSourceOptions)
-  .transform(({ sourceCode: _given, ...p }) => {
+  .transform(({ sourceCode: _given, ...p }): typeof p & { sourceCode?: string } => {
     const code = sourceCode(p.source);
     return code === undefined ? p : { ...p, sourceCode: code };
   });

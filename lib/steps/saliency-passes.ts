@@ -16,7 +16,7 @@ import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { erasePass, firstPass, fromUint8, getDetector, KEPT_FILES, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
 import type { PassFiles } from '../saliency/detector-plugin.ts';
-import { checkedSpec, detectorCode, detectorNamed, specFromParams } from '../saliency/registry.ts';
+import { checkedSpec, detectorCode, detectorNamed, parseDetectorSpecAsync, specFromParams } from '../saliency/registry.ts';
 import { formatPercent, roundTo } from '../format.ts';
 import type { ErasePassParams } from './erase-pass.ts';
 import type { FirstPassParams } from './saliency-s1.ts';
@@ -86,8 +86,7 @@ async function passFiles(ctx: StageContext<unknown>, given: () => string): Promi
 
 /** The detector a worker runs, its files found where the pass keeps them (weights) or in the store's data folder. */
 export async function locatedDetector(spec: Json, weightsDir: () => string, dataset: Artifact): Promise<SaliencyDetector> {
-  const d = await detectorNamed((spec as DetectorSpec).kind);
-  const s = checkedSpec(d, spec as DetectorSpec);
+  const { detector: d, spec: s } = await parseDetectorSpecAsync(spec);
   const at = d.located?.(s, { weights: weightsDir, dataDir: dataDirOf(dataset) });
   return getDetector(at?.spec ?? s, at?.opts);
 }
@@ -118,12 +117,12 @@ export async function previousDetector(prev: Artifact): Promise<DetectorSpec> {
 
 export async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<PassShared> {
   const detector = await previousDetector(ctx.inputs.previous);
-  const d = await detectorNamed(detector.kind);
+  const { detector: d, spec } = await parseDetectorSpecAsync(detector);
   const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
   const shared = await recordDetector(ctx, detector);
   const settings: EraseSettings = { threshold: ctx.params.threshold, compare: ctx.params.compare, fill: fill as [number, number, number] };
   await ctx.out.json(ERASE_FILE, settings);
-  await d.erasePass?.(checkedSpec(d, detector), await passFiles(ctx, () => {
+  await d.erasePass?.(spec, await passFiles(ctx, () => {
     throw new Error('an erase pass takes its detector from the pass before, not from given weights');
   }));
   return { ...shared, fill: fill as [number, number, number] };

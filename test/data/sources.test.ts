@@ -20,7 +20,8 @@ describe('dataset sources', () => {
   it('the defaults are what the dataset stage always resolved', () => {
     expect(sourceNames()).toEqual(['toy', 'voc']);
     expect(params.parse({})).toEqual({ source: 'toy', toy: {}, voc: {}, meanSample: 1000, splits: ['train', 'val', 'test'] });
-    expect(params.parse({ source: 'voc', voc: { sbdGroundTruth: false } }).voc).toEqual({ sbdGroundTruth: false });
+    const voc: Record<string, unknown> = params.parse({ source: 'voc', voc: { sbdGroundTruth: false } });
+    expect(voc.voc).toEqual({ sbdGroundTruth: false });
   });
 
   it('an unknown source, a typo in a source option, or options for a built-in are refused, naming the key', () => {
