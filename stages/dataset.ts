@@ -1,53 +1,29 @@
 import { z } from 'zod';
+import { builtInSourceParts, checkSourceOptions, sourceCode, sourceName } from '../lib/data/sources/registry.ts';
 import { defineStage } from '../lib/stage/stage.ts';
 
 const Split = z.enum(['train', 'val', 'test']);
-const Counts = z.strictObject({ train: z.number().int().min(0), val: z.number().int().min(0), test: z.number().int().min(0) }).partial();
-const Archives = z.strictObject({ voc: z.string(), sbd: z.string(), test: z.string() }).partial();
-const Source = z.strictObject({ url: z.string(), md5: z.string(), filename: z.string() }).partial();
 
-export const params = z.strictObject({
-  source: z.enum(['toy', 'voc']).default('toy'),
-  /** toy generator options; unset ones take the generator's defaults (lib/data/toy-generate.ts) */
-  toy: z
-    .strictObject({
-      seed: z.number().int(),
-      counts: Counts,
-      minSize: z.number().int().min(16),
-      maxSize: z.number().int().min(16),
-      maxObjects: z.number().int().min(1),
-      lowContrastRate: z.number().min(0).max(1),
-      classHues: z.boolean(),
-      distractorWeights: z.array(z.number().min(0)),
-      voidWidth: z.number().int().min(0),
-      jpegQuality: z.number().int().min(1).max(100),
-    })
-    .partial()
-    .default({}),
-  voc: z
-    .strictObject({
-      /** an extracted VOC2012 folder you already have (no download) */
-      root: z.string(),
-      /** an extracted SBD (benchmark_RELEASE) you already have */
-      sbdDir: z.string(),
-      /** convert SBD's cls/*.mat to SegmentationClassAug PNGs (VOC's own PNGs win), so every
-       * train_aug image has ground truth (the oracle needs it); default true */
-      sbdGroundTruth: z.boolean(),
-      /** archives you already have (no download) */
-      archives: Archives,
-      includeTest: z.boolean(),
-      /** URL / checksum overrides (mirrors; tests) */
-      sources: z.strictObject({ voc: Source, sbd: Source, test: Source }).partial(),
-      /** expected split sizes (default 10,582 / 1,449 / 1,456) */
-      expectedCounts: Counts,
-    })
-    .partial()
-    .default({}),
-  /** images sampled for the mean colour (the erase fill) */
-  meanSample: z.number().int().min(1).default(1000),
-  /** splits listed in the summary */
-  splits: z.array(Split).default(['train', 'val', 'test']),
-});
+export const params = z
+  .strictObject({
+    /** a source of lib/data/sources/registry.ts (pipeline --help lists them) */
+    source: sourceName.default('toy'),
+    /** each built-in source's options under its name: toy (lib/data/sources/toy.ts), voc (voc.ts) */
+    ...builtInSourceParts(),
+    /** a plugin's source: its options */
+    options: z.record(z.string(), z.unknown()).optional(),
+    /** images sampled for the mean colour (the erase fill) */
+    meanSample: z.number().int().min(1).default(1000),
+    /** splits listed in the summary */
+    splits: z.array(Split).default(['train', 'val', 'test']),
+    /** set by the parse, not by hand: the code identity of a plugin's source (as saliency-s1's detectorCode) */
+    sourceCode: z.string().optional(),
+  })
+  .superRefine(checkSourceOptions)
+  .transform(({ sourceCode: _given, ...p }): typeof p & { sourceCode?: string } => {
+    const code = sourceCode(p.source);
+    return code === undefined ? p : { ...p, sourceCode: code };
+  });
 export type DatasetParams = z.output<typeof params>;
 
 export default defineStage({

@@ -19,7 +19,7 @@ import { stageNumerics } from '../stage/numerics.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { intOption, parse, type Options } from './args.ts';
 import { prepareCacheDir } from './cache-dir.ts';
-import { HELP } from './help.ts';
+import { HELP, registriesHelp } from './help.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -379,7 +379,7 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
   const out = resolve((values.out as string | undefined) ?? `saliency-${stem}.png`);
   let spec: unknown = { kind: 'boundary' };
   const detector = values.detector as string | undefined;
-  if (detector && /^[a-z]+$/.test(detector)) spec = { kind: detector };
+  if (detector && /^[a-z][a-z0-9-]*$/.test(detector)) spec = { kind: detector };
   else if (detector) {
     try {
       spec = JSON.parse(detector);
@@ -388,7 +388,7 @@ async function saliency(values: Values, positionals: string[], io: Io): Promise<
     }
   }
   if (detector) {
-    const { parseDetectorSpec } = await import('../saliency/spec.ts');
+    const { parseDetectorSpec } = await import('../saliency/registry.ts');
     try {
       spec = parseDetectorSpec(spec);
     } catch (err) {
@@ -452,7 +452,8 @@ const COMPUTING = new Set(['run', 'sweep', 'worker', 'predict', 'saliency', 'doc
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(HELP.main);
+    const at = rest.indexOf('--pipeline');
+    io.out(`${HELP.main}\n\n${await registriesHelp(locate({ pipeline: at < 0 ? undefined : rest[at + 1] }).file)}`);
     return command ? 0 : 2;
   }
   const cmd = commands[command];

@@ -1,5 +1,6 @@
-// The dataset stage's work (stages/dataset.ts): make or fetch the images (toy generator, or VOC + SBD prepared under
-// cache/data), read them through the one VOC-layout reader, and store the index, the label matrix,
+// The dataset stage's work (stages/dataset.ts): the chosen source (lib/data/sources) makes or
+// fetches the images (toy generator, or VOC + SBD prepared under cache/data), then they are read
+// through the one VOC-layout reader, and the index, the label matrix,
 // the mean colour and one content hash per image (so per-image stages downstream recompute only
 // images that changed).
 import { roundTo } from '../format.ts';
@@ -12,8 +13,7 @@ import { mapLimit } from '../data/concurrency.ts';
 import { DATASET_FILE, type StoredDataset } from '../layouts/dataset.ts';
 import type { DatasetIndex } from '../data/dataset-index.ts';
 import { readRgb } from '../data/image-io.ts';
-import { generateToyDataset } from '../data/toy-generate.ts';
-import { prepareVoc } from '../data/prepare-voc.ts';
+import { isBuiltInSource, sourceNamed } from '../data/sources/registry.ts';
 import { splitStats, summarizeDataset } from '../data/summary.ts';
 import { readVocLayout } from '../data/voc-layout.ts';
 import type { DatasetParams } from '../../stages/dataset.ts';
@@ -22,22 +22,18 @@ export const work = { run: buildDataset } satisfies RunWork<DatasetParams>;
 
 async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<string, Json>> {
   const { params } = ctx;
-  let root: string;
-  let storedRoot: string;
-  if (params.source === 'toy') {
-    root = join(ctx.out.dir, 'toy');
-    storedRoot = 'toy';
-    await generateToyDataset(root, params.toy, ctx.progress);
-  } else {
-    root = await prepareVoc({ ...params.voc, dataDir: join(ctx.dataDir, 'voc'), log: ctx.log, signal: ctx.signal }, ctx.progress);
-    storedRoot = root;
-  }
-  const index = await readVocLayout(root, { source: params.source, expectedCounts: params.voc.expectedCounts, progress: ctx.progress });
+  const source = await sourceNamed(params.source);
+  // a built-in source's options are dataset.<name>, a plugin's dataset.options
+  const parts: Record<string, unknown> = params;
+  const options = source.options.parse(isBuiltInSource(source.name) ? parts[source.name] : (params.options ?? {}));
+  const built = await source.build(options, { outDir: ctx.out.dir, dataDir: ctx.dataDir, progress: ctx.progress, log: ctx.log, signal: ctx.signal });
+  const root = built.root;
+  const index = await readVocLayout(root, { ...built.layout, source: source.name, progress: ctx.progress });
   const ids = [...index.splits.train, ...index.splits.val, ...index.splits.test];
 
   const meanRgb = await meanColour(index, params.meanSample);
   const { root: _absolute, ...rest } = index;
-  const stored: StoredDataset = { ...rest, root: storedRoot, meanRgb };
+  const stored: StoredDataset = { ...rest, root: built.storedRoot, meanRgb };
   await ctx.out.json(DATASET_FILE, stored);
 
   const labels = new Uint8Array(ids.length * 20);
@@ -58,8 +54,7 @@ async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<st
   ctx.progress.done();
   await ctx.out.items({ ids, hashes });
 
-  // the toy images move with the artifact when it is committed: name them by where they will be
-  ctx.log(summarizeDataset(params.source === 'toy' ? { ...index, root: 'toy/ inside this artifact' } : index));
+  ctx.log(summarizeDataset(built.shownRoot === undefined ? index : { ...index, root: built.shownRoot }));
   const metrics: Record<string, Json> = { meanRgb };
   for (const split of params.splits) {
     const s = splitStats(index, split);

@@ -15,17 +15,21 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, parseDetectorSpec, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type IsnetSpec, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
+import { erasePass, firstPass, fromUint8, getDetector, KEPT_FILES, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
+import type { PassFiles } from '../saliency/detector-plugin.ts';
+import { checkedSpec, detectorCode, detectorNamed, parseDetectorSpecAsync, specFromParams } from '../saliency/registry.ts';
 import { formatPercent, roundTo } from '../format.ts';
 
 export const DETECTOR_FILE = 'detector.json';
 /**
- * A dhsnet pass keeps the weights it ran with in its own artifact (hard links: no copy on disk), and
- * detector.json names them by this relative path and their content hash. So the next pass finds
- * the detector in the pass before it, and item keys depend on the weights' bytes, never on where
- * the cache lives.
+ * A pass keeps the files its detector needs (a dhsnet's weights) in its own artifact (hard links:
+ * no copy on disk), and the spec names them by this relative path and their content hash. So the
+ * next pass finds the detector in the pass before it, and item keys depend on the files' bytes,
+ * never on where the cache lives.
  */
-export const DETECTOR_WEIGHTS = 'detector';
+export const DETECTOR_WEIGHTS = KEPT_FILES;
+/** A plugin's detector: its code identity, kept beside the spec, so the next pass is keyed on it too. */
+export const DETECTOR_CODE_FILE = 'detector-code.json';
 /** What an erase pass erased with (threshold, comparison, the fill as RGB): what eval-direct repeats. */
 export const ERASE_FILE = 'erase.json';
 
@@ -61,21 +65,11 @@ export interface ErasePassParams {
   fill: 'mean' | [number, number, number];
 }
 
-/** The detector of a first pass; a dhsnet one with its weights in the pass artifact (DETECTOR_WEIGHTS). */
-export function detectorSpec(p: FirstPassParams, weightsHash?: string): DetectorSpec {
-  if (p.detector === 'dhsnet') return parseDetectorSpec({ ...p.options, kind: 'dhsnet', weights: DETECTOR_WEIGHTS, weightsHash });
-  if (p.detector === 'isnet') {
-    if (p.model) throw new Error(`saliency-s1.model is not read by detector isnet; choose the model with saliency-s1.options.variant (medium or small)`);
-    return parseDetectorSpec({ ...p.options, kind: 'isnet', sha256: weightsHash });
-  }
-  return parseDetectorSpec({ ...p.options, kind: p.detector, ...(p.model ? (p.detector === 'tfjs' ? { path: p.model } : { model: p.model }) : {}) });
-}
-
-/** Where a first pass's dhsnet weights come from: `model` (converted weights) or saliency-train's artifact. */
+/** Where a first pass's weights come from: `model` (converted weights) or saliency-train's artifact. */
 function firstPassWeights(params: FirstPassParams, inputs: Record<string, Artifact>): string {
   if (params.model) return params.model;
   const w = inputs.weights;
-  if (!w) throw new Error('detector dhsnet needs weights: map saliency-train to input weights of saliency-s1 (pipeline.yaml does), or set saliency-s1.model to a folder of converted weights');
+  if (!w) throw new Error(`detector ${params.detector} needs weights: map saliency-train to input weights of saliency-s1 (pipeline.yaml does), or set saliency-s1.model to a folder of converted weights`);
   return join(w.dir, TRAINED_WEIGHTS_DIR);
 }
 
@@ -90,36 +84,39 @@ async function takeWeights(src: string, dest: string): Promise<string> {
   return sha256('dhsnet-weights/1', ...parts);
 }
 
-/**
- * ISNet lives in the store's data folder (cache/data/isnet), fetched once and shared by every pass
- * and run; its verified sha256 is in the spec, so keys follow the model's bytes, not its location.
- * A worker has no StageContext, so it finds the folder from an input artifact (cache/<stage>/<key>).
- */
-function isnetDir(dataDir: string): string {
-  return join(dataDir, 'isnet');
-}
+/** A worker has no StageContext, so it finds the store's data folder from an input artifact (cache/<stage>/<key>). */
 const dataDirOf = (art: Artifact): string => join(dirname(dirname(art.dir)), 'data');
 
-async function ensureIsnet(ctx: StageContext<unknown>, spec: IsnetSpec): Promise<string> {
-  const { ensureIsnetModel } = await import('../saliency/isnet-package.ts');
+async function passFiles(ctx: StageContext<unknown>, given: () => string): Promise<PassFiles> {
   const { acquireLock } = await import('../exec/lock.ts');
-  return (await ensureIsnetModel(isnetDir(ctx.dataDir), spec.variant ?? 'medium', { progress: ctx.progress, log: ctx.log, signal: ctx.signal, lock: acquireLock })).sha256;
+  return {
+    givenWeights: given,
+    previousKept: () => join(ctx.inputs.previous.dir, DETECTOR_WEIGHTS),
+    keep: async (src) => takeWeights(src, await ctx.out.path(DETECTOR_WEIGHTS)),
+    data: { dir: ctx.dataDir, progress: ctx.progress, log: ctx.log, signal: ctx.signal, lock: acquireLock },
+  };
 }
 
-/** The detector a worker runs: a dhsnet's relative weights resolved against the folder holding them, ISNet from the data folder. */
-export function locatedDetector(spec: Json, weightsDir: () => string, dataset: Artifact): Promise<SaliencyDetector> {
-  const s = parseDetectorSpec(spec);
-  if (s.kind === 'isnet') return getDetector(s, { modelDir: isnetDir(dataDirOf(dataset)), download: false });
-  return getDetector(s.kind === 'dhsnet' ? { ...s, weights: weightsDir() } : s);
+/** The detector a worker runs, its files found where the pass keeps them (weights) or in the store's data folder. */
+export async function locatedDetector(spec: Json, weightsDir: () => string, dataset: Artifact): Promise<SaliencyDetector> {
+  const { detector: d, spec: s } = await parseDetectorSpecAsync(spec);
+  const at = d.located?.(s, { weights: weightsDir, dataDir: dataDirOf(dataset) });
+  return getDetector(at?.spec ?? s, at?.opts);
+}
+
+/** The spec, and for a plugin's detector its code identity, where the next pass reads them. */
+async function recordDetector(ctx: StageContext<unknown>, detector: DetectorSpec): Promise<PassShared> {
+  await ctx.out.json(DETECTOR_FILE, detector);
+  const code = detectorCode(detector.kind);
+  if (code !== undefined) await ctx.out.json(DETECTOR_CODE_FILE, { detector: detector.kind, code });
+  return { detector: detector as Json, fill: [0, 0, 0], ...(code === undefined ? {} : { detectorCode: code }) };
 }
 
 async function firstPassShared(ctx: StageContext<FirstPassParams>): Promise<PassShared> {
-  let hash: string | undefined;
-  if (ctx.params.detector === 'dhsnet') hash = await takeWeights(firstPassWeights(ctx.params, ctx.inputs), await ctx.out.path(DETECTOR_WEIGHTS));
-  if (ctx.params.detector === 'isnet') hash = await ensureIsnet(ctx, detectorSpec(ctx.params) as IsnetSpec);
-  const detector = detectorSpec(ctx.params, hash);
-  await ctx.out.json(DETECTOR_FILE, detector);
-  return { detector: detector as Json, fill: [0, 0, 0] };
+  const d = await detectorNamed(ctx.params.detector);
+  let detector = specFromParams(d, ctx.params);
+  if (d.firstPass) detector = checkedSpec(d, await d.firstPass(detector, await passFiles(ctx, () => firstPassWeights(ctx.params, ctx.inputs))));
+  return recordDetector(ctx, detector);
 }
 
 /** erase passes take the detector and item list from the pass before them */
@@ -129,13 +126,15 @@ async function previousDetector(prev: Artifact): Promise<DetectorSpec> {
 
 async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<PassShared> {
   const detector = await previousDetector(ctx.inputs.previous);
+  const { detector: d, spec } = await parseDetectorSpecAsync(detector);
   const fill = ctx.params.fill === 'mean' ? (await Dataset.open(ctx.inputs.dataset)).meanRgb.map(Math.round) : ctx.params.fill;
-  await ctx.out.json(DETECTOR_FILE, detector);
+  const shared = await recordDetector(ctx, detector);
   const settings: EraseSettings = { threshold: ctx.params.threshold, compare: ctx.params.compare, fill: fill as [number, number, number] };
   await ctx.out.json(ERASE_FILE, settings);
-  if (detector.kind === 'dhsnet') await takeWeights(join(ctx.inputs.previous.dir, DETECTOR_WEIGHTS), await ctx.out.path(DETECTOR_WEIGHTS));
-  if (detector.kind === 'isnet') await ensureIsnet(ctx, detector);
-  return { detector: detector as Json, fill: fill as [number, number, number] };
+  await d.erasePass?.(spec, await passFiles(ctx, () => {
+    throw new Error('an erase pass takes its detector from the pass before, not from given weights');
+  }));
+  return { ...shared, fill: fill as [number, number, number] };
 }
 
 export async function passSetup(env: ItemSetupEnv<unknown, PassShared>): Promise<PassState> {
