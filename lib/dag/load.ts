@@ -53,7 +53,7 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
     const cached = await readFile(memo, 'utf8')
       .then((t) => JSON.parse(t) as CachedResolution)
       .catch(() => null);
-    if (cached && cached.modules.every((m) => safeCodeHash(m.module, root) === m.codeHash)) resolution = cached.resolution;
+    if (cached?.modules.every((m) => safeCodeHash(m.module, root) === m.codeHash)) resolution = cached.resolution;
     // what reading the file would have done: its plugins become this process's (lib/plugins/load.ts)
     if (resolution) usePlugins(resolution.plugins);
   }

@@ -62,6 +62,7 @@ export interface PerItemPlan<P> {
 
 /** The work of a whole-stage stage: what its work module exports as `work`. */
 export interface RunWork<P> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: a run with no return statement is Promise<void>, which `undefined` would refuse
   run(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
 }
 
@@ -85,6 +86,7 @@ export interface ItemWork<P, S extends Json = Json, T = undefined> {
     read: (index: number) => Promise<ItemResult>,
   ): Record<string, Json> | Promise<Record<string, Json>>;
   /** after the items (attention's val mAP); its metrics join theirs */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a run with no return statement is Promise<void>, which `undefined` would refuse
   run?(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
 }
 
