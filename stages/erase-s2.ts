@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SALIENCY } from '../lib/layouts/saliency.ts';
 import { defineStage } from '../lib/stage/stage.ts';
 import { erasePassParams } from './shared/params.ts';

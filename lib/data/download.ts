@@ -252,7 +252,7 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
       if (!isRetryable(err) || n >= retries) {
         progress.done();
         const msg = (err as Error).message;
-        throw new DownloadError(`download of ${opts.url} failed after ${n + 1} attempt(s): ${msg}` + ((await sizeOf(part)) ? ` (partial data kept in ${part})` : ''), false);
+        throw new DownloadError(`download of ${opts.url} failed after ${n + 1} attempt(s): ${msg}${(await sizeOf(part)) ? ` (partial data kept in ${part})` : ''}`, false);
       }
       log(`download ${opts.url}: ${(err as Error).message}; retry ${n + 1}/${retries} in ${delay} ms`);
       await new Promise((r) => setTimeout(r, delay));

@@ -33,7 +33,7 @@ export async function readIdList(path: string): Promise<string[]> {
 }
 
 export async function writeIdList(path: string, ids: readonly string[]): Promise<void> {
-  await writeFile(path, ids.length ? ids.join('\n') + '\n' : '');
+  await writeFile(path, ids.length ? `${ids.join('\n')}\n` : '');
 }
 
 export function duplicates(ids: readonly string[]): string[] {
@@ -87,5 +87,5 @@ export function checkSplit(split: string, ids: readonly string[], expected: Expe
   const parts: string[] = [];
   if (missing.length) parts.push(`missing ${missing.length}: ${formatIds(missing)}`);
   if (extra.length) parts.push(`extra ${extra.length}: ${formatIds(extra)}`);
-  throw new SplitCountError(`${split}: ${ids.length} ids, expected ${expected.length}; ${parts.join('; ')}` + (hints.length ? `; ${hints.join('; ')}` : ''));
+  throw new SplitCountError(`${split}: ${ids.length} ids, expected ${expected.length}; ${parts.join('; ')}${hints.length ? `; ${hints.join('; ')}` : ''}`);
 }

@@ -240,7 +240,7 @@ export async function prepareVoc(opts: VocOptions, progress: ProgressSink = sile
 
     await writeFile(
       join(staging, PREPARED_FILE),
-      JSON.stringify({ marker, counts: { train_aug: trainAug.length, val: vocVal.length, sbdGroundTruth: converted }, created: new Date().toISOString() }, null, 2) + '\n',
+      `${JSON.stringify({ marker, counts: { train_aug: trainAug.length, val: vocVal.length, sbdGroundTruth: converted }, created: new Date().toISOString() }, null, 2)}\n`,
     );
     await commitStagingDir(staging, finalRoot);
   } catch (err) {

@@ -57,7 +57,7 @@ export const TOY_CLASSES: readonly ToyClass[] = [
       const ay = Math.abs(y);
       return Math.min(capsule(x, y, -0.9, 0, 0.9, 0, 0.15), polygon(x, ay, PLANE_WING), polygon(x, ay, PLANE_TAIL));
     },
-    texture: (u, v, s) => square(v * 3.2 + off(s)),
+    texture: (_u, v, s) => square(v * 3.2 + off(s)),
   },
   {
     id: 2, shapeName: 'two rings joined by a frame', textureName: 'fine checker',
@@ -198,7 +198,7 @@ export const TOY_CLASSES: readonly ToyClass[] = [
   {
     id: 18, shapeName: 'U-shaped couch', textureName: 'thick horizontal bands',
     shape: (x, y) => Math.min(box(x, y, 0, 0.42, 0.95, 0.3, 0.08), box(x, y, -0.8, 0.0, 0.16, 0.62, 0.08), box(x, y, 0.8, 0.0, 0.16, 0.62, 0.08)),
-    texture: (u, v, s) => square(v * 1.6 + off(s)),
+    texture: (_u, v, s) => square(v * 1.6 + off(s)),
   },
   {
     id: 19, shapeName: 'three wagons on a bar', textureName: 'large checker',

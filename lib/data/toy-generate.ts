@@ -161,7 +161,7 @@ export async function generateToyDataset(
   if (failure) throw failure;
 
   const listDir = join(outDir, 'ImageSets', 'Segmentation');
-  const text = (ids: string[]) => (ids.length ? ids.join('\n') + '\n' : '');
+  const text = (ids: string[]) => (ids.length ? `${ids.join('\n')}\n` : '');
   for (const split of SPLITS) await writeFile(join(listDir, `${split}.txt`), text(lists[split]));
   await writeFile(join(listDir, 'trainval.txt'), text([...lists.train, ...lists.val]));
   progress.done();

@@ -42,7 +42,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   // only the object list is repeated at the top level; parts (head, hand) are nested inside objects
-  isArray: (name, jpath) => jpath === 'annotation.object',
+  isArray: (_name, jpath) => jpath === 'annotation.object',
 });
 
 function num(v: unknown): number | null {

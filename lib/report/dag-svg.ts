@@ -65,9 +65,13 @@ export function layoutDag(ids: string[], edges: DagEdge[]): DagLayout {
     level.set(id, d);
     return d;
   };
-  ids.forEach((id) => depth(id, new Set()));
+  for (const id of ids) depth(id, new Set());
   const levels: string[][] = [];
-  for (const id of ids) (levels[level.get(id)!] ??= []).push(id);
+  for (const id of ids) {
+    const l = level.get(id)!;
+    levels[l] ??= [];
+    levels[l].push(id);
+  }
   const lane = new Map<string, number>();
   for (const row of levels) {
     // barycentre of the inputs' lanes, normalised by the width of their rows; ties keep input order
@@ -77,7 +81,9 @@ export function layoutDag(ids: string[], edges: DagEdge[]): DagLayout {
       return ps.reduce((s, p) => s + (lane.get(p)! + 0.5) / levels[level.get(p)!].length, 0) / ps.length;
     };
     const order = row.map((id, i) => ({ id, i, k: key(id) })).sort((a, b) => a.k - b.k || a.i - b.i);
-    order.forEach((o, j) => lane.set(o.id, j));
+    order.forEach((o, j) => {
+      lane.set(o.id, j);
+    });
     row.splice(0, row.length, ...order.map((o) => o.id));
   }
   return { level, lane, levels, edges: transitiveReduction(ids, edges) };
@@ -120,7 +126,9 @@ export function placeNodes(lay: DagLayout, pitch: number): Map<string, number> {
     const got = [...want];
     for (let j = 1; j < got.length; j++) got[j] = Math.max(got[j], got[j - 1] + pitch);
     const shift = want.reduce((s, v) => s + v, 0) / want.length - got.reduce((s, v) => s + v, 0) / got.length;
-    row.forEach((id, j) => x.set(id, got[j] + shift));
+    row.forEach((id, j) => {
+      x.set(id, got[j] + shift);
+    });
   }
   return x;
 }

@@ -14,7 +14,7 @@ const KAPPA = 24389 / 27;
 
 function srgbToLinear(v: number): number {
   const c = v / 255;
-  return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 }
 
 function labF(t: number): number {

@@ -54,7 +54,9 @@ export function targetPyramid(masks: readonly Uint8Array[], h: number, w: number
     const k = levels[0].findIndex((l) => l.height === th && l.width === tw);
     if (k < 0) throw new Error(`no target of size ${th}x${tw} in the halving chain of ${h}x${w}`);
     const data = new Float32Array(masks.length * th * tw);
-    levels.forEach((chain, b) => data.set(chain[k].data, b * th * tw));
+    levels.forEach((chain, b) => {
+      data.set(chain[k].data, b * th * tw);
+    });
     return tf.tensor4d(data, [masks.length, th, tw, 1]);
   });
 }

@@ -22,7 +22,7 @@ function definitions(): Map<string, string[]> {
  * `arrays` object, the arrays an item table lists. `names` are checked where a literal could be an
  * array name in a context that only arrays have.
  */
-export function strayArrayLiterals(file: string, text: string, names: readonly string[]): string[] {
+function strayArrayLiterals(file: string, text: string, names: readonly string[]): string[] {
   const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   const patterns = [
     /\.items\(\s*['"`]/g,

@@ -105,7 +105,10 @@ export function brokenRefs(root: string, refs: DocRef[], pages: ReadonlyMap<stri
   const anchors = new Map<string, Set<string>>();
   const anchorsIn = (rel: string): Set<string> => {
     let a = anchors.get(rel);
-    if (!a) anchors.set(rel, (a = anchorsOf(pages.get(rel) ?? readFileSync(join(root, rel), 'utf8'))));
+    if (!a) {
+      a = anchorsOf(pages.get(rel) ?? readFileSync(join(root, rel), 'utf8'));
+      anchors.set(rel, a);
+    }
     return a;
   };
   const broken: string[] = [];

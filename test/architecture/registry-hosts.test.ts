@@ -38,7 +38,7 @@ describe('registry hosts', () => {
     const hits: string[] = [];
     for (const f of files) {
       const path = join(ROOT, f);
-      let st;
+      let st: ReturnType<typeof statSync>;
       try {
         st = statSync(path);
       } catch {
