@@ -1,18 +1,19 @@
 // `pipeline status [--watch]`: each stage of the profile as cached, stale (and why), running (how
 // far, ETA, who, since when) or abandoned (a lock whose process is gone), then any other key being
 // computed on the cache (another variant, another profile). --watch redraws it every few seconds.
-import type { IdleStage, Pipeline } from '../dag/load.ts';
+import type { Pipeline } from '../dag/load.ts';
 import { planPipeline } from '../exec/plan.ts';
 import type { Store } from '../store/store.ts';
 import { workInProgress, type WorkInProgress } from '../watch/in-progress.ts';
 import { describeWork } from '../watch/work-line.ts';
+import { idleNote } from './format/idle-note.ts';
 
 export interface StatusFrame {
   lines: string[];
   json: object;
 }
 
-export async function statusFrame(p: Pipeline, store: Store, idleNote: (s: IdleStage) => string): Promise<StatusFrame> {
+export async function statusFrame(p: Pipeline, store: Store): Promise<StatusFrame> {
   const plans = [...(await planPipeline(p, store)).values()];
   const now = Date.now();
   const work = await workInProgress(store, now);

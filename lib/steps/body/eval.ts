@@ -2,8 +2,7 @@
 // (confusion matrix, mIoU, test-server PNGs) is shared with eval-direct (scores.ts).
 import type { ItemEnv, ItemResult, ItemSetupEnv } from '../../stage/stage.ts';
 import type { Json } from '../../store/canonical-json.ts';
-import { predict } from '../../model/inference.ts';
-import { NUM_CLASSES } from '../../types.ts';
+import { segmentImage } from '../../predict/segment.ts';
 import { netSetup, type NetState } from '../net.ts';
 import { PREDICTIONS } from '../../layouts/predictions.ts';
 import type { EvalParams } from '../eval.ts';
@@ -13,14 +12,6 @@ export const evalSetup = (env: ItemSetupEnv<EvalParams, Json>): Promise<NetState
 export async function evalCompute(id: string, env: ItemEnv<EvalParams, Json, NetState>): Promise<ItemResult> {
   const { dataset, model } = env.state;
   const image = await dataset.readImage(id);
-  const prob = await predict(model, image, env.params.scales, 'hwc');
-  let pred: Uint8Array;
-  if (env.params.crf) {
-    const { crfLabels } = await import('../../crf/dense-crf.ts');
-    pred = crfLabels(image, prob.data, NUM_CLASSES, env.params.crfParams);
-  } else {
-    const { argmaxLabels } = await import('../../crf/dense-crf.ts');
-    pred = argmaxLabels(prob.data, NUM_CLASSES);
-  }
+  const pred = await segmentImage(model, image, dataset.index.classNames.length, env.params);
   return { arrays: PREDICTIONS.map(pred, image.width, image.height) };
 }
