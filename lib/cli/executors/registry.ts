@@ -16,6 +16,12 @@ const DEFAULT = EXECUTORS[0];
  */
 export const EXECUTOR_OPTIONS: { executor: { type: 'string' } } = Object.assign({ executor: { type: 'string' as const } }, ...EXECUTORS.map((e): Options => e.options));
 
+/** 'local or bullmq', 'a, b or c' */
+export function executorNames(): string {
+  const names = EXECUTORS.map((e) => e.name);
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
 /** --help lines: the executors and their options */
 export function executorHelp(): string {
   const width = Math.max(...EXECUTORS.map((e) => e.name.length));
@@ -30,7 +36,7 @@ export function executorHelp(): string {
 export async function openExecutor(ctx: ExecutorContext & { values: { executor?: string } }): Promise<OpenExecutor | null> {
   const name = ctx.values.executor ?? DEFAULT.name;
   const chosen = EXECUTORS.find((e) => e.name === name);
-  if (!chosen) throw new InputError(`pipeline ${ctx.command}: --executor must be one of ${EXECUTORS.map((e) => e.name).join(', ')}, got '${name}'`);
+  if (!chosen) throw new InputError(`pipeline ${ctx.command}: --executor must be ${executorNames()}, got '${name}'`);
   for (const other of EXECUTORS) {
     const stray = Object.keys(other.options).find((o) => !(o in chosen.options) && ctx.values[o] !== undefined);
     if (stray) throw new InputError(`pipeline ${ctx.command}: --${stray} goes with --executor ${other.name}`);
