@@ -7,7 +7,6 @@ import { planPipeline } from '../../exec/plan.ts';
 import { CHECKPOINT_DIR } from '../../layouts/model.ts';
 import { checkImages } from '../check-images.ts';
 import { defineCommand } from '../command.ts';
-import { evalSettings } from '../eval-settings.ts';
 import { HELP } from '../help.ts';
 import { openPipeline } from '../open-pipeline.ts';
 
@@ -45,6 +44,8 @@ export const predict = defineCommand({
     const { p, store } = await openPipeline(values, { set: shorthands(name, values) });
     const stage = p.stages.get(name);
     if (!stage) throw new InputError(`pipeline predict: --stage ${name}: no such stage in profile ${p.profile} (stages: ${p.order.join(', ')})`);
+    // loaded here: it reads lib/crf's parameter names, which no other command needs at start
+    const { evalSettings } = await import('../eval-settings.ts');
     const settings = evalSettings('predict', stage);
     const model = settings.modelStage;
     const plans = await planPipeline(p, store, [...p.ancestors(model), model, settings.datasetStage]);

@@ -32,11 +32,11 @@ export const sweep = defineCommand({
   },
   async run(values, io) {
     const { axisFromGrid, loadSweepFile, variantsOf } = await import('../../dag/sweep-spec.ts');
-    const fromFile = values.file ? await loadSweepFile(values.file) : { set: [] as string[], axes: [], profile: undefined };
+    const fromFile = values.file ? await loadSweepFile(values.file) : undefined;
     const spec = {
-      profile: values.profile ?? fromFile.profile,
-      set: [...fromFile.set, ...(values.set ?? [])],
-      axes: [...fromFile.axes, ...(values.grid ?? []).map(axisFromGrid)],
+      profile: values.profile ?? fromFile?.profile,
+      set: [...(fromFile?.set ?? []), ...(values.set ?? [])],
+      axes: [...(fromFile?.axes ?? []), ...(values.grid ?? []).map(axisFromGrid)],
     };
     // validate every variant before running any, so a typo fails in a second, not after an hour
     const { file, cache } = locate(values);
