@@ -8,7 +8,7 @@
 //
 //   node --import tsx bench/model-step.ts [--rounds N] [--reps N] [--model M] [--python EXE] [--core N]
 //
-// --python defaults to .cache/bench-venv/bin/python (README, "Native TensorFlow": how to make it).
+// --python defaults to .cache/bench-venv/bin/python (docs/benchmarks.md: how to make it).
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The README picture of TensorBoard (docs/img/tensorboard.png): TensorBoard serving a cache's logs
+// The picture of TensorBoard in docs/watching.md (docs/img/tensorboard.png): TensorBoard serving a cache's logs
 // (`tensorboard --logdir DIR --bind_all`, reached on loopback) in headless Chromium, its scalars
 // dashboard filtered to the curves a reader looks at first.
 //   node --import tsx bench/tensorboard-screenshot.ts <logdir> [out.png] [tag regex] [run regex]

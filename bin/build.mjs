@@ -1,7 +1,7 @@
 // Bundles the CLI (lib/ -> dist/cli/) with esbuild. The bundle is a start-up cache of the
 // TypeScript sources: bin/pipeline.mjs rebuilds it whenever a lib/ file is newer, and falls back to
 // running the sources through tsx if building fails. Packages stay external (node_modules).
-import { mkdir, rename, rm, stat, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,28 +27,28 @@ export async function bundleIsFresh() {
   }
 }
 
+// One file, no split chunks, replaced by a rename: a CLI already running keeps the code it loaded,
+// and one starting meanwhile reads either the old bundle or the new, whole. (With split chunks
+// loaded lazily, a rebuild by a concurrent CLI removed chunks a running one had yet to import.)
 export async function build() {
   const { build: esbuild } = await import('esbuild');
-  const staging = join(ROOT, 'dist', `.cli-${process.pid}-${Date.now()}`);
-  await mkdir(staging, { recursive: true });
-  await esbuild({
-    entryPoints: [join(ROOT, 'lib/cli/main.ts')],
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    outdir: staging,
-    logLevel: 'warning',
-  });
   const final = dirname(BUNDLE);
-  await rm(final, { recursive: true, force: true });
+  await mkdir(final, { recursive: true });
+  const staging = join(final, `.main-${process.pid}-${Date.now()}.js`);
   try {
-    await rename(staging, final);
-  } catch {
-    // another process committed a bundle of the same sources meanwhile
-    await rm(staging, { recursive: true, force: true });
+    await esbuild({
+      entryPoints: [join(ROOT, 'lib/cli/main.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      outfile: staging,
+      logLevel: 'warning',
+    });
+    await rename(staging, BUNDLE);
+  } finally {
+    await rm(staging, { force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 // Renders one toy image with its label map, class-agnostic foreground mask and VOC objects.
-// Everything is drawn into float buffers by hand (no canvas dependency) and depends only on the Rng
+// Everything is drawn into float buffers by hand (raster.ts; no canvas dependency) and depends only on the Rng
 // it is given, so an image is reproducible from (seed, split, index) alone, whatever the order or
 // concurrency of generation.
 
@@ -7,6 +7,7 @@ import type { Map8, RgbImage } from '../types.ts';
 import { VOC_CLASSES, VOID_LABEL } from '../types.ts';
 import { fbm, hash2, valueNoise } from './noise.ts';
 import type { Rng } from './prng.ts';
+import { Canvas, clampColor, composeInstances, hsv, rasterise, unclippedArea, voidBand, type Color, type Placement, type Raster } from './raster.ts';
 import { capsule, circle, ellipse, polygon } from './sdf.ts';
 import { arrowShape, TOY_CLASSES, type ShapeFn } from './toy-classes.ts';
 import type { VocObject } from './voc-xml.ts';
@@ -51,152 +52,6 @@ export interface ToyImage {
   instances: ToyInstance[];
   /** number of distractors drawn */
   distractors: number;
-}
-
-type Color = [number, number, number];
-
-function hsv(h: number, s: number, v: number): Color {
-  h = ((h % 1) + 1) % 1;
-  const i = Math.floor(h * 6);
-  const f = h * 6 - i;
-  const p = v * (1 - s);
-  const q = v * (1 - f * s);
-  const t = v * (1 - (1 - f) * s);
-  const table: Color[] = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]];
-  const c = table[i % 6];
-  return [c[0] * 255, c[1] * 255, c[2] * 255];
-}
-
-function clampColor(c: Color): Color {
-  return [Math.max(0, Math.min(255, c[0])), Math.max(0, Math.min(255, c[1])), Math.max(0, Math.min(255, c[2]))];
-}
-
-/** Pixel coverage of a shape under a similarity-ish transform, restricted to its bounding box. */
-interface Raster {
-  x0: number;
-  y0: number;
-  w: number;
-  h: number;
-  /** anti-aliased coverage in [0, 1] */
-  cov: Float32Array;
-  /** 1 where the pixel centre is inside the shape (hard label) */
-  inside: Uint8Array;
-  area: number;
-}
-
-interface Placement {
-  cx: number;
-  cy: number;
-  sx: number;
-  sy: number;
-  angle: number;
-}
-
-function rasterise(shape: ShapeFn, p: Placement, W: number, H: number, extent = 1.45): Raster {
-  const r = extent * Math.max(p.sx, p.sy);
-  const x0 = Math.max(0, Math.floor(p.cx - r));
-  const y0 = Math.max(0, Math.floor(p.cy - r));
-  const x1 = Math.min(W, Math.ceil(p.cx + r));
-  const y1 = Math.min(H, Math.ceil(p.cy + r));
-  const w = Math.max(0, x1 - x0);
-  const h = Math.max(0, y1 - y0);
-  const cov = new Float32Array(w * h);
-  const inside = new Uint8Array(w * h);
-  const cos = Math.cos(p.angle);
-  const sin = Math.sin(p.angle);
-  const pxPerUnit = Math.min(p.sx, p.sy);
-  let area = 0;
-  for (let y = 0; y < h; y++) {
-    const dy = y0 + y + 0.5 - p.cy;
-    for (let x = 0; x < w; x++) {
-      const dx = x0 + x + 0.5 - p.cx;
-      const u = (dx * cos + dy * sin) / p.sx;
-      const v = (-dx * sin + dy * cos) / p.sy;
-      // cheap reject far outside the unit frame
-      if (u * u + v * v > 2.2) continue;
-      const d = shape(u, v) * pxPerUnit;
-      const c = 0.5 - d;
-      if (c <= 0) continue;
-      cov[y * w + x] = c >= 1 ? 1 : c;
-      if (d < 0) {
-        inside[y * w + x] = 1;
-        area++;
-      }
-    }
-  }
-  return { x0, y0, w, h, cov, inside, area };
-}
-
-const localAreaCache = new Map<ShapeFn, number>();
-
-/** Area of a shape in its local frame (units^2), measured once on a fine grid. */
-function localArea(shape: ShapeFn): number {
-  let area = localAreaCache.get(shape);
-  if (area === undefined) {
-    const n = 200;
-    let count = 0;
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < n; i++) {
-        if (shape(-1.45 + (2.9 * (i + 0.5)) / n, -1.45 + (2.9 * (j + 0.5)) / n) < 0) count++;
-      }
-    }
-    area = (count / (n * n)) * 2.9 * 2.9;
-    localAreaCache.set(shape, area);
-  }
-  return area;
-}
-
-/** Area the shape would have if nothing clipped it (to judge how much of an object is visible). */
-function unclippedArea(shape: ShapeFn, p: Placement): number {
-  return localArea(shape) * p.sx * p.sy;
-}
-
-class Canvas {
-  readonly data: Float32Array;
-  constructor(
-    readonly W: number,
-    readonly H: number,
-  ) {
-    this.data = new Float32Array(W * H * 3);
-  }
-
-  blend(i: number, c: Color, a: number): void {
-    this.blend3(i, c[0], c[1], c[2], a);
-  }
-
-  /** per-pixel form without an array allocation (the paint loops run millions of times) */
-  blend3(i: number, r: number, g: number, b: number, a: number): void {
-    const o = i * 3;
-    const d = this.data;
-    d[o] += (r - d[o]) * a;
-    d[o + 1] += (g - d[o + 1]) * a;
-    d[o + 2] += (b - d[o + 2]) * a;
-  }
-
-  meanOver(r: Raster): Color {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let n = 0;
-    for (let y = 0; y < r.h; y++) {
-      for (let x = 0; x < r.w; x++) {
-        if (!r.inside[y * r.w + x]) continue;
-        const o = ((r.y0 + y) * this.W + r.x0 + x) * 3;
-        s0 += this.data[o];
-        s1 += this.data[o + 1];
-        s2 += this.data[o + 2];
-        n++;
-      }
-    }
-    return n ? [s0 / n, s1 / n, s2 / n] : [128, 128, 128];
-  }
-
-  toRgb(): RgbImage {
-    // a clamped array rounds and clamps on assignment
-    const out = new Uint8ClampedArray(this.data.length);
-    out.set(this.data);
-    return { width: this.W, height: this.H, data: new Uint8Array(out.buffer) };
-  }
 }
 
 // With class hues, scene colours stay muted (low saturation) so that a vivid hue means an object
@@ -396,45 +251,6 @@ function sampleInstances(rng: Rng, primary: number, opts: ToyRenderOptions): Toy
     }
   }
   return rng.shuffle(out);
-}
-
-/** Instance id per pixel (0 background, k+1 for instances[k]); later instances are on top. */
-function composeInstances(rasters: Raster[], W: number, H: number): Uint8Array {
-  const inst = new Uint8Array(W * H);
-  rasters.forEach((r, k) => {
-    for (let y = 0; y < r.h; y++) {
-      for (let x = 0; x < r.w; x++) {
-        if (r.inside[y * r.w + x]) inst[(r.y0 + y) * W + r.x0 + x] = k + 1;
-      }
-    }
-  });
-  return inst;
-}
-
-/** Void band: every pixel with a different instance id within `radius` (Chebyshev) is void. */
-function voidBand(inst: Uint8Array, W: number, H: number, radius: number): Uint8Array {
-  const band = new Uint8Array(W * H);
-  if (radius <= 0) return band;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const v = inst[y * W + x];
-      let differs = false;
-      for (let dy = -radius; dy <= radius && !differs; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= H) continue;
-        for (let dx = -radius; dx <= radius; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= W) continue;
-          if (inst[yy * W + xx] !== v) {
-            differs = true;
-            break;
-          }
-        }
-      }
-      if (differs) band[y * W + x] = 1;
-    }
-  }
-  return band;
 }
 
 /** how often layouts had to be redrawn (for the benchmark and tests; not part of any output) */

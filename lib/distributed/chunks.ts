@@ -3,7 +3,7 @@
 // folder on the shared cache, where the stage assembles them as it does locally.
 import { relative } from 'node:path';
 import type { Job, Queue } from 'bullmq';
-import type { ChunkRunner } from '../exec/per-item.ts';
+import type { ChunkRunner } from '../exec/item-scheduler.ts';
 import type { ItemTask } from '../exec/item-task.ts';
 import type { KeyParts } from '../stage/key.ts';
 import { chunkJobId, finished, submit, type ChunkJobData, type ChunkJobReturn } from './jobs.ts';

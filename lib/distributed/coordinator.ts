@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import { Connections, reachRedis, type RedisTarget } from './connection.ts';
 import { finished, STAGE_QUEUE, stageJobId, submit, type StageJobData, type StageJobReturn } from './jobs.ts';
-import { hostName } from './lease.ts';
+import { hostName } from '../exec/lease.ts';
 import { progressRelay, type ProgressReport } from './progress-relay.ts';
 
 export class BullmqStages implements RemoteStages {

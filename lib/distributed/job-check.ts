@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { StageRequest } from '../exec/compute-stage.ts';
-import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/per-item.ts';
+import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/item-keys.ts';
 import type { ItemTask } from '../exec/item-task.ts';
 import { keyedParams, stageKey } from '../stage/key.ts';
 import { keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';

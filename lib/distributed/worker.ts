@@ -20,7 +20,7 @@ import { remoteChunks } from './chunks.ts';
 import { Connections, reachRedis, type RedisTarget } from './connection.ts';
 import { checkChunkJob, checkStageJob, ItemTables, shown, type CheckContext } from './job-check.ts';
 import { ITEM_QUEUE, STAGE_QUEUE, type ChunkJobData, type ChunkJobReturn, type StageJobData, type StageJobReturn } from './jobs.ts';
-import { hostName } from './lease.ts';
+import { hostName } from '../exec/lease.ts';
 import { progressSender } from './progress-relay.ts';
 import type { StageRegistry } from './stage-registry.ts';
 

@@ -72,7 +72,7 @@ export function formatDoctor(r: DoctorReport): string[] {
   lines.push(`  total: ${atLeast}${formatDuration(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`);
   lines.push(`  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`);
   const gpu = r.backend.name === 'tfjs-node-gpu';
-  if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see README, GPU)`);
+  if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see docs/voc-and-gpus.md)`);
   const scaled = e.stages.filter((s) => s.how.includes('full size failed here')).map((s) => s.stage);
   if (scaled.length) lines.push(`the full-size network did not fit this backend (${r.backend.name}) for ${scaled.join(', ')}: those figures are for a machine where it fits; here the run would stop there`);
   return lines;

@@ -1,11 +1,11 @@
 // One process computes a key at a time. The lock file records pid and host (and, on Linux, the
 // process's start time); a lock whose process is gone (same host, pid not alive, a zombie, or the
 // pid now belonging to another process) is taken over without any manual unlock. A lock of another
-// host is judged by its lease (lib/distributed/lease.ts), which its holder renews while it lives.
+// host is judged by its lease (lease.ts), which its holder renews while it lives.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { forgetLease, hostName, leaseExpired, leaseMs, renewLease } from '../distributed/lease.ts';
+import { forgetLease, hostName, leaseExpired, leaseMs, renewLease } from './lease.ts';
 
 export interface LockOwner {
   pid: number;

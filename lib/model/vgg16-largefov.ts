@@ -2,7 +2,7 @@
 // with ReLU; max-pools 3x3 with stride 2 after blocks 1-3 and stride 1 after blocks 4 and 5 (output
 // stride 8); conv5 at dilation 2; fc6 3x3 512 -> 1024 at dilation 12, ReLU; fc7 1x1 1024 -> 1024,
 // ReLU; fc8_voc12 1x1 1024 -> 21; FCAN head. DeepLab's dropout after fc6/fc7 is left out (see
-// README). A notop file has no fc6/fc7, so they start random and sit with the classifier (group
+// lib/model/README.md). A notop file has no fc6/fc7, so they start random and sit with the classifier (group
 // 'aspp': lr x10/x20, and trained by heads-only FCAN pretraining) rather than in the frozen trunk.
 
 import * as tf from '@tensorflow/tfjs';

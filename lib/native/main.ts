@@ -111,7 +111,7 @@ export async function main(argv: string[], root: string): Promise<number> {
     const backend = opts.variant === 'gpu' ? 'tfjs-node-gpu' : 'tfjs-node';
     log(`tfjs-native: ${r.pkg} ${r.built ? 'built' : 'already built'} against TensorFlow ${r.tensorflow} (${r.gpu ? 'GPU' : 'CPU'}) in ${r.seconds.toFixed(0)} s; DCSP_BACKEND=${backend} or --backend ${backend} selects it`);
     if (opts.variant === 'gpu' && !r.gpu) {
-      log('tfjs-native: WARNING: TensorFlow sees no GPU: put the CUDA and cuDNN libraries this TensorFlow wants on LD_LIBRARY_PATH (see README, "Native TensorFlow")');
+      log('tfjs-native: WARNING: TensorFlow sees no GPU: put the CUDA and cuDNN libraries this TensorFlow wants on LD_LIBRARY_PATH (see docs/voc-and-gpus.md, "GPU users")');
     }
     return 0;
   } catch (err) {

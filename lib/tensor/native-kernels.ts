@@ -105,7 +105,7 @@ const DILATED_FILTER_GRAD_KERNEL = dilatedGradKernel(DILATED_FILTER_GRAD, 'Conv2
 const DILATED_INPUT_GRAD_KERNEL = dilatedGradKernel(DILATED_INPUT_GRAD, 'Conv2DBackpropInput', 'filter');
 
 /** Whether this libtensorflow runs both backprop ops at dilation 2 (one tiny conv). */
-function probeDilatedGrads(): boolean {
+function probeDilatedGrads(): string | null {
   try {
     tf.tidy(() => {
       const x = tf.ones([1, 5, 5, 1]);
@@ -116,16 +116,19 @@ function probeDilatedGrads(): boolean {
       const dx = tf.engine().runKernel(DILATED_INPUT_GRAD, { filter, dy }, { ...attrs, shape: [1, 5, 5, 1] } as unknown as tf.NamedAttrMap) as tf.Tensor;
       // centre tap of the filter gradient: every output pixel sees the input through it (25);
       // the centre pixel's input gradient: all 9 taps land inside the 5x5 output
-      if (df.dataSync()[4] !== 25 || dx.dataSync()[12] !== 9) throw new Error('unexpected values');
+      const [centreTap, centrePixel] = [df.dataSync()[4], dx.dataSync()[12]];
+      if (centreTap !== 25 || centrePixel !== 9) throw new Error(`wrong values: filter gradient's centre tap ${centreTap} (25 expected), input gradient's centre pixel ${centrePixel} (9 expected)`);
     });
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (err) {
+    // TensorFlow's message is 'Invalid TF_Status: 3' on the first line and the reason below it
+    return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
   }
 }
 
 let registered = false;
-let dilatedGrads = false;
+/** why TensorFlow's dilated conv gradients are not used here (null: they are); set at registration */
+let dilatedGradsRefusal: string | null = 'not probed: the native kernels are not registered';
 
 /**
  * Register the kernels above and route relu's gradient through ReluGrad on this backend (other
@@ -140,7 +143,7 @@ export function registerNativeTrainingKernels(): void {
   tf.registerKernel(RESIZE_BILINEAR_GRAD_KERNEL);
   tf.registerKernel(DILATED_FILTER_GRAD_KERNEL);
   tf.registerKernel(DILATED_INPUT_GRAD_KERNEL);
-  dilatedGrads = probeDilatedGrads();
+  dilatedGradsRefusal = probeDilatedGrads();
   tf.registerGradient({
     kernelName: 'Relu',
     inputsToSave: ['x'],
@@ -160,5 +163,10 @@ export function hasNativeTrainingKernels(): boolean {
 
 /** Whether dilated convs can be differentiated by TensorFlow's own backprop ops here. */
 export function hasNativeDilatedConvGrads(): boolean {
-  return dilatedGrads && hasNativeTrainingKernels();
+  return dilatedGradsRefusal === null && hasNativeTrainingKernels();
+}
+
+/** What the start-up probe found wrong with TensorFlow's dilated conv gradients (null: nothing). */
+export function nativeDilatedConvGradsRefusal(): string | null {
+  return dilatedGradsRefusal;
 }

@@ -6,7 +6,7 @@
 // key (lib/stage/numerics.ts), and is put into the environment of the process that computes the
 // stage, before TensorFlow reads it. Light: no tfjs import.
 //
-// Measured on tfjs-node (TensorFlow 2.21.0 CPU, micro profile; README "Numerics"): a training's
+// Measured on tfjs-node (TensorFlow 2.21.0 CPU, micro profile; docs/voc-and-gpus.md, "Numerics"): a training's
 // bytes differ between 1 and 2 intra-op threads and between oneDNN on and off (each of the four
 // reproduced itself); with oneDNN on, one inference stage with the same inputs and threads gave 3
 // different contents in 11 runs (one value of a uint8 attention map off by one), and 6 processes
@@ -49,7 +49,7 @@ export const NUMERICS_ENV = 'DCSP_NUMERICS';
  * A training's intra-op threads unless set: a constant, not the machine's core count, so a key
  * means the same thing on every machine with this build; 2 because on the 2-core machines this
  * project is tuned on a training step ran 1.3x faster on 2 threads than on 1 (bench/numerics.ts,
- * README "Numerics"), and a bigger machine runs several stages side by side.
+ * docs/voc-and-gpus.md, "Numerics"), and a bigger machine runs several stages side by side.
  */
 export const DEFAULT_THREADS = 2;
 

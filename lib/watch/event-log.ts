@@ -15,7 +15,7 @@
 // and a writing failure (disk full) is reported once and stops the logging, never the stage.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostName } from '../distributed/lease.ts';
+import { hostName } from '../exec/lease.ts';
 import type { ScalarSink } from '../scalar-sink.ts';
 import { replaceFileSync } from '../store/whole-file.ts';
 import { fileVersionEvent, scalarsEvent, sessionStartEvent, textEvent, tfRecord } from './tf-event.ts';

@@ -4,7 +4,7 @@
 // job of a distributed worker, which worker and job (the run log's last `started` event for it).
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostName, leaseExpired } from '../distributed/lease.ts';
+import { hostName, leaseExpired } from '../exec/lease.ts';
 import { ownerAlive, UNREADABLE_LOCK_GRACE_MS, type LockOwner } from '../exec/lock.ts';
 import { safeReaddir, type Store } from '../store/store.ts';
 import { etaSeconds, readProgress, type ProgressRecord } from './progress-file.ts';

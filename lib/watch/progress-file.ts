@@ -4,7 +4,7 @@
 // at the commit; a killed run leaves its last state there for `pipeline status`.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostName } from '../distributed/lease.ts';
+import { hostName } from '../exec/lease.ts';
 import { replaceFileSync } from '../store/whole-file.ts';
 import type { ProgressSink } from '../types.ts';
 

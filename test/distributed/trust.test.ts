@@ -12,7 +12,7 @@ import { Queue } from 'bullmq';
 import { execa } from 'execa';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itemKeysOf } from '../../lib/exec/per-item.ts';
+import { itemKeysOf } from '../../lib/exec/item-keys.ts';
 import { codeHash } from '../../lib/stage/code-hash.ts';
 import { stageKey, type KeyParts } from '../../lib/stage/key.ts';
 import { Artifact } from '../../lib/store/artifact.ts';
@@ -23,7 +23,7 @@ import { BIN, ready, ROOT, runEvents, startRedis, startWorker, type Redis, type 
 const base = mkdtempSync(join(tmpdir(), 'dcsp-trust-'));
 const PASSWORD = `req-${randomBytes(8).toString('hex')}`;
 const ACL_PASSWORD = `acl-${randomBytes(8).toString('hex')}`;
-// README's ACL: the queue's keys only, the commands BullMQ uses and nothing dangerous
+// the ACL of docs/scaling-out.md: the queue's keys only, the commands BullMQ uses and nothing dangerous
 const ACL = ['--user', 'dcsp', 'on', `>${ACL_PASSWORD}`, 'resetkeys', '~tq:*', 'resetchannels', '-@all', '+@read', '+@write', '+eval', '+evalsha', '+@connection', '-@dangerous', '+info'];
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */

@@ -14,7 +14,7 @@ import { fcanLoss, segLoss } from '../../lib/model/losses.ts';
 import { trainLoop, type TrainSample } from '../../lib/model/train-loop.ts';
 import { initBackend } from '../../lib/tensor/backend.ts';
 import { conv2dFilterGrad, conv2dInputGrad } from '../../lib/tensor/conv-grads.ts';
-import { DILATED_FILTER_GRAD, DILATED_INPUT_GRAD, hasNativeDilatedConvGrads } from '../../lib/tensor/native-kernels.ts';
+import { DILATED_FILTER_GRAD, DILATED_INPUT_GRAD, hasNativeDilatedConvGrads, nativeDilatedConvGradsRefusal } from '../../lib/tensor/native-kernels.ts';
 import { seededNormalArray } from '../../lib/tensor/random.ts';
 import { relError } from '../tensor/reference-conv.ts';
 import { TEST_BACKEND } from '../tensor/test-backend.ts';
@@ -89,7 +89,7 @@ describe(`deeplab-lite-os4 on ${TEST_BACKEND} against the cpu reference`, () => 
 
   // TensorFlow's Conv2DBackprop* ops take dilation where its oneDNN kernels run (TF_ENABLE_ONEDNN_OPTS=1;
   // on by default only on AVX-512 CPUs) or cuDNN; the probe at start-up decides, and atrous.ts uses
-  // them only then. Either the probe said yes and they match conv-grads.ts, or they really refuse.
+  // them only then. Either the probe said yes and they match conv-grads.ts, or it says why not.
   it.runIf(TEST_BACKEND === 'tfjs-node')('uses TensorFlow\'s dilated conv gradients exactly when they run, and they match conv-grads.ts', async () => {
     await initBackend({ prefer: TEST_BACKEND, ...quiet });
     const x = tf.tensor4d(seededNormalArray(2 * 9 * 9 * 4, 1, 11), [2, 9, 9, 4]);
@@ -100,14 +100,24 @@ describe(`deeplab-lite-os4 on ${TEST_BACKEND} against the cpu reference`, () => 
       tf.engine().runKernel(DILATED_FILTER_GRAD, { x, dy }, attrs(filter.shape)) as tf.Tensor,
       tf.engine().runKernel(DILATED_INPUT_GRAD, { filter, dy }, attrs(x.shape)) as tf.Tensor,
     ];
-    if (!hasNativeDilatedConvGrads()) {
-      expect(native).toThrow(/dilation/);
+    const spec = { strides: [1, 1] as [number, number], dilations: [2, 2] as [number, number], pad: 'same' as const };
+    const worstAgainstOurs = () => {
+      const [df, dx] = native();
+      return Math.max(
+        relError(df.dataSync(), conv2dFilterGrad(x, dy, filter.shape, spec).dataSync()),
+        relError(dx.dataSync(), conv2dInputGrad(dy, filter, x.shape, spec).dataSync()),
+      );
+    };
+    const refusal = nativeDilatedConvGradsRefusal();
+    if (hasNativeDilatedConvGrads()) {
+      expect(worstAgainstOurs()).toBeLessThan(TOL);
       return;
     }
-    const spec = { strides: [1, 1] as [number, number], dilations: [2, 2] as [number, number], pad: 'same' as const };
-    const [df, dx] = native();
-    expect(relError(df.dataSync(), conv2dFilterGrad(x, dy, filter.shape, spec).dataSync())).toBeLessThan(TOL);
-    expect(relError(dx.dataSync(), conv2dInputGrad(dy, filter, x.shape, spec).dataSync())).toBeLessThan(TOL);
+    // refused for one of two reasons only: TensorFlow will not take dilation here, or the probe
+    // caught its kernel giving wrong values on a case small enough to count by hand (a kernel
+    // wrong at one size is not trusted at any)
+    expect(refusal).toMatch(/dilation|wrong values/);
+    if (!refusal!.includes('wrong values')) expect(native, refusal!).toThrow(/dilation/);
   });
 
   it('gives every parameter the same gradient of l_s + l_c', () => {

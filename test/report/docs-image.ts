@@ -1,4 +1,4 @@
-// Makes the README picture of the report (docs/img/report.png): the Fig. 1 section of a report,
+// Makes the picture of the report in docs/report.md (docs/img/report.png): the Fig. 1 section of a report,
 // screenshotted in headless Chromium, cut to its first rows and stored as an indexed PNG.
 //   node --import tsx test/report/docs-image.ts <report.html> [out.png] [rows]
 import { mkdtempSync, statSync } from 'node:fs';

@@ -12,7 +12,7 @@ import { readRunLog, walkLineage } from '../../lib/report/lineage.ts';
 import { pixelAccuracy } from '../../lib/report/panels.ts';
 import { chooseSamples, spread } from '../../lib/report/samples.ts';
 import { metricTable, sweepTable, SALIENCY_COLUMNS } from '../../lib/report/tables.ts';
-import { binCurve } from '../../lib/report/write-report.ts';
+import { binCurve } from '../../lib/report/curves-section.ts';
 
 describe('chart axes', () => {
   it('niceTicks covers the range with 1/2/5 steps', () => {

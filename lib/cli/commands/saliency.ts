@@ -10,7 +10,7 @@ import { locate } from '../open-pipeline.ts';
 async function detectorSpec(detector: string | undefined): Promise<unknown> {
   if (!detector) return { kind: 'boundary' };
   let spec: unknown;
-  if (/^[a-z]+$/.test(detector)) spec = { kind: detector };
+  if (/^[a-z][a-z0-9-]*$/.test(detector)) spec = { kind: detector };
   else {
     try {
       spec = JSON.parse(detector);

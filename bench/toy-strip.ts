@@ -1,15 +1,15 @@
-// Renders the README picture: toy images next to their colourised label maps.
-// Run once: node --import tsx lib/data/strip.ts [out.png] [count]
+// The README picture of the toy set (docs/img/toy-strip.png): toy images next to their colourised
+// label maps. Run: node --import tsx bench/toy-strip.ts [out.png] [count]
 
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../types.ts';
-import { colorizeLabels } from './palette.ts';
-import { renderToySample, resolveToyOptions, type SplitName } from './toy-generate.ts';
+import type { RgbImage } from '../lib/types.ts';
+import { colorizeLabels } from '../lib/data/palette.ts';
+import { renderToySample, resolveToyOptions, type SplitName } from '../lib/data/toy-generate.ts';
 
 /** Paste images into a grid of `cols` columns with `gap` white pixels; cells sized to the largest. */
-export function composeGrid(images: RgbImage[], cols: number, gap = 4): RgbImage {
+function composeGrid(images: RgbImage[], cols: number, gap = 4): RgbImage {
   const cw = Math.max(...images.map((i) => i.width));
   const ch = Math.max(...images.map((i) => i.height));
   const rows = Math.ceil(images.length / cols);
@@ -27,7 +27,7 @@ export function composeGrid(images: RgbImage[], cols: number, gap = 4): RgbImage
 }
 
 /** image | label map pairs for the first `count` images of a split, `pairsPerRow` pairs per row */
-export function toyStrip(count: number, pairsPerRow: number, split: SplitName = 'val', seed = 1): RgbImage {
+function toyStrip(count: number, pairsPerRow: number, split: SplitName = 'val', seed = 1): RgbImage {
   const opts = resolveToyOptions({ seed });
   const cells: RgbImage[] = [];
   for (let i = 0; i < count; i++) {
@@ -37,14 +37,12 @@ export function toyStrip(count: number, pairsPerRow: number, split: SplitName = 
   return composeGrid(cells, pairsPerRow * 2);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const out = resolve(process.argv[2] ?? 'docs/img/toy-strip.png');
-  const count = Number(process.argv[3] ?? 8);
-  const grid = toyStrip(count, 4);
-  await mkdir(dirname(out), { recursive: true });
-  await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } })
-    // palette quantisation keeps the README picture small; the masks use few colours anyway
-    .png({ compressionLevel: 9, palette: true, colours: 256, dither: 0.6, effort: 10 })
-    .toFile(out);
-  console.log(`wrote ${out} (${grid.width}x${grid.height})`);
-}
+const out = resolve(process.argv[2] ?? 'docs/img/toy-strip.png');
+const count = Number(process.argv[3] ?? 8);
+const grid = toyStrip(count, 4);
+await mkdir(dirname(out), { recursive: true });
+await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } })
+  // palette quantisation keeps the README picture small; the masks use few colours anyway
+  .png({ compressionLevel: 9, palette: true, colours: 256, dither: 0.6, effort: 10 })
+  .toFile(out);
+console.log(`wrote ${out} (${grid.width}x${grid.height})`);
