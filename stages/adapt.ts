@@ -1,5 +1,14 @@
+import { z } from 'zod';
+import { Dataset } from '../lib/layouts/dataset.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, perItem } from '../lib/steps/adapt.ts';
+import { Scales } from './shared/params.ts';
+
+export const params = z.strictObject({
+  scales: Scales,
+  /** exclude: absent classes at -inf (the paper); zero: the code's zeroing (docs/method.md D8) */
+  masking: z.enum(['exclude', 'zero']).default('exclude'),
+});
+export type AdaptParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'adapt',
@@ -8,5 +17,6 @@ export default defineStage({
   params,
   inputs: ['dataset', 'model'],
   tensors: true,
-  perItem,
+  work: new URL('../lib/work/adapt.ts', import.meta.url),
+  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train') },
 });

@@ -1,5 +1,10 @@
+import { z } from 'zod';
+import { Dataset } from '../lib/layouts/dataset.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, perItem, run } from '../lib/steps/attention.ts';
+import { Scales } from './shared/params.ts';
+
+export const params = z.strictObject({ scales: Scales });
+export type AttentionParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'attention',
@@ -8,6 +13,7 @@ export default defineStage({
   params,
   inputs: ['dataset', 'model'],
   tensors: true,
-  perItem,
-  run,
+  // per train image, then the classifier's mAP on val
+  work: new URL('../lib/work/attention.ts', import.meta.url),
+  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train') },
 });

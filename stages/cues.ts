@@ -1,5 +1,16 @@
+import { z } from 'zod';
+import { ATTENTION } from '../lib/layouts/attention.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, perItem } from '../lib/steps/cues.ts';
+import { CueMean, Gamma } from './shared/params.ts';
+
+export const params = z.strictObject({
+  saliency: z.enum(['s1', 's2', 's3']).default('s3'),
+  gamma: Gamma,
+  mean: CueMean,
+  /** gt: oracle cues from the ground truth (the fully-supervised upper bound) */
+  source: z.enum(['computed', 'gt']).default('computed'),
+});
+export type CueParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'cues',
@@ -15,5 +26,6 @@ export default defineStage({
     }
     return null;
   },
-  perItem,
+  work: new URL('../lib/work/cues.ts', import.meta.url),
+  perItem: { ids: (ctx) => ATTENTION.ids(ctx.inputs.attention), chunkSize: 16 },
 });

@@ -1,5 +1,19 @@
+import { z } from 'zod';
+import { Dataset } from '../lib/layouts/dataset.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, perItem } from '../lib/steps/eval-direct.ts';
+import { CueMean, Gamma, Scales } from './shared/params.ts';
+
+export const params = z.strictObject({
+  scales: Scales,
+  gamma: Gamma,
+  mean: CueMean,
+  /** saliency passes: each erase pass repeats the erase stage's threshold, comparison and fill */
+  passes: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
+  /** predicted: classes with sigmoid(score) > 0.5 (at least the top one); gt: the image's true tags */
+  labels: z.enum(['predicted', 'gt']).default('predicted'),
+  split: z.enum(['val', 'test']).default('val'),
+});
+export type DirectParams = z.output<typeof params>;
 
 /** The paper's Table 4 "no joint training" row: Algorithm 1 on val images, no segmentation network. */
 export default defineStage({
@@ -11,5 +25,6 @@ export default defineStage({
   optionalInputs: ['s2', 's3'],
   inputsUsed: (p) => (['s2', 's3'] as const).slice(0, p.passes - 1),
   tensors: true,
-  perItem,
+  work: new URL('../lib/work/eval-direct.ts', import.meta.url),
+  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split), chunkSize: 4 },
 });

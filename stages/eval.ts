@@ -1,5 +1,29 @@
+import { z } from 'zod';
+import { Dataset } from '../lib/layouts/dataset.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, perItem } from '../lib/steps/eval.ts';
+import { Scales } from './shared/params.ts';
+
+export const params = z.strictObject({
+  scales: Scales,
+  crf: z.boolean().default(true),
+  /** CRF settings over DCSP's (lib/crf DEFAULT_CRF_PARAMS); kernel widths are in pixels, so small
+   * images want them scaled down */
+  crfParams: z
+    .strictObject({
+      iterations: z.number().int().min(1),
+      posSxy: z.number().positive(),
+      posWeight: z.number().min(0),
+      bilSxy: z.number().positive(),
+      bilSrgb: z.number().positive(),
+      bilWeight: z.number().min(0),
+    })
+    .partial()
+    .default({}),
+  /** retrain: the adapted model; train: without adapt (the ablation) */
+  checkpoint: z.enum(['retrain', 'train']).default('retrain'),
+  split: z.enum(['val', 'test']).default('val'),
+});
+export type EvalParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'eval',
@@ -8,5 +32,6 @@ export default defineStage({
   params,
   inputs: ['dataset', 'train', 'retrain'],
   tensors: true,
-  perItem,
+  work: new URL('../lib/work/eval.ts', import.meta.url),
+  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split), chunkSize: 4 },
 });

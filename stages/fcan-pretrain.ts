@@ -1,5 +1,20 @@
+import { z } from 'zod';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, run } from '../lib/steps/fcan-pretrain.ts';
+import { Model, Training, WidthDivisor } from './shared/params.ts';
+
+export const params = z.strictObject({
+  model: Model.default('deeplab-lite'),
+  ...Training,
+  iterations: Training.iterations.default(30000),
+  /** the code trains only the heads (ASPP + 1x1 attention filters) on an ImageNet backbone;
+   * a model without ImageNet weights (deeplab-lite) must train everything: false */
+  headsOnly: z.boolean().default(true),
+  /** ImageNet weights: a Keras "notop" HDF5 file, or 'download' (pinned MD5; mirrors: $DCSP_MIRRORS) */
+  init: z.string().optional(),
+  /** every channel count divided by this: a narrow copy for tests and smoke runs (1 = the paper's widths) */
+  widthDivisor: WidthDivisor,
+});
+export type FcanPretrainParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'fcan-pretrain',
@@ -19,5 +34,5 @@ export default defineStage({
     if (!imagenet && p.init) return { key: 'init', message: `${p.model} has no ImageNet weights (it trains from scratch); remove init` };
     return null;
   },
-  run,
+  work: new URL('../lib/work/fcan-pretrain.ts', import.meta.url),
 });

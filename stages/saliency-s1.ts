@@ -1,5 +1,21 @@
+import { z } from 'zod';
+import { Dataset } from '../lib/layouts/dataset.ts';
+import { checkDetectorParams, detectorName, detectorReadsWeights, detectorRefusal, detectorTensors, withDetectorCode } from '../lib/saliency/stage-hooks.ts';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, perItem } from '../lib/steps/saliency-s1.ts';
+
+export const params = z.strictObject({
+  /** a detector of lib/saliency/registry.ts (pipeline --help lists them), e.g. isnet (options.variant: medium, small) */
+  detector: detectorName.default('boundary'),
+  /** onnx: a file or a named model (u2netp, u2net); tfjs: a model folder; dhsnet: a folder of
+   * converted weights (otherwise the weights come from input `weights`, saliency-train) */
+  model: z.string().optional(),
+  /** further detector settings (lib/saliency/detectors/<name>.ts), e.g. { segments: 300 } */
+  options: z.record(z.string(), z.unknown()).default({}),
+  split: z.enum(['train', 'val', 'all']).default('train'),
+  /** set by the parse, not by hand: the code identity of a plugin's detector (lib/saliency/stage-hooks.ts) */
+  detectorCode: z.string().optional(),
+}).superRefine(checkDetectorParams).transform(withDetectorCode);
+export type FirstPassParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'saliency-s1',
@@ -8,18 +24,11 @@ export default defineStage({
   params,
   inputs: ['dataset', 'weights'],
   optionalInputs: ['weights'],
-  // the trained DHSNet only when it is the detector: otherwise saliency-train (on_demand) never runs
-  inputsUsed: (p) => (p.detector === 'dhsnet' && !p.model ? ['weights'] : []),
-  refuse: (p, upstream) => {
-    if ((p.detector === 'onnx' || p.detector === 'tfjs') && !p.model) {
-      return { key: 'model', message: `detector ${p.detector} needs a model (${p.detector === 'onnx' ? 'an .onnx file or u2netp / u2net' : 'a tfjs model folder'})` };
-    }
-    if (p.detector === 'dhsnet' && !p.model && !upstream('weights')) {
-      return { key: 'model', message: 'detector dhsnet needs weights: map saliency-train to input weights (pipeline.yaml does) or set model to a folder of converted weights' };
-    }
-    return null;
-  },
-  // boundary is plain JS, onnx and isnet run on onnxruntime: only these two are tfjs networks
-  tensors: (p) => p.detector === 'tfjs' || p.detector === 'dhsnet',
-  perItem,
+  // what the chosen detector needs, reads and computes with: lib/saliency/stage-hooks.ts
+  // (saliency-train, on_demand, runs only for a detector that reads its weights)
+  inputsUsed: (p) => (detectorReadsWeights(p) ? ['weights'] : []),
+  refuse: (p, upstream) => detectorRefusal(p, upstream('weights') !== undefined),
+  tensors: (p) => detectorTensors(p),
+  work: new URL('../lib/work/saliency-s1.ts', import.meta.url),
+  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split), chunkSize: 4 },
 });

@@ -1,5 +1,9 @@
+import type { z } from 'zod';
 import { defineStage } from '../lib/stage/stage.ts';
-import { params, run } from '../lib/steps/train.ts';
+import { segTrainingParams } from './shared/params.ts';
+
+export const params = segTrainingParams;
+export type TrainParams = z.output<typeof params>;
 
 export default defineStage({
   name: 'train',
@@ -11,5 +15,5 @@ export default defineStage({
   tensors: true,
   // the divergence check (lib/model/train-loop.ts) stops a run or leaves its bytes alone
   guards: ['divergeFactor'],
-  run,
+  work: new URL('../lib/work/train.ts', import.meta.url),
 });

@@ -151,3 +151,31 @@ objects found for each pass.
 Re-hashes every committed artifact against its file list. A corrupt artifact is reported and moved
 aside, so the next run recomputes it. Exits 1 when any artifact was corrupt.`,
 } as const;
+
+// ---- the registries' part of `pipeline --help` (lib/saliency, lib/data/sources) ----------------
+
+/**
+ * The detectors and dataset sources `--set` may name: the built-in ones and those the pipeline
+ * file's `plugins:` add, read from their registries when help is shown.
+ */
+export async function registriesHelp(pipelineFile: string): Promise<string> {
+  const { existsSync } = await import('node:fs');
+  let note = '';
+  if (existsSync(pipelineFile)) {
+    try {
+      const { readPipelineFile } = await import('../dag/pipeline-file.ts');
+      const { loadPlugins } = await import('../plugins/load.ts');
+      readPipelineFile(pipelineFile);
+      await loadPlugins();
+    } catch (err) {
+      note = `\n(the plugins of ${pipelineFile} are not listed: ${(err as Error).message})`;
+    }
+  }
+  const { detectorEntries } = await import('../saliency/registry.ts');
+  const { sourceEntries } = await import('../data/sources/registry.ts');
+  const table = (rows: { name: string; summary: string }[]): string => {
+    const w = Math.max(...rows.map((r) => r.name.length));
+    return rows.map((r) => `  ${r.name.padEnd(w)}  ${r.summary}`).join('\n');
+  };
+  return `Saliency detectors (--set saliency-s1.detector=NAME):\n${table(detectorEntries())}\n\nDataset sources (--set dataset.source=NAME):\n${table(sourceEntries())}${note}`;
+}

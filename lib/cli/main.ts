@@ -16,7 +16,8 @@ import { status } from './commands/status.ts';
 import { sweep } from './commands/sweep.ts';
 import { verify } from './commands/verify.ts';
 import { worker } from './commands/worker.ts';
-import { mainHelp } from './help.ts';
+import { mainHelp, registriesHelp } from './help.ts';
+import { locate } from './open-pipeline.ts';
 import { exportTensorOptions, settleNumerics } from './tensor-env.ts';
 
 /** in the order `pipeline --help` lists them */
@@ -30,7 +31,8 @@ const stdio: Io = {
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(mainHelp(COMMANDS));
+    const at = rest.indexOf('--pipeline');
+    io.out(`${mainHelp(COMMANDS)}\n\n${await registriesHelp(locate({ pipeline: at < 0 ? undefined : rest[at + 1] }).file)}`);
     return name ? 0 : 2;
   }
   try {

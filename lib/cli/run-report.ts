@@ -38,7 +38,7 @@ export async function writeRunReport(p: Pipeline, store: Store, outcomes: StageO
   return out;
 }
 
-/** The val measures the run's trainings logged at their checkpoints (lib/steps/checkpoint-probe.ts). */
+/** The val measures the run's trainings logged at their checkpoints (lib/work/checkpoint-probe.ts). */
 function checkpointSeries(logRoot: string, stages: string[]): ProbeSeries[] {
   return stages.flatMap((stage) => {
     const lines = readScalars(join(logRoot, stage)).filter((l) => l.tag.startsWith('val/'));

@@ -4,11 +4,11 @@
 // cost more than all the lattice arithmetic of an iteration.
 
 const POW2 = new Float64Array(128);
-for (let i = 0; i < 128; i++) POW2[i] = Math.pow(2, i - 127);
+for (let i = 0; i < 128; i++) POW2[i] = 2 ** (i - 127);
 
 /** e^x for x <= 0 (x > 0 is not supported); 0 below e^-87, like float32 underflow. */
 export function expNonPositive(x: number): number {
-  const t = x * 1.4426950408889634; // x * log2(e)
+  const t = x * Math.LOG2E;
   if (t < -126) return 0;
   const n = Math.floor(t);
   const f = t - n; // [0, 1)
@@ -16,7 +16,7 @@ export function expNonPositive(x: number): number {
   const p =
     1 +
     f *
-      (0.6931471805599453 +
+      (Math.LN2 +
         f *
           (0.2402265069591007 +
             f *

@@ -44,7 +44,7 @@ export function buildLattice(features: Float32Array, n: number, d: number): Latt
   locatePoints(features, n, d, table, vertex, weight);
   const m = table.size;
   const { below, above } = linkNeighbours(table, d);
-  return { d, n, m, vertex, weight, below, above, alpha: 1 / (1 + Math.pow(2, -d)) };
+  return { d, n, m, vertex, weight, below, above, alpha: 1 / (1 + 2 ** -d) };
 }
 
 type PointLocator = (

@@ -136,7 +136,9 @@ export function meanFieldWasm(
   const blurred = plans.map((p) => p.bufB);
   const args = (mode: number): number[] => {
     const a = [n, logitsAt, probAt, mode];
-    plans.forEach((p, k) => a.push(p.rows, p.sliceW, p.splatW, blurred[k], splatInto[k]));
+    plans.forEach((p, k) => {
+      a.push(p.rows, p.sliceW, p.splatW, blurred[k], splatInto[k]);
+    });
     return a;
   };
 
@@ -362,7 +364,7 @@ function emitExpNonPositive(f: Body, x: number, fl: number): void {
   f.get(x).f32x4Floor().set(fl);
   f.get(x).get(fl).f32x4Sub().set(x);
   // Taylor coefficients of 2^f = sum (f ln 2)^k / k!, highest first (k = 7 .. 1).
-  const coef = [7, 6, 5, 4, 3, 2, 1].map((k) => Math.pow(Math.LN2, k) / factorial(k));
+  const coef = [7, 6, 5, 4, 3, 2, 1].map((k) => Math.LN2 ** k / factorial(k));
   f.v128ConstF32(coef[0]);
   for (let i = 1; i < coef.length; i++) f.get(x).f32x4Mul().v128ConstF32(coef[i]).f32x4Add();
   f.get(x).f32x4Mul().v128ConstF32(1).f32x4Add();

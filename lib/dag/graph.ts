@@ -55,7 +55,7 @@ export function topoOrder(g: DirectedGraph): string[] {
   return order;
 }
 
-function reachable(g: DirectedGraph, node: string, next: (n: string) => string[]): Set<string> {
+function reachable(node: string, next: (n: string) => string[]): Set<string> {
   const seen = new Set<string>();
   const stack = [node];
   while (stack.length) {
@@ -70,9 +70,9 @@ function reachable(g: DirectedGraph, node: string, next: (n: string) => string[]
 }
 
 export function ancestorsOf(g: DirectedGraph, node: string): Set<string> {
-  return reachable(g, node, (n) => g.inNeighbors(n));
+  return reachable(node, (n) => g.inNeighbors(n));
 }
 
 export function descendantsOf(g: DirectedGraph, node: string): Set<string> {
-  return reachable(g, node, (n) => g.outNeighbors(n));
+  return reachable(node, (n) => g.outNeighbors(n));
 }

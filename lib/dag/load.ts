@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { DirectedGraph } from 'graphology';
 import { InputError } from '../errors.ts';
+import { usePlugins } from '../plugins/load.ts';
 import { codeHash } from '../stage/code-hash.ts';
 import { canonicalJson } from '../store/canonical-json.ts';
 import { libFile } from '../paths.ts';
@@ -52,7 +53,9 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
     const cached = await readFile(memo, 'utf8')
       .then((t) => JSON.parse(t) as CachedResolution)
       .catch(() => null);
-    if (cached && cached.modules.every((m) => safeCodeHash(m.module, root) === m.codeHash)) resolution = cached.resolution;
+    if (cached?.modules.every((m) => safeCodeHash(m.module, root) === m.codeHash)) resolution = cached.resolution;
+    // what reading the file would have done: its plugins become this process's (lib/plugins/load.ts)
+    if (resolution) usePlugins(resolution.plugins);
   }
   if (!resolution) {
     const { resolvePipeline } = await import('./resolve.ts');
@@ -62,7 +65,9 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
     if (unknown !== undefined) throw new InputError(`unknown stage '${unknown}' (stages: ${resolution.stages.map((s) => s.name).join(', ')})`);
     // only a cache that exists and can be written gets the memo: it saves time, nothing more
     if (memo && existsSync(opts.cacheDir!)) {
-      const entry: CachedResolution = { modules: resolution.stages.map((s) => ({ module: s.module, codeHash: codeHash(s.module, root) })), resolution };
+      // a plugin's edit may add or drop a name the params use: it invalidates the memo as a stage's does
+      const modules = [...resolution.stages.map((s) => s.module), ...resolution.plugins];
+      const entry: CachedResolution = { modules: modules.map((module) => ({ module, codeHash: codeHash(module, root) })), resolution };
       try {
         await mkdir(join(memo, '..'), { recursive: true });
         await replaceFile(memo, JSON.stringify(entry));

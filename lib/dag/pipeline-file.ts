@@ -5,6 +5,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { pluginFiles, PluginFileError } from '../plugins/files.ts';
+import { loadPlugins, usePlugins } from '../plugins/load.ts';
 import type { StageDefinition } from '../stage/stage.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
 import { OWN_FOLDERS, STAGE_NAME } from '../store/store.ts';
@@ -40,6 +42,8 @@ export const PipelineFileSchema = z.strictObject({
   default_profile: z.string().optional(),
   stages: z.record(z.string(), StageEntrySchema.nullable().transform((s) => s ?? StageEntrySchema.parse({}))),
   profiles: z.record(z.string(), ProfileSchema).default({}),
+  /** modules inside the project adding detectors and dataset sources (lib/plugins) */
+  plugins: z.array(z.string()).default([]),
 });
 
 export type StageEntry = z.infer<typeof StageEntrySchema>;
@@ -55,6 +59,8 @@ export interface PipelineSource {
   root: string;
   src: YamlSource;
   spec: PipelineFile;
+  /** its `plugins:`, absolute; announced to this process and its workers (lib/plugins/load.ts) */
+  plugins: string[];
 }
 
 /** A pipeline file read and checked for syntax and shape; each problem one InputError at file:line:col. */
@@ -74,7 +80,16 @@ export function readPipelineFile(file: string): PipelineSource {
     const { path: p, message } = describeIssue(parsed.error.issues[0], raw);
     throw new InputError(`${src.where(p)}: ${dotted(p)}: ${message}`);
   }
-  return { path, shown, root: dirname(path), src, spec: parsed.data };
+  const root = dirname(path);
+  let plugins: string[];
+  try {
+    plugins = pluginFiles(parsed.data.plugins, root, (i) => src.where(['plugins', i]));
+  } catch (err) {
+    if (err instanceof PluginFileError) throw new InputError(err.message);
+    throw err;
+  }
+  usePlugins(plugins);
+  return { path, shown, root, src, spec: parsed.data, plugins };
 }
 
 export interface StageModule {
@@ -119,6 +134,8 @@ const defCache = new Map<string, Promise<StageDefinition<Record<string, unknown>
  */
 export async function importStage(module: string, where: string, name: string, explicit: boolean): Promise<StageDefinition<Record<string, unknown>>> {
   let p = defCache.get(module);
+  // a stage's params may name what the plugins add (a detector): they are imported first
+  await loadPlugins();
   if (!p) {
     await ensureTypeScript();
     p = import(pathToFileURL(module).href).then((m: { default?: unknown }) => m.default as StageDefinition<Record<string, unknown>>);

@@ -48,6 +48,8 @@ export interface Resolution {
   idle: IdleStage[];
   /** where a stage's own params override what it follows (the comparison then differs), one line each */
   notes: string[];
+  /** the pipeline file's plugins, absolute (lib/plugins) */
+  plugins: string[];
 }
 
 export interface LoadOptions {

@@ -35,7 +35,7 @@ export async function resolveAllProfiles(file: string): Promise<Resolution[]> {
 /** The file parsed and validated (every profile's params too); `resolution` finishes one profile. */
 async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: string; profiles: string[]; resolution(profile: string): Resolution }> {
   const source = readPipelineFile(file);
-  const { path, shown, src, spec, root } = source;
+  const { path, shown, src, spec, root, plugins } = source;
   const stageNames = Object.keys(spec.stages);
   const defs = await importStageDefs(source);
   const edges = slotEdges(source, defs);
@@ -69,6 +69,7 @@ async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: 
       stages: resolvedStages(run),
       idle: idleStages(stageNames, spec, defs, active, edges),
       notes,
+      plugins,
     };
   };
   return { profile, profiles, resolution };

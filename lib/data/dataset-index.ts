@@ -2,7 +2,8 @@
 
 import type { Rgb } from './palette.ts';
 
-export type DatasetSource = 'toy' | 'voc';
+/** a source's name (lib/data/sources/registry.ts): toy, voc, or a plugin's */
+export type DatasetSource = string;
 export type SplitName = 'train' | 'val' | 'test';
 
 export interface DatasetImage {

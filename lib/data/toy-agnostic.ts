@@ -25,8 +25,6 @@ export interface AgnosticOptions {
   lowContrastRate: number;
 }
 
-export const DEFAULT_AGNOSTIC: AgnosticOptions = { minSize: 64, maxSize: 96, maxObjects: 3, lowContrastRate: 0.15 };
-
 type Shape = (x: number, y: number, rng: number) => number;
 
 function regular(n: number, inner: number, phase: number): number[] {
@@ -69,7 +67,7 @@ function hueColour(h: number, s: number, v: number): [number, number, number] {
   return [f(5) * 255, f(3) * 255, f(1) * 255];
 }
 
-export function renderAgnostic(seed: number, index: number, opts: AgnosticOptions = DEFAULT_AGNOSTIC): AgnosticSample {
+export function renderAgnostic(seed: number, index: number, opts: AgnosticOptions): AgnosticSample {
   const rng = new Rng(hashSeed('toy-agnostic', seed, index));
   const W = rng.int(opts.minSize, opts.maxSize);
   const H = rng.int(opts.minSize, opts.maxSize);

@@ -52,7 +52,7 @@ export class BullmqStages implements RemoteStages {
     // variants of one sweep asking for the same key share one wait; the first one's is the 'run'
     const id = `${req.stage}-${req.key}-${req.force}`;
     const same = this.inFlight.get(id);
-    if (same) {
+    if (same !== undefined) {
       io.log(`${req.stage}: queued (key ${req.key.slice(0, 12)}), shared with another variant of this sweep`);
       return { ...(await same), status: 'cached' };
     }

@@ -65,9 +65,18 @@ async function itemDone(file: string): Promise<boolean> {
 
 function tee(a: ProgressSink, b: ProgressSink): ProgressSink {
   return {
-    start: (t, l) => (a.start(t, l), b.start(t, l)),
-    tick: (n, f) => (a.tick(n, f), b.tick(n, f)),
-    done: () => (a.done(), b.done()),
+    start: (t, l) => {
+      a.start(t, l);
+      b.start(t, l);
+    },
+    tick: (n, f) => {
+      a.tick(n, f);
+      b.tick(n, f);
+    },
+    done: () => {
+      a.done();
+      b.done();
+    },
   };
 }
 

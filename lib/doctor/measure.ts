@@ -87,7 +87,10 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
   const memo = new Map<string, Promise<number | null>>();
   const once = <T extends number | null>(key: string, f: () => Promise<T>): Promise<T> => {
     let p = memo.get(key);
-    if (!p) memo.set(key, (p = f()));
+    if (!p) {
+      p = f();
+      memo.set(key, p);
+    }
     return p as Promise<T>;
   };
   return {

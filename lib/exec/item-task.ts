@@ -6,6 +6,7 @@ import type { Json } from '../store/canonical-json.ts';
 import type { ItemEnv, ItemResult, StageDefinition } from '../stage/stage.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
 import { computesWith, describeNumerics, type Numerics } from '../tensor/numerics.ts';
+import { loadItemWork, type AnyItemWork } from './stage-work.ts';
 
 export interface ItemTask {
   module: string;
@@ -24,19 +25,19 @@ export interface ItemTaskResult {
 }
 
 // per thread: the environment (inputs opened, setup() done) for the stage+params being computed
-let current: { signature: string; def: StageDefinition; env: ItemEnv<Record<string, unknown>, Json, unknown> } | null = null;
+let current: { signature: string; work: AnyItemWork; env: ItemEnv<Record<string, unknown>, Json, unknown> } | null = null;
 
 async function envFor(task: ItemTask): Promise<NonNullable<typeof current>> {
   const signature = JSON.stringify([task.module, task.params, task.shared, task.inputs]);
   if (current?.signature === signature) return current;
   await ensureTypeScript();
   const def = ((await import(pathToFileURL(task.module).href)) as { default: StageDefinition }).default;
-  if (!def.perItem) throw new Error(`stage ${def.name} has no per-item computation`);
+  const work = await loadItemWork(def);
   const inputs: Record<string, Artifact> = {};
   for (const [slot, dir] of Object.entries(task.inputs)) inputs[slot] = await Artifact.open(dir);
   const base = { params: task.params, shared: task.shared, inputs };
-  const state = def.perItem.setup ? await def.perItem.setup(base) : undefined;
-  current = { signature, def, env: { ...base, state } };
+  const state = work.setup ? await work.setup(base) : undefined;
+  current = { signature, work, env: { ...base, state } };
   return current;
 }
 
@@ -45,11 +46,11 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
   if (task.numerics && !computesWith(task.numerics)) {
     throw new Error(`this process is not set up to compute with ${describeNumerics(task.numerics)}, which the stage's key names`);
   }
-  const { def, env } = await envFor(task);
+  const { work, env } = await envFor(task);
   const out: ItemTaskResult[] = [];
   for (const id of task.ids) {
     try {
-      out.push({ id, result: await def.perItem!.compute(id, env) });
+      out.push({ id, result: await work.compute(id, env) });
     } catch (err) {
       const e = err as Error;
       throw new Error(`item ${id}: ${e.message}`, { cause: e });

@@ -16,9 +16,12 @@ import { itemFileOf, itemKeysOf, itemsDirOf } from './item-keys.ts';
 import { reuseItems } from './item-reuse.ts';
 import { chunkIds, computeChunks, type ChunkRunner } from './item-scheduler.ts';
 import type { ItemTask, ItemTaskResult } from './item-task.ts';
+import type { AnyItemWork } from './stage-work.ts';
 
 export interface PerItemRun {
   def: StageDefinition;
+  /** the stage's work module's hooks (stage-work.ts): shared and summarize run here */
+  work: AnyItemWork;
   module: string;
   ctx: StageContext<Record<string, unknown>>;
   keyParts: KeyParts;
@@ -41,7 +44,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   const spec = def.perItem!;
   const ids = await spec.ids(ctx);
   if (new Set(ids).size !== ids.length) throw new Error(`stage ${ctx.stage}: item ids are not unique`);
-  const shared = ((await spec.shared?.(ctx)) ?? null) as Json;
+  const shared = ((await run.work.shared?.(ctx)) ?? null) as Json;
 
   const keys = await itemKeysOf(run.keyParts, shared, ids, ctx.inputs);
   const itemsDir = itemsDirOf(ctx.workDir);
@@ -84,7 +87,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   ctx.progress.done();
 
   const metrics = await assembleItems(ctx.out, ids, keys.map(itemPath));
-  const summary = spec.summarize ? await spec.summarize(ctx, metrics.itemMetrics, ids, (i) => readItemFile(itemPath(keys[i]))) : {};
+  const summary = run.work.summarize ? await run.work.summarize(ctx, metrics.itemMetrics, ids, (i) => readItemFile(itemPath(keys[i]))) : {};
   await ctx.out.json(ITEM_STATE, { itemKeys: keys, metrics: metrics.itemMetrics, arrays: metrics.arrays } satisfies ItemState);
   return { metrics: summary, stats };
 }

@@ -1,7 +1,7 @@
 // What a run would do, and why: each stage is cached (its key has a committed artifact) or stale,
 // with reasons found by diffing against the artifact this variant last committed for the stage.
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
-import { canonicalJson, type Json } from '../store/canonical-json.ts';
+import type { Json } from '../store/canonical-json.ts';
 import { lineageDigest, upstreamOf } from '../store/lineage.ts';
 import type { InputRef, Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';

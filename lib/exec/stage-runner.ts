@@ -12,6 +12,7 @@ import { ensureTypeScript } from '../stage/typescript.ts';
 import { useNumerics } from '../tensor/numerics.ts';
 import type { ChunkRunner } from './item-scheduler.ts';
 import { runPerItem, type PerItemStats } from './per-item.ts';
+import { loadItemWork, loadRunWork } from './stage-work.ts';
 import { StageNotImplementedError, type StageContext, type StageDefinition } from '../stage/stage.ts';
 import { EventLog } from '../watch/event-log.ts';
 import { recordingProgress } from '../watch/progress-file.ts';
@@ -76,11 +77,12 @@ export async function executeStageJob(job: StageJob, io: { progress: ProgressSin
   try {
     let result: StageJobResult;
     if (def.perItem) {
-      const { metrics, stats } = await runPerItem({ def, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers, chunks: io.chunks });
-      const extra = def.run ? await def.run(ctx) : undefined;
+      const work = await loadItemWork(def);
+      const { metrics, stats } = await runPerItem({ def, work, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers, chunks: io.chunks });
+      const extra = work.run ? await work.run(ctx) : undefined;
       result = { metrics: { ...out.collectedMetrics, ...metrics, ...(extra ?? {}) }, items: stats };
     } else {
-      const metrics = await def.run!(ctx);
+      const metrics = await (await loadRunWork(def)).run(ctx);
       result = { metrics: { ...out.collectedMetrics, ...(metrics ?? {}) } };
     }
     if (scalars) logStageMetrics(scalars, job.stage, result.metrics);

@@ -90,7 +90,11 @@ export class ConfusionMatrix {
     if (j.counts.length !== j.classes || j.counts.some((r) => r.length !== j.classes)) {
       throw new Error(`ConfusionMatrix.fromJSON: counts must be ${j.classes}x${j.classes}`);
     }
-    j.counts.forEach((row, g) => row.forEach((v, p) => (m.counts[g * j.classes + p] = v)));
+    j.counts.forEach((row, g) => {
+      row.forEach((v, p) => {
+        m.counts[g * j.classes + p] = v;
+      });
+    });
     return m;
   }
 
@@ -146,7 +150,9 @@ export function formatScoresTable(scores: SegmentationScores, classNames: readon
   const pct = (v: number) => (Number.isNaN(v) ? '-' : (100 * v).toFixed(2));
   const line = (a: string, b: string, c: string) => `${a.padEnd(w)}  ${b.padStart(7)}  ${c.padStart(7)}`;
   const out = [line('class', 'IoU', 'acc'), '-'.repeat(w + 18)];
-  names.forEach((name, k) => out.push(line(name, pct(scores.iou[k]), pct(scores.classAccuracy[k]))));
+  names.forEach((name, k) => {
+    out.push(line(name, pct(scores.iou[k]), pct(scores.classAccuracy[k])));
+  });
   out.push('-'.repeat(w + 18));
   out.push(line(`mean (${scores.classesInMean} cls)`, pct(scores.meanIoU), pct(scores.meanClassAccuracy)));
   out.push(line('pixel acc', '', pct(scores.pixelAccuracy)));

@@ -17,7 +17,7 @@ function checkSize(a: { width: number; height: number }, b: { width: number; hei
 /** Quantise a [0,1] value the way stored maps are (round to nearest of 0..255). */
 function level(v: number): number {
   const q = Math.round(v * 255);
-  return q < 0 ? 0 : q > 255 ? 255 : q;
+  return Math.min(255, Math.max(0, q));
 }
 
 /** Class-agnostic foreground mask from a class label map: 1..20 -> 1, 0 -> 0, 255 stays 255. */

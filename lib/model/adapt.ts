@@ -14,7 +14,7 @@ export type AdaptMasking = 'exclude' | 'zero';
  * @returns [H, W] labels
  */
 export function adaptCues(
-  logits: Float32Array, width: number, height: number, classes: readonly number[], masking: AdaptMasking = 'exclude',
+  logits: Float32Array, width: number, height: number, classes: readonly number[], masking: AdaptMasking,
 ): Uint8Array {
   const n = width * height;
   if (logits.length !== n * NUM_CLASSES) throw new Error(`logits have ${logits.length} values, expected ${width}x${height}x${NUM_CLASSES}`);

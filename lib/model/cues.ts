@@ -6,14 +6,12 @@
 
 export const CUE_MEANS = ['harmonic', 'arithmetic', 'geometric'] as const;
 export type CueMean = (typeof CUE_MEANS)[number];
-/** the paper's gamma */
-export const DEFAULT_GAMMA = 0.4;
 
+/** The settings of Algorithm 1; their defaults (the paper's) are the cues stage's params. */
 export interface CueOptions {
-  /** background threshold, default DEFAULT_GAMMA */
-  gamma?: number;
-  /** default 'harmonic' (the paper's and the code's) */
-  mean?: CueMean;
+  /** background threshold */
+  gamma: number;
+  mean: CueMean;
 }
 
 const EPS = 1e-12;
@@ -50,10 +48,9 @@ export function checkClasses(classes: readonly number[]): void {
  */
 export function cuesFromAttention(
   attention: Uint8Array | Float32Array | Float64Array, classes: readonly number[],
-  saliency: Uint8Array | Float32Array | Float64Array, width: number, height: number, opts: CueOptions = {},
+  saliency: Uint8Array | Float32Array | Float64Array, width: number, height: number, opts: CueOptions,
 ): Uint8Array {
-  const gamma = opts.gamma ?? DEFAULT_GAMMA;
-  const mean = opts.mean ?? 'harmonic';
+  const { gamma, mean } = opts;
   const n = width * height;
   checkClasses(classes);
   if (saliency.length !== n) throw new Error(`saliency has ${saliency.length} pixels, expected ${width}x${height}`);

@@ -11,8 +11,6 @@ import { normaliseAttention, type AttentionMaps } from './attention-norm.ts';
 import type { SegmentationModel } from './model.ts';
 import { toNetworkInput } from './preprocess.ts';
 
-export const DEFAULT_SCALES: readonly number[] = [1, 0.75, 0.5];
-
 export type OutputHead = 'logits' | 'attention';
 
 /** An HWC float map at image resolution. */
@@ -32,7 +30,7 @@ function checkScales(scales: readonly number[]): void {
  * Max-fused multi-scale output [h1, w1, C] at the scale-1 output size (a tensor; the caller disposes
  * it). head 'logits': the 21 segmentation logits; 'attention': the 20-channel FCAN volume.
  */
-export function multiScaleTensor(model: SegmentationModel, image: RgbImage, scales: readonly number[] = DEFAULT_SCALES, head: OutputHead = 'logits'): tf.Tensor3D {
+export function multiScaleTensor(model: SegmentationModel, image: RgbImage, scales: readonly number[], head: OutputHead = 'logits'): tf.Tensor3D {
   checkScales(scales);
   const { width: W, height: H } = image;
   const input = toNetworkInput(image);
@@ -52,7 +50,7 @@ export function multiScaleTensor(model: SegmentationModel, image: RgbImage, scal
 }
 
 /** Fused multi-scale output upsampled (TF1 bilinear) to the image size, as HWC floats. */
-export async function multiScaleLogits(model: SegmentationModel, image: RgbImage, scales: readonly number[] = DEFAULT_SCALES, head: OutputHead = 'logits'): Promise<DenseOutput> {
+export async function multiScaleLogits(model: SegmentationModel, image: RgbImage, scales: readonly number[], head: OutputHead = 'logits'): Promise<DenseOutput> {
   const up = tf.tidy(() => {
     const fused = multiScaleTensor(model, image, scales, head);
     return tf.image.resizeBilinear(fused, [image.height, image.width], false, false);
@@ -64,7 +62,7 @@ export async function multiScaleLogits(model: SegmentationModel, image: RgbImage
 }
 
 /** Attention maps of the image's classes: 3-scale max-fused, upsampled, per-class min-max normalised, uint8. */
-export async function attentionMaps(model: SegmentationModel, image: RgbImage, classes: readonly number[], scales: readonly number[] = DEFAULT_SCALES): Promise<AttentionMaps> {
+export async function attentionMaps(model: SegmentationModel, image: RgbImage, classes: readonly number[], scales: readonly number[]): Promise<AttentionMaps> {
   const v = await multiScaleLogits(model, image, scales, 'attention');
   return normaliseAttention(v.data, v.width, v.height, classes);
 }
@@ -72,17 +70,17 @@ export async function attentionMaps(model: SegmentationModel, image: RgbImage, c
 /** The adapt step for one image: new cue labels from the network's multi-scale logits. */
 export async function adaptImage(
   model: SegmentationModel, image: RgbImage, classes: readonly number[],
-  opts: { scales?: readonly number[]; masking?: AdaptMasking } = {},
+  opts: { scales: readonly number[]; masking: AdaptMasking },
 ): Promise<Uint8Array> {
-  const z = await multiScaleLogits(model, image, opts.scales ?? DEFAULT_SCALES, 'logits');
-  return adaptCues(z.data, z.width, z.height, classes, opts.masking ?? 'exclude');
+  const z = await multiScaleLogits(model, image, opts.scales, 'logits');
+  return adaptCues(z.data, z.width, z.height, classes, opts.masking);
 }
 
 /**
  * Class probabilities for the CRF and evaluation: multi-scale max-fused logits, upsampled, softmax.
  * layout 'hwc' (default; what lib/crf's denseCrf takes) or 'chw' ([21, H, W]).
  */
-export async function predict(model: SegmentationModel, image: RgbImage, scales: readonly number[] = DEFAULT_SCALES, layout: 'hwc' | 'chw' = 'hwc'): Promise<DenseOutput> {
+export async function predict(model: SegmentationModel, image: RgbImage, scales: readonly number[], layout: 'hwc' | 'chw' = 'hwc'): Promise<DenseOutput> {
   const p = tf.tidy(() => {
     const fused = multiScaleTensor(model, image, scales, 'logits');
     const up = tf.image.resizeBilinear(fused, [image.height, image.width], false, false);

@@ -77,7 +77,11 @@ export async function provisionNative(root: string, opts: NativeOptions, log: (l
     await assembleLayout(wheel, layout);
     log(`tfjs-native: layout ${(await treeBytes(layout) / 2 ** 20).toFixed(0)} MiB`);
   }
-  const pkgDir = packageDir(root, pkg) ?? (log(`tfjs-native: npm install --no-save ${pkg}@${TFJS_NODE_VERSION}`), await installPackage(root, pkg, TFJS_NODE_VERSION));
+  let pkgDir = packageDir(root, pkg);
+  if (pkgDir === undefined) {
+    log(`tfjs-native: npm install --no-save ${pkg}@${TFJS_NODE_VERSION}`);
+    pkgDir = await installPackage(root, pkg, TFJS_NODE_VERSION);
+  }
   // Already built against this layout, with our patches, and loading: nothing to do (re-runs in
   // CI and by users). A binding built before a patch existed is rebuilt.
   const linked = await readlink(path.join(pkgDir, 'deps')).catch(() => undefined);

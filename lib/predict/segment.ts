@@ -6,7 +6,7 @@ import { predict } from '../model/inference.ts';
 import type { SegmentationModel } from '../model/model.ts';
 import type { RgbImage } from '../types.ts';
 
-/** eval's params that decide a prediction (lib/steps/eval.ts defines and defaults them) */
+/** eval's params that decide a prediction (stages/eval.ts declares and defaults them) */
 export interface SegmentSettings {
   scales: readonly number[];
   crf: boolean;

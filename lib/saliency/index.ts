@@ -1,8 +1,7 @@
 // Saliency detectors and hierarchical erasing. Entry point: createDetector(spec) from plain JSON.
 
-import type { MapF32, RgbImage } from '../types.ts';
-import { boundarySaliency } from './boundary.ts';
-import { parseDetectorSpec, type BoundarySpec, type CreateDetectorOptions, type DetectorSpec, type SaliencyDetector } from './spec.ts';
+import type { CreateDetectorOptions, DetectorSpec, SaliencyDetector } from './spec.ts';
+import { parseDetectorSpec, parseDetectorSpecAsync } from './registry.ts';
 
 export * from './spec.ts';
 export * from './hierarchical.ts';
@@ -10,44 +9,22 @@ export { boundarySaliency, DEFAULT_BOUNDARY_PARAMS, type BoundaryParams } from '
 export { NAMED_MODELS, defaultModelDir } from './models.ts';
 export { fileSystemHandler } from './tfjs-fs.ts';
 export { ensureDownloaded, sha256File } from './download.ts';
-
-class BoundaryDetector implements SaliencyDetector {
-  readonly name = 'boundary';
-  constructor(private readonly params: Omit<BoundarySpec, 'kind'>) {}
-  async detect(img: RgbImage): Promise<MapF32> {
-    return boundarySaliency(img, this.params);
-  }
-  async dispose(): Promise<void> {}
-}
+export { preprocessSchema } from './preprocess.ts';
+export { boundarySpecSchema } from './detectors/boundary.ts';
+export { onnxSpecSchema } from './detectors/onnx.ts';
+export { tfjsSpecSchema } from './detectors/tfjs.ts';
+export { dhsnetSpecSchema } from './detectors/dhsnet.ts';
+export { isnetSpecSchema } from './detectors/isnet.ts';
+export { defineDetector, KEPT_FILES, type DetectorPlugin } from './detector-plugin.ts';
+export { detectorNames, parseDetectorSpec } from './registry.ts';
 
 /**
- * Build a detector from a spec (validated here, so raw JSON from YAML params is fine). The onnx and
- * tfjs kinds load their runtimes lazily.
+ * Build a detector from a spec (validated here, so raw JSON from YAML params is fine), with the
+ * registry's detector of its `kind`, which loads its runtime only now.
  */
 export async function createDetector(spec: DetectorSpec | unknown, opts: CreateDetectorOptions = {}): Promise<SaliencyDetector> {
-  const s = parseDetectorSpec(spec);
-  switch (s.kind) {
-    case 'boundary': {
-      const { kind: _kind, ...params } = s;
-      return new BoundaryDetector(params);
-    }
-    case 'onnx': {
-      const { createOnnxDetector } = await import('./onnx.ts');
-      return createOnnxDetector(s, opts);
-    }
-    case 'tfjs': {
-      const { createTfjsDetector } = await import('./tfjs.ts');
-      return createTfjsDetector(s, opts);
-    }
-    case 'dhsnet': {
-      const { createDhsnetDetector } = await import('./dhsnet.ts');
-      return createDhsnetDetector(s);
-    }
-    case 'isnet': {
-      const { createIsnetDetector } = await import('./isnet.ts');
-      return createIsnetDetector(s, opts);
-    }
-  }
+  const { detector, spec: s } = await parseDetectorSpecAsync(spec);
+  return detector.create(s, opts);
 }
 
 /** Canonical JSON (sorted keys) of a spec: a stable cache key for it. */
@@ -72,7 +49,9 @@ const cached = new Map<string, Promise<SaliencyDetector>>();
  * One detector per spec per thread, created on first use and kept: what a worker's per-item function
  * calls, so a model is loaded once per worker rather than once per image.
  */
-export function getDetector(spec: DetectorSpec | unknown, opts: CreateDetectorOptions = {}): Promise<SaliencyDetector> {
+export async function getDetector(spec: DetectorSpec | unknown, opts: CreateDetectorOptions = {}): Promise<SaliencyDetector> {
+  // a plugin's detector in a fresh worker thread: its plugins are imported first, then the lookup below is synchronous
+  await parseDetectorSpecAsync(spec);
   const s = parseDetectorSpec(spec);
   const key = `${specKey(s)}|${opts.modelDir ?? ''}|${opts.modelUrl ?? ''}|${opts.registry ?? ''}`;
   let d = cached.get(key);

@@ -1,8 +1,11 @@
 // @dcsp-code-hash: none (types and an identity function: editing this file changes no result)
-// The stage contract. A stage module default-exports `defineStage({...})`; the executor owns
-// hashing, locking, progress, resume and file locations. Stage modules must stay light to import
-// (the executor imports every stage to read its params schema): heavy libraries (tfjs, sharp, ...)
-// are imported dynamically inside `run` / `compute`.
+// The stage contract. A stage is declared in one module, stages/<stage>.ts, that default-exports
+// `defineStage({...})`: its name, params (with their defaults), inputs, refusals and, for a
+// per-item stage, its item list. It names its work module by `work: new URL(...)` and never imports
+// it, so a declaration stays light (the executor imports every declaration to read its params
+// schema; tfjs, sharp, ... load only when a stage runs). The work module (lib/work/<stage>.ts)
+// exports `work`, typed `RunWork<P>` or `ItemWork<P, S, T>`; the executor loads it (lib/exec/stage-work.ts).
+// The executor owns hashing, locking, progress, resume and file locations.
 import type { z } from 'zod';
 import type { Artifact } from '../store/artifact.ts';
 import type { ArtifactWriter, ItemArray } from '../store/artifact-writer.ts';
@@ -49,9 +52,22 @@ export interface ItemEnv<P, S, T> extends ItemSetupEnv<P, S> {
   state: T;
 }
 
-export interface PerItemSpec<P, S extends Json = Json, T = undefined> {
+/** The light half of a per-item stage, in its declaration: its items and how they are batched. */
+export interface PerItemPlan<P> {
   /** the items this stage computes, in artifact order */
   ids(ctx: StageContext<P>): string[] | Promise<string[]>;
+  /** items per worker task (default 8) */
+  chunkSize?: number;
+}
+
+/** The work of a whole-stage stage: what its work module exports as `work`. */
+export interface RunWork<P> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: a run with no return statement is Promise<void>, which `undefined` would refuse
+  run(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
+}
+
+/** The work of a per-item stage: what its work module exports as `work`. */
+export interface ItemWork<P, S extends Json = Json, T = undefined> {
   /**
    * Anything an item's computation reads beyond its own inputs (a dataset mean colour, ...). It is
    * hashed into every item key, so items are reused only when it is unchanged.
@@ -69,8 +85,9 @@ export interface PerItemSpec<P, S extends Json = Json, T = undefined> {
     ids: string[],
     read: (index: number) => Promise<ItemResult>,
   ): Record<string, Json> | Promise<Record<string, Json>>;
-  /** items per worker task (default 8) */
-  chunkSize?: number;
+  /** after the items (attention's val mAP); its metrics join theirs */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a run with no return statement is Promise<void>, which `undefined` would refuse
+  run?(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
 }
 
 export interface StageDefinition<P = Record<string, unknown>> {
@@ -118,10 +135,14 @@ export interface StageDefinition<P = Record<string, unknown>> {
    * bytes of a result they let through: they are left out of the key (lib/stage/key.ts).
    */
   guards?: readonly string[];
-  run?(ctx: StageContext<P>): Promise<Record<string, Json> | void>;
-  // `any` here is confined to the registry's erased view; defineStage keeps the precise types.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  perItem?: PerItemSpec<P, any, any>;
+  /**
+   * The stage's work module, named and never imported (so declaring a stage loads nothing heavy):
+   * a `new URL` of lib/work/<stage>.ts relative to `import.meta.url`. It exports `work`: a `RunWork<P>`, or an
+   * `ItemWork<P, S, T>` when `perItem` is set. The code hash follows the reference.
+   */
+  work?: URL;
+  /** a per-item stage: its items (the computation is the work module's) */
+  perItem?: PerItemPlan<P>;
 }
 
 export interface UpstreamStage {
@@ -137,13 +158,9 @@ export interface Refusal {
   stage?: string;
 }
 
-export function defineStage<P, S extends Json = Json, T = undefined>(
-  def: Omit<StageDefinition<P>, 'perItem'> & { perItem?: PerItemSpec<P, S, T> },
-): StageDefinition<P> {
-  if (!def.run && !def.perItem && def.implemented !== false) {
-    throw new Error(`stage ${def.name}: needs run() or perItem, or implemented: false`);
-  }
-  return def as StageDefinition<P>;
+export function defineStage<P>(def: StageDefinition<P>): StageDefinition<P> {
+  if (!def.work && def.implemented !== false) throw new Error(`stage ${def.name}: needs work (its work module's URL), or implemented: false`);
+  return def;
 }
 
 export class StageNotImplementedError extends Error {

@@ -89,7 +89,9 @@ export class ArtifactWriter {
       await writeChunk(this.zarrDir, name, [i, ...maxShape.map(() => 0)], chunk);
     }
     const flatShapes = new Int32Array(ids.length * ndim);
-    shapes.forEach((s, i) => flatShapes.set(s, i * ndim));
+    shapes.forEach((s, i) => {
+      flatShapes.set(s, i * ndim);
+    });
     await writeWholeArray(this.zarrDir, `${name}_shapes`, flatShapes, [ids.length, ndim]);
   }
 

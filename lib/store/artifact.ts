@@ -21,7 +21,9 @@ export class ItemArrayReader {
     private readonly shapes: Int32Array,
     private readonly maxShape: number[],
   ) {
-    ids.forEach((id, i) => this.index.set(id, i));
+    ids.forEach((id, i) => {
+      this.index.set(id, i);
+    });
   }
 
   has(id: string): boolean {

@@ -13,7 +13,7 @@ export class OutsideRootError extends Error {}
 /** True when `target` is `root` or below it, by the names alone (both absolute). */
 export function within(root: string, target: string): boolean {
   const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 /** The real path of `p`, or of its deepest existing ancestor with the rest appended. */

@@ -68,7 +68,9 @@ export function unflatten(g: ParamGroup, flat: tf.Tensor1D): tf.Tensor[] {
 
 /** Assign a flat buffer to the group's variables. */
 export function assignFlat(g: ParamGroup, flat: tf.Tensor1D): void {
-  unflatten(g, flat).forEach((t, i) => g.members[i].variable.assign(t));
+  unflatten(g, flat).forEach((t, i) => {
+    g.members[i].variable.assign(t);
+  });
 }
 
 let counter = 0;

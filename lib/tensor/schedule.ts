@@ -8,5 +8,5 @@ export function polyLr(base: number, iteration: number, totalIterations: number,
   if (iteration < 0 || iteration > totalIterations) {
     throw new Error(`polyLr: iteration ${iteration} outside 0..${totalIterations}`);
   }
-  return base * Math.pow(1 - iteration / (totalIterations + 1), power);
+  return base * (1 - iteration / (totalIterations + 1)) ** power;
 }

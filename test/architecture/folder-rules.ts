@@ -32,9 +32,9 @@ export const FOLDER_RULES: Readonly<Record<string, FolderRule>> = {
   distributed: { may: ['dag', 'stage', 'store', 'tensor', 'exec'], why: "exec's seams on BullMQ workers" },
   report: { may: ['store', 'data', 'layouts'], why: 'the HTML report from artifacts' },
   doctor: { may: ['dag', 'stage', 'tensor', 'data', 'model', 'saliency', 'crf'], why: '`pipeline doctor`: measures the method on this machine' },
-  steps: {
+  work: {
     may: ['stage', 'store', 'tensor', 'data', 'model', 'saliency', 'crf', 'predict', 'metrics', 'layouts', 'report', 'exec'],
-    why: "each stage's params and work (a shared download takes exec's lock)",
+    why: "each stage's work, loaded by the executor from the declaration's reference (a shared download takes exec's lock)",
   },
   cli: {
     may: ['store', 'tensor', 'metrics', 'crf', 'native', 'data', 'model', 'saliency', 'predict', 'stage', 'layouts', 'dag', 'exec', 'watch', 'distributed', 'report', 'doctor'],

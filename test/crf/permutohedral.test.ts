@@ -44,7 +44,7 @@ describe('permutohedral lattice', () => {
   // images, 3 value channels, seeds 1..3. Measured maxima: position sxy 3: 0.012, sxy 1: 0.019;
   // bilateral sxy 8 / srgb 20: 0.029; sxy 5 / srgb 5 (colour noise ~1 sigma): 0.091.
   const cases = [
-    { name: 'position sxy 3', bound: 0.025, feat: (s: ReturnType<typeof syntheticScene>) => [positionFeatures(24, 20, 3), 2] as const },
+    { name: 'position sxy 3', bound: 0.025, feat: () => [positionFeatures(24, 20, 3), 2] as const },
     { name: 'position sxy 1', bound: 0.035, feat: () => [positionFeatures(24, 20, 1), 2] as const },
     { name: 'bilateral 8/20', bound: 0.05, feat: (s: ReturnType<typeof syntheticScene>) => [bilateralFeatures(s.image, 8, 20), 5] as const },
     { name: 'bilateral 5/5', bound: 0.14, feat: (s: ReturnType<typeof syntheticScene>) => [bilateralFeatures(s.image, 5, 5), 5] as const },

@@ -132,7 +132,9 @@ describe('label PNG reader', () => {
       const perByte = 8 / depth;
       const rows = values.map((vals) => {
         const row = new Uint8Array(Math.ceil(w / perByte));
-        vals.forEach((v, x) => (row[Math.floor(x / perByte)] |= v << (8 - depth * ((x % perByte) + 1))));
+        vals.forEach((v, x) => {
+          row[Math.floor(x / perByte)] |= v << (8 - depth * ((x % perByte) + 1));
+        });
         return row;
       });
       for (const colorType of [0, 3]) {

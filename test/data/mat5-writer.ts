@@ -85,7 +85,9 @@ class Writer {
         head(MX.struct, [1, 1]);
         const len = Math.max(...value.fields.map((f) => f.length)) + 1;
         const names = Buffer.alloc(len * value.fields.length);
-        value.fields.forEach((f, i) => names.write(f, i * len, 'latin1'));
+        value.fields.forEach((f, i) => {
+          names.write(f, i * len, 'latin1');
+        });
         parts.push(this.numbers('int32', [len]), this.element(MI.int8, names));
         for (const f of value.fields) parts.push(this.matrix('', value.values[f]));
         break;

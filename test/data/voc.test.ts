@@ -57,10 +57,10 @@ async function vocEntries(opts: { omitJpeg?: string; extra?: TarEntry[] } = {}):
     entries.push({ name: `${p}SegmentationClass/${id}.png`, data: await readFile(join(toy, 'SegmentationClass', `${id}.png`)) });
   }
   entries.push(
-    { name: `${p}ImageSets/Segmentation/train.txt`, data: vocTrain().join('\n') + '\n' },
-    { name: `${p}ImageSets/Segmentation/val.txt`, data: val.join('\n') + '\n' },
-    { name: `${p}ImageSets/Segmentation/trainval.txt`, data: [...vocTrain(), ...val].join('\n') + '\n' },
-    { name: `${p}ImageSets/Main/train.txt`, data: train.join('\n') + '\n' },
+    { name: `${p}ImageSets/Segmentation/train.txt`, data: `${vocTrain().join('\n')}\n` },
+    { name: `${p}ImageSets/Segmentation/val.txt`, data: `${val.join('\n')}\n` },
+    { name: `${p}ImageSets/Segmentation/trainval.txt`, data: `${[...vocTrain(), ...val].join('\n')}\n` },
+    { name: `${p}ImageSets/Main/train.txt`, data: `${train.join('\n')}\n` },
     ...(opts.extra ?? []),
   );
   return entries;
@@ -79,8 +79,8 @@ beforeAll(async () => {
     ...(await Promise.all(sbdGtIds().map(async (id, i) => ({ name: `benchmark_RELEASE/dataset/cls/${id}.mat`, data: sbdClsMat(await sbdLabels(id), { storage: i % 2 ? 'double' : 'uint8' }) })))),
     { name: `benchmark_RELEASE/dataset/cls/${train[8]}.mat`, data: sbdClsMat(await sbdLabels(train[8], 3)) },
     ...train.slice(0, 5).map((id) => ({ name: `benchmark_RELEASE/dataset/img/${id}.jpg`, data: Buffer.alloc(2000, 7) })),
-    { name: 'benchmark_RELEASE/dataset/train.txt', data: sbdTrain().join('\n') + '\n' },
-    { name: 'benchmark_RELEASE/dataset/val.txt', data: sbdVal().join('\n') + '\n' },
+    { name: 'benchmark_RELEASE/dataset/train.txt', data: `${sbdTrain().join('\n')}\n` },
+    { name: 'benchmark_RELEASE/dataset/val.txt', data: `${sbdVal().join('\n')}\n` },
     { name: 'benchmark_RELEASE/dataset/inst/x.mat', data: 'x' },
   ];
   archives['/sbd.tgz'] = await buildTar(sbd, true);
@@ -92,7 +92,7 @@ beforeAll(async () => {
     testEntries.push({ name: `VOCdevkit/VOC2012/JPEGImages/${id}.jpg`, data: await readFile(join(toy, 'JPEGImages', `${id}.jpg`)) });
     testEntries.push({ name: `VOCdevkit/VOC2012/Annotations/${id}.xml`, data: await readFile(join(toy, 'Annotations', `${id}.xml`)) });
   }
-  testEntries.push({ name: 'VOCdevkit/VOC2012/ImageSets/Segmentation/test.txt', data: test.join('\n') + '\n' });
+  testEntries.push({ name: 'VOCdevkit/VOC2012/ImageSets/Segmentation/test.txt', data: `${test.join('\n')}\n` });
   archives['/test.tar'] = await buildTar(testEntries);
   archives['/evil.tar'] = await buildTar(await vocEntries({ extra: [{ name: 'VOCdevkit/VOC2012/../../../evil.txt', data: 'pwned' }] }));
   archives['/voc-missing-jpeg.tar'] = await buildTar(await vocEntries({ omitJpeg: train[25] }));

@@ -83,7 +83,11 @@ export async function startRedis(setup: RedisSetup = {}): Promise<Redis> {
   };
   await start();
   const auth = setup.password ? `:${encodeURIComponent(setup.password)}@` : '';
-  return { port, url: `redis://${auth}127.0.0.1:${port}`, tlsPort, stop, restart: async () => (await stop(), await start()) };
+  const restart = async (): Promise<void> => {
+    await stop();
+    await start();
+  };
+  return { port, url: `redis://${auth}127.0.0.1:${port}`, tlsPort, stop, restart };
 }
 
 export interface WorkerProc {

@@ -62,7 +62,7 @@ describe('the micro DAG on BullMQ workers', () => {
 
   it('the run and a 4-variant sweep that two coordinators start at once: byte-identical to local, every key executed once', async () => {
     const shared = join(base, 'shared');
-    const { ws, args } = await cluster(shared, 3);
+    const { args } = await cluster(shared, 3);
     const r = await cli(shared, ['run', '--until', 'eval', ...args]);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/11 stage\(s\) ran, 0 cached/);

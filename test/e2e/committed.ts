@@ -13,7 +13,9 @@ export function committed(cache: string): Committed {
     if (OWN_FOLDERS.has(stage) || stage.startsWith('.')) continue;
     for (const key of readdirSync(join(cache, stage)).filter((e) => KEY_RE.test(e))) {
       const manifest = join(cache, stage, key, 'manifest.json');
-      if (existsSync(manifest)) (out[stage] ??= {})[key] = (JSON.parse(readFileSync(manifest, 'utf8')) as { contentHash: string }).contentHash;
+      if (!existsSync(manifest)) continue;
+      out[stage] ??= {};
+      out[stage][key] = (JSON.parse(readFileSync(manifest, 'utf8')) as { contentHash: string }).contentHash;
     }
   }
   return out;

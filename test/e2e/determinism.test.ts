@@ -6,7 +6,7 @@
 // Then, where the tfjs-node binding is built, a cache of the other backend: the tensor stages get
 // other keys, the stages that touch no tensors the same keys and bytes.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';

@@ -16,10 +16,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON metrics, walked by the paths each test asserts on (a wrong path fails its expect)
+type Metrics = Record<string, any>;
+
 interface Outcome {
   stage: string;
   status: 'cached' | 'run';
-  metrics: Record<string, any>;
+  metrics: Metrics;
 }
 
 describe('end to end on the micro profile', () => {
@@ -65,7 +68,7 @@ describe('end to end on the micro profile', () => {
   it('a sweep over eval.crf shares every stage but eval, and tabulates both variants', async () => {
     const r = await cli(['sweep', '--until', 'eval', '--grid', 'eval.crf=false,true', '--json']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    const sweep = JSON.parse(r.stdout) as { variants: { labels: Record<string, string>; ok: boolean; stages: Record<string, string>; metrics: Record<string, any> }[]; stageRuns: number; stageHits: number; files: string[] };
+    const sweep = JSON.parse(r.stdout) as { variants: { labels: Record<string, string>; ok: boolean; stages: Record<string, string>; metrics: Metrics }[]; stageRuns: number; stageHits: number; files: string[] };
     expect(sweep.variants.map((v) => v.labels['eval.crf'])).toEqual(['false', 'true']);
     expect(sweep.variants.every((v) => v.ok)).toBe(true);
     // crf=true is the profile's default and already cached; crf=false computes eval only

@@ -48,7 +48,13 @@ let vggEntries: Entry[];
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
-interface Outcome { stage: string; status: 'cached' | 'run'; key: string; metrics: Record<string, any> }
+interface Outcome {
+  stage: string;
+  status: 'cached' | 'run';
+  key: string;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON metrics, walked by the paths each test asserts on (a wrong path fails its expect)
+  metrics: Record<string, any>;
+}
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'voc', '--cache', cache, '--json', ...SIZES], { cwd: ROOT, env, reject: false });

@@ -24,7 +24,7 @@ const EVERY = 40;
 const SETS = [`train.iterations=${ITERATIONS}`, `train.checkpointEvery=${EVERY}`];
 const ARGS = ['--profile', 'micro', '--cache', cache, ...SETS.flatMap((s) => ['--set', s])];
 const logDir = join(cache, 'tensorboard', runLogName('micro', SETS), 'train');
-const TRAIN_LINE = /^ {2}train +(\S+) +([0-9a-f]{12})  (.*)$/m;
+const TRAIN_LINE = /^ {2}train +(\S+) +([0-9a-f]{12}) {2}(.*)$/m;
 
 interface StatusStage {
   stage: string;
@@ -54,7 +54,12 @@ describe('watching a micro training (status, kill, resume, TensorBoard)', () => 
   beforeAll(async () => {
     const run = spawn(process.execPath, [BIN, 'run', '--until', 'train', ...ARGS], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
     let exited = false;
-    const exit = new Promise<void>((r) => run.on('exit', () => ((exited = true), r())));
+    const exit = new Promise<void>((r) =>
+      run.on('exit', () => {
+        exited = true;
+        r();
+      }),
+    );
     let trainStarted = false;
     const tail: string[] = [];
     createInterface({ input: run.stderr! }).on('line', (l) => {

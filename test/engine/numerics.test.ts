@@ -19,7 +19,9 @@ interface Outcome {
 }
 
 const made: Project[] = [];
-afterAll(() => made.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const p of made) rmSync(p.dir, { recursive: true, force: true });
+});
 
 function project(name: string): Project {
   const p = makeProject(name);

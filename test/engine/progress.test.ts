@@ -5,10 +5,15 @@ import { createProgress, PROGRESS_TAG, relayChildLine, writeLine } from '../../l
 
 function fakeTty(): { stream: NodeJS.WriteStream; screen(): string[] } {
   let out = '';
-  const stream = { isTTY: true, columns: 200, write: (t: string) => ((out += t), true) } as unknown as NodeJS.WriteStream;
+  const write = (t: string): boolean => {
+    out += t;
+    return true;
+  };
+  const stream = { isTTY: true, columns: 200, write } as unknown as NodeJS.WriteStream;
   // what a terminal shows: \r + clear-line rewrites the current line
   const screen = (): string[] => {
     const lines: string[] = [''];
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is the erase-line sequence the progress writer emits
     for (const part of out.split(/(\r\x1b\[2K|\n)/)) {
       if (part === '\n') lines.push('');
       else if (part === '\r\x1b[2K') lines[lines.length - 1] = '';

@@ -132,7 +132,9 @@ describe(`deeplab-lite-os4 on ${TEST_BACKEND} against the cpu reference`, () => 
   // rate. A kernel that differed would move weights by up to 2 lr a step (measured here on wasm and
   // tfjs-node: under 0.03 lr after three steps).
   it('trains to the same weights in three Adam steps (within 0.1 lr)', () => {
-    tested.curve.forEach((l, i) => expect(Math.abs(l - ref.curve[i]) / ref.curve[i]).toBeLessThan(TOL));
+    tested.curve.forEach((l, i) => {
+      expect(Math.abs(l - ref.curve[i]) / ref.curve[i]).toBeLessThan(TOL);
+    });
     let worst = 0;
     for (const [n, w] of ref.trained) {
       const t = tested.trained.get(n)!;

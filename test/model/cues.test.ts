@@ -11,6 +11,9 @@ import { downsampleCues } from '../../lib/model/losses.ts';
 import { MEAN_BGR } from '../../lib/model/preprocess.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 
+/** the paper's settings */
+const PAPER = { gamma: 0.4, mean: 'harmonic' } as const;
+
 describe('Algorithm 1 (cuesFromAttention)', () => {
   it('labels by the harmonic mean of A_c and S, background below gamma, ties to the lowest id', () => {
     // classes 2 and 15 on a 4x1 image
@@ -18,10 +21,10 @@ describe('Algorithm 1 (cuesFromAttention)', () => {
     const S = new Float32Array([1, 1, 1, 0.5]);
     // px0: H2 = 2/(1/0.9+1) = 0.947 -> 2; px1: H15 = 0.889 -> 15; px2: tie 0.667 -> 2;
     // px3: H = 2/(5+2) = 0.286 < 0.4 -> background
-    expect([...cuesFromAttention(A, [2, 15], S, 4, 1)]).toEqual([2, 15, 2, 0]);
+    expect([...cuesFromAttention(A, [2, 15], S, 4, 1, PAPER)]).toEqual([2, 15, 2, 0]);
     // maps given in another class order: same labels, tie still to the lowest id
     const swapped = new Float32Array([...A.slice(4), ...A.slice(0, 4)]);
-    expect([...cuesFromAttention(swapped, [15, 2], S, 4, 1)]).toEqual([2, 15, 2, 0]);
+    expect([...cuesFromAttention(swapped, [15, 2], S, 4, 1, PAPER)]).toEqual([2, 15, 2, 0]);
   });
 
   it('puts a pixel exactly at gamma in the foreground (background iff max < gamma)', () => {
@@ -46,14 +49,14 @@ describe('Algorithm 1 (cuesFromAttention)', () => {
     const A = new Uint8Array([255, 102, 0, 255]);
     const S = new Uint8Array([255, 255]);
     // px0: class 1 -> 1.0 ; px1: class 1 0.4 vs class 3 1.0 -> 3
-    expect([...cuesFromAttention(A, [1, 3], S, 2, 1)]).toEqual([1, 3]);
-    expect(() => cuesFromAttention(A, [1, 1], S, 2, 1)).toThrow(/twice/);
-    expect(() => cuesFromAttention(A, [0, 3], S, 2, 1)).toThrow(/1\.\.20/);
-    expect(() => cuesFromAttention(A, [1], S, 2, 1)).toThrow(/expected 1 classes/);
+    expect([...cuesFromAttention(A, [1, 3], S, 2, 1, PAPER)]).toEqual([1, 3]);
+    expect(() => cuesFromAttention(A, [1, 1], S, 2, 1, PAPER)).toThrow(/twice/);
+    expect(() => cuesFromAttention(A, [0, 3], S, 2, 1, PAPER)).toThrow(/1\.\.20/);
+    expect(() => cuesFromAttention(A, [1], S, 2, 1, PAPER)).toThrow(/expected 1 classes/);
   });
 
   it('gives all background for an image with no classes', () => {
-    expect([...cuesFromAttention(new Float32Array(0), [], new Float32Array([1, 1]), 2, 1)]).toEqual([0, 0]);
+    expect([...cuesFromAttention(new Float32Array(0), [], new Float32Array([1, 1]), 2, 1, PAPER)]).toEqual([0, 0]);
   });
 });
 

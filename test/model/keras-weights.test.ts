@@ -14,7 +14,7 @@ import { resolveImagenetWeights } from '../../lib/model/init-download.ts';
 import { loadKerasWeights } from '../../lib/model/keras-weights.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
-import { resnetEntries, vgg16Entries, writeKerasH5, type Entry } from './keras-h5.ts';
+import { resnetEntries, vgg16Entries, writeKerasH5 } from './keras-h5.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keras-h5-'));
 beforeAll(async () => {

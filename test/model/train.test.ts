@@ -68,7 +68,7 @@ describe('trainLoop', () => {
     const last = r.curve.slice(-3).reduce((s, c) => s + c.loss, 0) / 3;
     expect(last).toBeLessThan(0.7 * first);
     expect(r.curve.map((c) => c.iteration)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
-    expect(r.curve[0].lr).toBeCloseTo(2e-3 * Math.pow(1 - 1 / 25, 0.9), 12);
+    expect(r.curve[0].lr).toBeCloseTo(2e-3 * (1 - 1 / 25) ** 0.9, 12);
     expect(ticks.length).toBe(24);
     expect(Object.keys(ticks[0])).toEqual(['loss', 'lr', 'it/s', 'eta']);
     m.dispose();
@@ -172,7 +172,11 @@ describe('trainLoop', () => {
     // from iteration 6 the inputs are a million times too bright: a finite loss far off its scale
     const blown: Sampler = (it, slot) => {
       const s = toyImage(9, it, slot).sample;
-      if (it >= 6) s.image.forEach((v, i) => (s.image[i] = v * 1e6));
+      if (it >= 6) {
+        s.image.forEach((v, i) => {
+          s.image[i] = v * 1e6;
+        });
+      }
       return s;
     };
     const err = await trainLoop({ model: m, ...common, sampler: blown, iterations: 10, checkpointDir: dir, checkpointEvery: 2 }).catch((e: unknown) => e);

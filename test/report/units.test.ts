@@ -179,15 +179,15 @@ describe('lineage and run log', () => {
     const root = mkdtempSync(join(tmpdir(), 'dcsp-lineage-'));
     // keys as the cache has them (64 hex digits): the walk builds no path from anything else
     const K = Object.fromEntries(['c-new', 'c-old', 'd1', 't1', 'e1', 'gone'].map((k) => [k, createHash('sha256').update(k).digest('hex')]));
-    artifact(root, 'dataset', K['d1'], 'D', {});
+    artifact(root, 'dataset', K.d1, 'D', {});
     // cues re-ran under a new key with identical content; train still names the old key
-    artifact(root, 'cues', K['c-old'], 'C', { dataset: ['dataset', K['d1'], 'D'] });
-    artifact(root, 'cues', K['c-new'], 'C', { dataset: ['dataset', K['d1'], 'D'] });
-    artifact(root, 'train', K['t1'], 'T', { dataset: ['dataset', K['d1'], 'D'], cues: ['cues', K['c-old'], 'C'], init: ['fcan-pretrain', K['gone'], 'F'] });
-    artifact(root, 'eval', K['e1'], 'E', { train: ['train', K['t1'], 'T'] });
-    const lin = await walkLineage([join(root, 'cues', K['c-new']), join(root, 'eval', K['e1'])]);
+    artifact(root, 'cues', K['c-old'], 'C', { dataset: ['dataset', K.d1, 'D'] });
+    artifact(root, 'cues', K['c-new'], 'C', { dataset: ['dataset', K.d1, 'D'] });
+    artifact(root, 'train', K.t1, 'T', { dataset: ['dataset', K.d1, 'D'], cues: ['cues', K['c-old'], 'C'], init: ['fcan-pretrain', K.gone, 'F'] });
+    artifact(root, 'eval', K.e1, 'E', { train: ['train', K.t1, 'T'] });
+    const lin = await walkLineage([join(root, 'cues', K['c-new']), join(root, 'eval', K.e1)]);
     expect(lin.cacheRoot).toBe(root);
-    expect(lin.nodes.map((n) => n.id).sort()).toEqual([`cues@${K['c-new']}`, `dataset@${K['d1']}`, `eval@${K['e1']}`, `fcan-pretrain@${K['gone']}`, `train@${K['t1']}`].sort());
+    expect(lin.nodes.map((n) => n.id).sort()).toEqual([`cues@${K['c-new']}`, `dataset@${K.d1}`, `eval@${K.e1}`, `fcan-pretrain@${K.gone}`, `train@${K.t1}`].sort());
     expect(lin.byStage('train')!.inputs.cues).toBe(`cues@${K['c-new']}`);
     expect(lin.byStage('fcan-pretrain')!.artifact).toBeNull();
     const order = lin.nodes.map((n) => n.stage);

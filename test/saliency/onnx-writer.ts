@@ -106,7 +106,9 @@ function node(n: OnnxNode, index: number): Pb {
 /** Serialise a graph as an ONNX model (IR version 8). */
 export function writeOnnxModel(g: OnnxGraph): Uint8Array {
   const graph = new Pb();
-  g.nodes.forEach((n, i) => graph.message(1, node(n, i)));
+  g.nodes.forEach((n, i) => {
+    graph.message(1, node(n, i));
+  });
   graph.string(2, 'test_graph');
   for (const t of g.initializers) graph.message(5, tensor(t.name, t.dims, t.data));
   for (const i of g.inputs) graph.message(11, valueInfo(i.name, i.dims));

@@ -3,7 +3,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codeHash, forgetCodeHashes } from '../../lib/stage/code-hash.ts';
+import { codeFiles, codeHash, forgetCodeHashes } from '../../lib/stage/code-hash.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir = '';
@@ -48,6 +48,30 @@ describe('code hash', () => {
     const before = hashOf(base);
     expect(hashOf({ ...base, 'lib/one.ts': base['lib/one.ts'].replace('= 1', '= 2') })).not.toBe(before);
     expect(hashOf({ ...base, 'lib/types.ts': 'export type T = number | string;\n' })).toBe(before);
+  });
+
+  it("covers a declaration's work module, named by new URL, and what the work imports", () => {
+    const split = {
+      'stages/s.ts': "import { z } from 'zod';\nexport const params = z.strictObject({ k: z.number().default(2) });\nexport type P = z.output<typeof params>;\nexport default { work: new URL('../lib/work/s.ts', import.meta.url) };\n",
+      'lib/work/s.ts': "import type { P } from '../../stages/s.ts';\nimport { twice } from '../math.ts';\nexport const work = { run: (p: P) => twice(p.k) };\n",
+      'lib/math.ts': 'export const twice = (x: number) => 2 * x;\n',
+    };
+    const before = hashOf(split, 'stages/s.ts');
+    expect(codeFiles(join(dir, 'stages/s.ts'), dir).map((f) => f.path)).toEqual(['lib/math.ts', 'lib/work/s.ts', 'stages/s.ts']);
+    expect(hashOf({ ...split, 'lib/work/s.ts': split['lib/work/s.ts'].replace('twice(p.k)', 'twice(p.k) + 1') }, 'stages/s.ts')).not.toBe(before);
+    expect(hashOf({ ...split, 'lib/math.ts': 'export const twice = (x: number) => x + x;\n' }, 'stages/s.ts')).not.toBe(before);
+    // the default lives in the declaration: changing it changes the hash too
+    expect(hashOf({ ...split, 'stages/s.ts': split['stages/s.ts'].replace('default(2)', 'default(3)') }, 'stages/s.ts')).not.toBe(before);
+  });
+
+  it("reaches every real stage's work module and the libraries under it", () => {
+    forgetCodeHashes();
+    const files = (stage: string) => codeFiles(join(ROOT, `stages/${stage}.ts`), ROOT).map((f) => f.path);
+    expect(files('cues')).toEqual(expect.arrayContaining(['stages/cues.ts', 'stages/shared/params.ts', 'lib/work/cues.ts', 'lib/work/scores.ts', 'lib/model/cues.ts']));
+    expect(files('train')).toEqual(expect.arrayContaining(['lib/work/train.ts', 'lib/work/training.ts', 'lib/model/train-loop.ts']));
+    expect(files('erase-s2')).toEqual(expect.arrayContaining(['lib/work/erase-s2.ts', 'lib/work/saliency-passes.ts']));
+    // another stage's work is no part of it
+    expect(files('cues')).not.toContain('lib/work/adapt.ts');
   });
 
   it('changes when an import points at another file of the same set, and not when that file is renamed', () => {

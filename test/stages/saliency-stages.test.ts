@@ -19,6 +19,7 @@ function statuses(stdout: string): Record<string, string> {
   return Object.fromEntries((JSON.parse(stdout) as { outcomes: { stage: string; status: string }[] }).outcomes.map((o) => [o.stage, o.status]));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON metrics, walked by the paths each test asserts on (a wrong path fails its expect)
 function manifest(stage: string): { metrics: Record<string, any>; key: string } {
   const dir = join(cache, stage);
   const [key] = readdirSync(dir).filter((e) => /^[0-9a-f]{64}$/.test(e));

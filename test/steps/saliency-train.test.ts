@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StageContext } from '../../lib/stage/stage.ts';
-import { runSaliencyTraining } from '../../lib/steps/body/saliency-train.ts';
-import type { SaliencyTrainParams } from '../../lib/steps/saliency-train.ts';
+import { work as saliencyTrain } from '../../lib/work/saliency-train.ts';
+import type { SaliencyTrainParams } from '../../stages/saliency-train.ts';
 import { TRAINED_WEIGHTS_DIR } from '../../lib/saliency/spec.ts';
 import { ArtifactWriter } from '../../lib/store/artifact-writer.ts';
 import { silentProgress, type ProgressSink } from '../../lib/types.ts';
@@ -40,7 +40,7 @@ function tmp(): string {
 describe('saliency-train (micro set)', () => {
   it('lowers the deep-supervision loss', async () => {
     const ctx = context(PARAMS, tmp());
-    const m = await runSaliencyTraining(ctx) as { firstLoss: number; finalLoss: number; heldOut: { images: number } };
+    const m = await saliencyTrain.run(ctx) as { firstLoss: number; finalLoss: number; heldOut: { images: number } };
     // five maps at ln 2 each is where an untrained net starts; the curve's tail must sit well below its start
     expect(m.firstLoss).toBeGreaterThan(2);
     expect(m.finalLoss).toBeLessThan(0.85 * m.firstLoss);
@@ -52,15 +52,15 @@ describe('saliency-train (micro set)', () => {
   it('resumes from its checkpoint to the same weights as a straight run', async () => {
     const params = { ...PARAMS, iterations: 16, checkpointEvery: 5 };
     const straight = context(params, tmp());
-    await runSaliencyTraining(straight);
+    await saliencyTrain.run(straight);
 
     const work = tmp();
     const stop = new AbortController();
     let seen = 0;
     const stopping: ProgressSink = { ...silentProgress, tick: (n = 1) => { seen += n; if (seen >= 7) stop.abort(new Error('killed')); } };
-    await expect(runSaliencyTraining(context(params, work, stopping, stop.signal))).rejects.toThrow(/killed/);
+    await expect(saliencyTrain.run(context(params, work, stopping, stop.signal))).rejects.toThrow(/killed/);
     const resumed = context(params, work);
-    const m = await runSaliencyTraining(resumed) as { resumedFrom: number };
+    const m = await saliencyTrain.run(resumed) as { resumedFrom: number };
     expect(m.resumedFrom).toBe(5);
     const bytes = (c: { outDir: string }) => readFileSync(join(c.outDir, TRAINED_WEIGHTS_DIR, 'weights.bin'));
     expect(bytes(resumed).equals(bytes(straight))).toBe(true);

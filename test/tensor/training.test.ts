@@ -167,15 +167,19 @@ describe('MomentumSgd and polyLr', () => {
         vb[k] = 0.9 * vb[k] + lr * g[k]; wb[k] -= vb[k];
       }
     });
-    Array.from(a.dataSync()).forEach((v, k) => expect(v).toBeCloseTo(wa[k], 5));
-    Array.from(b.dataSync()).forEach((v, k) => expect(v).toBeCloseTo(wb[k], 5));
+    Array.from(a.dataSync()).forEach((v, k) => {
+      expect(v).toBeCloseTo(wa[k], 5);
+    });
+    Array.from(b.dataSync()).forEach((v, k) => {
+      expect(v).toBeCloseTo(wb[k], 5);
+    });
     expect(() => opt.step({ a: tf.ones([3]) }, 0.1)).toThrow(/no gradient for 'b'/);
     opt.dispose(); a.dispose(); b.dispose();
   });
 
   it('polyLr follows base (1 - it/(T+1))^0.9', () => {
     expect(polyLr(0.001, 0, 100)).toBe(0.001);
-    expect(polyLr(0.001, 50, 100)).toBeCloseTo(0.001 * Math.pow(1 - 50 / 101, 0.9), 12);
+    expect(polyLr(0.001, 50, 100)).toBeCloseTo(0.001 * (1 - 50 / 101) ** 0.9, 12);
     expect(polyLr(0.001, 100, 100)).toBeGreaterThan(0);
     expect(() => polyLr(0.001, 101, 100)).toThrow(/outside 0..100/);
   });
@@ -199,7 +203,9 @@ describe('Adam', () => {
         w[k] -= 0.01 * 10 * (m[k] / (1 - 0.9 ** (i + 1))) / (Math.sqrt(v[k] / (1 - 0.999 ** (i + 1))) + 1e-8);
       }
     });
-    Array.from(a.dataSync()).forEach((x, k) => expect(x).toBeCloseTo(w[k], 5));
+    Array.from(a.dataSync()).forEach((x, k) => {
+      expect(x).toBeCloseTo(w[k], 5);
+    });
     // a fresh optimiser given the saved state takes the same third step as the original
     const state = opt.getState();
     const b = tf.variable(a.clone());
@@ -244,11 +250,14 @@ describe('Adam', () => {
       });
       tf.dispose(grads);
     }
-    ours.forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(theirs[i].dataSync())));
+    ours.forEach((w, i) => {
+      expect(Array.from(w.dataSync())).toEqual(Array.from(theirs[i].dataSync()));
+    });
     const state = opt.getState();
     expect(state['p2/adam_m'].shape).toEqual(shapes[2]);
     expect(Array.from(state['p2/adam_m'].dataSync())).toEqual(Array.from(m[2].dataSync()));
     tf.dispose([...Object.values(state), ...m, ...v2, ...init]);
-    opt.dispose(); ours.forEach((w) => w.dispose()); theirs.forEach((w) => w.dispose());
+    opt.dispose();
+    for (const w of [...ours, ...theirs]) w.dispose();
   });
 });

@@ -18,7 +18,7 @@ async function detectorSpec(detector: string | undefined): Promise<unknown> {
       throw new InputError(`pipeline saliency: --detector must be a detector kind (e.g. isnet) or a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
     }
   }
-  const { parseDetectorSpec } = await import('../../saliency/spec.ts');
+  const { parseDetectorSpec } = await import('../../saliency/registry.ts');
   try {
     return parseDetectorSpec(spec);
   } catch (err) {

@@ -1,0 +1,6 @@
+// The retrain stage's work (stages/retrain.ts): the segmentation objective of the training loop (training.ts).
+import type { RunWork } from '../stage/stage.ts';
+import { segTraining } from './training.ts';
+import type { RetrainParams } from '../../stages/retrain.ts';
+
+export const work = segTraining satisfies RunWork<RetrainParams>;

@@ -1,0 +1,6 @@
+// The train stage's work (stages/train.ts): the segmentation objective of the training loop (training.ts).
+import type { RunWork } from '../stage/stage.ts';
+import { segTraining } from './training.ts';
+import type { TrainParams } from '../../stages/train.ts';
+
+export const work = segTraining satisfies RunWork<TrainParams>;
