@@ -49,7 +49,10 @@ export async function predictImages(req: PredictRequest): Promise<void> {
       const stem = basename(path, extname(path));
       await writePalettePng(join(req.out, `${stem}.png`), labels, palette);
       await writeJpeg(join(req.out, `${stem}_overlay.jpg`), overlay(image, labels, palette));
-      const found = [...new Set(data)].filter((c) => c > 0).sort((a, b) => a - b).map((c) => classNames[c]);
+      const found = [...new Set(data)]
+        .filter((c) => c > 0)
+        .sort((a, b) => a - b)
+        .map((c) => classNames[c]);
       req.log(`${path}: ${found.length ? found.join(', ') : 'background only'} -> ${join(req.out, `${stem}.png`)}`);
     }
   } finally {

@@ -30,7 +30,9 @@ export async function statusFrame(p: Pipeline, store: Store): Promise<StatusFram
     const state = w?.state ?? plan.state;
     const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
     const nondeterministic = manifest?.nondeterministic ? 'computed with nondeterministic kernels: another computation may give other bytes' : '';
-    lines.push(`  ${plan.stage.padEnd(16)} ${state.padEnd(9)} ${key}  ${w ? describeWork(w, now) : [...plan.reasons, nondeterministic].filter(Boolean).join('; ')}`.trimEnd());
+    lines.push(
+      `  ${plan.stage.padEnd(16)} ${state.padEnd(9)} ${key}  ${w ? describeWork(w, now) : [...plan.reasons, nondeterministic].filter(Boolean).join('; ')}`.trimEnd(),
+    );
     return { ...plan, state, seconds: manifest?.seconds ?? null, ...(w ? { work: w } : {}) };
   });
   for (const s of p.idle) lines.push(`  ${s.name.padEnd(16)} ${'idle'.padEnd(9)} ${'-'.repeat(12)}  ${idleNote(s)}`);

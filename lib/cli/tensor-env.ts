@@ -19,18 +19,22 @@ export function exportTensorOptions(values: CommonValues): void {
   if (values.nondeterministic) process.env[NONDETERMINISTIC_ENV] = '1';
 }
 
+/** a bad DCSP_BACKEND / DCSP_TF_THREADS is the user's input: exit 2 */
+function readSettingOrRefuse(): ReturnType<typeof readNumericsSetting> {
+  try {
+    return readNumericsSetting();
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+}
+
 /**
  * The backend and TensorFlow settings are in every tensor stage's key: read before any key is made,
  * and the backend pinned, so every process of the run starts that one or fails (never computing
  * other bytes under the keys made here). Returns the notes to show.
  */
 export async function settleNumerics(computes: boolean): Promise<{ setting: NumericsSetting; notes: string[] }> {
-  let numerics;
-  try {
-    numerics = readNumericsSetting();
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const numerics = readSettingOrRefuse();
   process.env[BACKEND_PIN_ENV] ??= '1';
   process.env[BACKEND_PINNED_ENV] ??= numerics.setting.backend;
   // libtensorflow's start-up INFO lines (CPU features, absl) would come once per training child

@@ -6,8 +6,22 @@ import { evalSettings } from '../../lib/cli/eval-settings.ts';
 import type { ResolvedStage } from '../../lib/dag/load.ts';
 import { importGraph } from '../architecture/import-graph.ts';
 
-const stage = (params: Record<string, unknown>, inputs: Record<string, string> = { dataset: 'dataset', train: 'train-oracle', retrain: 'retrain' }): ResolvedStage => ({
-  name: 'eval-oracle', description: '', version: 1, implemented: true, module: '/x/eval.ts', inputs, params, isolate: false, readsLineage: true, tensors: true, perItem: true, guards: [],
+const stage = (
+  params: Record<string, unknown>,
+  inputs: Record<string, string> = { dataset: 'dataset', train: 'train-oracle', retrain: 'retrain' },
+): ResolvedStage => ({
+  name: 'eval-oracle',
+  description: '',
+  version: 1,
+  implemented: true,
+  module: '/x/eval.ts',
+  inputs,
+  params,
+  isolate: false,
+  readsLineage: true,
+  tensors: true,
+  perItem: true,
+  guards: [],
 });
 
 describe('evalSettings', () => {
@@ -17,8 +31,12 @@ describe('evalSettings', () => {
   });
 
   it('refuses a stage that is no evaluation, naming it', () => {
-    expect(() => evalSettings('predict', stage({ gamma: 0.4 }))).toThrow(/^pipeline predict: stage eval-oracle is not an evaluation of a trained network \(no scales param\)$/);
-    expect(() => evalSettings('predict', stage({ scales: [1], crf: false, crfParams: {}, checkpoint: 'nope' }))).toThrow(/checkpoint param naming one of its inputs/);
+    expect(() => evalSettings('predict', stage({ gamma: 0.4 }))).toThrow(
+      /^pipeline predict: stage eval-oracle is not an evaluation of a trained network \(no scales param\)$/,
+    );
+    expect(() => evalSettings('predict', stage({ scales: [1], crf: false, crfParams: {}, checkpoint: 'nope' }))).toThrow(
+      /checkpoint param naming one of its inputs/,
+    );
     expect(() => evalSettings('predict', stage({ scales: [1], crf: false, crfParams: { sharpness: 2 }, checkpoint: 'train' }))).toThrow(/crfParams\.sharpness/);
   });
 });

@@ -8,7 +8,18 @@ import { mermaidDag } from '../../lib/cli/format/mermaid.ts';
 import { Store } from '../../lib/store/store.ts';
 
 const stage = (name: string, inputs: Record<string, string>, implemented = true): ResolvedStage => ({
-  name, description: '', version: 1, implemented, module: `/x/${name}.ts`, inputs, params: {}, isolate: false, readsLineage: false, tensors: false, perItem: false, guards: [],
+  name,
+  description: '',
+  version: 1,
+  implemented,
+  module: `/x/${name}.ts`,
+  inputs,
+  params: {},
+  isolate: false,
+  readsLineage: false,
+  tensors: false,
+  perItem: false,
+  guards: [],
 });
 
 function pipeline() {

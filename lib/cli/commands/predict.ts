@@ -17,7 +17,8 @@ function shorthands(stage: string, values: { checkpoint?: string; 'no-crf'?: boo
   if (values['no-crf']) set.push(`${stage}.crf=false`);
   if (values.scales !== undefined) {
     const scales = values.scales.split(',').map((s) => Number(s.trim()));
-    if (scales.some((s) => !Number.isFinite(s))) throw new InputError(`pipeline predict: --scales must be numbers separated by commas, e.g. 1,0.75,0.5; got '${values.scales}'`);
+    if (scales.some((s) => !Number.isFinite(s)))
+      throw new InputError(`pipeline predict: --scales must be numbers separated by commas, e.g. 1,0.75,0.5; got '${values.scales}'`);
     set.push(`${stage}.scales=${JSON.stringify(scales)}`);
   }
   return set;
@@ -52,7 +53,9 @@ export const predict = defineCommand({
     const cached = (s: string): string => {
       const plan = plans.get(s)!;
       if (plan.state !== 'cached' || !plan.manifest) {
-        throw new InputError(`pipeline predict: ${s} is not in the cache for profile ${p.profile} (${plan.reasons.join('; ')}); run \`pipeline run --until ${model}\` first`);
+        throw new InputError(
+          `pipeline predict: ${s} is not in the cache for profile ${p.profile} (${plan.reasons.join('; ')}); run \`pipeline run --until ${model}\` first`,
+        );
       }
       return store.artifactDir(s, plan.manifest.key);
     };

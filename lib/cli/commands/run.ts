@@ -67,12 +67,24 @@ export const run = defineCommand({
       ...(remote ? { remote } : {}),
     }).finally(() => remote?.close());
     const seconds = (performance.now() - t0) / 1000;
-    const page = summary.failed ? null : await runReport.then((m) => m.writeRunReport(p, store, summary.outcomes, tensorboard)).catch((err: Error) => {
-      // the results are committed whatever happens to this page: say so, and point at the artifact
-      io.err(`WARNING: the report page with this run's facts was not written: ${err.message.split('\n')[0]}`);
-      return null;
-    });
-    if (values.json) io.out(JSON.stringify({ ...summary, outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })), seconds, ...(page ? { report: page } : {}) }));
+    const page = summary.failed
+      ? null
+      : await runReport
+          .then((m) => m.writeRunReport(p, store, summary.outcomes, tensorboard))
+          .catch((err: Error) => {
+            // the results are committed whatever happens to this page: say so, and point at the artifact
+            io.err(`WARNING: the report page with this run's facts was not written: ${err.message.split('\n')[0]}`);
+            return null;
+          });
+    if (values.json)
+      io.out(
+        JSON.stringify({
+          ...summary,
+          outcomes: summary.outcomes.map(({ manifest, ...o }) => ({ ...o, metrics: manifest.metrics })),
+          seconds,
+          ...(page ? { report: page } : {}),
+        }),
+      );
     else {
       const ran = summary.outcomes.filter((o) => o.status === 'run').length;
       io.err(summary.outcomes.map((o) => `  ${o.stage.padEnd(16)} ${o.status.padEnd(7)} ${o.key.slice(0, 12)}  ${formatDuration(o.seconds)}`).join('\n'));

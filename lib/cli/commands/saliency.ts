@@ -15,7 +15,9 @@ async function detectorSpec(detector: string | undefined): Promise<unknown> {
     try {
       spec = JSON.parse(detector);
     } catch {
-      throw new InputError(`pipeline saliency: --detector must be a detector kind (e.g. isnet) or a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`);
+      throw new InputError(
+        `pipeline saliency: --detector must be a detector kind (e.g. isnet) or a JSON detector spec, e.g. '{"kind":"onnx","model":"u2netp"}'`,
+      );
     }
   }
   const { parseDetectorSpec } = await import('../../saliency/registry.ts');

@@ -45,28 +45,47 @@ export const sweep = defineCommand({
     const until = values.until;
     if (until && !p!.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p!.order.join(', ')})`);
     const metric = values.metric ?? 'eval.meanIoU';
-    if (!/^[a-z][a-z0-9-]*(\.[A-Za-z0-9_]+)+$/.test(metric)) throw new InputError(`pipeline sweep: --metric must be stage.key (or deeper, stage.key.field), e.g. eval.meanIoU`);
+    if (!/^[a-z][a-z0-9-]*(\.[A-Za-z0-9_]+)+$/.test(metric))
+      throw new InputError(`pipeline sweep: --metric must be stage.key (or deeper, stage.key.field), e.g. eval.meanIoU`);
     const jobs = intOption('sweep', 'jobs', values.jobs) ?? 1;
     const workers = intOption('sweep', 'workers', values.workers);
     const seeds = intOption('sweep', 'seeds', values.seeds);
     if (seeds === 0) throw new InputError('pipeline sweep: --seeds must be at least 1');
     // with no axis, the seeds are the variants: the configured pipeline's spread over seeds
-    if (!spec.axes.length && (seeds ?? 1) < 2) throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2, a --file, or --seeds N (N >= 2)');
+    if (!spec.axes.length && (seeds ?? 1) < 2)
+      throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2, a --file, or --seeds N (N >= 2)');
     prepareCacheDir(cache);
     const store = new Store(cache);
     io.err(`backend: ${describeSetting(p!.numerics)}`);
     const remote = await openExecutor({ command: 'sweep', values, store, log: io.err });
     const { runSweep } = await import('../../exec/sweep.ts');
-    const r = await runSweep(spec, store, { pipelineFile: resolve(file), until, jobs, workers, metric, seeds, log: io.err, tensorboard: tensorboardRoot(values), ...(remote ? { remote } : {}) }).finally(() => remote?.close());
+    const r = await runSweep(spec, store, {
+      pipelineFile: resolve(file),
+      until,
+      jobs,
+      workers,
+      metric,
+      seeds,
+      log: io.err,
+      tensorboard: tensorboardRoot(values),
+      ...(remote ? { remote } : {}),
+    }).finally(() => remote?.close());
     if (values.json) io.out(JSON.stringify(r));
     else {
       io.out(r.table);
       const total = r.stageRuns + r.stageHits;
-      io.out(`\n${r.variants.length} variants in ${formatDuration(r.seconds)}; ${r.stageRuns} of ${total} stage executions computed, ${r.stageHits} served from the cache`);
+      io.out(
+        `\n${r.variants.length} variants in ${formatDuration(r.seconds)}; ${r.stageRuns} of ${total} stage executions computed, ${r.stageHits} served from the cache`,
+      );
       io.out(`results: ${r.files.join(', ')}`);
     }
     const failed = r.variants.filter((v) => !v.ok);
-    for (const f of failed) io.err(`failed: ${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(' ')}: ${f.error}`);
+    for (const f of failed)
+      io.err(
+        `failed: ${Object.entries(f.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}: ${f.error}`,
+      );
     return failed.length ? 1 : 0;
   },
 });

@@ -12,7 +12,10 @@ export const verify = defineCommand({
   async run(values, io) {
     const { store } = await openPipeline(values);
     const reports = await verifyStore(store, (r) => {
-      if (!values.json) io.out(`${r.ok ? 'ok     ' : 'CORRUPT'} ${r.stage}/${r.key.slice(0, 12)}${r.ok ? '' : `: ${r.problems.join('; ')} (set aside; the next run recomputes it)`}`);
+      if (!values.json)
+        io.out(
+          `${r.ok ? 'ok     ' : 'CORRUPT'} ${r.stage}/${r.key.slice(0, 12)}${r.ok ? '' : `: ${r.problems.join('; ')} (set aside; the next run recomputes it)`}`,
+        );
     });
     const bad = reports.filter((r) => !r.ok).length;
     if (values.json) io.out(JSON.stringify(reports));

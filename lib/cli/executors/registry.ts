@@ -14,7 +14,10 @@ const DEFAULT = EXECUTORS[0];
  * --executor and every plugin's options, for the commands that run stages. Typed by --executor
  * alone: a plugin reads its own options from the parsed line (option-value.ts).
  */
-export const EXECUTOR_OPTIONS: { executor: { type: 'string' } } = Object.assign({ executor: { type: 'string' as const } }, ...EXECUTORS.map((e): Options => e.options));
+export const EXECUTOR_OPTIONS: { executor: { type: 'string' } } = Object.assign(
+  { executor: { type: 'string' as const } },
+  ...EXECUTORS.map((e): Options => e.options),
+);
 
 /** 'local or bullmq', 'a, b or c' */
 export function executorNames(): string {

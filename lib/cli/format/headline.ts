@@ -20,7 +20,9 @@ export function headline(outcomes: readonly RunOutcome[], store: Store, runPage:
   const oracle = miou('eval-oracle');
   const direct = miou('eval-direct');
   if (weak !== null) {
-    lines.push(`val mIoU ${formatPercent(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${formatPercent(oracle)}, so ${formatPercent(weak / oracle)} of full supervision` : ''}`);
+    lines.push(
+      `val mIoU ${formatPercent(weak)}${oracle !== null ? `; the same network on ground-truth cues (oracle): ${formatPercent(oracle)}, so ${formatPercent(weak / oracle)} of full supervision` : ''}`,
+    );
   }
   if (direct !== null) lines.push(`without joint training (Algorithm 1 on val, Table 4): ${formatPercent(direct)}`);
   const report = outcomes.find((o) => o.stage === 'report');
