@@ -5,18 +5,6 @@ import { InputError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export const COMMON: Options = {
-  pipeline: { type: 'string' },
-  cache: { type: 'string' },
-  profile: { type: 'string', short: 'p' },
-  set: { type: 'string', multiple: true, short: 's' },
-  backend: { type: 'string' },
-  'tf-threads': { type: 'string' },
-  nondeterministic: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
-
-
 /**
  * `--workers -3` reads to parseArgs as an option followed by another option: join a value that
  * starts with a dash and a digit to its option, so that the option's own check names the problem.
@@ -37,9 +25,8 @@ function joinNegativeValues(argv: string[], options: Options): string[] {
 }
 
 export function parse(command: string, argv: string[], options: Options, positionals = false) {
-  const all = { ...COMMON, ...options };
   try {
-    return parseArgs({ args: joinNegativeValues(argv, all), options: all, allowPositionals: positionals, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: positionals, strict: true });
   } catch (err) {
     throw new InputError(`pipeline ${command}: ${(err as Error).message.split('\n')[0]} (see pipeline ${command} --help)`);
   }

@@ -1,21 +1,15 @@
-// --help texts, one per command.
-export const HELP: Record<string, string> = {
-  main: `pipeline: DCSP weakly-supervised segmentation as a cached DAG
+// --help texts: `pipeline --help` (its command list from the commands' summaries) and one per
+// command (each command's file takes its usage from here).
+import { executorHelp } from './executors/registry.ts';
+
+export function mainHelp(commands: readonly { name: string; summary: string }[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `pipeline: DCSP weakly-supervised segmentation as a cached DAG
 
 Usage: pipeline <command> [options]
 
 Commands:
-  run       run the DAG (only stale stages run)
-  status    show each stage as cached, stale (and why), running (how far, ETA) or abandoned; --watch
-  doctor    preflight: backend and GPU libraries, data and weights, the run's compute time measured here
-  dag       print the stages in dependency order (--format mermaid)
-  gc        remove artifacts no profile references (--dry-run)
-  verify    re-hash every artifact; corrupt ones are set aside and recomputed by the next run
-  sweep     run a grid of variants over one cache and tabulate the results
-  report    write the HTML report of the cached run (optionally with a sweep's results)
-  predict   segment any images with the trained model (+ CRF): palette PNGs and overlays
-  saliency  S1, S2, S3 and the erase masks of one image, as a picture
-  worker    take stage and item jobs from Redis (run/sweep --executor bullmq) and compute them
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Options for every command:
   --pipeline FILE   pipeline file (default ./pipeline.yaml)
@@ -32,7 +26,10 @@ Options for every command:
                     nondeterministic
   --help, -h        help for a command
 
-Exit codes: 0 ok, 1 a stage failed, 2 bad input (YAML, params, arguments).`,
+Exit codes: 0 ok, 1 a stage failed, 2 bad input (YAML, params, arguments).`;
+}
+
+export const HELP = {
   run: `Usage: pipeline run [--profile P] [--set stage.param=value]... [--until STAGE] [--force STAGE]...
 
 Runs every stale stage of the profile, in dependency order; cached stages are reused.
@@ -46,13 +43,7 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --tensorboard DIR TensorBoard event files and scalars.jsonl go under DIR/<run name>/<stage>/
                     (default: the cache's tensorboard/); \`tensorboard --logdir DIR\` shows them live
   --no-tensorboard  write no TensorBoard files (nor the checkpoint probes of the trainings)
-  --executor bullmq run the stages on \`pipeline worker\` processes (any machines mounting this cache)
-  --redis URL       their Redis: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (also
-                    DCSP_REDIS, which keeps the password off the command line); printed as ***
-  --redis-ca F      TLS: the CA that signed Redis's certificate (also DCSP_REDIS_CA)
-  --redis-cert F, --redis-key F
-                    TLS: this client's certificate and key (also DCSP_REDIS_CERT, DCSP_REDIS_KEY)
-  --queue NAME      queue prefix in that Redis (default dcsp); coordinator and workers must agree
+${executorHelp()}
   --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
                     a training step is measured here and the run's training compute printed when
                     it exceeds an hour (pipeline doctor gives the full picture)
@@ -100,8 +91,8 @@ cache/sweeps/<time>/.
                     one are shared); cells show mean ± sd (N); with no grid, N >= 2
   --tensorboard DIR TensorBoard logs under DIR/<variant>/<stage>/ (default the cache's tensorboard/,
                     each variant named by its profile and settings); --no-tensorboard: none
-  --executor bullmq every variant at once, the stages on \`pipeline worker\` processes (--redis URL,
-                    --redis-ca/--redis-cert/--redis-key F, --queue NAME as for run)
+${executorHelp()}
+                    (with a remote executor every variant is submitted at once)
 Exits 1 when any variant failed.`,
   worker: `Usage: pipeline worker --redis URL [--redis-ca F --redis-cert F --redis-key F] [--cache DIR]
                        [--concurrency N] [--queue NAME] [--pipeline FILE]
@@ -131,13 +122,20 @@ profile: the DAG with each stage's key, time and whether the last run computed i
 (image, attention, S1, S2, S3, cues, adapted cues, ground truth); val predictions; metric tables
 (mIoU and per-class IoU, cue and saliency quality, classifier mAP); training curves. --sweep adds a
 sweep's results table. The report stage of \`pipeline run\` writes the same into its artifact.`,
-  predict: `Usage: pipeline predict IMAGE... [--out DIR] [--checkpoint retrain|train] [--no-crf] [--scales 1,0.75,0.5]
+  predict: `Usage: pipeline predict IMAGE... [--out DIR] [--stage eval] [--checkpoint retrain|train] [--no-crf]
+                        [--scales 1,0.75,0.5] [--profile P] [--set eval.param=value]...
 
-Segments the images with the profile's trained model (retrain: with adapt, the default; train:
-without), multi-scale and with the dense CRF as eval does, and writes <DIR>/<name>.png (VOC palette
-PNG, class ids as indices) and <DIR>/<name>_overlay.jpg. The model must be in the cache: run
+Segments the images exactly as the eval stage does: its resolved params (profile, then --set)
+choose the checkpoint (retrain: with adapt; train: without), the scales and the dense CRF with its
+crfParams; the classes and palette are the dataset's. Writes <DIR>/<name>.png (palette PNG, class
+ids as indices) and <DIR>/<name>_overlay.jpg. The model must be in the cache: run
 \`pipeline run --until retrain\` first (same --profile and --set).
-  --out DIR         default ./predictions`,
+  --out DIR         default ./predictions
+  --stage NAME      the evaluation stage whose settings and model are used (default eval; e.g.
+                    eval-oracle)
+  --checkpoint C    short for --set <stage>.checkpoint=C
+  --no-crf          short for --set <stage>.crf=false
+  --scales LIST     short for --set <stage>.scales=[LIST]`,
   saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector KIND|JSON]
 
 Runs hierarchical saliency (three passes, erasing at 0.7 then 0.8) on one image and writes a panel:
@@ -152,7 +150,7 @@ objects found for each pass.
 
 Re-hashes every committed artifact against its file list. A corrupt artifact is reported and moved
 aside, so the next run recomputes it. Exits 1 when any artifact was corrupt.`,
-};
+} as const;
 
 // ---- the registries' part of `pipeline --help` (lib/saliency, lib/data/sources) ----------------
 

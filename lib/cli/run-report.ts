@@ -22,14 +22,32 @@ export async function writeRunReport(p: Pipeline, store: Store, outcomes: StageO
     const o = outcomes.find((x) => x.stage === stage);
     if (o) artifacts[slot] = store.artifactDir(stage, o.key);
   }
-  const name = runLogName(p.profile, p.overrides.map((o) => o.raw));
+  const name = runLogName(
+    p.profile,
+    p.overrides.map((o) => o.raw),
+  );
   const out = join(store.runsDir, name, 'report.html');
-  const probes = tensorboard === null ? [] : checkpointSeries(join(tensorboard ?? join(store.root, TENSORBOARD_DIR), name), outcomes.map((o) => o.stage));
-  const params = report.params as { samples?: number; maxSide?: number };
+  const probes =
+    tensorboard === null
+      ? []
+      : checkpointSeries(
+          join(tensorboard ?? join(store.root, TENSORBOARD_DIR), name),
+          outcomes.map((o) => o.stage),
+        );
+  const { samples, maxSide } = report.params;
   // whole or not at all: a browser left open on the last run's page reloads a complete one
   const tmp = `${out}.${process.pid}.tmp`;
   try {
-    await writeReport({ artifacts, stages: report.inputs, cacheRoot: store.root, samples: params.samples, maxSide: params.maxSide, self: { stage: 'report', key: self.key }, probes, out: tmp });
+    await writeReport({
+      artifacts,
+      stages: report.inputs,
+      cacheRoot: store.root,
+      samples: numberParam(samples),
+      maxSide: numberParam(maxSide),
+      self: { stage: 'report', key: self.key },
+      probes,
+      out: tmp,
+    });
     await rename(tmp, out);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -42,6 +60,13 @@ export async function writeRunReport(p: Pipeline, store: Store, outcomes: StageO
 function checkpointSeries(logRoot: string, stages: string[]): ProbeSeries[] {
   return stages.flatMap((stage) => {
     const lines = readScalars(join(logRoot, stage)).filter((l) => l.tag.startsWith('val/'));
-    return [...new Set(lines.map((l) => l.tag))].map((tag) => ({ stage, tag, points: lines.filter((l) => l.tag === tag).map((l): [number, number] => [l.step, l.value]) }));
+    return [...new Set(lines.map((l) => l.tag))].map((tag) => ({
+      stage,
+      tag,
+      points: lines.filter((l) => l.tag === tag).map((l): [number, number] => [l.step, l.value]),
+    }));
   });
 }
+
+/** a report param as the report stage's schema left it: a number or absent */
+const numberParam = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);

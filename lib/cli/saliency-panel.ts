@@ -51,7 +51,9 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
       const q = new SaliencyQuality();
       q.add(s, fg, labels);
       const m = q.summary();
-      lines.push(`S${k + 1}: MAE ${m.mae.toFixed(3)}  maxF ${m.maxF.toFixed(3)}  objects found ${m.found}/${m.objects}  foreground IoU@0.5 ${foregroundIoU(s, fg).toFixed(3)}`);
+      lines.push(
+        `S${k + 1}: MAE ${m.mae.toFixed(3)}  maxF ${m.maxF.toFixed(3)}  objects found ${m.found}/${m.objects}  foreground IoU@0.5 ${foregroundIoU(s, fg).toFixed(3)}`,
+      );
     });
   }
   lines.push(`${detector.name}: ${r.s.length} passes on ${img.width}x${img.height} in ${ms.toFixed(0)} ms`);
@@ -71,7 +73,10 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
   const tiles: sharp.OverlayOptions[] = [];
   for (const [row, panels] of [top, bottom].entries()) {
     for (const [col, data] of panels.entries()) {
-      const buf = await sharp(Buffer.from(data), { raw: { width: w, height: h, channels: 3 } }).resize(pw, ph).png().toBuffer();
+      const buf = await sharp(Buffer.from(data), { raw: { width: w, height: h, channels: 3 } })
+        .resize(pw, ph)
+        .png()
+        .toBuffer();
       tiles.push({ input: buf, left: col * (pw + gap), top: row * (ph + gap) });
     }
   }

@@ -1,18 +1,19 @@
 // `pipeline status [--watch]`: each stage of the profile as cached, stale (and why), running (how
 // far, ETA, who, since when) or abandoned (a lock whose process is gone), then any other key being
 // computed on the cache (another variant, another profile). --watch redraws it every few seconds.
-import type { IdleStage, Pipeline } from '../dag/load.ts';
+import type { Pipeline } from '../dag/load.ts';
 import { planPipeline } from '../exec/plan.ts';
 import type { Store } from '../store/store.ts';
 import { workInProgress, type WorkInProgress } from '../watch/in-progress.ts';
 import { describeWork } from '../watch/work-line.ts';
+import { idleNote } from './format/idle-note.ts';
 
 export interface StatusFrame {
   lines: string[];
   json: object;
 }
 
-export async function statusFrame(p: Pipeline, store: Store, idleNote: (s: IdleStage) => string): Promise<StatusFrame> {
+export async function statusFrame(p: Pipeline, store: Store): Promise<StatusFrame> {
   const plans = [...(await planPipeline(p, store)).values()];
   const now = Date.now();
   const work = await workInProgress(store, now);
@@ -29,7 +30,9 @@ export async function statusFrame(p: Pipeline, store: Store, idleNote: (s: IdleS
     const state = w?.state ?? plan.state;
     const key = plan.key ? plan.key.slice(0, 12) : '?'.repeat(12);
     const nondeterministic = manifest?.nondeterministic ? 'computed with nondeterministic kernels: another computation may give other bytes' : '';
-    lines.push(`  ${plan.stage.padEnd(16)} ${state.padEnd(9)} ${key}  ${w ? describeWork(w, now) : [...plan.reasons, nondeterministic].filter(Boolean).join('; ')}`.trimEnd());
+    lines.push(
+      `  ${plan.stage.padEnd(16)} ${state.padEnd(9)} ${key}  ${w ? describeWork(w, now) : [...plan.reasons, nondeterministic].filter(Boolean).join('; ')}`.trimEnd(),
+    );
     return { ...plan, state, seconds: manifest?.seconds ?? null, ...(w ? { work: w } : {}) };
   });
   for (const s of p.idle) lines.push(`  ${s.name.padEnd(16)} ${'idle'.padEnd(9)} ${'-'.repeat(12)}  ${idleNote(s)}`);

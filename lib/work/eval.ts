@@ -3,8 +3,7 @@
 // (scores.ts).
 import type { ItemWork } from '../stage/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { predict } from '../model/inference.ts';
-import { NUM_CLASSES } from '../types.ts';
+import { segmentImage } from '../predict/segment.ts';
 import { netSetup, type NetState } from './net.ts';
 import { evalSummary } from './scores.ts';
 import { PREDICTIONS } from '../layouts/predictions.ts';
@@ -15,15 +14,7 @@ export const work = {
   async compute(id, env) {
     const { dataset, model } = env.state;
     const image = await dataset.readImage(id);
-    const prob = await predict(model, image, env.params.scales, 'hwc');
-    let pred: Uint8Array;
-    if (env.params.crf) {
-      const { crfLabels } = await import('../crf/dense-crf.ts');
-      pred = crfLabels(image, prob.data, NUM_CLASSES, env.params.crfParams);
-    } else {
-      const { argmaxLabels } = await import('../crf/dense-crf.ts');
-      pred = argmaxLabels(prob.data, NUM_CLASSES);
-    }
+    const pred = await segmentImage(model, image, dataset.index.classNames.length, env.params);
     return { arrays: PREDICTIONS.map(pred, image.width, image.height) };
   },
   summarize: (ctx, _m, ids, read) =>

@@ -57,6 +57,7 @@ describe('folder rules', () => {
       ...importsOf('lib/data/a.ts', "import { x } from '../stage/b.ts';"),
       ...importsOf('lib/model/a.ts', "import { x } from '../saliency/b.ts';"),
       ...importsOf('lib/saliency/a.ts', "import { x } from '../crf/b.ts';"),
+      ...importsOf('lib/predict/a.ts', "import { x } from '../saliency/b.ts';"),
       ...importsOf('lib/stage/a.ts', "import { x } from '../dag/b.ts';"),
       ...importsOf('lib/layouts/a.ts', "import { x } from '../work/b.ts';"),
       ...importsOf('lib/dag/a.ts', "import { x } from '../exec/b.ts';"),
@@ -69,14 +70,13 @@ describe('folder rules', () => {
       ...importsOf('lib/cli/a.ts', "const s = () => import('../work/b.ts');"),
       ...importsOf('lib/cloud/a.ts', "import { x } from '../store/b.ts';"),
       ...importsOf('lib/errors.ts', "import { x } from './store/b.ts';"),
-      // allowed: within a folder, to lib/ itself, what a rule names, the pending exception
+      // allowed: within a folder, to lib/ itself, what a rule names
       ...importsOf('lib/store/a.ts', "import { x } from './b.ts';"),
       ...importsOf('lib/store/a.ts', "import { x } from '../errors.ts';"),
       ...importsOf('lib/exec/a.ts', "import { x } from '../watch/b.ts';"),
-      ...importsOf('lib/distributed/cli.ts', "import { x } from '../cli/args.ts';"),
     ];
     const v = folderViolations(made);
-    expect(v).toHaveLength(20);
+    expect(v).toHaveLength(21);
     // every folder with a rule is caught at least once
     for (const folder of Object.keys(FOLDER_RULES)) expect(v.some((line) => line.startsWith(`lib/${folder}/`)), folder).toBe(true);
     expect(v).toContain('lib/exec/a.ts -> lib/distributed/lease.ts: exec may not import distributed (it may import dag, stage, store, tensor, watch)');

@@ -121,6 +121,43 @@ describe('end to end on the micro profile', () => {
     expect(entries.sort()).toEqual(names.map((n) => `results/VOC2012/Segmentation/comp6_test_cls/${n}`));
   });
 
+  it("predict on val images gives eval's stored predictions pixel for pixel, with eval's CRF settings, scales and checkpoint", async () => {
+    // settings off every default, so a predict that ignored one of them would differ; the micro
+    // profile's 20 training iterations predict background everywhere, 200 find some objects
+    const set = [
+      ...['--set', 'train.iterations=200', '--set', 'eval.checkpoint=train', '--set', 'eval.scales=[1,0.5]'],
+      ...['--set', 'eval.crfParams={iterations: 4, posSxy: 2, bilSxy: 20, bilSrgb: 8, bilWeight: 5}'],
+    ];
+    const r = await cli(['run', '--until', 'eval', '--json', ...set]);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const evalOutcome = (JSON.parse(r.stdout) as { outcomes: (Outcome & { key: string })[] }).outcomes.find((o) => o.stage === 'eval')!;
+    expect(evalOutcome.status).toBe('run');
+    const { Artifact } = await import('../../lib/store/artifact.ts');
+    const { Dataset } = await import('../../lib/layouts/dataset.ts');
+    const { readLabelPng } = await import('../../lib/data/label-png.ts');
+    const { readdirSync } = await import('node:fs');
+    const { basename, extname } = await import('node:path');
+    const dsKey = readdirSync(join(cache, 'dataset')).find((e) => /^[0-9a-f]{64}$/.test(e))!;
+    const ds = await Dataset.open(await Artifact.open(join(cache, 'dataset', dsKey)));
+    const ids = ds.ids('val');
+    const out = mkdtempSync(join(tmpdir(), 'dcsp-predict-eval-'));
+    const p = await cli(['predict', ...ids.map((id) => ds.imagePath(id)), '--out', out, ...set]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/eval's settings: train checkpoint, CRF, scales 1\/0\.5/);
+    const stored = await (await Artifact.open(join(cache, 'eval', evalOutcome.key))).items('prediction');
+    let foreground = 0;
+    for (const id of ids) {
+      const path = ds.imagePath(id);
+      const png = await readLabelPng(join(out, `${basename(path, extname(path))}.png`));
+      const want = await stored.read(id);
+      expect([png.height, png.width]).toEqual(want.shape);
+      expect(Buffer.from(png.data).equals(Buffer.from(want.data as Uint8Array)), id).toBe(true);
+      foreground += png.data.filter((v) => v > 0).length;
+    }
+    // not a vacuous match of two blank maps
+    expect(foreground).toBeGreaterThan(0);
+  }, 600_000);
+
   it('predict segments any image into a palette PNG and an overlay', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dcsp-predict-'));
     const photo = VOC_PHOTO_JPG;
