@@ -17,7 +17,7 @@ if (process.env.DCSP_NO_BUNDLE !== '1') {
   try {
     if (!(await bundleIsFresh())) await build();
     ({ main } = await import(BUNDLE));
-    globalThis.__dcspNeedsTypeScript = true; // stage modules still need a loader: see lib/stage/typescript.ts
+    globalThis.__dcspNeedsTypeScript = true; // stage modules still need a loader: see lib/contract/typescript.ts
   } catch (err) {
     process.stderr.write(`pipeline: running from sources (bundle unavailable: ${err.message.split('\n')[0]})\n`);
   }

@@ -2,7 +2,7 @@
 // What a stage's code logs its curves through: the executor hands a stage a sink that writes
 // TensorBoard event files and a JSON-lines scalars file outside the artifact (lib/watch/). This
 // interface is all a stage's code sees of it, so the writer stays outside every stage's code
-// identity (lib/stage/code-hash.ts follows runtime imports only): editing the writer re-keys nothing.
+// identity (lib/contract/code-hash.ts follows runtime imports only): editing the writer re-keys nothing.
 
 export interface ScalarSink {
   /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ATTENTION } from '../lib/layouts/attention.ts';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 import { CueMean, Gamma } from './shared/params.ts';
 
 export const params = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { builtInSourceParts, checkSourceOptions, sourceCode, sourceName } from '../lib/data/sources/registry.ts';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 
 const Split = z.enum(['train', 'val', 'test']);
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { SALIENCY } from '../lib/layouts/saliency.ts';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 import { erasePassParams } from './shared/params.ts';
 
 /** the paper's threshold for this pass */

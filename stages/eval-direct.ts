@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 import { CueMean, Gamma, Scales } from './shared/params.ts';
 
 export const params = z.strictObject({

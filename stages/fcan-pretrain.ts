@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 import { Model, Training, WidthDivisor } from './shared/params.ts';
 
 export const params = z.strictObject({

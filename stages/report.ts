@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OPTIONAL_REPORT_SLOTS, REPORT_SLOTS } from '../lib/report/slots.ts';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 
 export const params = z.strictObject({
   /** images per figure (train cue panels and val predictions), chosen deterministically */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 import { segTrainingParams } from './shared/params.ts';
 
 export const params = segTrainingParams;

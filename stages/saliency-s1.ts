@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
 import { checkDetectorParams, detectorName, detectorReadsWeights, detectorRefusal, detectorTensors, withDetectorCode } from '../lib/saliency/stage-hooks.ts';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 
 export const params = z.strictObject({
   /** a detector of lib/saliency/registry.ts (pipeline --help lists them), e.g. isnet (options.variant: medium, small) */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../lib/stage/stage.ts';
+import { defineStage } from '../lib/contract/stage.ts';
 import { Training, WidthDivisor } from './shared/params.ts';
 
 const positive = z.number().int().positive();

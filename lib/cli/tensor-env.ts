@@ -2,7 +2,7 @@
 // environment (stages, their workers and child processes) and this process's numerics.
 import { InputError } from '../errors.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { stageNumerics } from '../stage/numerics.ts';
+import { stageNumerics } from '../contract/numerics.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PIN_ENV, BACKEND_PINNED_ENV } from '../tensor/backend-names.ts';
 import { NONDETERMINISTIC_ENV, readNumericsSetting, THREADS_ENV, useNumerics, type NumericsSetting } from '../tensor/numerics.ts';
 import type { CommonValues } from './command.ts';

@@ -8,7 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { DirectedGraph } from 'graphology';
 import { InputError } from '../errors.ts';
 import { usePlugins } from '../plugins/load.ts';
-import { codeHash } from '../stage/code-hash.ts';
+import { codeHash } from '../contract/code-hash.ts';
 import { canonicalJson } from '../store/canonical-json.ts';
 import { libFile } from '../paths.ts';
 import { sha256 } from '../store/hash.ts';

@@ -1,6 +1,6 @@
 // What resolving pipeline.yaml yields: plain JSON (load.ts memoises it on disk), and the shapes the
 // resolver's phases hand each other.
-import type { StageDefinition } from '../stage/stage.ts';
+import type { StageDefinition } from '../contract/stage.ts';
 import type { Override } from './overrides.ts';
 
 export interface ResolvedStage {
@@ -17,7 +17,7 @@ export interface ResolvedStage {
   isolate: boolean;
   /** its key covers its inputs' lineage (StageDefinition.readsLineage) */
   readsLineage: boolean;
-  /** it computes with tensors under these params and inputs: its key carries numerics (lib/stage/numerics.ts) */
+  /** it computes with tensors under these params and inputs: its key carries numerics (lib/contract/numerics.ts) */
   tensors: boolean;
   /** it computes per item (lib/exec/per-item.ts) */
   perItem: boolean;

@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import type { Job, Queue } from 'bullmq';
 import type { ChunkRunner } from '../exec/item-scheduler.ts';
 import type { ItemTask } from '../exec/item-task.ts';
-import type { KeyParts } from '../stage/key.ts';
+import type { KeyParts } from '../contract/key.ts';
 import { chunkJobId, finished, submit, type ChunkJobData, type ChunkJobReturn } from './jobs.ts';
 
 export interface ChunkContext {

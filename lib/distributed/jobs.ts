@@ -9,7 +9,7 @@ import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import type { StageRequest } from '../exec/compute-stage.ts';
 import type { PerItemStats } from '../exec/per-item.ts';
-import type { KeyParts } from '../stage/key.ts';
+import type { KeyParts } from '../contract/key.ts';
 import type { Numerics } from '../tensor/numerics.ts';
 
 export const STAGE_QUEUE = 'stages';

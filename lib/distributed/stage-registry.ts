@@ -3,8 +3,8 @@
 // from the job. The file is read and its stage names and modules checked at start (exit 2 on bad
 // input, as for any command); a module is imported when a job for its stage first arrives.
 import { importStage, readPipelineFile, stageModules, type StageModule } from '../dag/pipeline-file.ts';
-import { codeHash } from '../stage/code-hash.ts';
-import type { StageDefinition } from '../stage/stage.ts';
+import { codeHash } from '../contract/code-hash.ts';
+import type { StageDefinition } from '../contract/stage.ts';
 
 export class StageRegistry {
   private constructor(
@@ -39,7 +39,7 @@ export class StageRegistry {
     return m;
   }
 
-  /** the identity of this checkout's code for the stage (lib/stage/code-hash.ts) */
+  /** the identity of this checkout's code for the stage (lib/contract/code-hash.ts) */
   codeHash(stage: string): string {
     return codeHash(this.module(stage), this.root);
   }

@@ -1,7 +1,7 @@
 // One measurement in its own process: `node --import tsx measure-child.ts '<json request>'`, the
 // seconds (or the error) and the backend that measured them as JSON on stdout. A network too large for the backend (a wasm heap abort)
 // then costs this process, not the doctor.
-import { stageNumerics } from '../stage/numerics.ts';
+import { stageNumerics } from '../contract/numerics.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { readNumericsSetting, useNumerics } from '../tensor/numerics.ts';
 import { machineMeasurer } from './measure.ts';

@@ -4,7 +4,7 @@
 // the exchange, so a full disk cannot lose the reason a stage failed.
 import { StageFailedError } from '../errors.ts';
 import { libFile, TSX_LOADER } from '../paths.ts';
-import { StageNotImplementedError } from '../stage/stage.ts';
+import { StageNotImplementedError } from '../contract/stage.ts';
 import { PROGRESS_PIPE_ENV, relayChildLine } from './progress.ts';
 import type { StageJob, StageJobResult } from './stage-runner.ts';
 

@@ -6,7 +6,7 @@ import type { ArtifactWriter } from '../store/artifact-writer.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { dtypeOf } from '../store/zarr.ts';
-import type { ItemResult } from '../stage/stage.ts';
+import type { ItemResult } from '../contract/stage.ts';
 import { readItemFile } from './item-file.ts';
 
 /** Writes every per-item array into the artifact (id order) and its item table. */

@@ -4,7 +4,7 @@
 // the resume record. A file that is short, long or altered is refused on read, never padded.
 import { open, readFile, rename } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import type { ItemResult } from '../stage/stage.ts';
+import type { ItemResult } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { allocate, dtypeOf, type DType } from '../store/zarr.ts';
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { itemKey, type KeyParts } from '../stage/key.ts';
+import { itemKey, type KeyParts } from '../contract/key.ts';
 
 /** An input as item keys read it: its content hash, and its item table when it has one. */
 export type KeyedInput = Pick<Artifact, 'manifest' | 'itemTable'>;

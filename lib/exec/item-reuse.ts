@@ -4,7 +4,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
-import type { ItemResult } from '../stage/stage.ts';
+import type { ItemResult } from '../contract/stage.ts';
 import { itemContentHash } from './item-assembly.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from './item-file.ts';
 import { itemFileOf } from './item-keys.ts';

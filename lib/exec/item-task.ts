@@ -3,8 +3,8 @@
 import { pathToFileURL } from 'node:url';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
-import type { ItemEnv, ItemResult, StageDefinition } from '../stage/stage.ts';
-import { ensureTypeScript } from '../stage/typescript.ts';
+import type { ItemEnv, ItemResult, StageDefinition } from '../contract/stage.ts';
+import { ensureTypeScript } from '../contract/typescript.ts';
 import { computesWith, describeNumerics, type Numerics } from '../tensor/numerics.ts';
 import { loadItemWork, type AnyItemWork } from './stage-work.ts';
 

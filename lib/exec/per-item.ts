@@ -8,8 +8,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { Json } from '../store/canonical-json.ts';
 import { ITEM_STATE, type ItemState } from '../store/manifest.ts';
-import type { KeyParts } from '../stage/key.ts';
-import type { StageContext, StageDefinition } from '../stage/stage.ts';
+import type { KeyParts } from '../contract/key.ts';
+import type { StageContext, StageDefinition } from '../contract/stage.ts';
 import { assembleItems } from './item-assembly.ts';
 import { readItemFile, writeItemFile } from './item-file.ts';
 import { itemFileOf, itemKeysOf, itemsDirOf } from './item-keys.ts';

@@ -5,9 +5,9 @@ import type { Json } from '../store/canonical-json.ts';
 import { lineageDigest, upstreamOf } from '../store/lineage.ts';
 import type { InputRef, Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
-import { keyPartsOf, stageKey, type KeyParts } from '../stage/key.ts';
-import { contentHashes, keyInputs, LINEAGE_PART } from '../stage/key-inputs.ts';
-import { numericsChange } from '../stage/numerics.ts';
+import { keyPartsOf, stageKey, type KeyParts } from '../contract/key.ts';
+import { contentHashes, keyInputs, LINEAGE_PART } from '../contract/key-inputs.ts';
+import { numericsChange } from '../contract/numerics.ts';
 
 export interface StagePlan {
   stage: string;

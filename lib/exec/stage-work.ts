@@ -3,8 +3,8 @@
 // here (stage-runner.ts in-process and in an isolated child, item-task.ts in a worker thread or a
 // distributed worker), so a declaration never has to import its body.
 import type { Json } from '../store/canonical-json.ts';
-import type { ItemWork, RunWork, StageDefinition } from '../stage/stage.ts';
-import { ensureTypeScript } from '../stage/typescript.ts';
+import type { ItemWork, RunWork, StageDefinition } from '../contract/stage.ts';
+import { ensureTypeScript } from '../contract/typescript.ts';
 
 /** The work as the executor calls it: params and state erased, as in the registry of declarations. */
 export type AnyItemWork = ItemWork<Record<string, unknown>, Json, unknown>;

@@ -6,8 +6,8 @@
 import { pathToFileURL } from 'node:url';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.ts';
-import { codeHash } from '../stage/code-hash.ts';
-import { ensureTypeScript } from '../stage/typescript.ts';
+import { codeHash } from '../contract/code-hash.ts';
+import { ensureTypeScript } from '../contract/typescript.ts';
 import type { PipelinePlugin } from './plugin.ts';
 
 export const PLUGINS_ENV = 'DCSP_PLUGINS';
@@ -79,7 +79,7 @@ export function loadedPlugins(): LoadedPlugin[] {
 }
 
 /**
- * A plugin's code identity (lib/stage/code-hash.ts: the file and what it imports): a stage that
+ * A plugin's code identity (lib/contract/code-hash.ts: the file and what it imports): a stage that
  * runs an entry of the plugin carries it in its key, as it carries its own module's.
  */
 export function pluginCode(file: string): string {

@@ -58,13 +58,13 @@ export interface DetectorPlugin<S extends DetectorSpec = DetectorSpec> {
   readonly summary: string;
   /** its whole spec, `kind` included (strict: a typo in a param is an error) */
   readonly spec: z.ZodType<S>;
-  /** it runs tfjs networks: the stages' keys then carry the numerics (lib/stage/numerics.ts) */
+  /** it runs tfjs networks: the stages' keys then carry the numerics (lib/contract/numerics.ts) */
   readonly tensors?: boolean;
   /** saliency-s1's params as a spec (unparsed; `kind` is added after); throws when they cannot be one */
   fromParams?(choice: DetectorChoice): Record<string, unknown>;
   /** checks of saliency-s1's params at parse time */
   checkParams?(choice: DetectorChoice): ParamIssue[];
-  /** plan-time refusal (lib/stage/stage.ts `refuse`): the saliency-s1 param to blame and why */
+  /** plan-time refusal (lib/contract/stage.ts `refuse`): the saliency-s1 param to blame and why */
   refuse?(choice: DetectorChoice, hasWeightsInput: boolean): { key: string; message: string } | null;
   /** it reads saliency-s1's optional input `weights` (saliency-train) under these params */
   readsWeights?(choice: DetectorChoice): boolean;

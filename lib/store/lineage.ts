@@ -1,7 +1,7 @@
 // The artifacts upstream of some artifacts: follow each manifest's `inputs` (stage, key) through
 // the cache, each artifact once. A stage that shows its inputs' history (the report: the DAG, each
 // stage's key and params, training curves) reads all of these, so its key covers their digest
-// (lib/stage/key-inputs.ts), and the report draws from the same walk (lib/report/lineage.ts).
+// (lib/contract/key-inputs.ts), and the report draws from the same walk (lib/report/lineage.ts).
 import { join } from 'node:path';
 import { sha256 } from './hash.ts';
 import { readManifest, type Manifest } from './manifest.ts';

@@ -28,7 +28,7 @@ export interface Manifest {
   version: number;
   codeHash: string;
   params: Json;
-  /** a tensor stage's numerics, as in its key (lib/stage/numerics.ts) */
+  /** a tensor stage's numerics, as in its key (lib/contract/numerics.ts) */
   numerics?: { backend: string; [field: string]: string | number | boolean | undefined };
   /**
    * computed with TensorFlow's nondeterministic kernels (`--nondeterministic`): another computation

@@ -3,7 +3,7 @@
 // thread count (Eigen and oneDNN split a reduction into one partial sum per thread) and on whether
 // TensorFlow may use its nondeterministic kernels: all of it is read here without starting
 // TensorFlow (a run's keys are known before any stage starts), becomes part of each tensor stage's
-// key (lib/stage/numerics.ts), and is put into the environment of the process that computes the
+// key (lib/contract/numerics.ts), and is put into the environment of the process that computes the
 // stage, before TensorFlow reads it. Light: no tfjs import.
 //
 // Measured on tfjs-node (TensorFlow 2.21.0 CPU, micro profile; docs/voc-and-gpus.md, "Numerics"): a training's
@@ -30,7 +30,7 @@ export interface NumericsSetting {
   deterministic: boolean;
 }
 
-/** What one tensor stage computes with: part of its key (lib/stage/numerics.ts makes it from a setting). */
+/** What one tensor stage computes with: part of its key (lib/contract/numerics.ts makes it from a setting). */
 export interface Numerics {
   backend: string;
   tensorflow?: string;

@@ -1,6 +1,6 @@
 // The adapt stage's work (stages/adapt.ts): new cues from the trained network, restricted to each
 // image's classes; their quality against the ground truth as the summary (scores.ts).
-import type { ItemWork } from '../stage/stage.ts';
+import type { ItemWork } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { adaptImage } from '../model/inference.ts';
 import { netSetup, type NetState } from './net.ts';

@@ -1,7 +1,7 @@
 // The attention stage's work (stages/attention.ts): FCAN attention at three scales for every train
 // image, how often each class's attention peak falls inside that class's object, and the
 // classifier's mAP on val.
-import type { ItemEnv, ItemResult, ItemWork, StageContext } from '../stage/stage.ts';
+import type { ItemEnv, ItemResult, ItemWork, StageContext } from '../contract/stage.ts';
 import { meanAveragePrecision } from '../metrics/classification.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { attentionMaps } from '../model/inference.ts';

@@ -1,7 +1,7 @@
 // The cues stage's work (stages/cues.ts, and cues-oracle): Algorithm 1 per train image, or the
 // ground truth for the oracle; their quality against the ground truth as the summary (scores.ts).
 import { Dataset } from '../layouts/dataset.ts';
-import type { ItemWork } from '../stage/stage.ts';
+import type { ItemWork } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { cuesFromAttention } from '../model/cues.ts';
 import { readAttention } from '../layouts/attention.ts';

@@ -6,7 +6,7 @@
 import { roundTo } from '../format.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunWork, StageContext } from '../stage/stage.ts';
+import type { RunWork, StageContext } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { sha256 } from '../store/hash.ts';
 import { mapLimit } from '../data/concurrency.ts';

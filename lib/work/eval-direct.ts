@@ -7,7 +7,7 @@
 // used them, so the baseline differs from DCSP only in what the paper says it does.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ItemEnv, ItemResult, ItemSetupEnv, ItemWork, StageContext } from '../stage/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, ItemWork, StageContext } from '../contract/stage.ts';
 import { erasePass, firstPass, toUint8, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
 import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from './saliency-passes.ts';
 import type { Json } from '../store/canonical-json.ts';

@@ -1,7 +1,7 @@
 // The eval stage's work (stages/eval.ts, and eval-oracle): multi-scale prediction and the dense CRF
 // per image; the summary (confusion matrix, mIoU, test-server PNGs) is shared with eval-direct
 // (scores.ts).
-import type { ItemWork } from '../stage/stage.ts';
+import type { ItemWork } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { segmentImage } from '../predict/segment.ts';
 import { netSetup, type NetState } from './net.ts';

@@ -1,6 +1,6 @@
 // The fcan-pretrain stage's work (stages/fcan-pretrain.ts): the classification objective of the
 // training loop shared with train and retrain (training.ts).
-import type { RunWork } from '../stage/stage.ts';
+import type { RunWork } from '../contract/stage.ts';
 import { fcanTraining } from './training.ts';
 import type { FcanPretrainParams } from '../../stages/fcan-pretrain.ts';
 

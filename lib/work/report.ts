@@ -1,7 +1,7 @@
 // The report stage's work (stages/report.ts): the HTML report over its input artifacts, holding results only (the run's
 // times and cache hits are not part of any artifact; `pipeline report` adds them).
 import { writeReport } from '../report/write-report.ts';
-import type { RunWork, StageContext } from '../stage/stage.ts';
+import type { RunWork, StageContext } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ReportParams } from '../../stages/report.ts';
 

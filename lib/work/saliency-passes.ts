@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { Dataset } from '../layouts/dataset.ts';
 import type { ItemMaps8 } from '../layouts/item-maps.ts';
 import { ERASED, SALIENCY, SALIENCY_RAW, saliencyItem } from '../layouts/saliency.ts';
-import type { ItemEnv, ItemResult, ItemSetupEnv, ItemWork, StageContext } from '../stage/stage.ts';
+import type { ItemEnv, ItemResult, ItemSetupEnv, ItemWork, StageContext } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';

@@ -11,7 +11,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { renderAgnostic, type AgnosticSample } from '../data/toy-agnostic.ts';
 import { decodeRgb } from '../data/image-io.ts';
-import type { RunWork, StageContext } from '../stage/stage.ts';
+import type { RunWork, StageContext } from '../contract/stage.ts';
 import { SaliencyQuality } from '../metrics/saliency.ts';
 import { augment, sampleRng } from '../model/augment.ts';
 import { resolveImagenetWeights } from '../model/init-download.ts';

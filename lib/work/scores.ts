@@ -6,7 +6,7 @@ import { Dataset } from '../layouts/dataset.ts';
 import { CONFUSION_FILE, PREDICTIONS } from '../layouts/predictions.ts';
 import { ConfusionMatrix, formatScoresTable } from '../metrics/confusion.ts';
 import { CueQuality } from '../model/cue-quality.ts';
-import type { ItemResult, StageContext } from '../stage/stage.ts';
+import type { ItemResult, StageContext } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { NUM_CLASSES, VOID_LABEL } from '../types.ts';
 

@@ -1,5 +1,5 @@
 // The train stage's work (stages/train.ts): the segmentation objective of the training loop (training.ts).
-import type { RunWork } from '../stage/stage.ts';
+import type { RunWork } from '../contract/stage.ts';
 import { segTraining } from './training.ts';
 import type { TrainParams } from '../../stages/train.ts';
 

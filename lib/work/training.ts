@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { CUES } from '../layouts/cues.ts';
 import { Dataset } from '../layouts/dataset.ts';
 import { CHECKPOINT_DIR, CURVE_FILE, INIT_FILE } from '../layouts/model.ts';
-import type { StageContext } from '../stage/stage.ts';
+import type { StageContext } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemArrayReader } from '../store/artifact.ts';
 import { initBackend } from '../tensor/backend.ts';
@@ -23,7 +23,7 @@ import { loadKerasWeights, type InitReport } from '../model/keras-weights.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
 import { trainLoop, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 import { checkpointProbe } from './checkpoint-probe.ts';
-import type { RunWork } from '../stage/stage.ts';
+import type { RunWork } from '../contract/stage.ts';
 
 /** The optimisation settings every training reads (the stages declare them: stages/shared/params.ts `Training`). */
 export interface LoopParams {

@@ -46,7 +46,7 @@ export function stageNames(root: string): string[] {
 
 /** The libraries of the method: they know nothing of stages, keys, the executor or the command line. */
 export const DOMAIN = ['tensor', 'data', 'saliency', 'model', 'crf', 'metrics'];
-const ABOVE_DOMAIN = ['exec', 'work', 'cli', 'dag', 'stage', 'doctor', 'layouts', 'report', 'watch'];
+const ABOVE_DOMAIN = ['exec', 'work', 'cli', 'dag', 'contract', 'doctor', 'layouts', 'report', 'watch'];
 
 function libFolder(path: string): string | null {
   const m = /^lib\/([^/]+)\//.exec(path);
@@ -72,7 +72,7 @@ function workOf(path: string, stages: readonly string[]): string | null {
  */
 function lightForDeclarations(path: string): boolean {
   const folder = libFolder(path);
-  return path === 'lib/stage/stage.ts' || path === 'lib/report/slots.ts' || path.startsWith('stages/shared/') || folder === 'layouts' || (folder !== null && DOMAIN.includes(folder));
+  return path === 'lib/contract/stage.ts' || path === 'lib/report/slots.ts' || path.startsWith('stages/shared/') || folder === 'layouts' || (folder !== null && DOMAIN.includes(folder));
 }
 
 /** The rules of a stage's two halves: its declaration (stages/) and its work (lib/work/). */
@@ -117,7 +117,7 @@ export function layeringViolations(edges: readonly Edge[], stages: readonly stri
     const say = (rule: string): void => void out.push(`${from} -> ${to}: ${rule}`);
     if (a && DOMAIN.includes(a) && b && ABOVE_DOMAIN.includes(b)) say(`the domain folder ${a} imports ${b}`);
     if (a === 'dag' && b === 'exec') say('dag imports exec');
-    if (a === 'stage' && (b === 'dag' || b === 'exec')) say(`the stage contract imports ${b}`);
+    if (a === 'contract' && (b === 'dag' || b === 'exec')) say(`the stage contract imports ${b}`);
     if (a === 'layouts' && (b === 'work' || b === 'exec' || b === 'report')) say(`a layout imports ${b}`);
     for (const rule of stageViolations(edge, edges, stages)) say(rule);
   }

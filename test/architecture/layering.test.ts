@@ -54,7 +54,7 @@ describe('layering', () => {
     const stages = ['cues', 'eval', 'adapt'];
     const made: Edge[] = [
       ...importsOf('lib/model/cues.ts', "import x from '../../stages/params.ts';"),
-      ...importsOf('lib/saliency/passes.ts', "import type { StageContext } from '../stage/stage.ts';"),
+      ...importsOf('lib/saliency/passes.ts', "import type { StageContext } from '../contract/stage.ts';"),
       ...importsOf('lib/model/thing.ts', "const m = () => import('../exec/lock.ts');"),
       ...importsOf('lib/data/build.ts', "import { work } from '../work/dataset.ts';"),
       ...importsOf('lib/crf/x.ts', "import { main } from '../cli/main.ts';"),
@@ -76,7 +76,7 @@ describe('layering', () => {
       ...importsOf('lib/work/cues.ts', "import type { CueParams } from '../../stages/cues.ts';"),
       // allowed: the contract, a layout, a shared piece, light vocabulary, the own work by URL,
       // the own declaration type-only, a shared work piece, a domain library
-      ...importsOf('stages/eval.ts', "import { defineStage } from '../lib/stage/stage.ts';\nimport { Dataset } from '../lib/layouts/dataset.ts';"),
+      ...importsOf('stages/eval.ts', "import { defineStage } from '../lib/contract/stage.ts';\nimport { Dataset } from '../lib/layouts/dataset.ts';"),
       ...importsOf('stages/eval.ts', "import { Scales } from './shared/params.ts';\nimport { CUE_MEANS } from '../lib/model/cues.ts';"),
       ...importsOf('stages/eval.ts', "import type { Json } from '../lib/store/canonical-json.ts';"),
       ...importsOf('stages/eval.ts', "const work = new URL('../lib/work/eval.ts', import.meta.url);"),
@@ -86,7 +86,7 @@ describe('layering', () => {
     const v = layeringViolations(made, stages);
     expect(v).toEqual([
       'lib/model/cues.ts -> stages/params.ts: lib/ imports stages/',
-      'lib/saliency/passes.ts -> lib/stage/stage.ts: the domain folder saliency imports stage',
+      'lib/saliency/passes.ts -> lib/contract/stage.ts: the domain folder saliency imports contract',
       'lib/model/thing.ts -> lib/exec/lock.ts: the domain folder model imports exec',
       'lib/data/build.ts -> lib/work/dataset.ts: the domain folder data imports work',
       'lib/crf/x.ts -> lib/cli/main.ts: the domain folder crf imports cli',

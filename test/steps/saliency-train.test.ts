@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../lib/stage/stage.ts';
+import type { StageContext } from '../../lib/contract/stage.ts';
 import { work as saliencyTrain } from '../../lib/work/saliency-train.ts';
 import type { SaliencyTrainParams } from '../../stages/saliency-train.ts';
 import { TRAINED_WEIGHTS_DIR } from '../../lib/saliency/spec.ts';

@@ -137,7 +137,7 @@ describe.skipIf(tensorboardMissing !== null)("TensorBoard's own reader", () => {
 
 describe('the writers and every stage', () => {
   it('no stage\'s code identity holds a writer of run facts: editing lib/watch re-keys nothing', async () => {
-    const { codeFiles } = await import('../../lib/stage/code-hash.ts');
+    const { codeFiles } = await import('../../lib/contract/code-hash.ts');
     const { readdirSync: list } = await import('node:fs');
     const root = join(import.meta.dirname, '../..');
     const stages = list(join(root, 'stages')).filter((f) => f.endsWith('.ts'));

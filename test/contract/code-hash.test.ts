@@ -3,7 +3,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codeFiles, codeHash, forgetCodeHashes } from '../../lib/stage/code-hash.ts';
+import { codeFiles, codeHash, forgetCodeHashes } from '../../lib/contract/code-hash.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir = '';

@@ -125,14 +125,14 @@ export interface StageDefinition<P = Record<string, unknown>> {
   readsLineage?: boolean;
   /**
    * The stage computes with tfjs tensors, so its bytes depend on the backend and TensorFlow's
-   * settings, which then join its key (lib/stage/numerics.ts). A function when it depends on the
+   * settings, which then join its key (lib/contract/numerics.ts). A function when it depends on the
    * params (a saliency detector may be a network or not) or on an input's stage (an erase pass
    * runs the detector of the pass before it): `upstream(slot)` gives that stage, resolved.
    */
   tensors?: boolean | ((params: P, upstream: (slot: string) => (UpstreamStage & { tensors: boolean }) | undefined) => boolean);
   /**
    * Params that only stop a run (a check that refuses to commit a result) and never change the
-   * bytes of a result they let through: they are left out of the key (lib/stage/key.ts).
+   * bytes of a result they let through: they are left out of the key (lib/contract/key.ts).
    */
   guards?: readonly string[];
   /**

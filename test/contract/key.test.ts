@@ -3,8 +3,8 @@
 // with one thread whatever the training setting, and a guard param is not part of any key.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { itemKey, keyPartsOf, stageKey, type KeyedStage } from '../../lib/stage/key.ts';
-import { numericsChange, stageNumerics } from '../../lib/stage/numerics.ts';
+import { itemKey, keyPartsOf, stageKey, type KeyedStage } from '../../lib/contract/key.ts';
+import { numericsChange, stageNumerics } from '../../lib/contract/numerics.ts';
 import { canonicalJson } from '../../lib/store/canonical-json.ts';
 import { sha256 } from '../../lib/store/hash.ts';
 import type { NumericsSetting } from '../../lib/tensor/numerics.ts';
