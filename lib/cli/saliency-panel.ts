@@ -9,6 +9,7 @@ import { readLabelPng } from '../data/label-png.ts';
 import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../metrics/saliency.ts';
 import type { Map8, MapF32 } from '../types.ts';
 import { acquireLock } from '../exec/lock.ts';
+import type { HierarchicalOptions } from '../saliency/hierarchical.ts';
 import { createDetector, hierarchicalSaliency } from '../saliency/index.ts';
 
 export interface PanelRequest {
@@ -18,7 +19,8 @@ export interface PanelRequest {
   out: string;
   /** detector spec (lib/saliency/spec.ts); default the built-in boundary detector */
   spec?: unknown;
-  thresholds?: number[];
+  /** erase-s2's and erase-s3's thresholds and comparison, as the pipeline resolves them */
+  erase: Pick<HierarchicalOptions, 'thresholds' | 'compare'>;
   /** where downloaded models are cached (isnet, named onnx models) */
   modelDir?: string;
 }
@@ -41,7 +43,7 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
   const labels = req.labels ? await readLabelPng(req.labels) : undefined;
   const detector = await createDetector(req.spec ?? { kind: 'boundary' }, { lock: acquireLock, ...(req.modelDir ? { modelDir: req.modelDir } : {}) });
   const t0 = performance.now();
-  const r = await hierarchicalSaliency(detector, img, { keepImages: true, ...(req.thresholds ? { thresholds: req.thresholds } : {}) });
+  const r = await hierarchicalSaliency(detector, img, { keepImages: true, ...req.erase });
   const ms = performance.now() - t0;
   await detector.dispose();
 
@@ -56,7 +58,8 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
       );
     });
   }
-  lines.push(`${detector.name}: ${r.s.length} passes on ${img.width}x${img.height} in ${ms.toFixed(0)} ms`);
+  const erase = `erasing at ${req.erase.compare ?? '>='} ${req.erase.thresholds.join(', ')}`;
+  lines.push(`${detector.name}: ${r.s.length} passes (${erase}) on ${img.width}x${img.height} in ${ms.toFixed(0)} ms`);
 
   const { width: w, height: h } = img;
   const blank = new Uint8Array(w * h * 3).fill(255);

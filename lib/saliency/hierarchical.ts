@@ -17,8 +17,6 @@ export type EraseCompare = '>=' | '>';
 /** DeepLab's RGB mean (the value DCSP's code fills erased pixels with), rounded for 8-bit images. */
 export const DEEPLAB_MEAN_RGB: readonly [number, number, number] = [123, 117, 104];
 
-/** Paper thresholds for the two erasing steps (S3). Use [0.7] alone for the released code's S2. */
-export const DCSP_THRESHOLDS: readonly number[] = [0.7, 0.8];
 
 /** Map in [0,1] -> uint8: round(255 * clamp(v)), halves rounded up; NaN -> 0. */
 export function toUint8(map: MapF32): Map8 {
@@ -148,8 +146,8 @@ export async function erasePass(detector: SaliencyDetector, input: ErasePassInpu
 }
 
 export interface HierarchicalOptions extends PassOptions {
-  /** one erase threshold per extra pass; default DCSP's [0.7, 0.8] (S3) */
-  thresholds?: readonly number[];
+  /** one erase threshold per extra pass: erase-s2's then erase-s3's for S3 (their declarations hold DCSP's values) */
+  thresholds: readonly number[];
   /** keep the erased images in the result (for pictures) */
   keepImages?: boolean;
 }
@@ -166,8 +164,8 @@ export interface HierarchicalResult {
 }
 
 /** All passes in one call: the same computation the three stages do one pass at a time. */
-export async function hierarchicalSaliency(detector: SaliencyDetector, img: RgbImage, opts: HierarchicalOptions = {}): Promise<HierarchicalResult> {
-  const thresholds = opts.thresholds ?? DCSP_THRESHOLDS;
+export async function hierarchicalSaliency(detector: SaliencyDetector, img: RgbImage, opts: HierarchicalOptions): Promise<HierarchicalResult> {
+  const { thresholds } = opts;
   let pass = await firstPass(detector, img, opts);
   const out: HierarchicalResult = { s: [pass.combined], raw: [pass.raw], erased: [] };
   if (opts.keepImages) out.images = [];

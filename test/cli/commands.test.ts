@@ -1,8 +1,13 @@
 // The command list and each command's own typed parsing, through main() as the binary calls it.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { VOC_PHOTO_JPG } from '../fixtures/voc-photo.ts';
 import { COMMANDS, main } from '../../lib/cli/main.ts';
 import { defineCommand } from '../../lib/cli/command.ts';
 import { InputError } from '../../lib/errors.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 function capture(): { io: { out(t: string): void; err(t: string): void }; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -58,4 +63,22 @@ describe('commands', () => {
     expect(() => cmd.parse(['--until', 'eval'])).toThrow(InputError);
     expect(() => cmd.parse(['image.jpg'])).toThrow(/pipeline probe: .*positional/i);
   });
+
+  it('pipeline saliency erases at the thresholds the pipeline resolves, --set included', async () => {
+    const dir = join(ROOT, 'test/.tmp', `saliency-cmd-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const run = async (...set: string[]): Promise<string> => {
+        const c = capture();
+        const args = ['saliency', VOC_PHOTO_JPG, '--out', join(dir, 'panel.png'), '--cache', join(dir, 'cache'), ...set.flatMap((s) => ['--set', s])];
+        expect(await main(args, c.io), c.err.join('\n')).toBe(0);
+        return c.out.join('\n');
+      };
+      expect(await run()).toMatch(/3 passes \(erasing at >= 0\.7, 0\.8\)/);
+      expect(await run('erase-s3.threshold=0.9')).toMatch(/3 passes \(erasing at >= 0\.7, 0\.9\)/);
+      expect(existsSync(join(dir, 'panel.png'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -11,6 +11,10 @@ import { SALIENCY } from '../../lib/layouts/saliency.ts';
 import { hierarchicalSaliency, toUint8 } from '../../lib/saliency/index.ts';
 import { Artifact } from '../../lib/store/artifact.ts';
 import { colourContrastDetector } from '../fixtures/detector-plugin/colour-contrast.ts';
+import { params as erase2 } from '../../stages/erase-s2.ts';
+import { params as erase3 } from '../../stages/erase-s3.ts';
+// erase-s2's and erase-s3's thresholds, as their declarations default them
+const DCSP_ERASE = [erase2.parse({}).threshold, erase3.parse({}).threshold];
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // the same depth as the fixture, so its relative imports of lib/ and stages/ resolve
@@ -86,7 +90,7 @@ describe('a detector from a plugin file', () => {
     const ids = dataset.ids('train');
     expect(ids).toHaveLength(6);
     for (const id of ids) {
-      const expected = await hierarchicalSaliency(detector, await dataset.readImage(id), { fill });
+      const expected = await hierarchicalSaliency(detector, await dataset.readImage(id), { fill, thresholds: DCSP_ERASE });
       for (let k = 0; k < 3; k++) {
         const stored = await SALIENCY.readMap(passes[k], id);
         expect(Buffer.from(stored.data).equals(Buffer.from(toUint8(expected.s[k]).data)), `${id} S${k + 1}`).toBe(true);

@@ -5,6 +5,10 @@ import { createDetector, hierarchicalSaliency } from '../../lib/saliency/index.t
 import { resampleInterleaved } from '../../lib/saliency/resample.ts';
 import type { Map8, MapF32, RgbImage } from '../../lib/types.ts';
 import { makeScene, mulberry32 } from './synthetic.ts';
+import { params as erase2 } from '../../stages/erase-s2.ts';
+import { params as erase3 } from '../../stages/erase-s3.ts';
+// erase-s2's and erase-s3's thresholds, as their declarations default them
+const DCSP_ERASE = [erase2.parse({}).threshold, erase3.parse({}).threshold];
 
 function meanInOut(map: MapF32, fg: Map8): { inside: number; outside: number } {
   let si = 0;
@@ -104,7 +108,7 @@ describe('boundary detector', () => {
       }
     }
     const det = await createDetector({ kind: 'boundary' });
-    const r = await hierarchicalSaliency(det, { width: w, height: h, data });
+    const r = await hierarchicalSaliency(det, { width: w, height: h, data }, { thresholds: DCSP_ERASE });
     const means = r.s.map((s) => {
       const sum = [0, 0, 0];
       const n = [0, 0, 0];

@@ -123,7 +123,7 @@ describe('hierarchical saliency', () => {
 
   it('the staged passes (through stored uint8 maps) give the same bytes as the one-call version', async () => {
     const det = tableDetector({ 10: 0.9, 20: 0.70001, 30: 0.4, 40: 0.1, 99: 0.2 });
-    const all = await hierarchicalSaliency(det, img, { fill });
+    const all = await hierarchicalSaliency(det, img, { fill, thresholds: [0.7, 0.8] });
     // stage 1 stores S1; stage 2 reads it back, runs one pass, stores S2, S2e and the mask; and so on
     const p1 = await firstPass(det, img, { fill });
     const s1 = toUint8(p1.combined);
@@ -140,6 +140,6 @@ describe('hierarchical saliency', () => {
 
   it('rejects a detector that returns the wrong size', async () => {
     const bad: SaliencyDetector = { name: 'bad', detect: async () => f32(1, 1, [0]), dispose: async () => {} };
-    await expect(hierarchicalSaliency(bad, img)).rejects.toThrow(/size mismatch/);
+    await expect(hierarchicalSaliency(bad, img, { thresholds: [0.7] })).rejects.toThrow(/size mismatch/);
   });
 });

