@@ -12,10 +12,11 @@ import { codeHash } from '../stage/code-hash.ts';
 import { ensureTypeScript } from '../stage/typescript.ts';
 import type { PipelinePlugin } from './plugin.ts';
 
-export { announcedPlugins, loadPlugins, PLUGINS_ENV, usePlugins } from '../registry/plugins.ts';
+export { loadPlugins, PLUGINS_ENV, usePlugins } from '../registry/plugins.ts';
 
-/** the lists a plugin may export, each read by the registry of its kind */
-const LISTS = ['detectors', 'sources'] as const satisfies readonly (keyof PipelinePlugin)[];
+// the lists a plugin may export, each read by the registry of its kind (lib/saliency/registry.ts,
+// lib/data/sources/registry.ts); a Record, so a list added to PipelinePlugin must be named here
+const LISTS = Object.keys({ detectors: true, sources: true } satisfies Record<keyof PipelinePlugin, true>);
 
 async function importPlugin(file: string): Promise<LoadedPlugin> {
   await ensureTypeScript();
@@ -37,10 +38,7 @@ async function importPlugin(file: string): Promise<LoadedPlugin> {
   return { file, lists };
 }
 
-/**
- * A plugin's code identity (lib/stage/code-hash.ts: the file and what it imports): a stage that
- * runs an entry of the plugin carries it in its key, as it carries its own module's.
- */
+/** the file and what it imports, as a stage's own module counts (lib/registry/plugins.ts pluginCode) */
 function pluginCode(file: string): string {
   return codeHash(file, dirname(file));
 }
