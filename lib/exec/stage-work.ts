@@ -5,6 +5,10 @@
 import type { Json } from '../store/canonical-json.ts';
 import type { ItemWork, RunWork, StageDefinition } from '../contract/stage.ts';
 import { ensureTypeScript } from '../contract/typescript.ts';
+// A work module may meet a plugin's detector or source by name, and the registries then import the
+// announced plugins (lib/registry/plugins.ts): a fresh worker thread or child process must have
+// their loader installed, which importing it does.
+import '../plugins/load.ts';
 
 /** The work as the executor calls it: params and state erased, as in the registry of declarations. */
 export type AnyItemWork = ItemWork<Record<string, unknown>, Json, unknown>;

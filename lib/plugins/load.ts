@@ -1,48 +1,22 @@
-// The plugins of the pipeline this process runs. Whoever reads a pipeline file announces its
-// plugins (usePlugins); the registries import them when they first need a name they do not know
-// (loadPlugins). The list travels in the environment, so worker threads and child processes of the
-// run see the same plugins: what a worker imports is what its own process's pipeline file named,
-// never anything a job carries.
-import { pathToFileURL } from 'node:url';
+// Importing a plugin module named under `plugins:`, and its code identity. The plugins' state (which
+// files this process was told about, which are imported) sits with the registries that read them
+// (lib/registry/plugins.ts); importing this module installs it there as their loader, so every
+// process that can meet a plugin's name imports it: the CLI through lib/dag, worker threads and
+// isolated children through lib/exec/stage-work.ts. Announcing and loading are exported from here
+// too, so a caller that announces plugins has the loader installed by the same import.
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.ts';
+import { installPluginLoader, type LoadedPlugin } from '../registry/plugins.ts';
 import { codeHash } from '../contract/code-hash.ts';
 import { ensureTypeScript } from '../contract/typescript.ts';
 import type { PipelinePlugin } from './plugin.ts';
 
-export const PLUGINS_ENV = 'DCSP_PLUGINS';
+export { loadPlugins, PLUGINS_ENV, usePlugins } from '../registry/plugins.ts';
 
-export interface LoadedPlugin {
-  /** absolute path of the module */
-  file: string;
-  plugin: PipelinePlugin;
-}
-
-// Kept on globalThis, once per thread: the CLI runs from its bundle (bin/pipeline.mjs) while stage
-// modules load lib/ from the sources, so two copies of this module meet in one process and must
-// see the same plugins.
-interface PluginState {
-  loaded: Map<string, Promise<LoadedPlugin>>;
-  ready: Map<string, LoadedPlugin>;
-}
-const STATE = Symbol.for('dcsp-pipeline.plugins');
-const state = ((globalThis as Record<symbol, PluginState | undefined>)[STATE] ??= { loaded: new Map(), ready: new Map() });
-const { loaded, ready } = state;
-
-/** Make `files` (absolute, checked by files.ts) the plugins of this process and its workers. */
-export function usePlugins(files: readonly string[]): void {
-  if (files.length) process.env[PLUGINS_ENV] = JSON.stringify(files);
-  else delete process.env[PLUGINS_ENV];
-}
-
-/** The plugin files this process was told about. */
-export function announcedPlugins(): string[] {
-  const raw = process.env[PLUGINS_ENV];
-  if (!raw) return [];
-  const list: unknown = JSON.parse(raw);
-  if (!Array.isArray(list) || !list.every((f): f is string => typeof f === 'string')) throw new Error(`${PLUGINS_ENV} must be a JSON list of module paths`);
-  return list;
-}
+// the lists a plugin may export, each read by the registry of its kind (lib/saliency/registry.ts,
+// lib/data/sources/registry.ts); a Record, so a list added to PipelinePlugin must be named here
+const LISTS = Object.keys({ detectors: true, sources: true } satisfies Record<keyof PipelinePlugin, true>);
 
 async function importPlugin(file: string): Promise<LoadedPlugin> {
   await ensureTypeScript();
@@ -53,35 +27,20 @@ async function importPlugin(file: string): Promise<LoadedPlugin> {
     throw new InputError(`plugin ${file}: cannot load: ${(err as Error).message}`);
   }
   const p = mod.default;
-  const isList = (v: unknown): boolean => v === undefined || Array.isArray(v);
-  if (!p || typeof p !== 'object' || !isList((p as PipelinePlugin).detectors) || !isList((p as PipelinePlugin).sources)) {
-    throw new InputError(`plugin ${file}: must default-export definePlugin({ detectors?: [...], sources?: [...] }) (lib/plugins/plugin.ts)`);
-  }
-  return { file, plugin: p as PipelinePlugin };
-}
-
-/** Import every announced plugin not imported yet; afterwards loadedPlugins() lists them all. */
-export async function loadPlugins(): Promise<void> {
-  for (const file of announcedPlugins()) {
-    let p = loaded.get(file);
-    if (!p) {
-      p = importPlugin(file);
-      loaded.set(file, p);
-      p.catch(() => loaded.delete(file));
+  const lists: Record<string, readonly unknown[] | undefined> = {};
+  for (const list of LISTS) {
+    const value: unknown = p !== null && typeof p === 'object' ? Reflect.get(p, list) : null;
+    if (value !== undefined && !Array.isArray(value)) {
+      throw new InputError(`plugin ${file}: must default-export definePlugin({ ${LISTS.map((l) => `${l}?: [...]`).join(', ')} }) (lib/plugins/plugin.ts)`);
     }
-    ready.set(file, await p);
+    lists[list] = value;
   }
+  return { file, lists };
 }
 
-/** The announced plugins already imported, in the pipeline file's order. */
-export function loadedPlugins(): LoadedPlugin[] {
-  return announcedPlugins().flatMap((f) => (ready.has(f) ? [ready.get(f)!] : []));
-}
-
-/**
- * A plugin's code identity (lib/contract/code-hash.ts: the file and what it imports): a stage that
- * runs an entry of the plugin carries it in its key, as it carries its own module's.
- */
-export function pluginCode(file: string): string {
+/** the file and what it imports, as a stage's own module counts (lib/registry/plugins.ts pluginCode) */
+function pluginCode(file: string): string {
   return codeHash(file, dirname(file));
 }
+
+installPluginLoader({ load: importPlugin, code: pluginCode });

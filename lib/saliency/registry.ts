@@ -1,14 +1,34 @@
 // Every detector the pipeline can run, by name: the built-in ones (detectors/list.ts) and those the
-// pipeline file's plugins add (lib/plugins). Spec parsing, saliency-s1's param checks and --help
-// read the detectors here, so a detector is listed in exactly one place.
+// pipeline file's plugins add (lib/plugins, held by lib/registry). Spec parsing, saliency-s1's param
+// checks and --help read the detectors here, so a detector is listed in exactly one place.
 import type { z } from 'zod';
-import { loadPlugins } from '../plugins/load.ts';
-import { Registry } from '../plugins/registry.ts';
+import { loadPlugins } from '../registry/plugins.ts';
+import { Registry } from '../registry/registry.ts';
 import type { DetectorChoice, DetectorPlugin, ParamIssue } from './detector-plugin.ts';
 import { BUILT_IN_DETECTORS } from './detectors/list.ts';
 import type { DetectorSpec } from './spec.ts';
 
-const DETECTORS = new Registry<DetectorPlugin>('detector', BUILT_IN_DETECTORS, (p) => p.detectors);
+const DETECTORS = new Registry<DetectorPlugin>(
+  {
+    what: 'detector',
+    list: 'detectors',
+    shape: {
+      name: 'string',
+      summary: 'string',
+      spec: 'schema',
+      tensors: 'boolean?',
+      fromParams: 'function?',
+      checkParams: 'function?',
+      refuse: 'function?',
+      readsWeights: 'function?',
+      firstPass: 'function?',
+      erasePass: 'function?',
+      located: 'function?',
+      create: 'function',
+    },
+  },
+  BUILT_IN_DETECTORS,
+);
 
 export const detectorNames = (): string[] => DETECTORS.names();
 export const detectorEntries = (): DetectorPlugin[] => DETECTORS.all();

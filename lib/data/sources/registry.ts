@@ -1,12 +1,15 @@
 // Every dataset source the pipeline can build from, by name: the built-in ones (list.ts) and those
-// the pipeline file's plugins add (lib/plugins). The dataset stage's `source` param and --help
-// read them here.
+// the pipeline file's plugins add (lib/plugins, held by lib/registry). The dataset stage's `source`
+// param and --help read them here.
 import { z } from 'zod';
-import { Registry } from '../../plugins/registry.ts';
+import { Registry } from '../../registry/registry.ts';
 import { BUILT_IN_SOURCES } from './list.ts';
 import type { DatasetSourcePlugin } from './source-plugin.ts';
 
-const SOURCES = new Registry<DatasetSourcePlugin>('dataset source', BUILT_IN_SOURCES, (p) => p.sources);
+const SOURCES = new Registry<DatasetSourcePlugin>(
+  { what: 'dataset source', list: 'sources', shape: { name: 'string', summary: 'string', options: 'schema', build: 'function' } },
+  BUILT_IN_SOURCES,
+);
 
 export const sourceNames = (): string[] => SOURCES.names();
 export const sourceEntries = (): DatasetSourcePlugin[] => SOURCES.all();
