@@ -79,7 +79,10 @@ for (const s of settings) {
   const { width: w, height: h } = img.info;
   const gt = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) gt[i] = lab.data[i * lab.info.channels];
-  const photo = { image: { width: w, height: h, data: new Uint8Array(img.data) }, prob: noisyUnary(gt, w, h, L, { stride: 8, confidence: 3, noise: 1.5, rand: seededRandom(7) }) };
+  const photo = {
+    image: { width: w, height: h, data: new Uint8Array(img.data) },
+    prob: noisyUnary(gt, w, h, L, { stride: 8, confidence: 3, noise: 1.5, rand: seededRandom(7) }),
+  };
   console.log(`\nreal photo 2007_000129 (${w}x${h}), wasm SIMD, min / median ms:`);
   for (const s of settings) {
     const t = timeRuns(s.params, 'wasm', RUNS, photo);
@@ -108,5 +111,7 @@ async function poolThroughput(threads: number, images: number): Promise<number> 
 const N = quick ? 4 : 8;
 const one = await poolThroughput(1, N);
 const two = await poolThroughput(2, N);
-console.log(`\ntinypool, DCSP parameters, ${N} images: 1 thread ${one.toFixed(2)} images/s, 2 threads ${two.toFixed(2)} images/s -> ${(two / one).toFixed(2)}x`);
+console.log(
+  `\ntinypool, DCSP parameters, ${N} images: 1 thread ${one.toFixed(2)} images/s, 2 threads ${two.toFixed(2)} images/s -> ${(two / one).toFixed(2)}x`,
+);
 console.log(`load average after: ${loadavg()[0].toFixed(2)}`);

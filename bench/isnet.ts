@@ -45,13 +45,22 @@ async function inProcess(threads: number): Promise<Timing> {
 }
 
 async function pool(workers: number, threads: number): Promise<Timing> {
-  const p = new Tinypool({ filename: fileURLToPath(new URL('../lib/saliency/worker-entry.mjs', import.meta.url)), minThreads: workers, maxThreads: workers, isolateWorkers: false });
+  const p = new Tinypool({
+    filename: fileURLToPath(new URL('../lib/saliency/worker-entry.mjs', import.meta.url)),
+    minThreads: workers,
+    maxThreads: workers,
+    isolateWorkers: false,
+  });
   const task = (): Promise<MapF32> => p.run({ spec: { kind: 'isnet', variant, threads }, image, modelDir } satisfies DetectTask);
   await Promise.all(Array.from({ length: workers }, task)); // every worker loads the model and warms up
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: N }, task));
-  const t: Timing = { label: `pool of ${workers} workers x ${threads} thread(s)`, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(c0)) };
+  const t: Timing = {
+    label: `pool of ${workers} workers x ${threads} thread(s)`,
+    wall: (performance.now() - t0) / 1000,
+    cpu: cpuSeconds(process.cpuUsage(c0)),
+  };
   await p.destroy();
   return t;
 }
@@ -74,11 +83,19 @@ const runs = [await inProcess(1), await inProcess(2), await pool(2, 1)];
 const ref = runs[0];
 console.log(`ISNet ${variant}, one pass at 1024x1024 on ${image.width}x${image.height}, ${N} images per configuration, ${availableParallelism()} cores`);
 for (const r of runs) {
-  console.log(`${r.label.padEnd(34)} ${(N / r.wall).toFixed(3)} images/s (${(r.wall / N).toFixed(2)} s/image, ${(ref.wall / r.wall).toFixed(2)}x the 1-thread session), ${(r.cpu / N).toFixed(2)} CPU-s/image`);
+  console.log(
+    `${r.label.padEnd(34)} ${(N / r.wall).toFixed(3)} images/s (${(r.wall / N).toFixed(2)} s/image, ${(ref.wall / r.wall).toFixed(2)}x the 1-thread session), ${(r.cpu / N).toFixed(2)} CPU-s/image`,
+  );
 }
 const best = runs.reduce((a, b) => (b.wall < a.wall ? b : a));
 const perImage = best.wall / N;
-console.log(`best: ${best.label}; S1 -> S3 (three passes) ${(3 * perImage).toFixed(1)} s per image, train_aug (10,582 images) ${((3 * perImage * 10582) / 3600).toFixed(1)} h`);
+console.log(
+  `best: ${best.label}; S1 -> S3 (three passes) ${(3 * perImage).toFixed(1)} s per image, train_aug (10,582 images) ${((3 * perImage * 10582) / 3600).toFixed(1)} h`,
+);
 const host = hostSide();
-console.log(`without the network (resize to ${ISNET_INPUT}, normalise, map back): ${(host.wall * 1000).toFixed(0)} ms/image, ${(host.cpu * 1000).toFixed(0)} CPU-ms/image = ${((100 * host.cpu) / (ref.cpu / N)).toFixed(1)}% of the 1-thread pass's CPU time`);
-console.log(`load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after, on ${availableParallelism()} cores (a shared machine: other jobs take time slices)`);
+console.log(
+  `without the network (resize to ${ISNET_INPUT}, normalise, map back): ${(host.wall * 1000).toFixed(0)} ms/image, ${(host.cpu * 1000).toFixed(0)} CPU-ms/image = ${((100 * host.cpu) / (ref.cpu / N)).toFixed(1)}% of the 1-thread pass's CPU time`,
+);
+console.log(
+  `load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after, on ${availableParallelism()} cores (a shared machine: other jobs take time slices)`,
+);

@@ -36,8 +36,16 @@ if (MODEL !== 'deeplab-lite' && MODEL !== 'deeplab-lite-os4') throw new Error(`-
 const BATCH = 8;
 const CROP = 80;
 
-interface Ready { framework: string; params: number; gmac?: number }
-interface RoundResult { forward: number[]; step: number[]; sampling?: number[] }
+interface Ready {
+  framework: string;
+  params: number;
+  gmac?: number;
+}
+interface RoundResult {
+  forward: number[];
+  step: number[];
+  sampling?: number[];
+}
 
 if (opt.worker !== undefined) await worker(opt.worker);
 else await parent();
@@ -75,7 +83,13 @@ async function worker(backend: string): Promise<void> {
   const steps = async (n: number): Promise<number[]> => {
     const ticks: number[] = [performance.now()];
     await trainLoop({
-      model, objective: 'seg', optimizer: 'adam', iterations: n + 1, batch: BATCH, crop: CROP, sampler,
+      model,
+      objective: 'seg',
+      optimizer: 'adam',
+      iterations: n + 1,
+      batch: BATCH,
+      crop: CROP,
+      sampler,
       progress: { start() {}, tick: () => ticks.push(performance.now()), done() {} },
     });
     return ticks.slice(2).map((t, i) => t - ticks[i + 1]);
@@ -87,7 +101,7 @@ async function worker(backend: string): Promise<void> {
   };
   await forward();
   await steps(2);
-  const macs = BATCH * deeplabLiteMacs(CROP, CROP, MODEL === 'deeplab-lite' ? 8 : 4) / 1e9;
+  const macs = (BATCH * deeplabLiteMacs(CROP, CROP, MODEL === 'deeplab-lite' ? 8 : 4)) / 1e9;
   const ready: Ready = { framework: `tfjs ${tf.version.tfjs} on ${info.name} (${info.detail})`, params: countParams(model.params), gmac: macs };
   process.stdout.write(`${JSON.stringify({ ready })}\n`);
   for await (const line of createInterface({ input: process.stdin })) {
@@ -119,13 +133,20 @@ async function startRunner(label: string, cmd: string, args: string[]): Promise<
   const env = { ...process.env, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' };
   const child = spawn(exe, rest, { cwd: ROOT, env });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   const rl: Interface = createInterface({ input: child.stdout });
   const lines = rl[Symbol.asyncIterator]();
   for (;;) {
     const next = await lines.next();
     if (next.done === true) {
-      const why = stderr.trim().split('\n').filter((l) => l.trim() !== '').at(-1) ?? `exit ${child.exitCode}`;
+      const why =
+        stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .at(-1) ?? `exit ${child.exitCode}`;
       return `${label}: not measured (${why.trim()})`;
     }
     try {
@@ -157,8 +178,14 @@ function median(xs: number[]): number {
 }
 
 async function parent(): Promise<void> {
-  console.log(`${MODEL}, batch ${BATCH} x ${CROP} x ${CROP}, ${ROUNDS} alternating rounds of ${REPS} forwards + ${REPS} steps per runner, one thread each, pinned to core ${opt.core}`);
-  console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `${MODEL}, batch ${BATCH} x ${CROP} x ${CROP}, ${ROUNDS} alternating rounds of ${REPS} forwards + ${REPS} steps per runner, one thread each, pinned to core ${opt.core}`,
+  );
+  console.log(
+    `load average at start: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
   const node = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'model-step.ts'), '--worker']] as const;
   const common = ['--reps', String(REPS), '--model', MODEL];
   const peers = path.join(ROOT, 'bench', 'peers', 'step.py');
@@ -178,7 +205,8 @@ async function parent(): Promise<void> {
   }
   const ours = runners.find((r) => r.label === 'wasm' || r.label === 'tfjs-node');
   for (const r of runners) {
-    if (ours !== undefined && r.ready.params !== ours.ready.params) throw new Error(`${r.label} has ${r.ready.params} parameters, ${ours.label} ${ours.ready.params}: not the same network`);
+    if (ours !== undefined && r.ready.params !== ours.ready.params)
+      throw new Error(`${r.label} has ${r.ready.params} parameters, ${ours.label} ${ours.ready.params}: not the same network`);
   }
   for (let i = 0; i < ROUNDS; i++) for (const r of runners) await round(r);
   for (const r of runners) r.child.stdin.end();
@@ -195,11 +223,21 @@ async function parent(): Promise<void> {
     console.log(`| ${r.ready.framework} | ${fw.toFixed(1)} | ${st.toFixed(1)} | ${sa === undefined ? '-' : sa.toFixed(1)} | ${(st / fw).toFixed(2)}x |`);
   }
   const get = (label: string) => rows.find((x) => x.r.label === label);
-  const tfn = get('tfjs-node'), wasm = get('wasm'), tfp = get('TensorFlow'), pt = get('PyTorch');
+  const tfn = get('tfjs-node'),
+    wasm = get('wasm'),
+    tfp = get('TensorFlow'),
+    pt = get('PyTorch');
   console.log('');
-  if (tfn !== undefined && tfp !== undefined) console.log(`tfjs-node / TensorFlow: training step ${(tfn.st / tfp.st).toFixed(2)}x, forward ${(tfn.fw / tfp.fw).toFixed(2)}x`);
-  if (tfn !== undefined && pt !== undefined) console.log(`tfjs-node / PyTorch:    training step ${(tfn.st / pt.st).toFixed(2)}x, forward ${(tfn.fw / pt.fw).toFixed(2)}x`);
-  if (tfn !== undefined && wasm !== undefined) console.log(`wasm / tfjs-node:       training step ${(wasm.st / tfn.st).toFixed(2)}x, forward ${(wasm.fw / tfn.fw).toFixed(2)}x`);
+  if (tfn !== undefined && tfp !== undefined)
+    console.log(`tfjs-node / TensorFlow: training step ${(tfn.st / tfp.st).toFixed(2)}x, forward ${(tfn.fw / tfp.fw).toFixed(2)}x`);
+  if (tfn !== undefined && pt !== undefined)
+    console.log(`tfjs-node / PyTorch:    training step ${(tfn.st / pt.st).toFixed(2)}x, forward ${(tfn.fw / pt.fw).toFixed(2)}x`);
+  if (tfn !== undefined && wasm !== undefined)
+    console.log(`wasm / tfjs-node:       training step ${(wasm.st / tfn.st).toFixed(2)}x, forward ${(wasm.fw / tfn.fw).toFixed(2)}x`);
   if (wasm !== undefined) console.log(`wasm step / its forward: ${(wasm.st / wasm.fw).toFixed(2)}x`);
-  console.log(`load average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
 }

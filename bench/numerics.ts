@@ -23,7 +23,11 @@ const STEPS = Number(opt.steps);
 const BATCH = 8;
 const CROP = 80;
 
-interface Sample { steps: number[]; weights: string; output: string }
+interface Sample {
+  steps: number[];
+  weights: string;
+  output: string;
+}
 
 async function worker(): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
@@ -45,7 +49,14 @@ async function worker(): Promise<void> {
   };
   const ticks: number[] = [performance.now()];
   await trainLoop({
-    model, objective: 'seg', optimizer: 'adam', lr: 1e-3, iterations: STEPS, batch: BATCH, crop: CROP, sampler,
+    model,
+    objective: 'seg',
+    optimizer: 'adam',
+    lr: 1e-3,
+    iterations: STEPS,
+    batch: BATCH,
+    crop: CROP,
+    sampler,
     progress: { start() {}, tick: () => ticks.push(performance.now()), done() {} },
   });
   const hash = (arrays: Iterable<ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }>): string => {
@@ -64,11 +75,20 @@ async function worker(): Promise<void> {
 
 const SETTINGS: { label: string; env: Record<string, string> }[] = [];
 for (const threads of ['1', '2']) {
-  SETTINGS.push({ label: `${threads} thread(s), deterministic (pipeline default)`, env: { TF_NUM_INTRAOP_THREADS: threads, TF_DETERMINISTIC_OPS: '1', TF_ENABLE_ONEDNN_OPTS: '0' } });
-  SETTINGS.push({ label: `${threads} thread(s), oneDNN on (--nondeterministic)`, env: { TF_NUM_INTRAOP_THREADS: threads, TF_DETERMINISTIC_OPS: '0', TF_ENABLE_ONEDNN_OPTS: '1' } });
+  SETTINGS.push({
+    label: `${threads} thread(s), deterministic (pipeline default)`,
+    env: { TF_NUM_INTRAOP_THREADS: threads, TF_DETERMINISTIC_OPS: '1', TF_ENABLE_ONEDNN_OPTS: '0' },
+  });
+  SETTINGS.push({
+    label: `${threads} thread(s), oneDNN on (--nondeterministic)`,
+    env: { TF_NUM_INTRAOP_THREADS: threads, TF_DETERMINISTIC_OPS: '0', TF_ENABLE_ONEDNN_OPTS: '1' },
+  });
 }
 // TensorFlow's determinism flag alone (oneDNN off): what it costs on a CPU build
-SETTINGS.push({ label: '2 thread(s), oneDNN off, TF_DETERMINISTIC_OPS=0', env: { TF_NUM_INTRAOP_THREADS: '2', TF_DETERMINISTIC_OPS: '0', TF_ENABLE_ONEDNN_OPTS: '0' } });
+SETTINGS.push({
+  label: '2 thread(s), oneDNN off, TF_DETERMINISTIC_OPS=0',
+  env: { TF_NUM_INTRAOP_THREADS: '2', TF_DETERMINISTIC_OPS: '0', TF_ENABLE_ONEDNN_OPTS: '0' },
+});
 
 function runWorker(env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
@@ -98,8 +118,14 @@ function median(xs: number[]): number {
 
 async function parent(): Promise<void> {
   const rounds = Number(opt.rounds);
-  console.log(`deeplab-lite-os4, batch ${BATCH} x ${CROP} x ${CROP}, ${STEPS} Adam steps from seed 1 on tfjs-node, ${rounds} rounds (a fresh process per setting and round)`);
-  console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `deeplab-lite-os4, batch ${BATCH} x ${CROP} x ${CROP}, ${STEPS} Adam steps from seed 1 on tfjs-node, ${rounds} rounds (a fresh process per setting and round)`,
+  );
+  console.log(
+    `load average at start: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
   const samples: Sample[][] = SETTINGS.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < SETTINGS.length; i++) samples[i].push(await runWorker(SETTINGS[i].env));
@@ -109,7 +135,9 @@ async function parent(): Promise<void> {
   SETTINGS.forEach((s, i) => {
     const w = [...new Set(samples[i].map((x) => x.weights))];
     const o = [...new Set(samples[i].map((x) => x.output))];
-    console.log(`| ${s.label} | ${median(samples[i].flatMap((x) => x.steps)).toFixed(0)} | ${w.length} distinct (${w.join(', ')}) | ${o.length} distinct (${o.join(', ')}) |`);
+    console.log(
+      `| ${s.label} | ${median(samples[i].flatMap((x) => x.steps)).toFixed(0)} | ${w.length} distinct (${w.join(', ')}) | ${o.length} distinct (${o.join(', ')}) |`,
+    );
   });
   const base = median(samples[0].flatMap((x) => x.steps));
   console.log('');

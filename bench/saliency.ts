@@ -15,8 +15,10 @@ import { makeScene } from '../test/saliency/synthetic.ts';
 const N = Number(process.argv[2] ?? 60);
 const W = 500;
 const H = 375;
-const images: RgbImage[] = Array.from({ length: 12 }, (_, i) =>
-  makeScene(900 + i, { width: W, height: H, objects: 1 + (i % 3), lowContrast: i % 4 === 0, distractor: i % 3 === 0, texture: 30 + (i % 4) * 10 }).image,
+const images: RgbImage[] = Array.from(
+  { length: 12 },
+  (_, i) =>
+    makeScene(900 + i, { width: W, height: H, objects: 1 + (i % 3), lowContrast: i % 4 === 0, distractor: i % 3 === 0, texture: 30 + (i % 4) * 10 }).image,
 );
 
 /** Wall seconds and this thread's CPU seconds (user + system) for n detections. */
@@ -49,10 +51,14 @@ timeInline(8); // JIT warm-up
 const runs = [timeInline(N), timeInline(N), timeInline(N)];
 const inline = Math.min(...runs.map((r) => r.wall));
 const cpu = Math.min(...runs.map((r) => r.cpu));
-console.log(`boundary detector, ${W}x${H}, one core, in-process: ${(N / inline).toFixed(1)} images/s wall (${((inline / N) * 1000).toFixed(1)} ms/image, best of 3: ${runs.map((r) => (N / r.wall).toFixed(1)).join(', ')}); ${(N / cpu).toFixed(1)} images per CPU-second (goal >= 30)`);
+console.log(
+  `boundary detector, ${W}x${H}, one core, in-process: ${(N / inline).toFixed(1)} images/s wall (${((inline / N) * 1000).toFixed(1)} ms/image, best of 3: ${runs.map((r) => (N / r.wall).toFixed(1)).join(', ')}); ${(N / cpu).toFixed(1)} images per CPU-second (goal >= 30)`,
+);
 // CPU time is what contention on a shared machine distorts least; wall time counts time slices lost to other jobs
 const p1 = await timePool(1, N);
 const p2 = await timePool(2, N);
 console.log(`tinypool 1 thread: ${(N / p1).toFixed(1)} images/s (${(inline / p1).toFixed(2)}x in-process)`);
 console.log(`tinypool 2 threads: ${(N / p2).toFixed(1)} images/s -> speed-up 2 vs 1 thread: ${(p1 / p2).toFixed(2)}x (cores: ${availableParallelism()})`);
-console.log(`load average now ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: on a shared machine other jobs take time slices; repeat if the figures look disturbed`);
+console.log(
+  `load average now ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: on a shared machine other jobs take time slices; repeat if the figures look disturbed`,
+);

@@ -13,7 +13,15 @@ import sharp from 'sharp';
 const ROOT = resolve(import.meta.dirname, '..');
 const TENSORBOARD = join(ROOT, 'test/.venv-tb/bin/tensorboard');
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const [logdirArg, outArg, tagsArg, runsArg] = process.argv.slice(2);
 if (!logdirArg) {
@@ -39,7 +47,10 @@ try {
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (tb.exitCode !== null) throw new Error(`tensorboard exited: ${tbLog.slice(-2000)}`);
-    const ok = await fetch(`${url}/data/runs`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/data/runs`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`tensorboard did not answer on ${url}: ${tbLog.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 500));
@@ -50,7 +61,9 @@ try {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, deviceScaleFactor: 1 });
-    await page.goto(`${url}/?darkMode=false#scalars&tagFilter=${encodeURIComponent(tags)}&regexInput=${encodeURIComponent(runs)}&_smoothingWeight=0`, { waitUntil: 'networkidle' });
+    await page.goto(`${url}/?darkMode=false#scalars&tagFilter=${encodeURIComponent(tags)}&regexInput=${encodeURIComponent(runs)}&_smoothingWeight=0`, {
+      waitUntil: 'networkidle',
+    });
     // the charts draw after their data arrives
     await page.waitForSelector('tf-scalar-card, .scalar-card, vz-line-chart2', { timeout: 60_000 }).catch(() => undefined);
     // whole curves: a checkpoint measure has a handful of points, and none is an outlier to hide

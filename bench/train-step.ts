@@ -20,7 +20,10 @@ const REPS = repsArg >= 0 ? Number(args[repsArg + 1]) : 5;
 const BATCH = 8;
 const SIZE = 96;
 
-interface Timing { min: number; median: number }
+interface Timing {
+  min: number;
+  median: number;
+}
 
 function summarise(ms: number[]): Timing {
   const s = [...ms].sort((a, b) => a - b);
@@ -78,7 +81,9 @@ async function measure(backend: 'wasm' | 'cpu', reps: number, warmup: number): P
     st.push(performance.now() - t);
   }
   const leak = tf.memory().numTensors - before;
-  net.dispose(); opt.dispose(); x.dispose();
+  net.dispose();
+  opt.dispose();
+  x.dispose();
   return { fwd: summarise(fwd), step: summarise(st), leak };
 }
 
@@ -95,7 +100,9 @@ async function compareKernel(name: string, inputs: tf.NamedTensorInfoMap, attrs:
   };
   const a = await timeIt(REPS, 1, run(ours));
   const b = await timeIt(REPS, 1, run(theirs));
-  console.log(`  ${label.padEnd(44)} ours ${a.min.toFixed(1).padStart(6)} ms   shipped ${b.min.toFixed(1).padStart(6)} ms   shipped/ours ${(b.min / a.min).toFixed(2)}`);
+  console.log(
+    `  ${label.padEnd(44)} ours ${a.min.toFixed(1).padStart(6)} ms   shipped ${b.min.toFixed(1).padStart(6)} ms   shipped/ours ${(b.min / a.min).toFixed(2)}`,
+  );
 }
 
 const macs = referenceNetMacs(BATCH, SIZE);
@@ -111,12 +118,27 @@ console.log('replaced wasm kernels, same inputs:');
 {
   const dy = seededNormal<tf.Rank.R4>([8, 48, 48, 64], 1, 4);
   const w = seededNormal<tf.Rank.R4>([3, 3, 32, 64], 1, 5);
-  await compareKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [8, 48, 48, 32] }, 'Conv2DBackpropInput 3x3 32->64 48x48 stride 1');
+  await compareKernel(
+    'Conv2DBackpropInput',
+    { dy, filter: w },
+    { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [8, 48, 48, 32] },
+    'Conv2DBackpropInput 3x3 32->64 48x48 stride 1',
+  );
   const dy2 = seededNormal<tf.Rank.R4>([8, 24, 24, 64], 1, 6);
-  await compareKernel('Conv2DBackpropInput', { dy: dy2, filter: w }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [8, 48, 48, 32] }, 'Conv2DBackpropInput 3x3 32->64 48x48 stride 2');
+  await compareKernel(
+    'Conv2DBackpropInput',
+    { dy: dy2, filter: w },
+    { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [8, 48, 48, 32] },
+    'Conv2DBackpropInput 3x3 32->64 48x48 stride 2',
+  );
   const x = seededNormal<tf.Rank.R4>([8, 48, 48, 64], 1, 7);
   const pooled = tf.maxPool(x, 2, 2, 'same');
-  await compareKernel('MaxPoolGrad', { dy: dy2, input: x, output: pooled }, { filterSize: 2, strides: 2, pad: 'same' }, 'MaxPoolGrad 2x2/2 48x48x64 (shipped one is wrong)');
+  await compareKernel(
+    'MaxPoolGrad',
+    { dy: dy2, input: x, output: pooled },
+    { filterSize: 2, strides: 2, pad: 'same' },
+    'MaxPoolGrad 2x2/2 48x48x64 (shipped one is wrong)',
+  );
   tf.dispose([dy, w, dy2, x, pooled]);
 }
 

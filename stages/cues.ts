@@ -22,7 +22,12 @@ export default defineStage({
     const data = upstream('dataset');
     const voc = data?.params.voc as { sbdGroundTruth?: boolean } | undefined;
     if (p.source === 'gt' && data?.params.source === 'voc' && voc?.sbdGroundTruth === false) {
-      return { stage: data.stage, key: 'voc.sbdGroundTruth', message: 'is false, so the SBD-only train_aug images have no ground truth, and cues with source: gt (the oracle) would need it for every train image; set it true (the SBD cls/*.mat files are then converted)' };
+      return {
+        stage: data.stage,
+        key: 'voc.sbdGroundTruth',
+        message:
+          'is false, so the SBD-only train_aug images have no ground truth, and cues with source: gt (the oracle) would need it for every train image; set it true (the SBD cls/*.mat files are then converted)',
+      };
     }
     return null;
   },

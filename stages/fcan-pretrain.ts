@@ -29,7 +29,10 @@ export default defineStage({
   refuse: (p) => {
     const imagenet = p.model === 'deeplabv2-resnet101' || p.model === 'deeplab-largefov-vgg16';
     if (imagenet && p.headsOnly && !p.init) {
-      return { key: 'init', message: `${p.model} trained heads-only (headsOnly: true) would keep a random trunk frozen; set init to 'download' (the Keras ImageNet weights) or a Keras notop HDF5 file, or headsOnly: false to train it from scratch` };
+      return {
+        key: 'init',
+        message: `${p.model} trained heads-only (headsOnly: true) would keep a random trunk frozen; set init to 'download' (the Keras ImageNet weights) or a Keras notop HDF5 file, or headsOnly: false to train it from scratch`,
+      };
     }
     if (!imagenet && p.init) return { key: 'init', message: `${p.model} has no ImageNet weights (it trains from scratch); remove init` };
     return null;

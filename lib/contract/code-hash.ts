@@ -99,7 +99,9 @@ export function codeFiles(module: string, root: string): { path: string; identit
 }
 
 export function codeHash(module: string, root: string): string {
-  const identities = codeFiles(module, root).map((f) => f.identity).sort();
+  const identities = codeFiles(module, root)
+    .map((f) => f.identity)
+    .sort();
   return sha256('dcsp-code/2', ...identities);
 }
 

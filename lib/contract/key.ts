@@ -64,5 +64,15 @@ export function stageKey(p: KeyParts): string {
 
 /** One item of a per-item stage: the stage's code, params and numerics, the shared context, the item's id and its own inputs. */
 export function itemKey(stage: KeyParts, shared: Json, id: string, itemInputs: Record<string, string>): string {
-  return sha256('dcsp-item-key/1', stage.stage, String(stage.version), stage.codeHash, canonicalJson(stage.params), canonicalJson(shared), id, canonicalJson(itemInputs), ...numericsPart(stage));
+  return sha256(
+    'dcsp-item-key/1',
+    stage.stage,
+    String(stage.version),
+    stage.codeHash,
+    canonicalJson(stage.params),
+    canonicalJson(shared),
+    id,
+    canonicalJson(itemInputs),
+    ...numericsPart(stage),
+  );
 }

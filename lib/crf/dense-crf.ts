@@ -81,7 +81,14 @@ export function denseCrf(
   if (engine !== 'js') throw new Error(`unknown CRF engine '${String(engine)}' (expected 'wasm' or 'js')`);
   const unary = unaryFromProb(prob, p.minProb);
   const q = new Float32Array(n * labels);
-  meanField(unary, n, labels, setups.map((k) => jsKernel(k, labels)), p.iterations, q);
+  meanField(
+    unary,
+    n,
+    labels,
+    setups.map((k) => jsKernel(k, labels)),
+    p.iterations,
+    q,
+  );
   return q;
 }
 
@@ -100,13 +107,7 @@ export function unaryFromProb(prob: Float32Array, minProb: number): Float32Array
 }
 
 /** Argmax labels of the CRF posterior, [H, W]. */
-export function crfLabels(
-  image: RgbImage,
-  prob: Float32Array,
-  labels: number,
-  params: Partial<CrfParams> = {},
-  engine?: CrfEngine,
-): Uint8Array {
+export function crfLabels(image: RgbImage, prob: Float32Array, labels: number, params: Partial<CrfParams> = {}, engine?: CrfEngine): Uint8Array {
   return argmaxLabels(denseCrf(image, prob, labels, params, engine), labels);
 }
 
@@ -313,14 +314,28 @@ function slice(ker: PairwiseKernel, vals: Float32Array, p: number, acc: Float64A
   const rows = ker.rows;
   const w = ker.sliceW;
   if (c === 6) {
-    const o0 = rows[b], o1 = rows[b + 1], o2 = rows[b + 2], o3 = rows[b + 3], o4 = rows[b + 4], o5 = rows[b + 5];
-    const w0 = w[b], w1 = w[b + 1], w2 = w[b + 2], w3 = w[b + 3], w4 = w[b + 4], w5 = w[b + 5];
+    const o0 = rows[b],
+      o1 = rows[b + 1],
+      o2 = rows[b + 2],
+      o3 = rows[b + 3],
+      o4 = rows[b + 4],
+      o5 = rows[b + 5];
+    const w0 = w[b],
+      w1 = w[b + 1],
+      w2 = w[b + 2],
+      w3 = w[b + 3],
+      w4 = w[b + 4],
+      w5 = w[b + 5];
     for (let l = 0; l < L; l++) {
       acc[l] += w0 * vals[o0 + l] + w1 * vals[o1 + l] + w2 * vals[o2 + l] + w3 * vals[o3 + l] + w4 * vals[o4 + l] + w5 * vals[o5 + l];
     }
   } else if (c === 3) {
-    const o0 = rows[b], o1 = rows[b + 1], o2 = rows[b + 2];
-    const w0 = w[b], w1 = w[b + 1], w2 = w[b + 2];
+    const o0 = rows[b],
+      o1 = rows[b + 1],
+      o2 = rows[b + 2];
+    const w0 = w[b],
+      w1 = w[b + 1],
+      w2 = w[b + 2];
     for (let l = 0; l < L; l++) acc[l] += w0 * vals[o0 + l] + w1 * vals[o1 + l] + w2 * vals[o2 + l];
   } else {
     for (let r = 0; r < c; r++) {
@@ -337,8 +352,18 @@ function splat(ker: PairwiseKernel, vals: Float32Array, p: number, qp: Float64Ar
   const rows = ker.rows;
   const w = ker.splatW;
   if (c === 6) {
-    const o0 = rows[b], o1 = rows[b + 1], o2 = rows[b + 2], o3 = rows[b + 3], o4 = rows[b + 4], o5 = rows[b + 5];
-    const w0 = w[b], w1 = w[b + 1], w2 = w[b + 2], w3 = w[b + 3], w4 = w[b + 4], w5 = w[b + 5];
+    const o0 = rows[b],
+      o1 = rows[b + 1],
+      o2 = rows[b + 2],
+      o3 = rows[b + 3],
+      o4 = rows[b + 4],
+      o5 = rows[b + 5];
+    const w0 = w[b],
+      w1 = w[b + 1],
+      w2 = w[b + 2],
+      w3 = w[b + 3],
+      w4 = w[b + 4],
+      w5 = w[b + 5];
     for (let l = 0; l < L; l++) {
       const v = qp[l];
       vals[o0 + l] += w0 * v;
@@ -349,8 +374,12 @@ function splat(ker: PairwiseKernel, vals: Float32Array, p: number, qp: Float64Ar
       vals[o5 + l] += w5 * v;
     }
   } else if (c === 3) {
-    const o0 = rows[b], o1 = rows[b + 1], o2 = rows[b + 2];
-    const w0 = w[b], w1 = w[b + 1], w2 = w[b + 2];
+    const o0 = rows[b],
+      o1 = rows[b + 1],
+      o2 = rows[b + 2];
+    const w0 = w[b],
+      w1 = w[b + 1],
+      w2 = w[b + 2];
     for (let l = 0; l < L; l++) {
       const v = qp[l];
       vals[o0 + l] += w0 * v;

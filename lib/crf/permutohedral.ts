@@ -244,7 +244,10 @@ class VertexTable {
   size = 0;
   slotArray: Int32Array;
 
-  constructor(private readonly d: number, expected: number) {
+  constructor(
+    private readonly d: number,
+    expected: number,
+  ) {
     let cap = 1;
     while (cap < expected * 2) cap <<= 1;
     this.slotArray = new Int32Array(cap).fill(-1);

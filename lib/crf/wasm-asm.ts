@@ -45,38 +45,86 @@ export class Body {
   }
 
   // control
-  block(): this { return this.op(0x02, 0x40); }
-  loop(): this { return this.op(0x03, 0x40); }
-  if_(): this { return this.op(0x04, 0x40); }
-  else_(): this { return this.op(0x05); }
-  end(): this { return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c).u32(depth); }
-  brIf(depth: number): this { return this.op(0x0d).u32(depth); }
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  if_(): this {
+    return this.op(0x04, 0x40);
+  }
+  else_(): this {
+    return this.op(0x05);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c).u32(depth);
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d).u32(depth);
+  }
 
   // locals
-  get(i: number): this { return this.op(0x20).u32(i); }
-  set(i: number): this { return this.op(0x21).u32(i); }
-  tee(i: number): this { return this.op(0x22).u32(i); }
+  get(i: number): this {
+    return this.op(0x20).u32(i);
+  }
+  set(i: number): this {
+    return this.op(0x21).u32(i);
+  }
+  tee(i: number): this {
+    return this.op(0x22).u32(i);
+  }
 
   // i32
-  i32(v: number): this { return this.op(0x41).s32(v); }
-  i32Load(offset = 0): this { return this.op(0x28, 2).u32(offset); }
-  i32Add(): this { return this.op(0x6a); }
-  i32Mul(): this { return this.op(0x6c); }
-  i32Eq(): this { return this.op(0x46); }
-  i32And(): this { return this.op(0x71); }
-  i32Eqz(): this { return this.op(0x45); }
-  i32Or(): this { return this.op(0x72); }
-  i32GeU(): this { return this.op(0x4f); }
+  i32(v: number): this {
+    return this.op(0x41).s32(v);
+  }
+  i32Load(offset = 0): this {
+    return this.op(0x28, 2).u32(offset);
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32Eq(): this {
+    return this.op(0x46);
+  }
+  i32And(): this {
+    return this.op(0x71);
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32Or(): this {
+    return this.op(0x72);
+  }
+  i32GeU(): this {
+    return this.op(0x4f);
+  }
 
   // f32
-  f32Load(offset = 0): this { return this.op(0x2a, 2).u32(offset); }
-  f32Max(): this { return this.op(0x97); }
-  f32Add(): this { return this.op(0x92); }
+  f32Load(offset = 0): this {
+    return this.op(0x2a, 2).u32(offset);
+  }
+  f32Max(): this {
+    return this.op(0x97);
+  }
+  f32Add(): this {
+    return this.op(0x92);
+  }
 
   // v128 / f32x4 / i32x4 (opcodes from the WebAssembly SIMD binary encoding)
-  v128Load(offset = 0): this { return this.simd(0x00).u32(4).u32(offset); }
-  v128Store(offset = 0): this { return this.simd(0x0b).u32(4).u32(offset); }
+  v128Load(offset = 0): this {
+    return this.simd(0x00).u32(4).u32(offset);
+  }
+  v128Store(offset = 0): this {
+    return this.simd(0x0b).u32(4).u32(offset);
+  }
   v128ConstF32(x: number): this {
     this.simd(0x0c);
     const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
@@ -89,26 +137,66 @@ export class Body {
     this.bytes.push(...b);
     return this;
   }
-  f32x4Splat(): this { return this.simd(0x13); }
-  f32x4Lane(lane: number): this { return this.simd(0x1f).op(lane); }
-  f32x4Floor(): this { return this.simd(0x68); }
-  f32x4Add(): this { return this.simd(0xe4); }
-  f32x4Sub(): this { return this.simd(0xe5); }
-  f32x4Mul(): this { return this.simd(0xe6); }
-  f32x4Div(): this { return this.simd(0xe7); }
-  f32x4Max(): this { return this.simd(0xe9); }
-  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
-  i32x4Add(): this { return this.simd(0xae); }
-  i32x4Sub(): this { return this.simd(0xb1); }
-  i32x4Shl(): this { return this.simd(0xab); }
-  i32x4ShrU(): this { return this.simd(0xad); }
-  i32x4Eq(): this { return this.simd(0x37); }
-  f32x4Gt(): this { return this.simd(0x44); }
-  f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
-  v128And(): this { return this.simd(0x4e); }
-  v128Or(): this { return this.simd(0x50); }
-  v128Bitselect(): this { return this.simd(0x52); }
-  v128AnyTrue(): this { return this.simd(0x53); }
+  f32x4Splat(): this {
+    return this.simd(0x13);
+  }
+  f32x4Lane(lane: number): this {
+    return this.simd(0x1f).op(lane);
+  }
+  f32x4Floor(): this {
+    return this.simd(0x68);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  i32x4TruncSatF32x4S(): this {
+    return this.simd(0xf8);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
+  i32x4Shl(): this {
+    return this.simd(0xab);
+  }
+  i32x4ShrU(): this {
+    return this.simd(0xad);
+  }
+  i32x4Eq(): this {
+    return this.simd(0x37);
+  }
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
+  f32x4ConvertI32x4S(): this {
+    return this.simd(0xfa);
+  }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
+  v128AnyTrue(): this {
+    return this.simd(0x53);
+  }
   /** a constant with four distinct i32 lanes */
   v128ConstI32x4(lanes: [number, number, number, number]): this {
     this.simd(0x0c);
@@ -163,7 +251,14 @@ export function assembleModule(funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
     return [...u32(body.length), ...body];
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec(imports)),
     ...section(3, vec(funcIdx)),

@@ -56,14 +56,7 @@ export function wasmSimdAvailable(): boolean {
  * Runs `iterations` mean-field updates from the unary U = -log max(p, minProb), `prob` laid out
  * [n][labels]. Returns Q laid out [n][labels]. NaN or infinite probabilities throw.
  */
-export function meanFieldWasm(
-  prob: Float32Array,
-  minProb: number,
-  n: number,
-  labels: number,
-  kernels: KernelSetup[],
-  iterations: number,
-): Float32Array {
+export function meanFieldWasm(prob: Float32Array, minProb: number, n: number, labels: number, kernels: KernelSetup[], iterations: number): Float32Array {
   const L = labels;
   const chunks = Math.ceil(L / 4);
   const Lp = chunks * 4;
@@ -203,7 +196,9 @@ function logitsFunc(L: number): FuncDef {
   f.block().loop();
   f.get(p).get(n).i32GeU().brIf(1);
   for (let j = 0; j < chunks; j++) {
-    f.get(src).v128Load(16 * j).set(x);
+    f.get(src)
+      .v128Load(16 * j)
+      .set(x);
     // exponent bits all ones: NaN or +-Infinity
     f.get(flag).get(x).v128ConstI32(0x7f800000).v128And().v128ConstI32(0x7f800000).i32x4Eq().v128Or().set(flag);
     f.get(x).get(minv).f32x4Max();
@@ -213,9 +208,15 @@ function logitsFunc(L: number): FuncDef {
       f.v128ConstI32x4([0, 1, 2, 3].map((lane) => (lane < tail ? -1 : 0)) as [number, number, number, number]);
       f.v128Bitselect();
     }
-    f.set(x).get(dst).get(x).v128Store(16 * j);
+    f.set(x)
+      .get(dst)
+      .get(x)
+      .v128Store(16 * j);
   }
-  f.get(src).i32(4 * L).i32Add().set(src);
+  f.get(src)
+    .i32(4 * L)
+    .i32Add()
+    .set(src);
   f.get(dst).i32(rowBytes).i32Add().set(dst);
   f.get(p).i32(1).i32Add().set(p);
   f.br(0).end().end();
@@ -257,7 +258,13 @@ function blurFunc(chunks: number): FuncDef {
   for (let j = 0; j < chunks; j++) {
     f.get(dc);
     f.get(sc).v128Load(16 * j);
-    f.get(a).v128Load(16 * j).get(b).v128Load(16 * j).f32x4Add().get(half).f32x4Mul();
+    f.get(a)
+      .v128Load(16 * j)
+      .get(b)
+      .v128Load(16 * j)
+      .f32x4Add()
+      .get(half)
+      .f32x4Mul();
     f.f32x4Add().v128Store(16 * j);
   }
   f.get(below).i32(4).i32Add().set(below);
@@ -298,15 +305,31 @@ function pixelPassFunc(chunks: number, labels: number, corners: number[]): FuncD
   const f = new Body();
   f.block().loop();
   f.get(p).get(n).i32GeU().brIf(1);
-  for (let j = 0; j < chunks; j++) f.get(logits).v128Load(16 * j).set(acc[j]);
+  for (let j = 0; j < chunks; j++)
+    f.get(logits)
+      .v128Load(16 * j)
+      .set(acc[j]);
 
   f.get(mode).i32(SLICE).i32And().if_();
   for (let k = 0; k < nk; k++) {
     for (let r = 0; r < corners[k]; r++) {
-      f.get(kp(k, 0)).i32Load(4 * r).get(kp(k, 3)).i32Add().set(base);
-      f.get(kp(k, 1)).f32Load(4 * r).f32x4Splat().set(w);
+      f.get(kp(k, 0))
+        .i32Load(4 * r)
+        .get(kp(k, 3))
+        .i32Add()
+        .set(base);
+      f.get(kp(k, 1))
+        .f32Load(4 * r)
+        .f32x4Splat()
+        .set(w);
       for (let j = 0; j < chunks; j++) {
-        f.get(acc[j]).get(w).get(base).v128Load(16 * j).f32x4Mul().f32x4Add().set(acc[j]);
+        f.get(acc[j])
+          .get(w)
+          .get(base)
+          .v128Load(16 * j)
+          .f32x4Mul()
+          .f32x4Add()
+          .set(acc[j]);
       }
     }
   }
@@ -332,23 +355,47 @@ function pixelPassFunc(chunks: number, labels: number, corners: number[]): FuncD
   for (let j = 0; j < chunks; j++) f.get(acc[j]).get(t).f32x4Mul().set(acc[j]);
 
   f.get(mode).i32(WRITE_Q).i32And().if_();
-  for (let j = 0; j < chunks; j++) f.get(q).get(acc[j]).v128Store(16 * j);
+  for (let j = 0; j < chunks; j++)
+    f.get(q)
+      .get(acc[j])
+      .v128Store(16 * j);
   f.else_();
   for (let k = 0; k < nk; k++) {
     for (let r = 0; r < corners[k]; r++) {
-      f.get(kp(k, 0)).i32Load(4 * r).get(kp(k, 4)).i32Add().set(base);
-      f.get(kp(k, 2)).f32Load(4 * r).f32x4Splat().set(w);
+      f.get(kp(k, 0))
+        .i32Load(4 * r)
+        .get(kp(k, 4))
+        .i32Add()
+        .set(base);
+      f.get(kp(k, 2))
+        .f32Load(4 * r)
+        .f32x4Splat()
+        .set(w);
       for (let j = 0; j < chunks; j++) {
-        f.get(base).get(base).v128Load(16 * j).get(acc[j]).get(w).f32x4Mul().f32x4Add().v128Store(16 * j);
+        f.get(base)
+          .get(base)
+          .v128Load(16 * j)
+          .get(acc[j])
+          .get(w)
+          .f32x4Mul()
+          .f32x4Add()
+          .v128Store(16 * j);
       }
     }
   }
   f.end();
 
   f.get(logits).i32(rowBytes).i32Add().set(logits);
-  f.get(q).i32(4 * labels).i32Add().set(q);
+  f.get(q)
+    .i32(4 * labels)
+    .i32Add()
+    .set(q);
   for (let k = 0; k < nk; k++) {
-    for (const field of [0, 1, 2]) f.get(kp(k, field)).i32(4 * corners[k]).i32Add().set(kp(k, field));
+    for (const field of [0, 1, 2])
+      f.get(kp(k, field))
+        .i32(4 * corners[k])
+        .i32Add()
+        .set(kp(k, field));
   }
   f.get(p).i32(1).i32Add().set(p);
   f.br(0).end().end();

@@ -9,7 +9,10 @@ export function usedInputs(names: string[], spec: PipelineFile, defs: StageDefs,
   for (const name of names) {
     const { def } = defs.get(name)!;
     const reads = def.inputsUsed ? new Set(def.inputsUsed(params.get(name)!)) : null;
-    out.set(name, Object.fromEntries(Object.entries(spec.stages[name].inputs).filter(([slot]) => !def.optionalInputs?.includes(slot) || reads === null || reads.has(slot))));
+    out.set(
+      name,
+      Object.fromEntries(Object.entries(spec.stages[name].inputs).filter(([slot]) => !def.optionalInputs?.includes(slot) || reads === null || reads.has(slot))),
+    );
   }
   return out;
 }
@@ -28,9 +31,13 @@ export function activeStages(names: string[], spec: PipelineFile, used: Map<stri
 
 /** The stages left out of the run, with who would read them under other params. */
 export function idleStages(names: string[], spec: PipelineFile, defs: StageDefs, active: Set<string>, edges: SlotEdge[]): IdleStage[] {
-  return names.filter((n) => !active.has(n)).map((name): IdleStage => ({
-    name,
-    description: spec.stages[name].description ?? defs.get(name)!.def.description,
-    readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
-  }));
+  return names
+    .filter((n) => !active.has(n))
+    .map(
+      (name): IdleStage => ({
+        name,
+        description: spec.stages[name].description ?? defs.get(name)!.def.description,
+        readers: edges.filter((e) => e.from === name).map((e) => ({ stage: e.to, slot: e.slot })),
+      }),
+    );
 }

@@ -11,7 +11,8 @@ import type { YamlSource } from './yaml-source.ts';
 export function checkFollows(src: YamlSource, spec: PipelineFile, name: string, path: string[] = []): void {
   const follows = spec.stages[name].follows;
   if (!follows) return;
-  if (path.includes(name)) throw new InputError(`${src.where(['stages', name, 'follows'])}: stages follow each other's params in a cycle: ${[...path, name].join(' -> ')}`);
+  if (path.includes(name))
+    throw new InputError(`${src.where(['stages', name, 'follows'])}: stages follow each other's params in a cycle: ${[...path, name].join(' -> ')}`);
   for (const source of Object.keys(follows)) {
     for (const from of source.split('+')) {
       if (!spec.stages[from]) throw new InputError(`${src.where(['stages', name, 'follows', source], false)}: stage ${name} follows unknown stage '${from}'`);
@@ -22,7 +23,10 @@ export function checkFollows(src: YamlSource, spec: PipelineFile, name: string, 
 
 /** The params a stage takes from the stages it follows (each already resolved for this profile). */
 export function followedParams(
-  src: YamlSource, spec: PipelineFile, name: string, resolved: (stage: string) => Record<string, unknown>,
+  src: YamlSource,
+  spec: PipelineFile,
+  name: string,
+  resolved: (stage: string) => Record<string, unknown>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [source, keys] of Object.entries(spec.stages[name].follows ?? {})) {
@@ -35,7 +39,10 @@ export function followedParams(
       });
       if (froms.length === 1) out[key] = values[0];
       else if (values.every((v): v is number => typeof v === 'number')) out[key] = values.reduce((a, b) => a + b, 0);
-      else throw new InputError(`${src.where(['stages', name, 'follows', source])}: ${name} follows the sum ${froms.map((f) => `${f}.${key}`).join(' + ')}, which are not all numbers`);
+      else
+        throw new InputError(
+          `${src.where(['stages', name, 'follows', source])}: ${name} follows the sum ${froms.map((f) => `${f}.${key}`).join(' + ')}, which are not all numbers`,
+        );
     }
   }
   return out;

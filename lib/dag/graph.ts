@@ -3,7 +3,6 @@
 import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalSort } from 'graphology-dag';
 
-
 export function buildGraph(stages: string[], edges: { from: string; to: string; slot: string }[]): DirectedGraph {
   const g = new DirectedGraph();
   for (const s of stages) g.addNode(s);

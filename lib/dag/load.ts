@@ -46,7 +46,11 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
   }
   const root = resolvePath(path, '..');
   const memo = opts.cacheDir
-    ? join(opts.cacheDir, '.resolved', `${sha256('resolution/1', path, text, opts.profile ?? '', canonicalJson(opts.set ?? []), canonicalJson((opts.overrides ?? []).map((o) => o.raw)), canonicalJson(opts.demand ?? []), codeHash(RESOLVER, root))}.json`)
+    ? join(
+        opts.cacheDir,
+        '.resolved',
+        `${sha256('resolution/1', path, text, opts.profile ?? '', canonicalJson(opts.set ?? []), canonicalJson((opts.overrides ?? []).map((o) => o.raw)), canonicalJson(opts.demand ?? []), codeHash(RESOLVER, root))}.json`,
+      )
     : null;
   let resolution: Resolution | null = null;
   if (memo) {

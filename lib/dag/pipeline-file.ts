@@ -40,7 +40,10 @@ export const ProfileSchema = z.strictObject({
 export const PipelineFileSchema = z.strictObject({
   version: z.literal(1).optional(),
   default_profile: z.string().optional(),
-  stages: z.record(z.string(), StageEntrySchema.nullable().transform((s) => s ?? StageEntrySchema.parse({}))),
+  stages: z.record(
+    z.string(),
+    StageEntrySchema.nullable().transform((s) => s ?? StageEntrySchema.parse({})),
+  ),
   profiles: z.record(z.string(), ProfileSchema).default({}),
   /** modules inside the project adding detectors and dataset sources (lib/plugins) */
   plugins: z.array(z.string()).default([]),

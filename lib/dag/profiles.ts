@@ -31,7 +31,8 @@ export function chooseProfile(src: YamlSource, spec: PipelineFile, shown: string
 export function profileChain(spec: PipelineFile, name: string, src: YamlSource): string[] {
   const chain: string[] = [];
   for (let p: string | undefined = name; p && spec.profiles[p]; p = spec.profiles[p].extends) {
-    if (chain.includes(p)) throw new InputError(`${src.where(['profiles', p, 'extends'], false)}: profiles extend each other in a cycle: ${[...chain, p].join(' -> ')}`);
+    if (chain.includes(p))
+      throw new InputError(`${src.where(['profiles', p, 'extends'], false)}: profiles extend each other in a cycle: ${[...chain, p].join(' -> ')}`);
     chain.push(p);
   }
   return chain.reverse();

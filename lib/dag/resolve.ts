@@ -53,10 +53,12 @@ async function resolveFile(file: string, opts: LoadOptions): Promise<{ profile: 
     const notes = followNotes(src, spec, params);
     const used = usedInputs(stageNames, spec, defs, params);
     const active = activeStages(stageNames, spec, used, opts.demand ?? []);
-    const order = topoOrder(buildGraph(
-      stageNames.filter((n) => active.has(n)),
-      edges.filter((e) => active.has(e.to) && e.slot in used.get(e.to)!),
-    ));
+    const order = topoOrder(
+      buildGraph(
+        stageNames.filter((n) => active.has(n)),
+        edges.filter((e) => active.has(e.to) && e.slot in used.get(e.to)!),
+      ),
+    );
     const run = { spec, defs, params, used, order };
     checkRefusals(run, pname, applied.length > 0);
     return {

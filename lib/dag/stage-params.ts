@@ -23,7 +23,12 @@ export function runOverrides(spec: PipelineFile, opts: LoadOptions): Override[] 
 
 /** Every stage's params under each of `profiles`; the overrides apply to `profile` only. */
 export function paramsByProfile(
-  src: YamlSource, spec: PipelineFile, defs: StageDefs, profiles: string[], profile: string, overrides: Override[],
+  src: YamlSource,
+  spec: PipelineFile,
+  defs: StageDefs,
+  profiles: string[],
+  profile: string,
+  overrides: Override[],
 ): Map<string, StageParams> {
   const paramsOf = new Map<string, StageParams>();
   for (const pname of profiles) {
@@ -63,7 +68,11 @@ function resolveParams(
     throw new InputError(`${blame(path)}: ${[stage, ...path].join('.')}: ${message}`);
   };
   let merged: Record<string, unknown> = deepMerge(followed, spec.stages[stage].params);
-  check(merged, (p) => (p[0] !== undefined && p[0] in followed && !(p[0] in spec.stages[stage].params) ? src.where(['stages', stage, 'follows']) : src.where(['stages', stage, 'params', ...p])));
+  check(merged, (p) =>
+    p[0] !== undefined && p[0] in followed && !(p[0] in spec.stages[stage].params)
+      ? src.where(['stages', stage, 'follows'])
+      : src.where(['stages', stage, 'params', ...p]),
+  );
   for (const pname of chain) {
     const layer = spec.profiles[pname].params[stage];
     if (!layer) continue;

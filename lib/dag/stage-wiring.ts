@@ -36,7 +36,8 @@ export function slotEdges({ src, spec }: Source, defs: StageDefs): SlotEdge[] {
       edges.push({ from: upstream, to: name, slot });
     }
     const missing = def.inputs.filter((s) => !(s in entry.inputs) && !def.optionalInputs?.includes(s));
-    if (missing.length) throw new InputError(`${src.where(['stages', name])}: stage ${name}: input ${missing.map((s) => `'${s}'`).join(', ')} not mapped to a stage`);
+    if (missing.length)
+      throw new InputError(`${src.where(['stages', name])}: stage ${name}: input ${missing.map((s) => `'${s}'`).join(', ')} not mapped to a stage`);
   }
   const cycle = findCycle(buildGraph(stageNames, edges));
   if (cycle) throw new InputError(`${src.where(['stages', cycle[0]])}: the stages form a cycle: ${cycle.join(' -> ')}`);

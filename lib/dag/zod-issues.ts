@@ -34,5 +34,8 @@ function typeName(v: unknown): string {
 }
 
 export function dotted(path: readonly (string | number)[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }

@@ -215,10 +215,16 @@ async function attempt(opts: DownloadOptions, part: string, progress: ProgressSi
     progress.start(started.total ?? 0, opts.label ?? url);
     if (offset > 0) progress.tick(offset);
 
-    const received = await saveBody(res.body, part, offset > 0, (n, rate) => {
-      const left = started.total ? started.total - offset - n : NaN;
-      return { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatDuration(left / rate) };
-    }, progress);
+    const received = await saveBody(
+      res.body,
+      part,
+      offset > 0,
+      (n, rate) => {
+        const left = started.total ? started.total - offset - n : NaN;
+        return { 'MB/s': Number((rate / 1e6).toFixed(2)), eta: formatDuration(left / rate) };
+      },
+      progress,
+    );
     // a connection closed cleanly but early still leaves a short body
     if (Number.isFinite(expectedBody) && received < expectedBody) {
       throw new DownloadError(`connection closed after ${received} of ${expectedBody} bytes`, true);
@@ -252,7 +258,10 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
       if (!isRetryable(err) || n >= retries) {
         progress.done();
         const msg = (err as Error).message;
-        throw new DownloadError(`download of ${opts.url} failed after ${n + 1} attempt(s): ${msg}${(await sizeOf(part)) ? ` (partial data kept in ${part})` : ''}`, false);
+        throw new DownloadError(
+          `download of ${opts.url} failed after ${n + 1} attempt(s): ${msg}${(await sizeOf(part)) ? ` (partial data kept in ${part})` : ''}`,
+          false,
+        );
       }
       log(`download ${opts.url}: ${(err as Error).message}; retry ${n + 1}/${retries} in ${delay} ms`);
       await new Promise((r) => setTimeout(r, delay));

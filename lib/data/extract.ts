@@ -125,9 +125,7 @@ export async function extractInto(archive: string, dir: string, opts: ExtractOpt
       cb(null, chunk);
     },
   });
-  const feed = gz
-    ? pipeline(createReadStream(archive), meter, createGunzip(), extract)
-    : pipeline(createReadStream(archive), meter, extract);
+  const feed = gz ? pipeline(createReadStream(archive), meter, createGunzip(), extract) : pipeline(createReadStream(archive), meter, extract);
   // the consumer below drives the extractor; surface feed errors (corrupt gzip) through it
   let feedError: unknown = null;
   feed.catch((err) => {

@@ -36,11 +36,7 @@ function rawInput(img: RgbImage) {
 export async function decodeRgb(input: string | Uint8Array, name?: string): Promise<RgbImage> {
   const file = name ?? (typeof input === 'string' ? input : '<buffer>');
   try {
-    const { data, info } = await sharp(input, { failOn: 'error' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(input, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
@@ -83,15 +79,7 @@ export async function writePng(path: string, img: RgbImage): Promise<void> {
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
 
 /** Resize an RGB image to exactly width x height (aspect not preserved). */
-export async function resizeRgb(
-  img: RgbImage,
-  width: number,
-  height: number,
-  kernel: ResizeKernel = 'linear',
-): Promise<RgbImage> {
-  const { data, info } = await rawInput(img)
-    .resize(width, height, { fit: 'fill', kernel })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+export async function resizeRgb(img: RgbImage, width: number, height: number, kernel: ResizeKernel = 'linear'): Promise<RgbImage> {
+  const { data, info } = await rawInput(img).resize(width, height, { fit: 'fill', kernel }).raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }

@@ -49,7 +49,10 @@ export function decodeIndexedPng(buf: Uint8Array, name = '<buffer>'): IndexedPng
   const { width, height, depth: bitDepth, channels } = png;
   if (channels !== 1) {
     const kind = channels >= 3 ? 'RGB' : 'gray+alpha';
-    throw new LabelPngError(name, `label PNG is ${kind} (${channels} channels); expected palette or grayscale class ids, and class ids are never guessed from colours`);
+    throw new LabelPngError(
+      name,
+      `label PNG is ${kind} (${channels} channels); expected palette or grayscale class ids, and class ids are never guessed from colours`,
+    );
   }
   if (bitDepth > 8) throw new LabelPngError(name, `unsupported bit depth ${bitDepth} for a label PNG (expected <= 8)`);
   if (width === 0 || height === 0) throw new LabelPngError(name, 'empty image');
@@ -91,8 +94,7 @@ export function checkLabels(map: Map8, file: string, opts: LabelCheck = {}): voi
       const y = Math.floor(i / map.width);
       throw new LabelPngError(
         file,
-        `label value ${v} at (x=${x}, y=${y}) is outside 0..${maxClass} and ${VOID_LABEL} ` +
-          `(${count} such pixel${count === 1 ? '' : 's'})`,
+        `label value ${v} at (x=${x}, y=${y}) is outside 0..${maxClass} and ${VOID_LABEL} ` + `(${count} such pixel${count === 1 ? '' : 's'})`,
       );
     }
   }

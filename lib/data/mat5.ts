@@ -58,8 +58,35 @@ export class MatFileError extends Error {
 }
 
 // data types (miXXX) and array classes (mxXXX) of the format
-const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 } as const;
-const CLASS_NAMES: Record<number, string> = { 6: 'double', 7: 'single', 8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64' };
+const MI = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+} as const;
+const CLASS_NAMES: Record<number, string> = {
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
+};
 const MX = { CELL: 1, STRUCT: 2, OBJECT: 3, CHAR: 4, SPARSE: 5 } as const;
 const FLAG_LOGICAL = 0x200;
 
@@ -121,7 +148,21 @@ class Reader {
 /** Numbers of an element's body by its storage type (MATLAB stores e.g. a double array as uint8 when it can). */
 function numbers(r: Reader, e: Element): Float64Array {
   const v = new DataView(e.body.buffer, e.body.byteOffset, e.body.byteLength);
-  const width: Record<number, number> = { [MI.INT8]: 1, [MI.UINT8]: 1, [MI.INT16]: 2, [MI.UINT16]: 2, [MI.INT32]: 4, [MI.UINT32]: 4, [MI.SINGLE]: 4, [MI.DOUBLE]: 8, [MI.INT64]: 8, [MI.UINT64]: 8, [MI.UTF8]: 1, [MI.UTF16]: 2, [MI.UTF32]: 4 };
+  const width: Record<number, number> = {
+    [MI.INT8]: 1,
+    [MI.UINT8]: 1,
+    [MI.INT16]: 2,
+    [MI.UINT16]: 2,
+    [MI.INT32]: 4,
+    [MI.UINT32]: 4,
+    [MI.SINGLE]: 4,
+    [MI.DOUBLE]: 8,
+    [MI.INT64]: 8,
+    [MI.UINT64]: 8,
+    [MI.UTF8]: 1,
+    [MI.UTF16]: 2,
+    [MI.UTF32]: 4,
+  };
   const w = width[e.type];
   if (w === undefined) r.fail(`element type ${e.type} is not numeric`);
   const n = Math.floor(e.body.byteLength / w);
@@ -129,16 +170,38 @@ function numbers(r: Reader, e: Element): Float64Array {
   for (let i = 0; i < n; i++) {
     const o = i * w;
     switch (e.type) {
-      case MI.INT8: out[i] = v.getInt8(o); break;
-      case MI.UINT8: case MI.UTF8: out[i] = v.getUint8(o); break;
-      case MI.INT16: out[i] = v.getInt16(o, r.le); break;
-      case MI.UINT16: case MI.UTF16: out[i] = v.getUint16(o, r.le); break;
-      case MI.INT32: out[i] = v.getInt32(o, r.le); break;
-      case MI.UINT32: case MI.UTF32: out[i] = v.getUint32(o, r.le); break;
-      case MI.SINGLE: out[i] = v.getFloat32(o, r.le); break;
-      case MI.DOUBLE: out[i] = v.getFloat64(o, r.le); break;
-      case MI.INT64: out[i] = Number(v.getBigInt64(o, r.le)); break;
-      default: out[i] = Number(v.getBigUint64(o, r.le));
+      case MI.INT8:
+        out[i] = v.getInt8(o);
+        break;
+      case MI.UINT8:
+      case MI.UTF8:
+        out[i] = v.getUint8(o);
+        break;
+      case MI.INT16:
+        out[i] = v.getInt16(o, r.le);
+        break;
+      case MI.UINT16:
+      case MI.UTF16:
+        out[i] = v.getUint16(o, r.le);
+        break;
+      case MI.INT32:
+        out[i] = v.getInt32(o, r.le);
+        break;
+      case MI.UINT32:
+      case MI.UTF32:
+        out[i] = v.getUint32(o, r.le);
+        break;
+      case MI.SINGLE:
+        out[i] = v.getFloat32(o, r.le);
+        break;
+      case MI.DOUBLE:
+        out[i] = v.getFloat64(o, r.le);
+        break;
+      case MI.INT64:
+        out[i] = Number(v.getBigInt64(o, r.le));
+        break;
+      default:
+        out[i] = Number(v.getBigUint64(o, r.le));
     }
   }
   return out;
@@ -205,7 +268,10 @@ export function readMat5(bytes: Uint8Array, file = '<buffer>'): Map<string, MatV
   if (bytes.byteLength < 128) throw new MatFileError(file, `${bytes.byteLength} bytes: too short for a MAT-file header`);
   const head = ascii(bytes.subarray(0, 116));
   if (!head.startsWith('MATLAB 5.0 MAT-file')) {
-    throw new MatFileError(file, head.startsWith('MATLAB 7.3') ? 'a v7.3 (HDF5) MAT-file; save it with -v7 or read it as HDF5' : 'not a MATLAB Level 5 MAT-file');
+    throw new MatFileError(
+      file,
+      head.startsWith('MATLAB 7.3') ? 'a v7.3 (HDF5) MAT-file; save it with -v7 or read it as HDF5' : 'not a MATLAB Level 5 MAT-file',
+    );
   }
   const endian = Buffer.from(bytes.subarray(126, 128)).toString('latin1');
   if (endian !== 'IM' && endian !== 'MI') throw new MatFileError(file, `unknown byte order mark '${endian}'`);

@@ -12,7 +12,13 @@ import { z } from 'zod';
 
 export const MIRRORS_ENV = 'DCSP_MIRRORS';
 
-const Entry = z.strictObject({ url: z.string().url(), md5: z.string().regex(/^[0-9a-fA-F]{32}$/).optional() });
+const Entry = z.strictObject({
+  url: z.string().url(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/)
+    .optional(),
+});
 const File = z.record(z.string(), Entry);
 
 export type Mirror = z.infer<typeof Entry>;

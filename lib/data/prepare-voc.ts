@@ -284,7 +284,13 @@ async function linkUserRoot(userRoot: string, staging: string): Promise<void> {
  * SegmentationClassAug/<id>.png from SBD's cls/<id>.mat for each train_aug id without a VOC
  * SegmentationClass PNG (VOC's own annotation wins where both exist). Returns how many were written.
  */
-async function convertSbdGroundTruth(staging: string, clsDir: string, trainAug: string[], log: (line: string) => void, progress: ProgressSink): Promise<number> {
+async function convertSbdGroundTruth(
+  staging: string,
+  clsDir: string,
+  trainAug: string[],
+  log: (line: string) => void,
+  progress: ProgressSink,
+): Promise<number> {
   const voc = new Set(existsSync(join(staging, 'SegmentationClass')) ? await readdir(join(staging, 'SegmentationClass')) : []);
   const mats = new Set(existsSync(clsDir) ? await readdir(clsDir) : []);
   const need = trainAug.filter((id) => !voc.has(`${id}.png`));
@@ -298,7 +304,9 @@ async function convertSbdGroundTruth(staging: string, clsDir: string, trainAug: 
   });
   progress.done();
   const missing = difference(need, have);
-  log(`SBD ground truth: ${have.length} train_aug label maps converted from cls/*.mat, ${trainAug.length - need.length} from VOC's SegmentationClass`
-    + (missing.length ? `; ${missing.length} train_aug id(s) have neither: ${formatIds(missing)}` : ''));
+  log(
+    `SBD ground truth: ${have.length} train_aug label maps converted from cls/*.mat, ${trainAug.length - need.length} from VOC's SegmentationClass` +
+      (missing.length ? `; ${missing.length} train_aug id(s) have neither: ${formatIds(missing)}` : ''),
+  );
   return have.length;
 }

@@ -14,7 +14,14 @@ export function hsv(h: number, s: number, v: number): Color {
   const p = v * (1 - s);
   const q = v * (1 - f * s);
   const t = v * (1 - (1 - f) * s);
-  const table: Color[] = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]];
+  const table: Color[] = [
+    [v, t, p],
+    [q, v, p],
+    [p, v, t],
+    [p, q, v],
+    [t, p, v],
+    [v, p, q],
+  ];
   const c = table[i % 6];
   return [c[0] * 255, c[1] * 255, c[2] * 255];
 }

@@ -12,7 +12,8 @@ export const SBD_GT_DIR = 'SegmentationClassAug';
 /** The label map of one SBD cls/*.mat file, row-major; every value must be a class id 0..20. */
 export function sbdLabelMap(bytes: Uint8Array, file: string): Map8 {
   const gt: MatValue | undefined = readMat5(bytes, file).get('GTcls');
-  if (gt === undefined || gt.kind !== 'struct' || gt.elements.length !== 1) throw new MatFileError(file, 'no 1x1 struct GTcls (is this an SBD cls/*.mat file?)');
+  if (gt === undefined || gt.kind !== 'struct' || gt.elements.length !== 1)
+    throw new MatFileError(file, 'no 1x1 struct GTcls (is this an SBD cls/*.mat file?)');
   const seg = gt.elements[0].Segmentation;
   if (seg === undefined || seg.kind !== 'numeric' || seg.dims.length !== 2) throw new MatFileError(file, 'GTcls has no 2-D numeric Segmentation field');
   const [height, width] = seg.dims;

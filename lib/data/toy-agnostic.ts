@@ -93,8 +93,10 @@ export function renderAgnostic(seed: number, index: number, opts: AgnosticOption
   for (let k = 0; k < count; k++) {
     const shape = rng.pick(AGNOSTIC_SHAPES);
     const size = rng.range(0.12, 0.32) * Math.min(W, H);
-    const sx = size * rng.range(0.75, 1.3), sy = size * rng.range(0.75, 1.3);
-    const cx = rng.range(0.1, 0.9) * W, cy = rng.range(0.1, 0.9) * H;
+    const sx = size * rng.range(0.75, 1.3),
+      sy = size * rng.range(0.75, 1.3);
+    const cx = rng.range(0.1, 0.9) * W,
+      cy = rng.range(0.1, 0.9) * H;
     const angle = rng.range(-Math.PI, Math.PI);
     const variant = rng.range(0, 2 * Math.PI);
     const low = rng.next() < opts.lowContrastRate;
@@ -103,12 +105,15 @@ export function renderAgnostic(seed: number, index: number, opts: AgnosticOption
     const c1 = low ? behind.map((v) => v + rng.range(-30, 30)) : hueColour(rng.next(), rng.range(0.4, 1), rng.range(0.45, 1));
     const c2 = c1.map((v) => v * rng.range(0.6, 1.1));
     const period = rng.range(0.3, 0.8);
-    const cos = Math.cos(angle), sin = Math.sin(angle);
+    const cos = Math.cos(angle),
+      sin = Math.sin(angle);
     const r = 1.5 * Math.max(sx, sy);
     for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(H, Math.ceil(cy + r)); y++) {
       for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(W, Math.ceil(cx + r)); x++) {
-        const dx = x + 0.5 - cx, dy = y + 0.5 - cy;
-        const u = (dx * cos + dy * sin) / sx, v = (-dx * sin + dy * cos) / sy;
+        const dx = x + 0.5 - cx,
+          dy = y + 0.5 - cy;
+        const u = (dx * cos + dy * sin) / sx,
+          v = (-dx * sin + dy * cos) / sy;
         const d = shape.sdf(u, v, variant) * Math.min(sx, sy);
         const cover = Math.max(0, Math.min(1, 0.5 - d));
         if (cover <= 0) continue;

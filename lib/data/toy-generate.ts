@@ -104,11 +104,7 @@ export function renderToySample(opts: ToyOptions, split: SplitName, index: numbe
 }
 
 /** Generate the whole toy dataset under outDir (created if needed). Same options, same bytes. */
-export async function generateToyDataset(
-  outDir: string,
-  input: ToyOptionsInput = {},
-  progress: ProgressSink = silentProgress,
-): Promise<void> {
+export async function generateToyDataset(outDir: string, input: ToyOptionsInput = {}, progress: ProgressSink = silentProgress): Promise<void> {
   const opts = resolveToyOptions(input);
   const dirs = ['JPEGImages', 'SegmentationClass', 'ForegroundMasks', 'Annotations', 'ImageSets/Segmentation'];
   for (const d of dirs) await mkdir(join(outDir, d), { recursive: true });

@@ -92,10 +92,18 @@ function paintBackground(cv: Canvas, rng: Rng, muted: boolean): void {
       let bl = p[2] + (q[2] - p[2]) * n;
       let t: number;
       switch (overlay) {
-        case 0: t = hash2(x, y, seed + 7) - 0.5; break; // grain
-        case 1: t = valueNoise(x / 1.5, y / 9, seed + 11) - 0.5; break; // vertical streaks (grass, bark)
-        case 2: t = 0.5 * Math.sin(2 * Math.PI * (x * sa + y * sb)); break; // soft stripes (fabric, fences)
-        default: t = fbm(x / 4, y / 4, seed + 13, 2) - 0.5; break; // fine blotches (gravel)
+        case 0:
+          t = hash2(x, y, seed + 7) - 0.5;
+          break; // grain
+        case 1:
+          t = valueNoise(x / 1.5, y / 9, seed + 11) - 0.5;
+          break; // vertical streaks (grass, bark)
+        case 2:
+          t = 0.5 * Math.sin(2 * Math.PI * (x * sa + y * sb));
+          break; // soft stripes (fabric, fences)
+        default:
+          t = fbm(x / 4, y / 4, seed + 13, 2) - 0.5;
+          break; // fine blotches (gravel)
       }
       r += amp * t;
       g += amp * t;
@@ -162,8 +170,7 @@ function paintDistractor(cv: Canvas, rng: Rng, muted: boolean): void {
   const { W, H } = cv;
   const minDim = Math.min(W, H);
   const kind = rng.weighted([0.5, 0.25, 0.25]);
-  const shape: ShapeFn =
-    kind === 0 ? blobShape(rng) : kind === 1 ? arrowShape : (x, y) => ellipse(x, y, 0, 0, 0.95, 0.6);
+  const shape: ShapeFn = kind === 0 ? blobShape(rng) : kind === 1 ? arrowShape : (x, y) => ellipse(x, y, 0, 0, 0.95, 0.6);
   const s = rng.range(0.14, 0.32) * minDim;
   const aspect = Math.exp(rng.range(-0.3, 0.3));
   const p: Placement = { cx: rng.range(0, W), cy: rng.range(0, H), sx: s * aspect, sy: s / aspect, angle: rng.range(-Math.PI, Math.PI) };
@@ -211,7 +218,11 @@ function pickColors(rng: Rng, lowContrast: boolean, behind: Color, classHue: num
   // a second hue would be another class's colour
   const mode = rng.int(0, classHue === null ? 2 : 1);
   const c2 =
-    mode === 0 ? hsv(h, s, v * rng.range(0.25, 0.6)) : mode === 1 ? hsv(h, s * 0.35, Math.min(1, v + rng.range(0.25, 0.5))) : hsv(h + rng.range(0.25, 0.5), s, v);
+    mode === 0
+      ? hsv(h, s, v * rng.range(0.25, 0.6))
+      : mode === 1
+        ? hsv(h, s * 0.35, Math.min(1, v + rng.range(0.25, 0.5)))
+        : hsv(h + rng.range(0.25, 0.5), s, v);
   return [c1, c2];
 }
 
@@ -285,7 +296,18 @@ export function renderToyImage(rng: Rng, primary: number, opts: ToyRenderOptions
     layoutStats.fallbacks++;
     // crowded draws kept failing: fall back to the primary class alone, fully inside the frame
     const s = 0.3 * Math.min(W, H);
-    instances = [{ classId: primary, cx: W / 2, cy: H / 2, sx: s, sy: s, angle: layoutRng.range(-Math.PI, Math.PI), lowContrast: false, textureSeed: layoutRng.nextU32() % 100000 }];
+    instances = [
+      {
+        classId: primary,
+        cx: W / 2,
+        cy: H / 2,
+        sx: s,
+        sy: s,
+        angle: layoutRng.range(-Math.PI, Math.PI),
+        lowContrast: false,
+        textureSeed: layoutRng.nextU32() % 100000,
+      },
+    ];
     ({ rasters, inst, band } = tryLayout(instances, W, H, opts.voidWidth));
   }
 

@@ -64,7 +64,11 @@ export async function readVocLayout(rootIn: string, opts: ReadLayoutOptions): Pr
     if (dup.length) throw new Error(`${file}: ${dup.length} duplicated id(s): ${formatIds(dup)}`);
     splits[split] = ids;
   }
-  for (const [a, b] of [['train', 'val'], ['train', 'test'], ['val', 'test']] as const) {
+  for (const [a, b] of [
+    ['train', 'val'],
+    ['train', 'test'],
+    ['val', 'test'],
+  ] as const) {
     const other = new Set(splits[b]);
     const both = splits[a].filter((id) => other.has(id));
     if (both.length) throw new Error(`${root}: ${both.length} id(s) are in both ${a} and ${b}: ${formatIds(both)}`);

@@ -21,7 +21,9 @@ export async function writeTestServerFiles(out: ArtifactWriter, ids: string[], p
     const name = `${TEST_SERVER_DIR}/${ids[i]}.png`;
     await out.text(name, png);
     // a fixed mtime keeps the archive's bytes, and so the artifact's content hash, reproducible
-    await new Promise<void>((resolve, reject) => pack.entry({ name, size: png.length, mtime: new Date(0), mode: 0o644 }, png, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name, size: png.length, mtime: new Date(0), mode: 0o644 }, png, (err) => (err ? reject(err) : resolve())),
+    );
   }
   pack.finalize();
   await archive;

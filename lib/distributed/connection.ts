@@ -64,7 +64,8 @@ export function redisTarget(url: string, queue = 'dcsp', tls: RedisTls = {}): Re
   if (!/^[A-Za-z0-9_-]+$/.test(queue)) throw new InputError(`--queue must be letters, digits, '-' or '_', got '${queue}'`);
   const files = Object.entries(tls).filter(([, f]) => f !== undefined) as [keyof RedisTls, string][];
   if (files.length && u.protocol !== 'rediss:') throw new InputError(`--redis-${files[0][0]} is for TLS: give a rediss:// URL, got '${shown}'`);
-  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new InputError('--redis-cert and --redis-key go together (the client certificate and its key)');
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw new InputError('--redis-cert and --redis-key go together (the client certificate and its key)');
   let username = '';
   let password = '';
   try {
@@ -178,7 +179,8 @@ export async function reachRedis(target: RedisTarget, queue: Queue, seconds = 5)
     await Promise.race([ping, timeout]);
   } catch (err) {
     const why = target.scrub((err as Error).message.split('\n')[0]);
-    if (REFUSED.test(why)) throw new InputError(`Redis at ${target.shown} refused this client: ${why} (check the user and password in --redis, and that user's ACL)`);
+    if (REFUSED.test(why))
+      throw new InputError(`Redis at ${target.shown} refused this client: ${why} (check the user and password in --redis, and that user's ACL)`);
     if (UNTRUSTED_TLS.test(why)) throw new InputError(`Redis at ${target.shown}: TLS failed: ${why} (check --redis-ca, --redis-cert, --redis-key)`);
     throw new Error(`cannot reach Redis at ${target.shown} within ${seconds} s: ${why}`);
   } finally {

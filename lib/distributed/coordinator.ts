@@ -79,7 +79,10 @@ export class BullmqStages implements RemoteStages {
       const joined = job === 'committed' || (job.data as StageJobData).requestedBy !== this.me;
       io.log(`${req.stage}: queued (key ${req.key.slice(0, 12)})${joined ? ', joining the job another coordinator queued' : ''}`);
       const resubmit = async () => ((await committed()) ? ('committed' as const) : submit(this.queue, 'stage', id, data, committed));
-      const end = job === 'committed' ? { ok: true as const, value: null } : await Promise.race([finished<StageJobReturn>(this.queue, job, resubmit, io.log), this.gaveUp]);
+      const end =
+        job === 'committed'
+          ? { ok: true as const, value: null }
+          : await Promise.race([finished<StageJobReturn>(this.queue, job, resubmit, io.log), this.gaveUp]);
       const manifest = await this.store.lookup(req.stage, req.key);
       const seconds = (performance.now() - t0) / 1000;
       if (!end.ok) {
@@ -87,7 +90,11 @@ export class BullmqStages implements RemoteStages {
         if (manifest) return { status: joined ? 'cached' : 'run', manifest, seconds };
         throw new StageFailedError(req.stage, end.reason);
       }
-      if (!manifest) throw new StageFailedError(req.stage, `a worker reported key ${req.key.slice(0, 12)} done, but it is not in the cache at ${this.store.root}: do the workers mount the same cache?`);
+      if (!manifest)
+        throw new StageFailedError(
+          req.stage,
+          `a worker reported key ${req.key.slice(0, 12)} done, but it is not in the cache at ${this.store.root}: do the workers mount the same cache?`,
+        );
       const r = end.value;
       // a computation is this coordinator's 'run' only if it asked for it (a joined job is shared)
       const status = joined || r?.status === 'cached' ? 'cached' : 'run';

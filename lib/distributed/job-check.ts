@@ -50,7 +50,14 @@ const NumericsSchema = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.union([z.string().max(200), z.number(), z.boolean()]))
   .refine((n) => typeof n.backend === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(n.backend), 'names no backend')
   .transform((n) => n as Numerics);
-const KeyPartsSchema = z.strictObject({ stage: stageName, version: z.number().int().min(0), codeHash: hex64, params, inputs: z.record(z.union([slot, z.literal(LINEAGE_PART)]), hex64), numerics: NumericsSchema.optional() });
+const KeyPartsSchema = z.strictObject({
+  stage: stageName,
+  version: z.number().int().min(0),
+  codeHash: hex64,
+  params,
+  inputs: z.record(z.union([slot, z.literal(LINEAGE_PART)]), hex64),
+  numerics: NumericsSchema.optional(),
+});
 
 const StageJobSchema = z.strictObject({
   stage: stageName,
@@ -63,7 +70,10 @@ const StageJobSchema = z.strictObject({
   isolate: z.boolean(),
   requestedBy: z.string().max(300),
   // a folder name under the worker's TensorBoard root (stageLogDir checks it again where it is used)
-  runName: z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._=,+@-]{1,120}$/, 'is not a run name').optional(),
+  runName: z
+    .string()
+    .regex(/^(?!\.\.?$)[A-Za-z0-9._=,+@-]{1,120}$/, 'is not a run name')
+    .optional(),
 });
 
 const ChunkJobSchema = z.strictObject({
@@ -82,7 +92,11 @@ const ChunkJobSchema = z.strictObject({
 // the schemas must name exactly the fields of the job types: a field added to a job (or to
 // StageRequest, KeyParts) without its check here fails to compile instead of passing unchecked
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-const sameFields: [SameKeys<z.infer<typeof StageJobSchema>, StageJobData>, SameKeys<z.infer<typeof ChunkJobSchema>, ChunkJobData>, SameKeys<z.infer<typeof KeyPartsSchema>, StageJobData['parts']>] = [true, true, true];
+const sameFields: [
+  SameKeys<z.infer<typeof StageJobSchema>, StageJobData>,
+  SameKeys<z.infer<typeof ChunkJobSchema>, ChunkJobData>,
+  SameKeys<z.infer<typeof KeyPartsSchema>, StageJobData['parts']>,
+] = [true, true, true];
 void sameFields;
 
 function valueAt(data: unknown, path: PropertyKey[]): unknown {
@@ -94,7 +108,9 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
 function parseJob<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
   if (data !== null && typeof data === 'object' && ('module' in data || 'root' in data)) {
     const field = 'module' in data ? 'module' : 'root';
-    throw new JobRefusedError(`it carries a code path (${field} ${shown((data as Record<string, unknown>)[field])}): a job names a stage of the pipeline, never code`);
+    throw new JobRefusedError(
+      `it carries a code path (${field} ${shown((data as Record<string, unknown>)[field])}): a job names a stage of the pipeline, never code`,
+    );
   }
   const r = schema.safeParse(data);
   if (r.success) return r.data;
@@ -108,14 +124,20 @@ function parseJob<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
  * The recipe a job carries is this worker's: the stage is in its pipeline, at the same version and
  * code, the params pass the stage's schema unchanged and are the key's, and the key is the recipe's.
  */
-async function checkRecipe(reg: StageRegistry, d: { stage: string; key: string; params: Record<string, Json>; parts: StageJobData['parts'] }): Promise<StageDefinition> {
+async function checkRecipe(
+  reg: StageRegistry,
+  d: { stage: string; key: string; params: Record<string, Json>; parts: StageJobData['parts'] },
+): Promise<StageDefinition> {
   if (!reg.has(d.stage)) throw new JobRefusedError(`stage ${shown(d.stage)} is not a stage of its pipeline ${reg.file} (${reg.names.join(', ')})`);
   if (d.parts.stage !== d.stage) throw new JobRefusedError(`the key's recipe is for stage ${shown(d.parts.stage)}, the job for ${d.stage}`);
   const def = await reg.definition(d.stage);
-  if (d.parts.version !== def.version) throw new JobRefusedError(`${d.stage} is version ${def.version} in this checkout, the job's key was made with version ${d.parts.version}`);
+  if (d.parts.version !== def.version)
+    throw new JobRefusedError(`${d.stage} is version ${def.version} in this checkout, the job's key was made with version ${d.parts.version}`);
   const mine = reg.codeHash(d.stage);
   if (mine !== d.parts.codeHash) {
-    throw new JobRefusedError(`its code for ${d.stage} (hash ${mine.slice(0, 12)}) differs from the code the job was keyed with (${d.parts.codeHash.slice(0, 12)}); mixed versions must not write under one key: run the same checkout on every worker and the coordinator`);
+    throw new JobRefusedError(
+      `its code for ${d.stage} (hash ${mine.slice(0, 12)}) differs from the code the job was keyed with (${d.parts.codeHash.slice(0, 12)}); mixed versions must not write under one key: run the same checkout on every worker and the coordinator`,
+    );
   }
   const parsed = def.params.safeParse(d.params);
   if (!parsed.success) {
@@ -124,14 +146,18 @@ async function checkRecipe(reg: StageRegistry, d: { stage: string; key: string; 
   }
   const given = canonicalJson(d.params);
   if (canonicalJson(parsed.data) !== given) throw new JobRefusedError(`params of ${d.stage} are not resolved params of the stage (its schema changes them)`);
-  if (canonicalJson(d.parts.params) !== canonicalJson(keyedParams(d.params, def.guards))) throw new JobRefusedError(`params of ${d.stage} differ from those its key was made of`);
+  if (canonicalJson(d.parts.params) !== canonicalJson(keyedParams(d.params, def.guards)))
+    throw new JobRefusedError(`params of ${d.stage} differ from those its key was made of`);
   if (stageKey(d.parts) !== d.key) throw new JobRefusedError(`key ${d.key.slice(0, 12)} of ${d.stage} is not the key of the recipe the job carries`);
   return def;
 }
 
 function checkSlots(stage: string, given: string[], keyed: Record<string, string>): void {
   const a = [...given].sort().join(',');
-  const b = Object.keys(keyed).filter((k) => k !== LINEAGE_PART).sort().join(',');
+  const b = Object.keys(keyed)
+    .filter((k) => k !== LINEAGE_PART)
+    .sort()
+    .join(',');
   if (a !== b) throw new JobRefusedError(`inputs of ${stage} (${shown(a)}) are not those its key was made of (${shown(b)})`);
 }
 
@@ -143,7 +169,10 @@ async function checkInput(store: Store, stage: string, slotName: string, dir: st
   } catch {
     throw new JobRefusedError(`input ${slotName} of ${stage} is not a committed artifact in ${store.root}`);
   }
-  if (art.manifest.contentHash !== contentHash) throw new JobRefusedError(`input ${slotName} of ${stage} holds content ${art.manifest.contentHash.slice(0, 12)} in this cache, the key names ${contentHash.slice(0, 12)}`);
+  if (art.manifest.contentHash !== contentHash)
+    throw new JobRefusedError(
+      `input ${slotName} of ${stage} holds content ${art.manifest.contentHash.slice(0, 12)} in this cache, the key names ${contentHash.slice(0, 12)}`,
+    );
   return art;
 }
 
@@ -164,18 +193,32 @@ export async function checkStageJob(data: unknown, c: CheckContext): Promise<Sta
   if (d.version !== d.parts.version) throw new JobRefusedError(`the job's version ${d.version} of ${d.stage} is not its key's ${d.parts.version}`);
   checkSlots(d.stage, Object.keys(d.inputs), d.parts.inputs);
   for (const [name, ref] of Object.entries(d.inputs)) {
-    if (!c.registry.has(ref.stage)) throw new JobRefusedError(`input ${name} of ${d.stage} names stage ${shown(ref.stage)}, which is not in ${c.registry.file}`);
+    if (!c.registry.has(ref.stage))
+      throw new JobRefusedError(`input ${name} of ${d.stage} names stage ${shown(ref.stage)}, which is not in ${c.registry.file}`);
     if (ref.contentHash !== d.parts.inputs[name]) throw new JobRefusedError(`input ${name} of ${d.stage}: its content hash is not the one its key was made of`);
     await checkInput(c.store, d.stage, name, checkInside(c.store.root, c.store.artifactDir(ref.stage, ref.key), `input ${name}`), ref.contentHash);
   }
   // a stage keyed on its inputs' lineage (the report) is keyed on what this cache holds upstream
   const lineage = d.parts.inputs[LINEAGE_PART];
-  if (Boolean(def.readsLineage) !== (lineage !== undefined)) throw new JobRefusedError(`the key of ${d.stage} ${lineage === undefined ? 'lacks' : 'has'} a lineage part, and the stage ${def.readsLineage ? 'reads' : 'does not read'} its inputs' lineage`);
+  if (Boolean(def.readsLineage) !== (lineage !== undefined))
+    throw new JobRefusedError(
+      `the key of ${d.stage} ${lineage === undefined ? 'lacks' : 'has'} a lineage part, and the stage ${def.readsLineage ? 'reads' : 'does not read'} its inputs' lineage`,
+    );
   if (lineage !== undefined && (await keyInputs(c.store.root, { readsLineage: true }, d.inputs))[LINEAGE_PART] !== lineage) {
     throw new JobRefusedError(`the lineage of ${d.stage}'s inputs in ${c.store.root} is not the one its key was made of`);
   }
   checkOutput(c.store, d.stage, d.key);
-  return { stage: d.stage, key: d.key, version: d.version, module: c.registry.module(d.stage), params: d.params, parts: d.parts, inputs: d.inputs, force: d.force, isolate: d.isolate };
+  return {
+    stage: d.stage,
+    key: d.key,
+    version: d.version,
+    module: c.registry.module(d.stage),
+    params: d.params,
+    parts: d.parts,
+    inputs: d.inputs,
+    force: d.force,
+    isolate: d.isolate,
+  };
 }
 
 export interface CheckedChunk {
@@ -228,12 +271,22 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
   }
   checkOutput(c.store, d.stage, d.key);
   const itemsDir = checkInside(c.store.root, itemsDirOf(join(c.store.partialDir(d.stage, d.key), 'work')), `work of ${d.stage}`);
-  if (!(await stat(itemsDir).then((s) => s.isDirectory(), () => false))) throw new JobRefusedError(`no stage computes ${d.stage} key ${d.key.slice(0, 12)} in ${c.store.root} (its work folder is missing)`);
+  if (
+    !(await stat(itemsDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new JobRefusedError(`no stage computes ${d.stage} key ${d.key.slice(0, 12)} in ${c.store.root} (its work folder is missing)`);
   const keys = await itemKeysOf(d.parts, d.shared, d.ids, keyed);
   const files = d.files.map((rel, i) => {
     const file = resolveInside(c.store.root, rel, `item file of ${shown(d.ids[i])}`);
-    if (file !== itemFileOf(itemsDir, keys[i])) throw new JobRefusedError(`item file of ${shown(d.ids[i])} is ${shown(rel)}, not that item's file in the work of ${d.stage} key ${d.key.slice(0, 12)}`);
+    if (file !== itemFileOf(itemsDir, keys[i]))
+      throw new JobRefusedError(`item file of ${shown(d.ids[i])} is ${shown(rel)}, not that item's file in the work of ${d.stage} key ${d.key.slice(0, 12)}`);
     return file;
   });
-  return { task: { module: c.registry.module(d.stage), params: d.params, shared: d.shared, inputs, ids: d.ids, ...(d.numerics ? { numerics: d.numerics } : {}) }, files };
+  return {
+    task: { module: c.registry.module(d.stage), params: d.params, shared: d.shared, inputs, ids: d.ids, ...(d.numerics ? { numerics: d.numerics } : {}) },
+    files,
+  };
 }

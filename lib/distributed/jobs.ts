@@ -69,7 +69,13 @@ const NO_WORKER_NOTICE_MS = 15_000;
  * finished job under the same id is removed first, asking again means computing again, unless it
  * completed and `committed` finds its result in the cache.
  */
-export async function submit<D>(queue: Queue, name: string, id: string, data: D, committed: () => Promise<boolean> = async () => false): Promise<Job | 'committed'> {
+export async function submit<D>(
+  queue: Queue,
+  name: string,
+  id: string,
+  data: D,
+  committed: () => Promise<boolean> = async () => false,
+): Promise<Job | 'committed'> {
   const old = await queue.getJob(id);
   if (old) {
     const state = await old.getState();
@@ -92,7 +98,13 @@ export type Finished<R> = { ok: true; value: R | null } | { ok: false; reason: s
  * job that vanished (Redis restarted without its data, or a later request replaced a finished one)
  * is submitted again through `resubmit`, unless its result is committed meanwhile.
  */
-export async function finished<R>(queue: Queue, job: Job, resubmit: () => Promise<Job | 'committed'>, notice: (line: string) => void, pollMs = 300): Promise<Finished<R>> {
+export async function finished<R>(
+  queue: Queue,
+  job: Job,
+  resubmit: () => Promise<Job | 'committed'>,
+  notice: (line: string) => void,
+  pollMs = 300,
+): Promise<Finished<R>> {
   const t0 = performance.now();
   let told = false;
   let current = job;
@@ -117,7 +129,9 @@ export async function finished<R>(queue: Queue, job: Job, resubmit: () => Promis
       continue;
     }
     if (!told && state === 'waiting' && performance.now() - t0 > NO_WORKER_NOTICE_MS) {
-      notice(`no worker has taken job ${current.id} for ${NO_WORKER_NOTICE_MS / 1000} s: all busy, or none on this queue (pipeline worker --redis URL --queue NAME)`);
+      notice(
+        `no worker has taken job ${current.id} for ${NO_WORKER_NOTICE_MS / 1000} s: all busy, or none on this queue (pipeline worker --redis URL --queue NAME)`,
+      );
       told = true;
     }
     await sleep(pollMs);

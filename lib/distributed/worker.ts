@@ -103,12 +103,29 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   const stageJob = async (job: Job<StageJobData>): Promise<StageJobReturn> => {
     const req = await checked(job, me, () => checkStageJob(job.data, ctx));
     await runLog.event({ event: 'started', stage: req.stage, key: req.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
-    const progress = tee(createProgress(req.stage), progressSender((r) => job.updateProgress(r as unknown as object)));
+    const progress = tee(
+      createProgress(req.stage),
+      progressSender((r) => job.updateProgress(r as unknown as object)),
+    );
     const chunks = remoteChunks(items, { stage: req.stage, key: req.key, parts: req.parts, cacheRoot: store.root }, log);
-    const x = await computeStage(store, req, opts.concurrency, (sj) => (req.isolate ? runIsolated(sj) : executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks })), log);
+    const x = await computeStage(
+      store,
+      req,
+      opts.concurrency,
+      (sj) => (req.isolate ? runIsolated(sj) : executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks })),
+      log,
+    );
     if (x.status === 'run') {
       const resumedFrom = x.manifest.metrics.resumedFrom;
-      await runLog.event({ event: 'committed', stage: req.stage, key: req.key, worker: me, job: job.id, seconds: x.seconds, ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}) });
+      await runLog.event({
+        event: 'committed',
+        stage: req.stage,
+        key: req.key,
+        worker: me,
+        job: job.id,
+        seconds: x.seconds,
+        ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}),
+      });
     }
     return { status: x.status, seconds: x.seconds, items: x.items, worker: me };
   };
@@ -135,7 +152,13 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   };
 
   const lockDuration = jobLockMs();
-  const common = { prefix: target.prefix, concurrency: opts.concurrency, lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
+  const common = {
+    prefix: target.prefix,
+    concurrency: opts.concurrency,
+    lockDuration,
+    stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
+    maxStalledCount: 3,
+  };
   const workers = [
     new Worker<StageJobData, StageJobReturn>(STAGE_QUEUE, stageJob, { ...common, connection: connections.client() }),
     new Worker<ChunkJobData, ChunkJobReturn>(ITEM_QUEUE, chunkJob, { ...common, connection: connections.client() }),
@@ -143,7 +166,9 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   for (const w of workers) {
     w.on('failed', (job, err) => job && log(`worker: job ${shown(job.id)} failed: ${err.message.split('\n')[0]}`));
   }
-  log(`worker ${me}: taking jobs from ${target.shown} (queue prefix ${target.prefix}), cache ${store.root}, stages of ${opts.registry.file}, concurrency ${opts.concurrency}`);
+  log(
+    `worker ${me}: taking jobs from ${target.shown} (queue prefix ${target.prefix}), cache ${store.root}, stages of ${opts.registry.file}, concurrency ${opts.concurrency}`,
+  );
 
   const code = await new Promise<number>((done) => {
     giveUp = (why) => {

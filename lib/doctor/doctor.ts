@@ -53,7 +53,9 @@ export function formatDoctor(r: DoctorReport): string[] {
   for (const s of r.backend.skipped) lines.push(`  not chosen: ${s}`);
   const libs = Object.entries(r.gpu.libraries);
   const missing = libs.filter(([, f]) => f === null).map(([l]) => l);
-  lines.push(`gpu: ${r.gpu.device ? '/dev/nvidia0 present' : 'no NVIDIA device (/dev/nvidia0)'}; @tensorflow/tfjs-node-gpu ${r.gpu.tfjsNodeGpu ? 'installed' : 'not installed'}`);
+  lines.push(
+    `gpu: ${r.gpu.device ? '/dev/nvidia0 present' : 'no NVIDIA device (/dev/nvidia0)'}; @tensorflow/tfjs-node-gpu ${r.gpu.tfjsNodeGpu ? 'installed' : 'not installed'}`,
+  );
   lines.push(`  CUDA/cuDNN libraries: ${libs.length - missing.length} of ${libs.length} found${missing.length ? `; missing ${missing.join(', ')}` : ''}`);
   for (const [l, f] of libs) if (f) lines.push(`    ${l}: ${f}`);
   if (r.files.length) {
@@ -66,14 +68,26 @@ export function formatDoctor(r: DoctorReport): string[] {
     lines.push(`  ${gb(toFetch)} to download (extracted, about twice that), ${gb(r.freeBytes)} free`);
   }
   const e = r.estimate;
-  lines.push(`estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name}):`);
+  lines.push(
+    `estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name}):`,
+  );
   for (const s of e.stages) lines.push(`  ${s.stage.padEnd(15)} ${(s.seconds === null ? '-' : formatDuration(s.seconds)).padStart(12)}  ${s.how}`);
   const atLeast = e.unmeasured.length ? 'at least ' : '';
-  lines.push(`  total: ${atLeast}${formatDuration(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`);
-  lines.push(`  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`);
+  lines.push(
+    `  total: ${atLeast}${formatDuration(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`,
+  );
+  lines.push(
+    `  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`,
+  );
   const gpu = r.backend.name === 'tfjs-node-gpu';
-  if (!gpu && e.seconds > 86400) lines.push(`on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see docs/voc-and-gpus.md)`);
+  if (!gpu && e.seconds > 86400)
+    lines.push(
+      `on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see docs/voc-and-gpus.md)`,
+    );
   const scaled = e.stages.filter((s) => s.how.includes('full size failed here')).map((s) => s.stage);
-  if (scaled.length) lines.push(`the full-size network did not fit this backend (${r.backend.name}) for ${scaled.join(', ')}: those figures are for a machine where it fits; here the run would stop there`);
+  if (scaled.length)
+    lines.push(
+      `the full-size network did not fit this backend (${r.backend.name}) for ${scaled.join(', ')}: those figures are for a machine where it fits; here the run would stop there`,
+    );
   return lines;
 }

@@ -71,7 +71,10 @@ async function fullOrHalf(full: () => Promise<number>, half: () => Promise<numbe
     return { t: await full(), note: '' };
   } catch (err) {
     const why = (err as Error).message.split('.')[0];
-    return { t: areaRatio * (await half()), note: `; full size failed here (${why}), so measured at half the side and scaled by area x${areaRatio.toFixed(2)}` };
+    return {
+      t: areaRatio * (await half()),
+      note: `; full size failed here (${why}), so measured at half the side and scaled by area x${areaRatio.toFixed(2)}`,
+    };
   }
 }
 
@@ -84,7 +87,12 @@ const sumSquares = (scales: unknown): number => (Array.isArray(scales) ? scales 
  * others still say which network, detector and dataset the run has); `workers` run per-image stages
  * side by side.
  */
-export async function estimateRun(stages: ResolvedStage[], measure: Measurer, workers: number, only: (stage: string) => boolean = () => true): Promise<RunEstimate> {
+export async function estimateRun(
+  stages: ResolvedStage[],
+  measure: Measurer,
+  workers: number,
+  only: (stage: string) => boolean = () => true,
+): Promise<RunEstimate> {
   const byName = new Map(stages.map((s) => [s.name, s]));
   const kindOf = (s: ResolvedStage) => basename(s.module, '.ts');
   const find = (kind: string) => stages.find((s) => kindOf(s) === kind);
@@ -93,10 +101,15 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
   const fcan = find('fcan-pretrain');
   const net: NetSpec = { model: String(fcan?.params.model ?? 'deeplab-lite'), widthDivisor: Number(fcan?.params.widthDivisor ?? 1) };
   const s1 = find('saliency-s1');
-  const detector = { ...((s1?.params.options ?? {}) as Record<string, unknown>), kind: s1?.params.detector ?? 'boundary', ...(s1?.params.model ? { model: s1.params.model } : {}) };
+  const detector = {
+    ...((s1?.params.options ?? {}) as Record<string, unknown>),
+    kind: s1?.params.detector ?? 'boundary',
+    ...(s1?.params.model ? { model: s1.params.model } : {}),
+  };
   const train = find('saliency-train');
   const { width: W, height: H } = images;
-  const count = (split: unknown): number => (split === 'test' ? images.test : split === 'val' ? images.val : split === 'all' ? images.train + images.val + images.test : images.train);
+  const count = (split: unknown): number =>
+    split === 'test' ? images.test : split === 'val' ? images.val : split === 'all' ? images.train + images.val + images.test : images.train;
 
   const detectCost = async (): Promise<number | null> => {
     if (detector.kind === 'dhsnet' && train && !s1?.params.model) {
@@ -105,7 +118,12 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
     return measure.detect(detector, W, H);
   };
 
-  const forwardCost = () => fullOrHalf(() => measure.forward(net, W, H), () => measure.forward(net, half(W), half(H)), (W * H) / (half(W) * half(H)));
+  const forwardCost = () =>
+    fullOrHalf(
+      () => measure.forward(net, W, H),
+      () => measure.forward(net, half(W), half(H)),
+      (W * H) / (half(W) * half(H)),
+    );
 
   const out: StageEstimate[] = [];
   const unmeasured: string[] = [];
@@ -132,43 +150,75 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, wo
     let e: StageEstimate;
     if (kind === 'fcan-pretrain' || kind === 'train' || kind === 'retrain') {
       const step: StepKind = kind === 'fcan-pretrain' ? (p.headsOnly === false ? 'fcan-all' : 'fcan-heads') : 'seg';
-      const it = Number(p.iterations), batch = Number(p.batch);
+      const it = Number(p.iterations),
+        batch = Number(p.batch);
       const crop = Number(p.crop);
-      const { t, note } = await fullOrHalf(() => measure.trainStep(net, step, crop, batch), () => measure.trainStep(net, step, half(crop), batch), (crop / half(crop)) ** 2);
-      e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${note})` };
+      const { t, note } = await fullOrHalf(
+        () => measure.trainStep(net, step, crop, batch),
+        () => measure.trainStep(net, step, half(crop), batch),
+        (crop / half(crop)) ** 2,
+      );
+      e = {
+        stage: s.name,
+        seconds: it * t,
+        how: `${num(it)} it x ${secs(t)} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${note})`,
+      };
     } else if (kind === 'saliency-train') {
       const size = Number(p.size ?? (p.variant === 'dhsnet' ? 224 : 64));
-      const it = Number(p.iterations), batch = Number(p.batch);
+      const it = Number(p.iterations),
+        batch = Number(p.batch);
       const wd = Number(p.widthDivisor ?? 1);
-      const { t, note } = await fullOrHalf(() => measure.saliencyStep(String(p.variant), size, wd, batch), () => measure.saliencyStep(String(p.variant), half(size), wd, batch), (size / half(size)) ** 2);
+      const { t, note } = await fullOrHalf(
+        () => measure.saliencyStep(String(p.variant), size, wd, batch),
+        () => measure.saliencyStep(String(p.variant), half(size), wd, batch),
+        (size / half(size)) ** 2,
+      );
       e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${p.variant} step, batch ${batch} x ${size} px${note})` };
     } else if (kind === 'saliency-s1' || kind === 'erase-s2' || kind === 'erase-s3') {
       const t = await detectCost();
       const n = count(byName.get('saliency-s1')?.params.split);
-      e = t === null
-        ? { stage: s.name, seconds: null, how: `${num(n)} images x detector ${String(detector.kind)} (not measurable here)` }
-        : { stage: s.name, seconds: n * t, how: `${num(n)} images x ${secs(t)} (detector ${String(detector.kind)} at ${W}x${H})` };
+      e =
+        t === null
+          ? { stage: s.name, seconds: null, how: `${num(n)} images x detector ${String(detector.kind)} (not measurable here)` }
+          : { stage: s.name, seconds: n * t, how: `${num(n)} images x ${secs(t)} (detector ${String(detector.kind)} at ${W}x${H})` };
     } else if (kind === 'attention' || kind === 'adapt') {
       const { t: f, note } = await forwardCost();
       const k = kind === 'attention' ? sumSquares(p.scales) : 1;
-      e = { stage: s.name, seconds: images.train * k * f, how: `${num(images.train)} images x ${k.toFixed(2)} x ${secs(f)} (forward at ${W}x${H}${k !== 1 ? ', scales summed by area' : ''}${note})` };
+      e = {
+        stage: s.name,
+        seconds: images.train * k * f,
+        how: `${num(images.train)} images x ${k.toFixed(2)} x ${secs(f)} (forward at ${W}x${H}${k !== 1 ? ', scales summed by area' : ''}${note})`,
+      };
     } else if (kind === 'eval') {
       const { t: f, note } = await forwardCost();
       const crf = p.crf === false ? 0 : await measure.crf(W, H);
       const n = count(p.split);
       const k = sumSquares(p.scales);
-      e = { stage: s.name, seconds: n * (k * f + crf), how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward${crf ? ` + ${secs(crf)} CRF` : ''}${note})` };
+      e = {
+        stage: s.name,
+        seconds: n * (k * f + crf),
+        how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward${crf ? ` + ${secs(crf)} CRF` : ''}${note})`,
+      };
     } else if (kind === 'eval-direct') {
       const { t: f, note } = await forwardCost();
       const d = await detectCost();
       const n = count(p.split);
       const k = sumSquares(p.scales) + 1;
       const passes = Number(p.passes ?? 3);
-      e = d === null
-        ? { stage: s.name, seconds: null, how: `${num(n)} images (detector not measurable here)` }
-        : { stage: s.name, seconds: n * (k * f + passes * d), how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward + ${passes} x ${secs(d)} detector${note})` };
+      e =
+        d === null
+          ? { stage: s.name, seconds: null, how: `${num(n)} images (detector not measurable here)` }
+          : {
+              stage: s.name,
+              seconds: n * (k * f + passes * d),
+              how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward + ${passes} x ${secs(d)} detector${note})`,
+            };
     } else {
-      e = { stage: s.name, seconds: null, how: kind === 'dataset' ? 'downloads and preparation: not estimated (network speed)' : 'small next to the rest: not estimated' };
+      e = {
+        stage: s.name,
+        seconds: null,
+        how: kind === 'dataset' ? 'downloads and preparation: not estimated (network speed)' : 'small next to the rest: not estimated',
+      };
     }
     return e;
   }

@@ -20,7 +20,9 @@ import type { Measurer, NetSpec, StepKind } from './estimate.ts';
 export function syntheticImage(width: number, height: number, seed = 7): RgbImage {
   const rng = new Prng(seed);
   const data = new Uint8Array(width * height * 3);
-  const cx = width * (0.3 + 0.4 * rng.next()), cy = height * (0.3 + 0.4 * rng.next()), r = Math.min(width, height) / 4;
+  const cx = width * (0.3 + 0.4 * rng.next()),
+    cy = height * (0.3 + 0.4 * rng.next()),
+    r = Math.min(width, height) / 4;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
@@ -48,7 +50,13 @@ async function medianTime(f: () => Promise<unknown>): Promise<number> {
 /** Seconds per step of a loop run for `steps` + 1 iterations, the first one (warm-up) left out. */
 async function timedSteps(opts: Omit<TrainLoopOptions, 'iterations' | 'progress'>, steps: number): Promise<number> {
   const ticks: number[] = [];
-  const progress: ProgressSink = { start() {}, tick() { ticks.push(performance.now()); }, done() {} };
+  const progress: ProgressSink = {
+    start() {},
+    tick() {
+      ticks.push(performance.now());
+    },
+    done() {},
+  };
   const dir = await mkdtemp(join(tmpdir(), 'dcsp-doctor-'));
   try {
     // a near-zero rate: the time of a step does not depend on it, and random weights trained on
@@ -95,85 +103,97 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
   };
   return {
     trainStep: (net: NetSpec, kind: StepKind, crop: number, batch: number) => {
-      const at = (b: number) => once(`train|${net.model}|${net.widthDivisor}|${kind}|${crop}|${b}`, async () => {
-        const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
-        try {
-          return await timedSteps({
-            model, objective: kind === 'seg' ? 'seg' : 'fcan', scope: kind === 'fcan-heads' ? 'heads' : 'all', batch: b, crop,
-            sampler: (it, slot) => sample(crop, it * 16 + slot),
-          }, steps);
-        } finally {
-          model.dispose();
-        }
-      });
-      return extrapolated(at, batch);
-    },
-    forward: (net, width, height) => once(`forward|${net.model}|${net.widthDivisor}|${width}x${height}`, async () => {
-      const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
-      const img = syntheticImage(width, height);
-      const x = tf.tensor4d(toNetworkInput(img), [1, height, width, 3]);
-      try {
-        return await medianTime(async () => {
-          const y = model.segLogits(x);
-          await y.data();
-          y.dispose();
+      const at = (b: number) =>
+        once(`train|${net.model}|${net.widthDivisor}|${kind}|${crop}|${b}`, async () => {
+          const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
+          try {
+            return await timedSteps(
+              {
+                model,
+                objective: kind === 'seg' ? 'seg' : 'fcan',
+                scope: kind === 'fcan-heads' ? 'heads' : 'all',
+                batch: b,
+                crop,
+                sampler: (it, slot) => sample(crop, it * 16 + slot),
+              },
+              steps,
+            );
+          } finally {
+            model.dispose();
+          }
         });
-      } finally {
-        x.dispose();
-        model.dispose();
-      }
-    }),
-    saliencyStep: (variant, size, widthDivisor, batch) => {
-      const at = (b: number) => once(`saliency|${variant}|${size}|${widthDivisor}|${b}`, async () => {
-        const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
-        const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
-        const model = buildDhsnet(dhsnetConfig(variant as 'dhsnet' | 'dhsnet-lite', [size, size], widthDivisor));
-        try {
-          const objective: CustomObjective = saliencyObjective(model, 5e-4);
-          const mask = (it: number, slot: number): TrainSample => {
-            const x = sample(size, it * 16 + slot);
-            return { ...x, cue: x.cue!.map((v) => (v ? 1 : 0)) };
-          };
-          return await timedSteps({ model, objective, batch: b, crop: size, sampler: mask }, steps);
-        } finally {
-          model.dispose();
-        }
-      });
       return extrapolated(at, batch);
     },
-    detect: (detector, width, height) => once(`detect|${JSON.stringify(detector)}|${width}x${height}`, async () => {
-      const img = syntheticImage(width, height);
-      const time = (detect: (i: RgbImage) => Promise<unknown>) => medianTime(() => detect(img));
-      if (detector.kind === 'boundary') {
-        const { boundarySaliency } = await import('../saliency/boundary.ts');
-        const { kind: _k, ...params } = detector;
-        return time(async (i) => boundarySaliency(i, params));
-      }
-      if (detector.kind === 'dhsnet') {
-        const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
-        const { dhsnetPreprocess, predictMap } = await import('../saliency/dhsnet.ts');
-        const variant = (detector.variant ?? 'dhsnet') as 'dhsnet' | 'dhsnet-lite';
-        const size = detector.size === undefined ? undefined : ([Number(detector.size), Number(detector.size)] as [number, number]);
-        const model = buildDhsnet(dhsnetConfig(variant, size, Number(detector.widthDivisor ?? 1)));
+    forward: (net, width, height) =>
+      once(`forward|${net.model}|${net.widthDivisor}|${width}x${height}`, async () => {
+        const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
+        const img = syntheticImage(width, height);
+        const x = tf.tensor4d(toNetworkInput(img), [1, height, width, 3]);
         try {
-          const pre = dhsnetPreprocess(model.config);
-          return await time((i) => predictMap(model, pre, i));
+          return await medianTime(async () => {
+            const y = model.segLogits(x);
+            await y.data();
+            y.dispose();
+          });
         } finally {
+          x.dispose();
           model.dispose();
         }
-      }
-      // onnx / tfjs models are the user's files: not loaded for an estimate
-      return null;
-    }),
-    crf: (width, height) => once(`crf|${width}x${height}`, async () => {
-      const { crfLabels } = await import('../crf/dense-crf.ts');
-      const img = syntheticImage(width, height);
-      const rng = new Prng(3);
-      const prob = new Float32Array(width * height * NUM_CLASSES).map(() => 0.01 + rng.next());
-      const t0 = performance.now();
-      crfLabels(img, prob, NUM_CLASSES);
-      return (performance.now() - t0) / 1000;
-    }),
+      }),
+    saliencyStep: (variant, size, widthDivisor, batch) => {
+      const at = (b: number) =>
+        once(`saliency|${variant}|${size}|${widthDivisor}|${b}`, async () => {
+          const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
+          const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
+          const model = buildDhsnet(dhsnetConfig(variant as 'dhsnet' | 'dhsnet-lite', [size, size], widthDivisor));
+          try {
+            const objective: CustomObjective = saliencyObjective(model, 5e-4);
+            const mask = (it: number, slot: number): TrainSample => {
+              const x = sample(size, it * 16 + slot);
+              return { ...x, cue: x.cue!.map((v) => (v ? 1 : 0)) };
+            };
+            return await timedSteps({ model, objective, batch: b, crop: size, sampler: mask }, steps);
+          } finally {
+            model.dispose();
+          }
+        });
+      return extrapolated(at, batch);
+    },
+    detect: (detector, width, height) =>
+      once(`detect|${JSON.stringify(detector)}|${width}x${height}`, async () => {
+        const img = syntheticImage(width, height);
+        const time = (detect: (i: RgbImage) => Promise<unknown>) => medianTime(() => detect(img));
+        if (detector.kind === 'boundary') {
+          const { boundarySaliency } = await import('../saliency/boundary.ts');
+          const { kind: _k, ...params } = detector;
+          return time(async (i) => boundarySaliency(i, params));
+        }
+        if (detector.kind === 'dhsnet') {
+          const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
+          const { dhsnetPreprocess, predictMap } = await import('../saliency/dhsnet.ts');
+          const variant = (detector.variant ?? 'dhsnet') as 'dhsnet' | 'dhsnet-lite';
+          const size = detector.size === undefined ? undefined : ([Number(detector.size), Number(detector.size)] as [number, number]);
+          const model = buildDhsnet(dhsnetConfig(variant, size, Number(detector.widthDivisor ?? 1)));
+          try {
+            const pre = dhsnetPreprocess(model.config);
+            return await time((i) => predictMap(model, pre, i));
+          } finally {
+            model.dispose();
+          }
+        }
+        // onnx / tfjs models are the user's files: not loaded for an estimate
+        return null;
+      }),
+    crf: (width, height) =>
+      once(`crf|${width}x${height}`, async () => {
+        const { crfLabels } = await import('../crf/dense-crf.ts');
+        const img = syntheticImage(width, height);
+        const rng = new Prng(3);
+        const prob = new Float32Array(width * height * NUM_CLASSES).map(() => 0.01 + rng.next());
+        const t0 = performance.now();
+        crfLabels(img, prob, NUM_CLASSES);
+        return (performance.now() - t0) / 1000;
+      }),
   };
 }
 
@@ -204,7 +224,10 @@ export function isolatedMeasurer(): Measurer & { backend(): MeasuringBackend | n
         try {
           reply = JSON.parse(last) as typeof reply;
         } catch {
-          const why = String(r.stderr).split('\n').find((l) => /Error|Aborted/.test(l)) ?? `exit code ${r.exitCode}`;
+          const why =
+            String(r.stderr)
+              .split('\n')
+              .find((l) => /Error|Aborted/.test(l)) ?? `exit code ${r.exitCode}`;
           throw new Error(`measurement process failed (${why.trim().slice(0, 160)})`);
         }
         if (reply.error !== undefined) throw new Error(reply.error);

@@ -63,7 +63,9 @@ export async function preflight(
   }
   return [
     `preflight: the training stages of this run (${[...names].join(', ')}) need about ${formatDuration(seconds)} of compute on ${info.name} (${info.detail}), from steps measured here`,
-    ...(info.name !== 'tfjs-node-gpu' && seconds > 86400 ? [`preflight: that is ${(seconds / 86400).toFixed(1)} days on this machine; the profile is meant for a GPU`] : []),
+    ...(info.name !== 'tfjs-node-gpu' && seconds > 86400
+      ? [`preflight: that is ${(seconds / 86400).toFixed(1)} days on this machine; the profile is meant for a GPU`]
+      : []),
     `preflight: \`pipeline doctor --profile ${profile}\` gives the details (data, weights, disk, every stage)`,
   ];
 }

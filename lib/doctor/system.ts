@@ -29,13 +29,30 @@ function libraryDirs(env: NodeJS.ProcessEnv): string[] {
 
 export function gpuReport(env: NodeJS.ProcessEnv = process.env): GpuReport {
   const dirs = libraryDirs(env);
-  const listing = new Map(dirs.map((d) => [d, (() => { try { return readdirSync(d); } catch { return []; } })()]));
+  const listing = new Map(
+    dirs.map((d) => [
+      d,
+      (() => {
+        try {
+          return readdirSync(d);
+        } catch {
+          return [];
+        }
+      })(),
+    ]),
+  );
   const libraries: Record<string, string | null> = {};
   for (const lib of CUDA_LIBS) {
     let found: string | null = null;
     for (const [d, names] of listing) {
-      const hit = names.filter((n) => n.startsWith(lib)).sort().pop();
-      if (hit) { found = join(d, hit); break; }
+      const hit = names
+        .filter((n) => n.startsWith(lib))
+        .sort()
+        .pop();
+      if (hit) {
+        found = join(d, hit);
+        break;
+      }
     }
     libraries[lib] = found;
   }
@@ -78,7 +95,12 @@ export function neededFiles(stages: ResolvedStage[], dataDir: string): NeededFil
     const archive = (kind: 'voc' | 'sbd', mine: string | undefined, local: string | undefined): void => {
       const f = VOC_SOURCES[kind].filename;
       const path = mine ?? local ?? join(dataDir, 'voc', 'downloads', f);
-      out.push({ what: kind === 'voc' ? 'VOC2012 trainval' : 'SBD (benchmark.tgz)', path, present: prepared || existsSync(path), bytes: mine ? null : SIZES[f] });
+      out.push({
+        what: kind === 'voc' ? 'VOC2012 trainval' : 'SBD (benchmark.tgz)',
+        path,
+        present: prepared || existsSync(path),
+        bytes: mine ? null : SIZES[f],
+      });
     };
     archive('voc', voc.root, voc.archives?.voc);
     archive('sbd', voc.sbdDir, voc.archives?.sbd);
@@ -111,4 +133,3 @@ export function freeBytes(dir: string): number {
   const s = statfsSync(d);
   return s.bavail * s.bsize;
 }
-

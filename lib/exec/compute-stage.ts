@@ -50,11 +50,20 @@ export interface StageExecution {
 /** Where the stage body runs: in this process, a child process, or a worker thread pool behind it. */
 export type StageBody = (job: StageJob) => Promise<StageJobResult>;
 
-export async function computeStage(store: Store, req: StageRequest, workers: number, body: StageBody, log: (line: string) => void, facts: RunFactsOptions = {}): Promise<StageExecution> {
+export async function computeStage(
+  store: Store,
+  req: StageRequest,
+  workers: number,
+  body: StageBody,
+  log: (line: string) => void,
+  facts: RunFactsOptions = {},
+): Promise<StageExecution> {
   const t0 = performance.now();
   const { stage: name, key } = req;
   await mkdir(store.stageDir(name), { recursive: true });
-  const lock = await acquireLock(store.lockPath(name, key), (owner) => log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`));
+  const lock = await acquireLock(store.lockPath(name, key), (owner) =>
+    log(`${name}: waiting for pid ${owner.pid} on ${owner.host}, which is computing this key`),
+  );
   try {
     if (!req.force) {
       const hit = await store.lookup(name, key);

@@ -91,7 +91,10 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
   const memo = new Map<string, Promise<StageOutcome>>();
   const outcomes: StageOutcome[] = [];
   const acquireSlot = slots(opts.jobs ?? cores);
-  const runName = runLogName(p.profile, p.overrides.map((o) => o.raw));
+  const runName = runLogName(
+    p.profile,
+    p.overrides.map((o) => o.raw),
+  );
 
   const checked = new Map<string, Promise<boolean>>();
   const repairs = new Map<string, Promise<StageOutcome>>();
@@ -177,7 +180,8 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     // let stages that became ready at the same moment (siblings of one input) count themselves first
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      const body: StageBody = (job) => (request.isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
+      const body: StageBody = (job) =>
+        (request.isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
       return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (busy - holds)), body, log, { tensorboard: opts.tensorboard }));
     } finally {
       busy -= holds;

@@ -37,7 +37,11 @@ export async function collectGarbage(p: Pipeline, store: Store, dryRun: boolean)
   }
   for (const a of await store.listArtifacts()) {
     if (keep.has(`${a.stage}/${a.key}`)) continue;
-    removals.push({ path: a.dir, bytes: await du(a.dir), why: inPipeline(a.stage) ? 'not referenced by any profile' : `stage ${a.stage} is not in the pipeline` });
+    removals.push({
+      path: a.dir,
+      bytes: await du(a.dir),
+      why: inPipeline(a.stage) ? 'not referenced by any profile' : `stage ${a.stage} is not in the pipeline`,
+    });
   }
   for (const stage of await store.stages()) {
     for (const path of await store.listLeftovers(stage)) {

@@ -15,7 +15,12 @@ export async function assembleItems(
   ids: string[],
   files: string[],
 ): Promise<{ itemMetrics: (Record<string, Json> | null)[]; arrays: string[] }> {
-  const headers: { shapes: Record<string, number[]>; dtypes: Record<string, ReturnType<typeof dtypeOf>>; metrics: Record<string, Json> | null; hash: string }[] = [];
+  const headers: {
+    shapes: Record<string, number[]>;
+    dtypes: Record<string, ReturnType<typeof dtypeOf>>;
+    metrics: Record<string, Json> | null;
+    hash: string;
+  }[] = [];
   for (const f of files) {
     if (!existsSync(f)) throw new Error(`item file ${f} vanished before assembly`);
     const r = await readItemFile(f);

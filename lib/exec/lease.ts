@@ -56,26 +56,29 @@ export function renewLease(path: string, owner: Record<string, unknown>, firstTe
   let renewals = 0;
   let inFlight: Promise<void> | null = null;
   let stopped = false;
-  const timer = setInterval(() => {
-    if (inFlight || stopped) return;
-    inFlight = (async () => {
-      try {
-        const now = await readFile(path, 'utf8').catch(() => null);
-        if (now !== last) {
-          clearInterval(timer);
-          onLost(now === null ? `lock ${path} vanished while held` : `lock ${path} was taken over while held (its lease of ${lease} ms ran out)`);
-          return;
+  const timer = setInterval(
+    () => {
+      if (inFlight || stopped) return;
+      inFlight = (async () => {
+        try {
+          const now = await readFile(path, 'utf8').catch(() => null);
+          if (now !== last) {
+            clearInterval(timer);
+            onLost(now === null ? `lock ${path} vanished while held` : `lock ${path} was taken over while held (its lease of ${lease} ms ran out)`);
+            return;
+          }
+          const next = JSON.stringify({ ...owner, renewals: ++renewals });
+          await replaceFile(path, next);
+          last = next;
+        } catch (err) {
+          onLost(`lock ${path} could not be renewed: ${(err as Error).message}`);
+        } finally {
+          inFlight = null;
         }
-        const next = JSON.stringify({ ...owner, renewals: ++renewals });
-        await replaceFile(path, next);
-        last = next;
-      } catch (err) {
-        onLost(`lock ${path} could not be renewed: ${(err as Error).message}`);
-      } finally {
-        inFlight = null;
-      }
-    })();
-  }, Math.max(50, Math.floor(lease / 3)));
+      })();
+    },
+    Math.max(50, Math.floor(lease / 3)),
+  );
   timer.unref();
   return {
     stop: async () => {

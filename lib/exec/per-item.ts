@@ -57,7 +57,9 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   if (refused.length > 3) ctx.log(`${ctx.stage}: ${refused.length - 3} more damaged items are computed again`);
   const keyOf = new Map(ids.map((id, i) => [id, keys[i]]));
   if (stats.reusedFromWork + stats.reusedFromCache > 0) {
-    ctx.log(`${ctx.stage}: ${todo.length} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts)`);
+    ctx.log(
+      `${ctx.stage}: ${todo.length} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts)`,
+    );
   }
 
   const baseTask = {

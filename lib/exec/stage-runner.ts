@@ -42,7 +42,10 @@ export function outDirOf(partialDir: string): string {
   return join(partialDir, 'out');
 }
 
-export async function executeStageJob(job: StageJob, io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal; chunks?: ChunkRunner }): Promise<StageJobResult> {
+export async function executeStageJob(
+  job: StageJob,
+  io: { progress: ProgressSink; log(line: string): void; signal: AbortSignal; chunks?: ChunkRunner },
+): Promise<StageJobResult> {
   // before the stage's code can start TensorFlow: the threads and kernels its key names, on the
   // backend and TensorFlow build it names (or a clear refusal)
   if (job.keyParts.numerics) useNumerics(job.keyParts.numerics);
@@ -78,7 +81,16 @@ export async function executeStageJob(job: StageJob, io: { progress: ProgressSin
     let result: StageJobResult;
     if (def.perItem) {
       const work = await loadItemWork(def);
-      const { metrics, stats } = await runPerItem({ def, work, module: job.module, ctx, keyParts: job.keyParts, previous: job.previous, workers: job.workers, chunks: io.chunks });
+      const { metrics, stats } = await runPerItem({
+        def,
+        work,
+        module: job.module,
+        ctx,
+        keyParts: job.keyParts,
+        previous: job.previous,
+        workers: job.workers,
+        chunks: io.chunks,
+      });
       const extra = work.run ? await work.run(ctx) : undefined;
       result = { metrics: { ...out.collectedMetrics, ...metrics, ...(extra ?? {}) }, items: stats };
     } else {

@@ -30,7 +30,8 @@ async function workExport(def: StageDefinition): Promise<Record<string, unknown>
 function hooks(def: StageDefinition, work: Record<string, unknown>, required: string, optional: string[]): void {
   if (typeof work[required] !== 'function') throw new Error(`stage ${def.name}: the \`work\` of ${def.work?.pathname} has no ${required}()`);
   for (const name of optional) {
-    if (work[name] !== undefined && typeof work[name] !== 'function') throw new Error(`stage ${def.name}: ${name} in the \`work\` of ${def.work?.pathname} is not a function`);
+    if (work[name] !== undefined && typeof work[name] !== 'function')
+      throw new Error(`stage ${def.name}: ${name} in the \`work\` of ${def.work?.pathname} is not a function`);
   }
 }
 

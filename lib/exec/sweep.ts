@@ -58,7 +58,14 @@ async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts
   const tag = describe(v);
   try {
     const p = await loadPipeline(opts.pipelineFile, { profile: spec.profile, set: spec.set, overrides: v.overrides, cacheDir: store.root });
-    const r = await runPipeline(p, store, { until: opts.until, workers: opts.workers, remote: opts.remote, tensorboard: opts.tensorboard, log: (l) => opts.log(`[${tag}] ${l}`), progress: () => silentProgress });
+    const r = await runPipeline(p, store, {
+      until: opts.until,
+      workers: opts.workers,
+      remote: opts.remote,
+      tensorboard: opts.tensorboard,
+      log: (l) => opts.log(`[${tag}] ${l}`),
+      progress: () => silentProgress,
+    });
     return {
       labels: v.labels,
       ok: !r.failed,
@@ -90,7 +97,10 @@ async function runInChild(spec: SweepSpec, v: SweepVariant, store: Store, opts: 
   const r = await child;
   const seconds = (performance.now() - t0) / 1000;
   try {
-    const out = JSON.parse(String(r.stdout)) as { outcomes: { stage: string; status: 'cached' | 'run'; metrics: Record<string, Json> }[]; failed?: { error: string } };
+    const out = JSON.parse(String(r.stdout)) as {
+      outcomes: { stage: string; status: 'cached' | 'run'; metrics: Record<string, Json> }[];
+      failed?: { error: string };
+    };
     return {
       labels: v.labels,
       ok: !out.failed,
@@ -106,7 +116,11 @@ async function runInChild(spec: SweepSpec, v: SweepVariant, store: Store, opts: 
 }
 
 export function describe(v: SweepVariant): string {
-  return Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(' ') || 'base';
+  return (
+    Object.entries(v.labels)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(' ') || 'base'
+  );
 }
 
 export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions): Promise<SweepResult> {
@@ -139,7 +153,10 @@ export async function runSweep(spec: SweepSpec, store: Store, opts: SweepOptions
   const files = [join(dir, 'results.md'), join(dir, 'results.csv'), join(dir, 'results.json')];
   await writeFile(files[0], `${table}\n`);
   await writeFile(files[1], toCsv(spec, results, opts.metric, seeds > 1));
-  await writeFile(files[2], `${JSON.stringify({ metric: opts.metric, seconds, stageRuns, stageHits: decisions.length - stageRuns, variants: results }, null, 1)}\n`);
+  await writeFile(
+    files[2],
+    `${JSON.stringify({ metric: opts.metric, seconds, stageRuns, stageHits: decisions.length - stageRuns, variants: results }, null, 1)}\n`,
+  );
   return { variants: results, seconds, stageRuns, stageHits: decisions.length - stageRuns, files, table };
 }
 
@@ -177,7 +194,8 @@ export function tabulate(spec: SweepSpec, results: VariantResult[], metric: stri
   const axes = spec.axes.map((a) => a.name);
   const lines: string[] = [];
   if (axes.length >= 2 && axes.includes('cues.saliency') && axes.every((a) => TABLE2.includes(a))) {
-    const valuesOf = (name: string): (string | null)[] => spec.axes.find((a) => a.name === name)?.values.map((o) => o.raw.slice(o.raw.indexOf('=') + 1)) ?? [null];
+    const valuesOf = (name: string): (string | null)[] =>
+      spec.axes.find((a) => a.name === name)?.values.map((o) => o.raw.slice(o.raw.indexOf('=') + 1)) ?? [null];
     const rows = valuesOf('cues.saliency') as string[];
     const adapt = valuesOf('eval.checkpoint');
     const crf = valuesOf('eval.crf');
@@ -189,7 +207,13 @@ export function tabulate(spec: SweepSpec, results: VariantResult[], metric: stri
     lines.push(`|---|${cols.map(() => '---:').join('|')}|`);
     for (const s of rows) {
       const cells = cols.map(({ c, a }) =>
-        cell(results.filter((x) => x.labels['cues.saliency'] === s && (c === null || x.labels['eval.crf'] === c) && (a === null || x.labels['eval.checkpoint'] === a)), metric, seeds),
+        cell(
+          results.filter(
+            (x) => x.labels['cues.saliency'] === s && (c === null || x.labels['eval.crf'] === c) && (a === null || x.labels['eval.checkpoint'] === a),
+          ),
+          metric,
+          seeds,
+        ),
       );
       lines.push(`| ${s.toUpperCase()} | ${cells.join(' | ')} |`);
     }
@@ -209,7 +233,9 @@ export function tabulate(spec: SweepSpec, results: VariantResult[], metric: stri
   lines.push(`|${[...cols, metric, 'stages run', 'status'].map(() => '---').join('|')}|`);
   for (const r of results) {
     const ran = Object.values(r.stages).filter((s) => s === 'run').length;
-    lines.push(`| ${[...cols.map((a) => r.labels[a]), r.ok ? fmt(metricOf(r, metric)) : '-', String(ran), r.ok ? 'ok' : `failed: ${(r.error ?? '').replace(/\|/g, '/')}`].join(' | ')} |`);
+    lines.push(
+      `| ${[...cols.map((a) => r.labels[a]), r.ok ? fmt(metricOf(r, metric)) : '-', String(ran), r.ok ? 'ok' : `failed: ${(r.error ?? '').replace(/\|/g, '/')}`].join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -220,7 +246,15 @@ function toCsv(spec: SweepSpec, results: VariantResult[], metric: string, seeds:
   const rows = [[...axes, metric, 'stages_run', 'ok', 'error'].join(',')];
   for (const r of results) {
     const m = metricOf(r, metric);
-    rows.push([...axes.map((a) => q(r.labels[a])), m === null ? '' : String(m), String(Object.values(r.stages).filter((s) => s === 'run').length), String(r.ok), q(r.error ?? '')].join(','));
+    rows.push(
+      [
+        ...axes.map((a) => q(r.labels[a])),
+        m === null ? '' : String(m),
+        String(Object.values(r.stages).filter((s) => s === 'run').length),
+        String(r.ok),
+        q(r.error ?? ''),
+      ].join(','),
+    );
   }
   return `${rows.join('\n')}\n`;
 }

@@ -16,10 +16,19 @@ export function averagePrecision(scores: readonly number[], positive: readonly b
 }
 
 /** scores[image][class], labels[image] = class ids 1..C; classes with no positive are left out. */
-export function meanAveragePrecision(scores: readonly (readonly number[])[], labels: readonly (readonly number[])[], classes = 20): { map: number; ap: number[] } {
+export function meanAveragePrecision(
+  scores: readonly (readonly number[])[],
+  labels: readonly (readonly number[])[],
+  classes = 20,
+): { map: number; ap: number[] } {
   const ap: number[] = [];
   for (let c = 1; c <= classes; c++) {
-    ap.push(averagePrecision(scores.map((s) => s[c - 1]), labels.map((l) => l.includes(c))));
+    ap.push(
+      averagePrecision(
+        scores.map((s) => s[c - 1]),
+        labels.map((l) => l.includes(c)),
+      ),
+    );
   }
   const valid = ap.filter((v) => !Number.isNaN(v));
   return { map: valid.length ? valid.reduce((a, b) => a + b, 0) / valid.length : NaN, ap };

@@ -209,7 +209,10 @@ function fBeta(p: number, r: number): number {
 export class SaliencyQuality {
   private s: SaliencyQualityState;
 
-  constructor(private readonly recallOpts: ObjectRecallOptions = {}, state?: SaliencyQualityState) {
+  constructor(
+    private readonly recallOpts: ObjectRecallOptions = {},
+    state?: SaliencyQualityState,
+  ) {
     this.s = state
       ? structuredClone(state)
       : {

@@ -13,9 +13,7 @@ export type AdaptMasking = 'exclude' | 'zero';
  * @param logits [H, W, 21] HWC logits at image size
  * @returns [H, W] labels
  */
-export function adaptCues(
-  logits: Float32Array, width: number, height: number, classes: readonly number[], masking: AdaptMasking,
-): Uint8Array {
+export function adaptCues(logits: Float32Array, width: number, height: number, classes: readonly number[], masking: AdaptMasking): Uint8Array {
   const n = width * height;
   if (logits.length !== n * NUM_CLASSES) throw new Error(`logits have ${logits.length} values, expected ${width}x${height}x${NUM_CLASSES}`);
   checkClasses(classes);

@@ -51,7 +51,8 @@ export function augment(image: RgbImage, label: Map8 | null, opts: AugmentOption
     if (lab !== null) lab = resizeNearestTf1(lab, h, w, sh, sw);
   }
   const crop = opts.crop;
-  const ph = Math.max(sh, crop), pw = Math.max(sw, crop);
+  const ph = Math.max(sh, crop),
+    pw = Math.max(sw, crop);
   const top = Math.floor(uTop * (ph - crop + 1));
   const left = Math.floor(uLeft * (pw - crop + 1));
   const outImg = new Float32Array(crop * crop * 3);
@@ -64,7 +65,8 @@ export function augment(image: RgbImage, label: Map8 | null, opts: AugmentOption
       const px = left + x;
       if (px >= sw) break;
       const sx = mirror ? sw - 1 - px : px;
-      const si = sy * sw + sx, o = y * crop + x;
+      const si = sy * sw + sx,
+        o = y * crop + x;
       outImg[3 * o] = img[3 * si];
       outImg[3 * o + 1] = img[3 * si + 1];
       outImg[3 * o + 2] = img[3 * si + 2];

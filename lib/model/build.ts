@@ -25,11 +25,16 @@ export function buildModel(name: ModelName, opts: BuildOptions = {}): Segmentati
   const d = opts.widthDivisor ?? 1;
   if (![1, 2, 4, 8, 16, 32, 64].includes(d)) throw new Error(`widthDivisor must be a power of two up to 64 (got ${d})`);
   switch (name) {
-    case 'deeplab-lite': return buildDeeplabLite(seed, 8);
-    case 'deeplab-lite-os4': return buildDeeplabLite(seed, 4);
-    case 'deeplabv2-resnet101': return buildResnet101(seed, d);
-    case 'deeplab-largefov-vgg16': return buildVgg16LargeFov(seed, d);
-    default: throw new Error(`unknown model '${String(name)}' (choose one of ${MODEL_NAMES.join(', ')})`);
+    case 'deeplab-lite':
+      return buildDeeplabLite(seed, 8);
+    case 'deeplab-lite-os4':
+      return buildDeeplabLite(seed, 4);
+    case 'deeplabv2-resnet101':
+      return buildResnet101(seed, d);
+    case 'deeplab-largefov-vgg16':
+      return buildVgg16LargeFov(seed, d);
+    default:
+      throw new Error(`unknown model '${String(name)}' (choose one of ${MODEL_NAMES.join(', ')})`);
   }
 }
 

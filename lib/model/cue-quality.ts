@@ -46,9 +46,12 @@ export class CueQuality {
   scores(): CueQualityScores {
     const s = this.confusion.scores();
     return {
-      meanIoU: s.meanIoU, iou: s.iou,
-      precision: this.correctFg / this.cueFg, recall: this.correctFg / this.gtFg,
-      fgPrecision: this.bothFg / this.cueFg, fgRecall: this.bothFg / this.gtFg,
+      meanIoU: s.meanIoU,
+      iou: s.iou,
+      precision: this.correctFg / this.cueFg,
+      recall: this.correctFg / this.gtFg,
+      fgPrecision: this.bothFg / this.cueFg,
+      fgRecall: this.bothFg / this.gtFg,
       pixels: s.pixels,
     };
   }

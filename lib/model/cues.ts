@@ -23,9 +23,12 @@ function unit(v: Uint8Array | Float32Array | Float64Array, i: number): number {
 
 export function combine(a: number, s: number, mean: CueMean): number {
   switch (mean) {
-    case 'harmonic': return 2 / (1 / (a + EPS) + 1 / (s + EPS));
-    case 'arithmetic': return (a + s) / 2;
-    case 'geometric': return Math.sqrt(a * s);
+    case 'harmonic':
+      return 2 / (1 / (a + EPS) + 1 / (s + EPS));
+    case 'arithmetic':
+      return (a + s) / 2;
+    case 'geometric':
+      return Math.sqrt(a * s);
   }
 }
 
@@ -47,8 +50,12 @@ export function checkClasses(classes: readonly number[]): void {
  * @returns [H, W] labels: 0 background, else a class id from `classes`
  */
 export function cuesFromAttention(
-  attention: Uint8Array | Float32Array | Float64Array, classes: readonly number[],
-  saliency: Uint8Array | Float32Array | Float64Array, width: number, height: number, opts: CueOptions,
+  attention: Uint8Array | Float32Array | Float64Array,
+  classes: readonly number[],
+  saliency: Uint8Array | Float32Array | Float64Array,
+  width: number,
+  height: number,
+  opts: CueOptions,
 ): Uint8Array {
   const { gamma, mean } = opts;
   const n = width * height;

@@ -34,7 +34,11 @@ function liteShape(stride: LiteStride): { width: number; dilation: number } {
   return stride === 8 ? { width: 96, dilation: 1 } : { width: 48, dilation: 2 };
 }
 
-interface ResBlock { a: ConvLayer; b: ConvLayer; dilation: number }
+interface ResBlock {
+  a: ConvLayer;
+  b: ConvLayer;
+  dilation: number;
+}
 
 export function buildDeeplabLite(seed: number, stride: LiteStride = 8): SegmentationModel {
   const name = stride === 8 ? 'deeplab-lite' : 'deeplab-lite-os4';
@@ -43,7 +47,9 @@ export function buildDeeplabLite(seed: number, stride: LiteStride = 8): Segmenta
   const conv = (name: string, k: number, cin: number, cout: number, scale = 1): ConvLayer =>
     store.conv(name, k, cin, cout, { group: 'backbone', bias: true, init: 'he', scale });
   const block = (name: string, c: number, dilation: number): ResBlock => ({
-    a: conv(`${name}_a`, 3, c, c), b: conv(`${name}_b`, 3, c, c, 0.25), dilation,
+    a: conv(`${name}_a`, 3, c, c),
+    b: conv(`${name}_b`, 3, c, c, 0.25),
+    dilation,
   });
   const stem = conv('stem', 3, 3, 24);
   const down1 = conv('down1', 3, 24, 48);
@@ -55,7 +61,8 @@ export function buildDeeplabLite(seed: number, stride: LiteStride = 8): Segmenta
   const aspp = LITE_ASPP_RATES.map((_, i) =>
     // He-scaled (shared by the summed branches), not the paper's N(0, 0.01): trained from scratch, two
     // stacked near-zero layers (ASPP, then the 1x1 head) pass almost no gradient to the trunk
-    store.conv(`fc1_voc12_c${i}`, 3, c, NUM_CLASSES, { group: 'aspp', bias: true, init: 'he', scale: 1 / Math.sqrt(LITE_ASPP_RATES.length) }));
+    store.conv(`fc1_voc12_c${i}`, 3, c, NUM_CLASSES, { group: 'aspp', bias: true, init: 'he', scale: 1 / Math.sqrt(LITE_ASPP_RATES.length) }),
+  );
 
   const residual = (x: tf.Tensor4D, r: ResBlock): tf.Tensor4D => {
     const h = tf.relu(applyConv(x, r.a, { dilation: r.dilation }));
@@ -81,7 +88,16 @@ export function buildDeeplabLite(seed: number, stride: LiteStride = 8): Segmenta
 export function deeplabLiteMacs(h: number, w: number, stride: LiteStride = 8): number {
   const s = (n: number, k: number) => Math.ceil(n / k);
   const { width: c } = liteShape(stride);
-  const p2 = s(h, 2) * s(w, 2), p4 = s(h, 4) * s(w, 4), po = s(h, stride) * s(w, stride);
-  return p2 * 9 * 3 * 24 + p4 * 9 * 24 * 48 + 2 * p4 * 9 * 48 * 48 + po * 9 * 48 * c
-    + 6 * po * 9 * c * c + LITE_ASPP_RATES.length * po * 9 * c * NUM_CLASSES + po * NUM_CLASSES * 20;
+  const p2 = s(h, 2) * s(w, 2),
+    p4 = s(h, 4) * s(w, 4),
+    po = s(h, stride) * s(w, stride);
+  return (
+    p2 * 9 * 3 * 24 +
+    p4 * 9 * 24 * 48 +
+    2 * p4 * 9 * 48 * 48 +
+    po * 9 * 48 * c +
+    6 * po * 9 * c * c +
+    LITE_ASPP_RATES.length * po * 9 * c * NUM_CLASSES +
+    po * NUM_CLASSES * 20
+  );
 }

@@ -39,7 +39,8 @@ export function multiScaleTensor(model: SegmentationModel, image: RgbImage, scal
     const [oh, ow] = model.outputSize(H, W);
     let fused: tf.Tensor4D | null = null;
     for (const s of scales) {
-      const sh = Math.max(1, Math.floor(H * s)), sw = Math.max(1, Math.floor(W * s));
+      const sh = Math.max(1, Math.floor(H * s)),
+        sw = Math.max(1, Math.floor(W * s));
       const xs = sh === H && sw === W ? x : tf.image.resizeBilinear(x, [sh, sw], false, false);
       let y = head === 'logits' ? model.segLogits(xs) : model.forward(xs).attention;
       if (y.shape[1] !== oh || y.shape[2] !== ow) y = tf.image.resizeBilinear(y, [oh, ow], false, false);
@@ -50,7 +51,12 @@ export function multiScaleTensor(model: SegmentationModel, image: RgbImage, scal
 }
 
 /** Fused multi-scale output upsampled (TF1 bilinear) to the image size, as HWC floats. */
-export async function multiScaleLogits(model: SegmentationModel, image: RgbImage, scales: readonly number[], head: OutputHead = 'logits'): Promise<DenseOutput> {
+export async function multiScaleLogits(
+  model: SegmentationModel,
+  image: RgbImage,
+  scales: readonly number[],
+  head: OutputHead = 'logits',
+): Promise<DenseOutput> {
   const up = tf.tidy(() => {
     const fused = multiScaleTensor(model, image, scales, head);
     return tf.image.resizeBilinear(fused, [image.height, image.width], false, false);
@@ -69,7 +75,9 @@ export async function attentionMaps(model: SegmentationModel, image: RgbImage, c
 
 /** The adapt step for one image: new cue labels from the network's multi-scale logits. */
 export async function adaptImage(
-  model: SegmentationModel, image: RgbImage, classes: readonly number[],
+  model: SegmentationModel,
+  image: RgbImage,
+  classes: readonly number[],
   opts: { scales: readonly number[]; masking: AdaptMasking },
 ): Promise<Uint8Array> {
   const z = await multiScaleLogits(model, image, opts.scales, 'logits');

@@ -63,17 +63,25 @@ export async function downloadChecked(url: string, dest: string, md5: string, fe
  * the pinned Keras file into cacheDir (reused when already there with the right hash).
  */
 export async function resolveImagenetWeights(
-  model: ModelName, spec: string, cacheDir: string, opts: { fetchImpl?: typeof fetch; source?: WeightsFile } = {},
+  model: ModelName,
+  spec: string,
+  cacheDir: string,
+  opts: { fetchImpl?: typeof fetch; source?: WeightsFile } = {},
 ): Promise<string> {
   if (spec !== 'download') {
-    await fs.access(spec).catch(() => { throw new Error(`ImageNet weights file ${spec} does not exist`); });
+    await fs.access(spec).catch(() => {
+      throw new Error(`ImageNet weights file ${spec} does not exist`);
+    });
     return spec;
   }
   const pinned = IMAGENET_WEIGHTS[model];
   const src = opts.source ?? (pinned && withMirror(pinned));
   if (src === undefined) throw new Error(`${model} has no ImageNet weights to download`);
   const dest = path.join(cacheDir, src.file);
-  const have = await fs.access(dest).then(() => true, () => false);
+  const have = await fs.access(dest).then(
+    () => true,
+    () => false,
+  );
   if (have && (await md5File(dest)) === src.md5) return dest;
   await downloadChecked(src.url, dest, src.md5, opts.fetchImpl);
   return dest;

@@ -36,7 +36,9 @@ async function h5(): Promise<H5Module> {
 }
 
 export async function readKerasH5(file: string): Promise<KerasWeights> {
-  await fs.access(file).catch(() => { throw new Error(`ImageNet weights file ${file} does not exist`); });
+  await fs.access(file).catch(() => {
+    throw new Error(`ImageNet weights file ${file} does not exist`);
+  });
   const lib = await h5();
   const f = new lib.File(file, 'r');
   try {
@@ -139,7 +141,10 @@ export async function loadKerasWeights(model: NamedParams, file: string, sources
   const used = new Set<string>();
   const take = (layer: string, weight: string): H5Tensor => {
     const t = w.get(layer)?.get(weight);
-    if (t === undefined) throw new Error(`${file}: no weight ${layer}/${weight}:0 (is this the Keras ${model.name === 'deeplabv2-resnet101' ? 'ResNet101' : 'VGG16'} notop file?)`);
+    if (t === undefined)
+      throw new Error(
+        `${file}: no weight ${layer}/${weight}:0 (is this the Keras ${model.name === 'deeplabv2-resnet101' ? 'ResNet101' : 'VGG16'} notop file?)`,
+      );
     used.add(`${layer}/${weight}`);
     return t;
   };

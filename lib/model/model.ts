@@ -50,7 +50,9 @@ export function createFcanHead(store: ParamStore, init: ConvInit = 'gaussian-0.0
 
 /** Wraps a trunk (input -> 21 logits) with the FCAN head into a SegmentationModel. */
 export function assembleModel(
-  name: ModelName, store: ParamStore, trunk: (x: tf.Tensor4D) => tf.Tensor4D,
+  name: ModelName,
+  store: ParamStore,
+  trunk: (x: tf.Tensor4D) => tf.Tensor4D,
   outputSize: (h: number, w: number) => [number, number],
   headInit: ConvInit = 'gaussian-0.01',
 ): SegmentationModel {

@@ -33,7 +33,10 @@ export interface ConvLayer {
 
 export function applyConv(x: tf.Tensor4D, layer: ConvLayer, opts: { stride?: number; dilation?: number } = {}): tf.Tensor4D {
   return conv2d(x, layer.w as tf.Tensor4D, {
-    stride: opts.stride, dilation: opts.dilation, padding: 'same', bias: layer.b as tf.Tensor1D | undefined,
+    stride: opts.stride,
+    dilation: opts.dilation,
+    padding: 'same',
+    bias: layer.b as tf.Tensor1D | undefined,
   });
 }
 

@@ -28,17 +28,14 @@ export function lrMultiplier(p: ParamInfo): number {
   return p.kind === 'biases' ? 20 : 10;
 }
 
-export function planParams(
-  model: SegmentationModel, opts: { objective: Objective; routing?: Routing; scope?: TrainScope; weightDecay: number },
-): ParamPlan[] {
+export function planParams(model: SegmentationModel, opts: { objective: Objective; routing?: Routing; scope?: TrainScope; weightDecay: number }): ParamPlan[] {
   const scope = opts.scope ?? (opts.objective === 'fcan' ? 'heads' : 'all');
   const routing = opts.routing ?? 'code';
   const out: ParamPlan[] = [];
   for (const [name, info] of model.params) {
     if (info.kind === 'bn') continue;
     if (scope === 'heads' && info.group === 'backbone') continue;
-    const decayed = info.kind === 'weights'
-      && (opts.objective === 'fcan' || routing === 'paper' || info.group === 'head');
+    const decayed = info.kind === 'weights' && (opts.objective === 'fcan' || routing === 'paper' || info.group === 'head');
     out.push({ name, info, lrMult: lrMultiplier(info), weightDecay: decayed ? opts.weightDecay : 0 });
   }
   return out;

@@ -49,7 +49,13 @@ export class ParamStore {
   }
 
   /** Conv kernel [k, k, cin, cout] named '<layer>/weights' (and '<layer>/biases' if bias). */
-  conv(layer: string, k: number, cin: number, cout: number, opts: { group: ParamGroup; bias: boolean; init?: ConvInit; scale?: number }): { w: tf.Variable; b?: tf.Variable } {
+  conv(
+    layer: string,
+    k: number,
+    cin: number,
+    cout: number,
+    opts: { group: ParamGroup; bias: boolean; init?: ConvInit; scale?: number },
+  ): { w: tf.Variable; b?: tf.Variable } {
     const init = opts.init ?? 'he';
     const seed = this.nextSeed();
     const shape: [number, number, number, number] = [k, k, cin, cout];

@@ -27,7 +27,9 @@ export function resizeBilinearTf1(src: Float32Array, height: number, width: numb
   if (src.length !== height * width * channels) throw new Error(`resizeBilinearTf1: ${src.length} values for ${height}x${width}x${channels}`);
   const sy = tfScale(height, outH);
   const sx = tfScale(width, outW);
-  const x0 = new Int32Array(outW), x1 = new Int32Array(outW), fx = new Float32Array(outW);
+  const x0 = new Int32Array(outW),
+    x1 = new Int32Array(outW),
+    fx = new Float32Array(outW);
   for (let x = 0; x < outW; x++) {
     const s = Math.fround(x * sx);
     const f = Math.floor(s);
@@ -39,11 +41,14 @@ export function resizeBilinearTf1(src: Float32Array, height: number, width: numb
   for (let y = 0; y < outH; y++) {
     const s = Math.fround(y * sy);
     const f = Math.floor(s);
-    const r0 = Math.min(f, height - 1) * width, r1 = Math.min(f + 1, height - 1) * width;
+    const r0 = Math.min(f, height - 1) * width,
+      r1 = Math.min(f + 1, height - 1) * width;
     const fy = s - f;
     for (let x = 0; x < outW; x++) {
-      const a = (r0 + x0[x]) * channels, b = (r0 + x1[x]) * channels;
-      const c = (r1 + x0[x]) * channels, d = (r1 + x1[x]) * channels;
+      const a = (r0 + x0[x]) * channels,
+        b = (r0 + x1[x]) * channels;
+      const c = (r1 + x0[x]) * channels,
+        d = (r1 + x1[x]) * channels;
       const o = (y * outW + x) * channels;
       for (let k = 0; k < channels; k++) {
         const top = src[a + k] + (src[b + k] - src[a + k]) * fx[x];

@@ -26,8 +26,18 @@ export function caffeBlockName(index: number, blocks: number): string {
   return blocks <= 3 ? String.fromCharCode(97 + index) : `b${index}`;
 }
 
-interface ConvBn { conv: ConvLayer; bn: FrozenBn }
-interface Bottleneck { proj?: ConvBn; a: ConvBn; b: ConvBn; c: ConvBn; stride: number; dilation: number }
+interface ConvBn {
+  conv: ConvLayer;
+  bn: FrozenBn;
+}
+interface Bottleneck {
+  proj?: ConvBn;
+  a: ConvBn;
+  b: ConvBn;
+  c: ConvBn;
+  stride: number;
+  dilation: number;
+}
 
 /** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
 export function buildResnet101(seed: number, widthDivisor = 1): SegmentationModel {
@@ -58,7 +68,8 @@ export function buildResnet101(seed: number, widthDivisor = 1): SegmentationMode
     }
   }
   const aspp = RESNET101_ASPP_RATES.map((_, i) =>
-    store.conv(`fc1_voc12_c${i}`, 3, 2048 / d, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }));
+    store.conv(`fc1_voc12_c${i}`, 3, 2048 / d, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }),
+  );
 
   const cb = (x: tf.Tensor4D, l: ConvBn, opts: { stride?: number; dilation?: number } = {}) => frozenBatchNorm(applyConv(x, l.conv, opts), l.bn);
   const trunk = (x: tf.Tensor4D): tf.Tensor4D => {

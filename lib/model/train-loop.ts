@@ -129,27 +129,47 @@ export interface TrainResult {
 }
 
 export class NonFiniteLossError extends Error {
-  constructor(readonly iteration: number, readonly value: number, readonly lastCheckpoint: number | null) {
-    super(`training loss is ${value} at iteration ${iteration}; stopped before applying that update. `
-      + (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`));
+  constructor(
+    readonly iteration: number,
+    readonly value: number,
+    readonly lastCheckpoint: number | null,
+  ) {
+    super(
+      `training loss is ${value} at iteration ${iteration}; stopped before applying that update. ` +
+        (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`),
+    );
     this.name = 'NonFiniteLossError';
   }
 }
 
 export class DivergedLossError extends Error {
-  constructor(readonly iteration: number, readonly value: number, readonly reference: number, readonly factor: number, readonly lastCheckpoint: number | null) {
-    super(`training diverged at iteration ${iteration}: loss ${value.toPrecision(4)} is over ${factor}x the median ${reference.toPrecision(4)} of the iterations before; `
-      + 'stopped before applying that update (lower lr, or set divergeFactor; 0 turns the check off). '
-      + (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`));
+  constructor(
+    readonly iteration: number,
+    readonly value: number,
+    readonly reference: number,
+    readonly factor: number,
+    readonly lastCheckpoint: number | null,
+  ) {
+    super(
+      `training diverged at iteration ${iteration}: loss ${value.toPrecision(4)} is over ${factor}x the median ${reference.toPrecision(4)} of the iterations before; ` +
+        'stopped before applying that update (lower lr, or set divergeFactor; 0 turns the check off). ' +
+        (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`),
+    );
     this.name = 'DivergedLossError';
   }
 }
 
 /** Weights that are not all finite at a checkpoint: the checkpoint is not written. */
 export class NonFiniteWeightsError extends Error {
-  constructor(readonly iteration: number, readonly names: string[], readonly lastCheckpoint: number | null) {
-    super(`weights are not finite after iteration ${iteration} (${names.slice(0, 3).join(', ')}${names.length > 3 ? `, ${names.length - 3} more` : ''}); that checkpoint is not written. `
-      + (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`));
+  constructor(
+    readonly iteration: number,
+    readonly names: string[],
+    readonly lastCheckpoint: number | null,
+  ) {
+    super(
+      `weights are not finite after iteration ${iteration} (${names.slice(0, 3).join(', ')}${names.length > 3 ? `, ${names.length - 3} more` : ''}); that checkpoint is not written. ` +
+        (lastCheckpoint === null ? 'No checkpoint was written.' : `The last good checkpoint (iteration ${lastCheckpoint}) is kept.`),
+    );
     this.name = 'NonFiniteWeightsError';
   }
 }
@@ -188,8 +208,20 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`trainLoop: batch must be a positive integer (got ${batch})`);
 
   const config = {
-    model: model.name, objective: custom ? custom.name : objective, routing, scope, iterations: T, batch, crop, lr: baseLr, power,
-    momentum: opts.momentum ?? 0.9, weightDecay, form, optimizer, initialState: opts.initialOptimizerState ? 'given' : 'zero',
+    model: model.name,
+    objective: custom ? custom.name : objective,
+    routing,
+    scope,
+    iterations: T,
+    batch,
+    crop,
+    lr: baseLr,
+    power,
+    momentum: opts.momentum ?? 0.9,
+    weightDecay,
+    form,
+    optimizer,
+    initialState: opts.initialOptimizerState ? 'given' : 'zero',
     ...(opts.runTag ?? {}),
   };
   const plan = custom ? custom.plan : planParams(segModel!, { objective, routing, scope, weightDecay });
@@ -210,7 +242,9 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
         const saved = (ck.extra.config ?? {}) as Record<string, unknown>;
         const diff = Object.keys(config).filter((k) => saved[k] !== (config as Record<string, unknown>)[k]);
         if (diff.length > 0) {
-          throw new Error(`checkpoint ${opts.checkpointDir} was written by a different run (${diff.map((k) => `${k}: ${String(saved[k])} vs ${String((config as Record<string, unknown>)[k])}`).join(', ')})`);
+          throw new Error(
+            `checkpoint ${opts.checkpointDir} was written by a different run (${diff.map((k) => `${k}: ${String(saved[k])} vs ${String((config as Record<string, unknown>)[k])}`).join(', ')})`,
+          );
         }
         assignWeights(allVars, ck.weights);
         sgd.setState(ck.optimizer);
@@ -287,7 +321,9 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       const done = t - start;
       const perSec = done / ((performance.now() - began) / 1000);
       progress.tick(1, {
-        loss: Number(loss.toPrecision(4)), lr: Number(lr.toPrecision(3)), 'it/s': Number(perSec.toPrecision(3)),
+        loss: Number(loss.toPrecision(4)),
+        lr: Number(lr.toPrecision(3)),
+        'it/s': Number(perSec.toPrecision(3)),
         eta: formatDuration((T - t) / perSec),
       });
       opts.scalars?.scalars(t, {
@@ -315,7 +351,13 @@ function asSegmentationModel(m: SegmentationModel | TrainableModel): Segmentatio
   return m;
 }
 
-function batchTensors(samples: TrainSample[], crop: number, oh: number, ow: number, objective: Objective | 'custom'): { x: tf.Tensor4D; targets: tf.Tensor2D; labels: tf.Tensor3D | null } {
+function batchTensors(
+  samples: TrainSample[],
+  crop: number,
+  oh: number,
+  ow: number,
+  objective: Objective | 'custom',
+): { x: tf.Tensor4D; targets: tf.Tensor2D; labels: tf.Tensor3D | null } {
   const B = samples.length;
   const px = crop * crop;
   const xs = new Float32Array(B * px * 3);

@@ -12,7 +12,13 @@ import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore } from './params.ts';
 
 /** [block, convs, channels] of VGG16 */
-export const VGG16_BLOCKS = [[1, 2, 64], [2, 2, 128], [3, 3, 256], [4, 3, 512], [5, 3, 512]] as const;
+export const VGG16_BLOCKS = [
+  [1, 2, 64],
+  [2, 2, 128],
+  [3, 3, 256],
+  [4, 3, 512],
+  [5, 3, 512],
+] as const;
 
 /** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
 export function buildVgg16LargeFov(seed: number, widthDivisor = 1): SegmentationModel {

@@ -42,7 +42,8 @@ export const BINDING_PATCHES: readonly BindingPatch[] = [
       },
       {
         find: '  const char *attr_name =\n      ATTR_NAME_SET.insert(attr_name_string.c_str()).first->c_str();\n',
-        replace: '  const char *attr_name;\n  {\n    std::lock_guard<std::mutex> hold(ATTR_NAME_SET_LOCK);\n    attr_name = ATTR_NAME_SET.insert(attr_name_string).first->c_str();\n  }\n',
+        replace:
+          '  const char *attr_name;\n  {\n    std::lock_guard<std::mutex> hold(ATTR_NAME_SET_LOCK);\n    attr_name = ATTR_NAME_SET.insert(attr_name_string).first->c_str();\n  }\n',
       },
     ],
   },
@@ -65,7 +66,9 @@ export async function patchBindingSources(pkgDir: string): Promise<string[]> {
     for (const edit of patch.edits) {
       const at = text.indexOf(edit.find);
       if (at < 0 || text.indexOf(edit.find, at + 1) >= 0) {
-        throw new Error(`${file}: patch ${patch.id} expects ${JSON.stringify(edit.find.trim().split('\n')[0])} exactly once; this tfjs-node version's sources differ, so the patch needs redoing`);
+        throw new Error(
+          `${file}: patch ${patch.id} expects ${JSON.stringify(edit.find.trim().split('\n')[0])} exactly once; this tfjs-node version's sources differ, so the patch needs redoing`,
+        );
       }
       text = text.slice(0, at) + edit.replace + text.slice(at + edit.find.length);
     }
@@ -120,7 +123,10 @@ export async function unpatchedBindings(root: string): Promise<string[]> {
       continue;
     }
     const lacking = await lackingOfBuild(dir);
-    if (lacking?.length) out.push(`${pkg}'s binding (${path.join(dir, 'lib')}) was built without our fix for its thread race (${lacking.join(', ')}); run: npm run tfjs-native${variant === 'gpu' ? ' -- --gpu' : ''}, or choose --backend wasm`);
+    if (lacking?.length)
+      out.push(
+        `${pkg}'s binding (${path.join(dir, 'lib')}) was built without our fix for its thread race (${lacking.join(', ')}); run: npm run tfjs-native${variant === 'gpu' ? ' -- --gpu' : ''}, or choose --backend wasm`,
+      );
   }
   return out;
 }

@@ -55,11 +55,7 @@ export async function assembleLayout(wheel: string, dest: string): Promise<void>
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    const members = [
-      'tensorflow/libtensorflow_cc.so.2',
-      'tensorflow/libtensorflow_framework.so.2',
-      ...HEADER_TREES.map((t) => `tensorflow/include/${t}/*`),
-    ];
+    const members = ['tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2', ...HEADER_TREES.map((t) => `tensorflow/include/${t}/*`)];
     try {
       await run('unzip', ['-q', '-o', wheel, ...members, '-d', staging], { maxBuffer: 1 << 24 });
     } catch (err) {

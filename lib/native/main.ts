@@ -4,9 +4,7 @@
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  BINDING_PACKAGE, DEFAULT_TF_VERSION, obtainWheel, TFJS_NODE_VERSION, WheelUnavailableError, type NativeVariant,
-} from './wheel.ts';
+import { BINDING_PACKAGE, DEFAULT_TF_VERSION, obtainWheel, TFJS_NODE_VERSION, WheelUnavailableError, type NativeVariant } from './wheel.ts';
 import { assembleLayout, layoutIsComplete, treeBytes } from './libtensorflow-layout.ts';
 import { checkBinding, compileBinding, installPackage, linkDeps, packageDir, type BindingCheck } from './binding.ts';
 import { missingPatches } from './binding-patches.ts';
@@ -75,7 +73,7 @@ export async function provisionNative(root: string, opts: NativeOptions, log: (l
   if (!(await layoutIsComplete(layout))) {
     log(`tfjs-native: ${path.basename(wheel)} -> ${layout}`);
     await assembleLayout(wheel, layout);
-    log(`tfjs-native: layout ${(await treeBytes(layout) / 2 ** 20).toFixed(0)} MiB`);
+    log(`tfjs-native: layout ${((await treeBytes(layout)) / 2 ** 20).toFixed(0)} MiB`);
   }
   let pkgDir = packageDir(root, pkg);
   if (pkgDir === undefined) {
@@ -113,9 +111,13 @@ export async function main(argv: string[], root: string): Promise<number> {
   try {
     const r = await provisionNative(root, opts, log);
     const backend = opts.variant === 'gpu' ? 'tfjs-node-gpu' : 'tfjs-node';
-    log(`tfjs-native: ${r.pkg} ${r.built ? 'built' : 'already built'} against TensorFlow ${r.tensorflow} (${r.gpu ? 'GPU' : 'CPU'}) in ${r.seconds.toFixed(0)} s; DCSP_BACKEND=${backend} or --backend ${backend} selects it`);
+    log(
+      `tfjs-native: ${r.pkg} ${r.built ? 'built' : 'already built'} against TensorFlow ${r.tensorflow} (${r.gpu ? 'GPU' : 'CPU'}) in ${r.seconds.toFixed(0)} s; DCSP_BACKEND=${backend} or --backend ${backend} selects it`,
+    );
     if (opts.variant === 'gpu' && !r.gpu) {
-      log('tfjs-native: WARNING: TensorFlow sees no GPU: put the CUDA and cuDNN libraries this TensorFlow wants on LD_LIBRARY_PATH (see docs/voc-and-gpus.md, "GPU users")');
+      log(
+        'tfjs-native: WARNING: TensorFlow sees no GPU: put the CUDA and cuDNN libraries this TensorFlow wants on LD_LIBRARY_PATH (see docs/voc-and-gpus.md, "GPU users")',
+      );
     }
     return 0;
   } catch (err) {

@@ -53,17 +53,28 @@ export class WheelUnavailableError extends Error {}
  * naming the requirement when pip cannot get it.
  */
 export async function obtainWheel(
-  dir: string, variant: NativeVariant, version: string, python = 'python3', log: (l: string) => void = () => {},
+  dir: string,
+  variant: NativeVariant,
+  version: string,
+  python = 'python3',
+  log: (l: string) => void = () => {},
 ): Promise<string> {
   const have = await findWheel(dir, variant, version);
   if (have !== undefined) return have;
   const requirement = `${wheelDistribution(variant)}==${version}`;
   log(`tfjs-native: pip download ${requirement} -> ${dir}`);
   try {
-    await run(python, ['-m', 'pip', 'download', requirement, '--no-deps', '--only-binary=:all:', '--retries', '1', '--timeout', '20', '-d', dir], { maxBuffer: 1 << 24 });
+    await run(python, ['-m', 'pip', 'download', requirement, '--no-deps', '--only-binary=:all:', '--retries', '1', '--timeout', '20', '-d', dir], {
+      maxBuffer: 1 << 24,
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    const last = (e.stderr ?? e.message).trim().split('\n').filter((l) => l.trim() !== '').at(-1) ?? e.message;
+    const last =
+      (e.stderr ?? e.message)
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .at(-1) ?? e.message;
     throw new WheelUnavailableError(`cannot get the wheel ${requirement} with ${python} -m pip: ${last.trim()}`);
   }
   const got = await findWheel(dir, variant, version);

@@ -12,7 +12,7 @@ export function pluginFiles(list: readonly string[], root: string, where: (i: nu
     const fail = (why: string): never => {
       throw new PluginFileError(`${where(i)}: plugins[${i}] '${entry}': ${why}`);
     };
-    if (isAbsolute(entry) || /^[A-Za-z]:|^\\\\/.test(entry)) fail('must be relative to the pipeline file\'s folder');
+    if (isAbsolute(entry) || /^[A-Za-z]:|^\\\\/.test(entry)) fail("must be relative to the pipeline file's folder");
     const file = resolve(root, entry);
     if (!existsSync(file) || !statSync(file).isFile()) fail('no such file');
     // a symlink inside the project may still point out of it: judge where it really is

@@ -110,7 +110,9 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
         const [cx, cy] = r.split(',');
         out.push(`<circle cx="${cx}" cy="${cy}" r="2" fill="${s.colour}"/>`);
       } else {
-        out.push(`<polyline points="${r}" fill="none" stroke="${s.colour}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`);
+        out.push(
+          `<polyline points="${r}" fill="none" stroke="${s.colour}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`,
+        );
       }
     }
   }

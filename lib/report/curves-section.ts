@@ -44,7 +44,13 @@ export async function curvesHtml(lineage: Lineage): Promise<string> {
     if (!Array.isArray(raw) || !raw.length) continue;
     const pts: CurvePoint[] = raw
       .filter((p): p is Record<string, unknown> => !!p && typeof p === 'object')
-      .map((p) => ({ iteration: Number(p.iteration), loss: numOrNull(p.loss), segLoss: numOrNull(p.segLoss), clsLoss: numOrNull(p.clsLoss), lr: numOrNull(p.lr) }))
+      .map((p) => ({
+        iteration: Number(p.iteration),
+        loss: numOrNull(p.loss),
+        segLoss: numOrNull(p.segLoss),
+        clsLoss: numOrNull(p.clsLoss),
+        lr: numOrNull(p.lr),
+      }))
       .filter((p) => Number.isFinite(p.iteration));
     const { points, bin } = binCurve(pts);
     const xy = (k: keyof CurvePoint): [number, number | null][] => points.map((p) => [p.iteration, p[k]]);

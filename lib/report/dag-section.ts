@@ -12,7 +12,10 @@ import { obj } from './tables.ts';
 /** A param value as a reader writes it: `[1, 0.75]`, `{train: 24, val: 12}`; strings bare at top level. */
 export function formatValue(v: Json, top = true): string {
   if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, false)).join(', ')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x, false)}`).join(', ')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}: ${formatValue(x, false)}`)
+      .join(', ')}}`;
   return typeof v === 'string' && !top ? JSON.stringify(v) : String(v);
 }
 
@@ -57,19 +60,22 @@ export function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: Re
     return [
       `<b>${esc(n.stage)}</b>`,
       `<code title="${esc(n.key)}">${esc(shortKey(n.key))}</code>`,
-      ...(facts ? [
-        `<span class="badge" style="background:${c.fill};border-color:${c.stroke};color:${c.stroke}">${esc(NODE_STATE_LABEL[state])}</span>`,
-        `<span style="white-space:nowrap">${seconds(n.artifact?.manifest.seconds)}</span>`,
-      ] : []),
+      ...(facts
+        ? [
+            `<span class="badge" style="background:${c.fill};border-color:${c.stroke};color:${c.stroke}">${esc(NODE_STATE_LABEL[state])}</span>`,
+            `<span style="white-space:nowrap">${seconds(n.artifact?.manifest.seconds)}</span>`,
+          ]
+        : []),
       inputs || '–',
       `<div class="params">${n.artifact ? formatParams(n.artifact.manifest.params) : 'not in cache'}</div>`,
     ];
   });
   const head = facts ? ['stage', 'key', 'last run', 'time', 'inputs', 'params'] : ['stage', 'key', 'inputs', 'params'];
   const tableHtml = table(head, rows, 'stages').replace(/<td><div class="params">/g, '<td class="params"><div>');
-  const cap = (facts
-    ? 'Each stage with its artifact key, the time it took when it was computed, and what the latest run that reached it did (computed it, or found it in the cache). '
-    : 'Each stage with its artifact key (times and cache hits are in `pipeline report`: they are facts of a run, not of the results). ')
-    + 'Arrows show direct dependencies only: every stage also reads the dataset (the table lists all inputs).';
+  const cap =
+    (facts
+      ? 'Each stage with its artifact key, the time it took when it was computed, and what the latest run that reached it did (computed it, or found it in the cache). '
+      : 'Each stage with its artifact key (times and cache hits are in `pipeline report`: they are facts of a run, not of the results). ') +
+    'Arrows show direct dependencies only: every stage also reads the dataset (the table lists all inputs).';
   return `<p class="cap">${cap}</p><div class="dag-wrap">${dagSvg(nodes, edges)}${tableHtml}</div>`;
 }

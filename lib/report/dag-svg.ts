@@ -99,9 +99,7 @@ const STYLE: Record<NodeState, { fill: string; stroke: string; label: string }> 
   this: { fill: '#fff7e0', stroke: '#b7791f', label: 'this report' },
 };
 
-export const NODE_STATE_LABEL: Record<NodeState, string> = Object.fromEntries(
-  Object.entries(STYLE).map(([k, v]) => [k, v.label]),
-) as Record<NodeState, string>;
+export const NODE_STATE_LABEL: Record<NodeState, string> = Object.fromEntries(Object.entries(STYLE).map(([k, v]) => [k, v.label])) as Record<NodeState, string>;
 
 export function nodeStateColours(state: NodeState): { fill: string; stroke: string } {
   return { fill: STYLE[state].fill, stroke: STYLE[state].stroke };

@@ -22,7 +22,12 @@ export function metricsHtml(lineage: Lineage, slot: SlotArtifacts, dataset: Data
   if (evals.length) {
     const split = String(obj(evals[0].artifact.manifest.params).split ?? 'val');
     parts.push(`<h3>Segmentation on ${esc(split)}</h3>`);
-    parts.push(metricTable(evals.map((e) => ({ name: e.name, values: m(e.artifact) })), EVAL_COLUMNS));
+    parts.push(
+      metricTable(
+        evals.map((e) => ({ name: e.name, values: m(e.artifact) })),
+        EVAL_COLUMNS,
+      ),
+    );
     if (slot.eval) parts.push(`<p class="cap">DCSP: ${esc(evalSetting(obj(slot.eval.manifest.params)))}.</p>`);
     const series = evals.map((e) => ({ name: e.slot === 'eval' ? 'DCSP' : e.short, iou: obj(m(e.artifact).iou) })).filter((x) => Object.keys(x.iou).length);
     if (series.length) parts.push(iouTable(series, dataset.index.classNames, dataset.index.palette));
@@ -40,7 +45,8 @@ export function metricsHtml(lineage: Lineage, slot: SlotArtifacts, dataset: Data
     slot[s] ? [{ name: `S${i + 1} (${slot[s].stage})`, values: obj(m(slot[s]).quality) }] : [],
   );
   if (salRows.length) parts.push('<h3>Saliency quality (against the class-agnostic foreground)</h3>', metricTable(salRows, SALIENCY_COLUMNS));
-  if (slot.attention) parts.push('<h3>Classifier and attention (FCAN)</h3>', metricTable([{ name: 'attention', values: m(slot.attention) }], CLASSIFIER_COLUMNS));
+  if (slot.attention)
+    parts.push('<h3>Classifier and attention (FCAN)</h3>', metricTable([{ name: 'attention', values: m(slot.attention) }], CLASSIFIER_COLUMNS));
   const trainRowsM: MetricRow[] = lineage.nodes
     // training stages by what they report (a stage may be another instance of a training module)
     .filter((n) => n.artifact && typeof m(n.artifact).iterations === 'number' && 'finalLoss' in m(n.artifact))

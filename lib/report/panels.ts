@@ -44,7 +44,6 @@ export interface PanelRows {
 
 const asU8 = (a: NumericArray): Uint8Array => (a instanceof Uint8Array ? a : Uint8Array.from(a));
 
-
 class Row {
   readonly tiles: Tile[] = [];
   readonly labelsShown = new Set<number>();

@@ -17,7 +17,9 @@ export function probeCurvesHtml(series: readonly ProbeSeries[]): string {
   const colours = ['#1f2a3c', '#d9480f', '#3f63a8', '#2f855a', '#805ad5'];
   const charts: string[] = [];
   for (const [tag, title] of Object.entries(PROBE_TAGS)) {
-    const lines = series.filter((s) => s.tag === tag && s.points.length).map((s, i) => ({ name: s.stage, colour: colours[i % colours.length], points: s.points }));
+    const lines = series
+      .filter((s) => s.tag === tag && s.points.length)
+      .map((s, i) => ({ name: s.stage, colour: colours[i % colours.length], points: s.points }));
     if (lines.length) charts.push(lineChart(lines, { title, xLabel: 'iteration', yLabel: tag, zeroBased: true }));
   }
   if (!charts.length) return '';

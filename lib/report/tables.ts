@@ -88,14 +88,26 @@ export const CUE_COLUMNS: Column[] = [
   { key: 'meanIoU', label: 'mIoU %', format: 'pct', better: 'high', help: 'mIoU of the cue label maps against the ground truth' },
   { key: 'precision', label: 'precision %', format: 'pct', better: 'high', help: 'class-aware: correct foreground / cue foreground' },
   { key: 'recall', label: 'recall %', format: 'pct', better: 'high', help: 'class-aware: correct foreground / ground-truth foreground' },
-  { key: 'fgPrecision', label: 'fg precision %', format: 'pct', better: 'high', help: 'class-agnostic: object pixels of the cue that are object pixels of the ground truth' },
+  {
+    key: 'fgPrecision',
+    label: 'fg precision %',
+    format: 'pct',
+    better: 'high',
+    help: 'class-agnostic: object pixels of the cue that are object pixels of the ground truth',
+  },
   { key: 'fgRecall', label: 'fg recall %', format: 'pct', better: 'high', help: 'class-agnostic: object pixels of the ground truth the cue covers' },
   { key: 'images', label: 'images', format: 'int' },
 ];
 
 export const CLASSIFIER_COLUMNS: Column[] = [
   { key: 'valMap', label: 'val mAP %', format: 'pct', better: 'high', help: 'mean average precision of the FCAN class scores on val' },
-  { key: 'peakAccuracy', label: 'attention peak accuracy %', format: 'pct', better: 'high', help: "share of (image, class) pairs whose attention maximum lies on a ground-truth pixel of that class" },
+  {
+    key: 'peakAccuracy',
+    label: 'attention peak accuracy %',
+    format: 'pct',
+    better: 'high',
+    help: 'share of (image, class) pairs whose attention maximum lies on a ground-truth pixel of that class',
+  },
   { key: 'peakPairs', label: '(image, class) pairs', format: 'int' },
 ];
 
@@ -129,7 +141,10 @@ export function iouTable(series: { name: string; iou: JsonObject }[], classNames
       swatch(palette[c] ?? [0, 0, 0], name),
       ...series.map((s, j) => {
         const v = s.iou[name];
-        const bar = j === 0 && typeof v === 'number' && Number.isFinite(v) ? `<span class="bar"><i style="width:${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%"></i></span>` : '';
+        const bar =
+          j === 0 && typeof v === 'number' && Number.isFinite(v)
+            ? `<span class="bar"><i style="width:${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%"></i></span>`
+            : '';
         return `<span class="n">${pct(v)}</span>${bar}`;
       }),
     ]);
@@ -157,7 +172,11 @@ export function sweepTable(rows: SweepRow[]): string {
     if (vals.length > 1 && Math.min(...vals) !== Math.max(...vals)) best.set(k, lowerIsBetter(k) ? Math.min(...vals) : Math.max(...vals));
   }
   const fmt = (v: number | null | undefined): string =>
-    typeof v !== 'number' || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 || Number.isInteger(v) ? String(Number(v.toFixed(1))) : v.toPrecision(4).replace(/\.?0+$/, '');
+    typeof v !== 'number' || !Number.isFinite(v)
+      ? '–'
+      : Math.abs(v) >= 100 || Number.isInteger(v)
+        ? String(Number(v.toFixed(1)))
+        : v.toPrecision(4).replace(/\.?0+$/, '');
   const head = [...vkeys.map((k) => `<span class="param">${esc(k)}</span>`), ...mkeys.map(esc)];
   const body = rows.map((r) => [
     ...vkeys.map((k) => `<code class="param">${esc(r.variant[k] ?? '–')}</code>`),

@@ -77,7 +77,11 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
   const curves = (await curvesHtml(lineage)) + (opts.probes && opts.runFacts !== false ? probeCurvesHtml(opts.probes) : '');
   if (curves) sections.push({ id: 'curves', title: 'Training curves', html: curves });
   if (opts.sweep?.length) {
-    sections.push({ id: 'sweep', title: 'Sweep', html: `<p class="cap">One row per variant: the params it sets, then its metrics (best in bold).</p>${sweepTable(opts.sweep)}` });
+    sections.push({
+      id: 'sweep',
+      title: 'Sweep',
+      html: `<p class="cap">One row per variant: the params it sets, then its metrics (best in bold).</p>${sweepTable(opts.sweep)}`,
+    });
   }
 
   const splits = dataset.index.splits;

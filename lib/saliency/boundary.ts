@@ -195,14 +195,7 @@ function borderLinkMatrix(k: number, onBorder: Uint8Array, dApp: Float32Array, l
  * Laplacian. The matrix is symmetric, diagonally dominant and positive definite (when any bg/fg
  * weight is positive), so Jacobi-preconditioned conjugate gradients converges quickly; s stays in [0, 1].
  */
-function optimiseSaliency(
-  k: number,
-  adjacent: Uint8Array,
-  dApp: Float32Array,
-  bg: Float32Array,
-  fg: Float32Array,
-  p: BoundaryParams,
-): Float32Array {
+function optimiseSaliency(k: number, adjacent: Uint8Array, dApp: Float32Array, bg: Float32Array, fg: Float32Array, p: BoundaryParams): Float32Array {
   const twoSigC2 = 2 * p.sigmaColor * p.sigmaColor;
   const g = toCsr(k, (i, j) => (adjacent[i * k + j] ? p.smoothWeight * (Math.exp(-(dApp[i * k + j] ** 2) / twoSigC2) + p.smoothMu) : undefined));
   const diag = new Float64Array(k);

@@ -12,14 +12,20 @@ import { stepSizes, type DhsnetModel } from './dhsnet-model.ts';
  * size averages fewer): the ceil chain of the encoder's 'same' pools, so every target lands on its
  * map's grid exactly. Averages keep edges soft on coarse maps, as a coarse map cannot do better.
  */
-interface Level { data: Float32Array; height: number; width: number }
+interface Level {
+  data: Float32Array;
+  height: number;
+  width: number;
+}
 
 export function halveMap(src: Float32Array, h: number, w: number): Level {
-  const oh = Math.ceil(h / 2), ow = Math.ceil(w / 2);
+  const oh = Math.ceil(h / 2),
+    ow = Math.ceil(w / 2);
   const out = new Float32Array(oh * ow);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
-      let sum = 0, n = 0;
+      let sum = 0,
+        n = 0;
       for (let dy = 0; dy < 2; dy++) {
         const sy = 2 * y + dy;
         if (sy >= h) continue;
@@ -69,10 +75,15 @@ export function binaryCrossEntropy(x: tf.Tensor4D, y: tf.Tensor4D): tf.Scalar {
 /** Sum over the supervised maps of each one's mean cross-entropy. */
 export function deepSupervisionLoss(logits: readonly tf.Tensor4D[], targets: readonly tf.Tensor4D[]): tf.Scalar {
   if (logits.length !== targets.length) throw new Error(`${logits.length} maps but ${targets.length} targets`);
-  return tf.tidy(() => tf.addN(logits.map((l, i) => {
-    if (!tf.util.arraysEqual(l.shape, targets[i].shape)) throw new Error(`map ${i}: logits [${l.shape}] vs target [${targets[i].shape}]`);
-    return binaryCrossEntropy(l, targets[i]);
-  })) as tf.Scalar);
+  return tf.tidy(
+    () =>
+      tf.addN(
+        logits.map((l, i) => {
+          if (!tf.util.arraysEqual(l.shape, targets[i].shape)) throw new Error(`map ${i}: logits [${l.shape}] vs target [${targets[i].shape}]`);
+          return binaryCrossEntropy(l, targets[i]);
+        }),
+      ) as tf.Scalar,
+  );
 }
 
 /** Every parameter trains at the base rate; weight decay on the kernels. */

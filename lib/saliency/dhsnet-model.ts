@@ -43,15 +43,48 @@ export interface DhsnetConfig {
 }
 
 export const DHSNET_CONFIGS: Record<DhsnetVariant, DhsnetConfig> = {
-  dhsnet: { variant: 'dhsnet', inputSize: [224, 224], blocks: [[2, 64], [2, 128], [3, 256], [3, 512], [3, 512]], rclChannels: 64, rclSteps: 3, inputScale: 1 },
-  'dhsnet-lite': { variant: 'dhsnet-lite', inputSize: [64, 64], blocks: [[2, 16], [2, 32], [2, 48], [2, 64], [2, 64]], rclChannels: 16, rclSteps: 3, inputScale: 1 / 64 },
+  dhsnet: {
+    variant: 'dhsnet',
+    inputSize: [224, 224],
+    blocks: [
+      [2, 64],
+      [2, 128],
+      [3, 256],
+      [3, 512],
+      [3, 512],
+    ],
+    rclChannels: 64,
+    rclSteps: 3,
+    inputScale: 1,
+  },
+  'dhsnet-lite': {
+    variant: 'dhsnet-lite',
+    inputSize: [64, 64],
+    blocks: [
+      [2, 16],
+      [2, 32],
+      [2, 48],
+      [2, 64],
+      [2, 64],
+    ],
+    rclChannels: 16,
+    rclSteps: 3,
+    inputScale: 1 / 64,
+  },
 };
 
 /** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
 export function dhsnetConfig(variant: DhsnetVariant, inputSize?: [number, number], widthDivisor = 1): DhsnetConfig {
   const base = DHSNET_CONFIGS[variant];
   const d = widthDivisor;
-  const narrow = d === 1 ? base : { ...base, blocks: base.blocks.map(([n, c]) => [n, Math.max(1, Math.floor(c / d))] as [number, number]), rclChannels: Math.max(1, Math.floor(base.rclChannels / d)) };
+  const narrow =
+    d === 1
+      ? base
+      : {
+          ...base,
+          blocks: base.blocks.map(([n, c]) => [n, Math.max(1, Math.floor(c / d))] as [number, number]),
+          rclChannels: Math.max(1, Math.floor(base.rclChannels / d)),
+        };
   return inputSize ? { ...narrow, inputSize } : narrow;
 }
 
@@ -155,10 +188,11 @@ export function buildDhsnet(cfg: DhsnetConfig, seed = 0): DhsnetModel {
     config: cfg,
     params: store.params,
     forward,
-    predict: (x) => tf.tidy(() => {
-      const all = forward(x);
-      return tf.sigmoid(all[all.length - 1]) as tf.Tensor4D;
-    }),
+    predict: (x) =>
+      tf.tidy(() => {
+        const all = forward(x);
+        return tf.sigmoid(all[all.length - 1]) as tf.Tensor4D;
+      }),
     weights() {
       const out: tf.NamedTensorMap = {};
       for (const [n, p] of store.params) out[n] = p.variable;

@@ -22,7 +22,15 @@ export interface DhsnetMetadata {
 /** The network's input as training feeds it (augment(): BGR minus the DeepLab mean), for imageToInput. */
 export function dhsnetPreprocess(cfg: DhsnetConfig): ResolvedPreprocess {
   const [h, w] = cfg.inputSize;
-  return resolvePreprocess({ inputSize: [w, h], scale: 'raw', channelOrder: 'bgr', mean: [...MEAN_BGR], layout: 'nhwc', normalize: 'clamp', upsample: 'cubic' });
+  return resolvePreprocess({
+    inputSize: [w, h],
+    scale: 'raw',
+    channelOrder: 'bgr',
+    mean: [...MEAN_BGR],
+    layout: 'nhwc',
+    normalize: 'clamp',
+    upsample: 'cubic',
+  });
 }
 
 /** Parameter names and shapes a converted weights file must provide for a configuration. */
@@ -38,7 +46,10 @@ export function dhsnetParamNames(cfg: DhsnetConfig): { name: string; shape: numb
 function configFrom(meta: unknown, spec: Pick<DhsnetSpec, 'variant' | 'inputSize'>, where: string): DhsnetConfig {
   const saved = (meta as { extra?: { config?: Partial<DhsnetMetadata> } } | undefined)?.extra?.config?.dhsnet;
   if (saved) return saved;
-  if (!spec.variant) throw new Error(`${where}: the weights do not say which DHSNet they are for; set variant (${DHSNET_VARIANTS.join(' or ')}) and inputSize in the detector options`);
+  if (!spec.variant)
+    throw new Error(
+      `${where}: the weights do not say which DHSNet they are for; set variant (${DHSNET_VARIANTS.join(' or ')}) and inputSize in the detector options`,
+    );
   return dhsnetConfig(spec.variant as DhsnetVariant, spec.inputSize);
 }
 
@@ -54,7 +65,8 @@ export async function loadDhsnet(spec: Pick<DhsnetSpec, 'weights' | 'variant' | 
     for (const [name, p] of model.params) {
       const t = tensors[name];
       if (!t) throw new Error(`${spec.weights}: no weight '${name}' (a ${cfg.variant} at ${cfg.inputSize.join('x')} needs ${model.params.size} tensors)`);
-      if (!tf.util.arraysEqual(t.shape, p.variable.shape)) throw new Error(`${spec.weights}: weight '${name}' has shape [${t.shape}], ${cfg.variant} needs [${p.variable.shape}]`);
+      if (!tf.util.arraysEqual(t.shape, p.variable.shape))
+        throw new Error(`${spec.weights}: weight '${name}' has shape [${t.shape}], ${cfg.variant} needs [${p.variable.shape}]`);
       p.variable.assign(t);
     }
     return model;
@@ -81,7 +93,10 @@ export async function predictMap(model: DhsnetModel, pre: ResolvedPreprocess, im
 class DhsnetDetector implements SaliencyDetector {
   readonly name: string;
   private readonly pre: ResolvedPreprocess;
-  constructor(private model: DhsnetModel | null, where: string) {
+  constructor(
+    private model: DhsnetModel | null,
+    where: string,
+  ) {
     this.name = `dhsnet:${where}`;
     this.pre = dhsnetPreprocess(model!.config);
   }

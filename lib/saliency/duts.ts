@@ -124,5 +124,8 @@ async function checkPairs(folders: DutsFolders, pairs: number, zip: string): Pro
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -17,7 +17,6 @@ export type EraseCompare = '>=' | '>';
 /** DeepLab's RGB mean (the value DCSP's code fills erased pixels with), rounded for 8-bit images. */
 export const DEEPLAB_MEAN_RGB: readonly [number, number, number] = [123, 117, 104];
 
-
 /** Map in [0,1] -> uint8: round(255 * clamp(v)), halves rounded up; NaN -> 0. */
 export function toUint8(map: MapF32): Map8 {
   const data = new Uint8Array(map.data.length);

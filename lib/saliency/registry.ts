@@ -88,7 +88,8 @@ export function optionIssues(d: DetectorPlugin, choice: DetectorChoice): ParamIs
     return []; // the detector's own checkParams words that one
   }
   const r = (d.spec as z.ZodType<DetectorSpec>).safeParse({ ...base, kind: d.name });
-  const given = (key: PropertyKey): ParamIssue['path'] | null => (typeof key === 'string' && key in choice.options ? ['options', key] : key === 'model' && choice.model ? ['model'] : null);
+  const given = (key: PropertyKey): ParamIssue['path'] | null =>
+    typeof key === 'string' && key in choice.options ? ['options', key] : key === 'model' && choice.model ? ['model'] : null;
   const out: ParamIssue[] = [];
   for (const i of r.error?.issues ?? []) {
     if (i.code === 'unrecognized_keys') {

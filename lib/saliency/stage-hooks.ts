@@ -39,4 +39,3 @@ export const detectorReadsWeights = (p: DetectorParams): boolean => findDetector
 export const detectorTensors = (p: DetectorParams): boolean => findDetector(p.detector)?.tensors ?? false;
 export const detectorRefusal = (p: DetectorParams, hasWeightsInput: boolean): { key: string; message: string } | null =>
   findDetector(p.detector)?.refuse?.(p, hasWeightsInput) ?? null;
-

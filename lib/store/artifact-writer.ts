@@ -4,16 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Json } from './canonical-json.ts';
 import { ITEMS, type ItemTable } from './manifest.ts';
-import {
-  allocate,
-  createArray,
-  createGroup,
-  dtypeOf,
-  writeChunk,
-  writeWholeArray,
-  type DType,
-  type NumericArray,
-} from './zarr.ts';
+import { allocate, createArray, createGroup, dtypeOf, writeChunk, writeWholeArray, type DType, type NumericArray } from './zarr.ts';
 
 export const ZARR_DIR = 'data.zarr';
 

@@ -48,7 +48,9 @@ export function checkInside(root: string, target: string, what: string, as = tar
  */
 export function resolveInside(root: string, rel: string, what: string): string {
   if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw new OutsideRootError(`${what} must be a non-empty path relative to ${resolve(root)}`);
-  if (isAbsolute(rel) || /^[A-Za-z]:|^[\\/]/.test(rel)) throw new OutsideRootError(`${what} ${JSON.stringify(rel)} is absolute; it must be relative to ${resolve(root)}`);
-  if (rel.split(/[\\/]/).includes('..')) throw new OutsideRootError(`${what} ${JSON.stringify(rel)} climbs out with '..'; it must stay inside ${resolve(root)}`);
+  if (isAbsolute(rel) || /^[A-Za-z]:|^[\\/]/.test(rel))
+    throw new OutsideRootError(`${what} ${JSON.stringify(rel)} is absolute; it must be relative to ${resolve(root)}`);
+  if (rel.split(/[\\/]/).includes('..'))
+    throw new OutsideRootError(`${what} ${JSON.stringify(rel)} climbs out with '..'; it must stay inside ${resolve(root)}`);
   return checkInside(root, resolve(root, rel), what, rel);
 }

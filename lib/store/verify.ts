@@ -30,7 +30,10 @@ export async function checkContent(dir: string): Promise<ContentCheck> {
   const problems: string[] = [];
   let damagedSince = Infinity;
   const changed = async (p: string): Promise<void> => {
-    const m = await stat(join(dir, p)).then((st) => st.mtimeMs, () => -Infinity);
+    const m = await stat(join(dir, p)).then(
+      (st) => st.mtimeMs,
+      () => -Infinity,
+    );
     damagedSince = Math.min(damagedSince, m);
   };
   try {

@@ -9,13 +9,7 @@ import type FileSystemStore from '@zarrita/storage/fs';
 import type * as Zarr from 'zarrita';
 
 export type DType = 'uint8' | 'uint16' | 'int32' | 'float32';
-export type TypedArrayOf<D extends DType> = D extends 'uint8'
-  ? Uint8Array
-  : D extends 'uint16'
-    ? Uint16Array
-    : D extends 'int32'
-      ? Int32Array
-      : Float32Array;
+export type TypedArrayOf<D extends DType> = D extends 'uint8' ? Uint8Array : D extends 'uint16' ? Uint16Array : D extends 'int32' ? Int32Array : Float32Array;
 export type NumericArray = Uint8Array | Uint16Array | Int32Array | Float32Array;
 
 const GZIP_LEVEL = 5;
@@ -115,19 +109,19 @@ export async function writeChunk(zarrDir: string, name: string, coords: number[]
 }
 
 /** Writes a whole array as a single chunk. */
-export async function writeWholeArray(
-  zarrDir: string,
-  name: string,
-  data: NumericArray,
-  shape: number[],
-  attributes?: Record<string, unknown>,
-): Promise<void> {
+export async function writeWholeArray(zarrDir: string, name: string, data: NumericArray, shape: number[], attributes?: Record<string, unknown>): Promise<void> {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== data.length) throw new Error(`array ${name}: shape [${shape}] needs ${n} values, got ${data.length}`);
   // zarr needs at least one element per chunk dimension
   const chunkShape = shape.map((d) => Math.max(1, d));
   await createArray(zarrDir, name, { shape, chunkShape, dtype: dtypeOf(data), attributes });
-  if (n > 0) await writeChunk(zarrDir, name, shape.map(() => 0), data);
+  if (n > 0)
+    await writeChunk(
+      zarrDir,
+      name,
+      shape.map(() => 0),
+      data,
+    );
 }
 
 export interface ReadArray {

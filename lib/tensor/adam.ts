@@ -6,9 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { trainedParams, type ParamSpec } from './optimiser-slots.ts';
-import {
-  assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup,
-} from './param-groups.ts';
+import { assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup } from './param-groups.ts';
 
 export interface AdamOptions {
   beta1?: number;

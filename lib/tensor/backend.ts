@@ -65,8 +65,8 @@ async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
   };
   const pinned = process.env[BACKEND_PINNED_ENV];
   const envValue = pinned || process.env[BACKEND_ENV];
-  const prefer = opts.prefer
-    ?? (envValue !== undefined && envValue !== '' ? parseBackendName(envValue, `env ${pinned ? BACKEND_PINNED_ENV : BACKEND_ENV}`) : undefined);
+  const prefer =
+    opts.prefer ?? (envValue !== undefined && envValue !== '' ? parseBackendName(envValue, `env ${pinned ? BACKEND_PINNED_ENV : BACKEND_ENV}`) : undefined);
   const strict = Boolean(pinned) && opts.prefer === undefined;
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const key = `${prefer ?? 'auto'}|${threads}`;
@@ -108,7 +108,9 @@ function firstLine(err: unknown): string {
 }
 
 async function tryBackend(
-  name: BackendName, threads: number, importModule: (s: string) => Promise<unknown>,
+  name: BackendName,
+  threads: number,
+  importModule: (s: string) => Promise<unknown>,
   log: (line: string) => void,
 ): Promise<{ tfName: string; detail: string }> {
   switch (name) {
@@ -118,7 +120,8 @@ async function tryBackend(
         await importModule(`@tensorflow/${name}`);
       } catch (err) {
         // installed (an optional dependency) but its binding not built: say how to build it
-        if (firstLine(err).includes('tfjs_binding.node')) throw new Error(`@tensorflow/${name} has no built binding; run: npm run tfjs-native${name === 'tfjs-node-gpu' ? ' -- --gpu' : ''}`);
+        if (firstLine(err).includes('tfjs_binding.node'))
+          throw new Error(`@tensorflow/${name} has no built binding; run: npm run tfjs-native${name === 'tfjs-node-gpu' ? ' -- --gpu' : ''}`);
         throw err;
       }
       // Both packages register a backend called 'tensorflow' in the shared tfjs-core engine.

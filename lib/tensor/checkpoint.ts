@@ -103,7 +103,10 @@ async function writeCheckpoint(tmp: string, target: string, data: CheckpointData
 
   const entries: WeightEntry[] = [];
   const chunks: Buffer[] = [];
-  const groups: Array<['model' | 'optimizer', tf.NamedTensorMap]> = [['model', data.weights], ['optimizer', data.optimizer ?? {}]];
+  const groups: Array<['model' | 'optimizer', tf.NamedTensorMap]> = [
+    ['model', data.weights],
+    ['optimizer', data.optimizer ?? {}],
+  ];
   for (const [group, map] of groups) {
     for (const name of Object.keys(map).sort()) {
       const { entry, bytes } = await tensorBytes(map[name], name);
@@ -128,7 +131,11 @@ async function writeCheckpoint(tmp: string, target: string, data: CheckpointData
   await fs.rename(tmp, target);
   await fs.rm(prev, { recursive: true, force: true });
   const h = await fs.open(parent, 'r');
-  try { await h.sync(); } finally { await h.close(); }
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
 }
 
 /** The directory holding the newest complete checkpoint for `dir`, or null if there is none. */
@@ -151,7 +158,8 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   }
   if (json.format !== CHECKPOINT_FORMAT) throw new Error(`checkpoint ${jsonPath}: format '${json.format}', expected '${CHECKPOINT_FORMAT}'`);
   const out: LoadedCheckpoint = {
-    weights: {}, optimizer: {},
+    weights: {},
+    optimizer: {},
     iteration: json.userDefinedMetadata.iteration,
     extra: json.userDefinedMetadata.extra,
   };

@@ -6,9 +6,7 @@
 // for a backend (the engine does not record ops run inside a kernel on the gradient tape).
 
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AxisConv, type AxisGeometry, filterGradAxis, inputGradAxis,
-} from './conv-geometry.ts';
+import { type AxisConv, type AxisGeometry, filterGradAxis, inputGradAxis } from './conv-geometry.ts';
 import { hasNativeTrainingKernels } from './native-kernels.ts';
 
 export type Pair = [number, number];
@@ -26,21 +24,31 @@ export function pair(v: number | Pair): Pair {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-function axes(
-  xShape: readonly number[], filterShape: readonly number[], spec: ConvSpec,
-): { h: AxisGeometry; w: AxisGeometry } {
+function axes(xShape: readonly number[], filterShape: readonly number[], spec: ConvSpec): { h: AxisGeometry; w: AxisGeometry } {
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    spec.strides, spec.dilations, spec.pad, spec.dimRoundingMode,
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    spec.strides,
+    spec.dilations,
+    spec.pad,
+    spec.dimRoundingMode,
   );
   return {
     h: {
-      inSize: info.inHeight, outSize: info.outHeight, filterSize: info.filterHeight,
-      stride: info.strideHeight, dilation: info.dilationHeight, padBefore: info.padInfo.top,
+      inSize: info.inHeight,
+      outSize: info.outHeight,
+      filterSize: info.filterHeight,
+      stride: info.strideHeight,
+      dilation: info.dilationHeight,
+      padBefore: info.padInfo.top,
     },
     w: {
-      inSize: info.inWidth, outSize: info.outWidth, filterSize: info.filterWidth,
-      stride: info.strideWidth, dilation: info.dilationWidth, padBefore: info.padInfo.left,
+      inSize: info.inWidth,
+      outSize: info.outWidth,
+      filterSize: info.filterWidth,
+      stride: info.strideWidth,
+      dilation: info.dilationWidth,
+      padBefore: info.padInfo.left,
     },
   };
 }
@@ -75,9 +83,7 @@ function convWithSignedPads(x: tf.Tensor4D, filter: tf.Tensor4D, h: AxisConv, w:
  * One forward conv: x transposed to [Cin, H, W, B] is the input, dy transposed to [Ho, Wo, B, Cout]
  * is the filter; the result [Cin, kh, kw, Cout] is transposed back to [kh, kw, Cin, Cout].
  */
-export function conv2dFilterGrad(
-  x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], spec: ConvSpec,
-): tf.Tensor4D {
+export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], spec: ConvSpec): tf.Tensor4D {
   return tf.tidy(() => {
     const { h, w } = axes(x.shape, filterShape, spec);
     checkDy(dy, x.shape[0], h.outSize, w.outSize, filterShape[3]);
@@ -94,16 +100,14 @@ export function conv2dFilterGrad(
  * forward dilation. Stride s > 1: s*s stride-1 convs with the sub-filters of each output phase,
  * interleaved; this does the forward pass's multiply-adds instead of s^2 times as many.
  */
-export function conv2dInputGrad(
-  dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: readonly number[], spec: ConvSpec,
-): tf.Tensor4D {
+export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: readonly number[], spec: ConvSpec): tf.Tensor4D {
   return tf.tidy(() => {
     const { h, w } = axes(xShape, filter.shape, spec);
     const [batch, inH, inW, inC] = xShape as [number, number, number, number];
     checkDy(dy, batch, h.outSize, w.outSize, filter.shape[3]);
     const planH = inputGradAxis(h);
     const planW = inputGradAxis(w);
-    const [kh, kw, , ] = filter.shape;
+    const [kh, kw, ,] = filter.shape;
     const rowsH = planH.rowsPerPhase;
     const rowsW = planW.rowsPerPhase;
     // One stride-1 conv per (row phase, column phase); phases[rh][rw] is [B, Qh, Qw, Cin].
@@ -115,10 +119,15 @@ export function conv2dInputGrad(
           row.push(tf.zeros([batch, rowsH, rowsW, inC]));
           continue;
         }
-        const sub = h.stride === 1 && w.stride === 1
-          ? filter
-          : tf.stridedSlice(filter, [ph.firstTap, pw.firstTap, 0, 0], [kh, kw, filter.shape[2], filter.shape[3]],
-            [h.stride, w.stride, 1, 1]) as tf.Tensor4D;
+        const sub =
+          h.stride === 1 && w.stride === 1
+            ? filter
+            : (tf.stridedSlice(
+                filter,
+                [ph.firstTap, pw.firstTap, 0, 0],
+                [kh, kw, filter.shape[2], filter.shape[3]],
+                [h.stride, w.stride, 1, 1],
+              ) as tf.Tensor4D);
         row.push(convWithSignedPads(dy, flipFilter(sub), ph.conv, pw.conv));
       }
       phases.push(row);
@@ -130,12 +139,8 @@ export function conv2dInputGrad(
     if (phases.length === 1 && phases[0].length === 1) {
       full = phases[0][0];
     } else {
-      const rows = phases.map((row) => row.length === 1
-        ? row[0]
-        : tf.reshape(tf.stack(row, 3), [batch, rowsH, rowsW * w.stride, inC]) as tf.Tensor4D);
-      full = rows.length === 1
-        ? rows[0]
-        : tf.reshape(tf.stack(rows, 2), [batch, rowsH * h.stride, rowsW * w.stride, inC]) as tf.Tensor4D;
+      const rows = phases.map((row) => (row.length === 1 ? row[0] : (tf.reshape(tf.stack(row, 3), [batch, rowsH, rowsW * w.stride, inC]) as tf.Tensor4D)));
+      full = rows.length === 1 ? rows[0] : (tf.reshape(tf.stack(rows, 2), [batch, rowsH * h.stride, rowsW * w.stride, inC]) as tf.Tensor4D);
     }
     const [, fullH, fullW] = full.shape;
     if (planH.cropOffset === 0 && planW.cropOffset === 0 && fullH === inH && fullW === inW) return full;

@@ -48,11 +48,15 @@ const RESIZE_BILINEAR_GRAD_KERNEL: tf.KernelConfig = {
     const b = backend as unknown as NativeBackend;
     const { images, dy } = inputs as { images: tf.TensorInfo; dy: tf.TensorInfo };
     const { alignCorners, halfPixelCenters } = attrs as { alignCorners: boolean; halfPixelCenters: boolean };
-    return b.executeSingleOutput('ResizeBilinearGrad', [
-      { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
-      { name: 'align_corners', type: b.binding.TF_ATTR_BOOL, value: alignCorners },
-      { name: 'half_pixel_centers', type: b.binding.TF_ATTR_BOOL, value: halfPixelCenters },
-    ], [dy, images]);
+    return b.executeSingleOutput(
+      'ResizeBilinearGrad',
+      [
+        { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+        { name: 'align_corners', type: b.binding.TF_ATTR_BOOL, value: alignCorners },
+        { name: 'half_pixel_centers', type: b.binding.TF_ATTR_BOOL, value: halfPixelCenters },
+      ],
+      [dy, images],
+    );
   },
 };
 
@@ -117,7 +121,8 @@ function probeDilatedGrads(): string | null {
       // centre tap of the filter gradient: every output pixel sees the input through it (25);
       // the centre pixel's input gradient: all 9 taps land inside the 5x5 output
       const [centreTap, centrePixel] = [df.dataSync()[4], dx.dataSync()[12]];
-      if (centreTap !== 25 || centrePixel !== 9) throw new Error(`wrong values: filter gradient's centre tap ${centreTap} (25 expected), input gradient's centre pixel ${centrePixel} (9 expected)`);
+      if (centreTap !== 25 || centrePixel !== 9)
+        throw new Error(`wrong values: filter gradient's centre tap ${centreTap} (25 expected), input gradient's centre pixel ${centrePixel} (9 expected)`);
     });
     return null;
   } catch (err) {

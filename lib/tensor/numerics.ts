@@ -168,7 +168,8 @@ export function readNumericsSetting(env: NodeJS.ProcessEnv = process.env): { set
   }
   const threadsValue = env[THREADS_ENV];
   const nondeterministic = env[NONDETERMINISTIC_ENV];
-  if (nondeterministic !== undefined && !['', '0', '1'].includes(nondeterministic)) throw new Error(`env ${NONDETERMINISTIC_ENV}: expected 1 or 0, got '${nondeterministic}'`);
+  if (nondeterministic !== undefined && !['', '0', '1'].includes(nondeterministic))
+    throw new Error(`env ${NONDETERMINISTIC_ENV}: expected 1 or 0, got '${nondeterministic}'`);
   const setting: NumericsSetting = {
     backend: backend ?? 'cpu',
     tensorflow: backend !== undefined && isNative(backend) ? tensorflowBuild(backend) : null,
@@ -193,13 +194,17 @@ export function useNumerics(n: Numerics): void {
   const id = numericsId(n);
   if (inUse === id) return;
   if (!isMainThread) throw new Error('useNumerics: TensorFlow reads its settings from the process environment, which only the main thread sets');
-  if (inUse !== null) throw new Error(`this process computes with ${describeNumerics(JSON.parse(inUse) as Numerics)} already; it cannot also compute with ${describeNumerics(n)} (run the stage isolated)`);
-  const backend = parseBackendName(n.backend, 'the key\'s numerics');
+  if (inUse !== null)
+    throw new Error(
+      `this process computes with ${describeNumerics(JSON.parse(inUse) as Numerics)} already; it cannot also compute with ${describeNumerics(n)} (run the stage isolated)`,
+    );
+  const backend = parseBackendName(n.backend, "the key's numerics");
   const pinned = process.env[BACKEND_PINNED_ENV];
   if (pinned && pinned !== backend) throw new Error(`the key was made for backend ${backend}, but this process runs ${pinned}`);
   if (isNative(backend)) {
     const build = tensorflowBuild(backend);
-    if (build !== n.tensorflow) throw new Error(`the key was made for ${backend} on TensorFlow ${n.tensorflow}, but this machine's ${backend} loads ${build ?? 'no TensorFlow'}`);
+    if (build !== n.tensorflow)
+      throw new Error(`the key was made for ${backend} on TensorFlow ${n.tensorflow}, but this machine's ${backend} loads ${build ?? 'no TensorFlow'}`);
     process.env[INTRA_OP_ENV] = String(n.threads ?? 1);
     // eager ops run one at a time (tfjs-node executes each synchronously): the inter-op pool is idle
     process.env[INTER_OP_ENV] = '1';
@@ -213,7 +218,13 @@ export function useNumerics(n: Numerics): void {
 
 /** Numerics as one string, the same whatever the order of its fields. */
 function numericsId(n: Numerics): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(n).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1))));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(n)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+  );
 }
 
 /** Whether this process (the one this worker thread belongs to, too) was set up for `n`. */
@@ -230,6 +241,8 @@ export function describeNumerics(n: Numerics): string {
 /** The run's setting in one line: `tfjs-node (TensorFlow X; trainings on 2 threads per op, ...)`. */
 export function describeSetting(s: NumericsSetting): string {
   if (!isNative(s.backend)) return s.backend;
-  const kernels = s.deterministic ? 'deterministic kernels' : `NONDETERMINISTIC kernels (${NONDETERMINISTIC_ENV}=1): no equality is claimed for what the tensor stages commit`;
+  const kernels = s.deterministic
+    ? 'deterministic kernels'
+    : `NONDETERMINISTIC kernels (${NONDETERMINISTIC_ENV}=1): no equality is claimed for what the tensor stages commit`;
   return `${s.backend} (TensorFlow ${s.tensorflow}; trainings on ${s.threads} thread${s.threads === 1 ? '' : 's'} per op, per-item stages on 1; ${kernels})`;
 }

@@ -62,7 +62,13 @@ export function flatDecayedGradient(grads: tf.NamedTensorMap, g: ParamGroup, w: 
 
 /** A flat buffer cut back into the members' shapes, in member order. */
 export function unflatten(g: ParamGroup, flat: tf.Tensor1D): tf.Tensor[] {
-  const pieces = g.members.length === 1 ? [flat] : tf.split(flat, g.members.map((m) => m.size));
+  const pieces =
+    g.members.length === 1
+      ? [flat]
+      : tf.split(
+          flat,
+          g.members.map((m) => m.size),
+        );
   return pieces.map((p, i) => (g.members[i].variable.rank === 1 ? p : tf.reshape(p, g.members[i].variable.shape)));
 }
 

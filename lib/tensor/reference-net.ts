@@ -48,17 +48,21 @@ export function createReferenceNet(seed: number): ReferenceNet {
     variables[`${l.name}/kernel`] = tf.variable(heNormalFilter([l.k, l.k, l.cin, l.cout], deriveSeed(seed, i)), true, `refnet${instance}/${l.name}/kernel`);
     variables[`${l.name}/bias`] = tf.variable(tf.zeros([l.cout]), true, `refnet${instance}/${l.name}/bias`);
   });
-  const forward = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => {
-    let h = x;
-    for (const l of LAYERS) {
-      h = conv2d(h, variables[`${l.name}/kernel`] as tf.Tensor4D, {
-        stride: l.stride, dilation: l.dilation, padding: 'same', bias: variables[`${l.name}/bias`] as tf.Tensor1D,
-      });
-      if (l.relu) h = tf.relu(h);
-      if (l.poolAfter) h = tf.maxPool(h, 2, 2, 'same');
-    }
-    return h;
-  });
+  const forward = (x: tf.Tensor4D): tf.Tensor4D =>
+    tf.tidy(() => {
+      let h = x;
+      for (const l of LAYERS) {
+        h = conv2d(h, variables[`${l.name}/kernel`] as tf.Tensor4D, {
+          stride: l.stride,
+          dilation: l.dilation,
+          padding: 'same',
+          bias: variables[`${l.name}/bias`] as tf.Tensor1D,
+        });
+        if (l.relu) h = tf.relu(h);
+        if (l.poolAfter) h = tf.maxPool(h, 2, 2, 'same');
+      }
+      return h;
+    });
   return {
     variables,
     forward,

@@ -10,9 +10,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { trainedParams, type ParamSpec } from './optimiser-slots.ts';
-import {
-  assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup,
-} from './param-groups.ts';
+import { assignFlat, flatDecayedGradient, flatWeights, groupParams, restoreFlat, stateByName, zeroFlat, type ParamGroup } from './param-groups.ts';
 
 export type { ParamOptions } from './optimiser-slots.ts';
 

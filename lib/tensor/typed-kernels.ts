@@ -74,7 +74,12 @@ export interface ResizeGeometry {
 }
 
 /** Source taps of one output row/column of tfjs's resizeBilinear: value = lo*(1-frac) + hi*frac. */
-export function bilinearTaps(outSize: number, inSize: number, alignCorners: boolean, halfPixelCenters: boolean): { lo: Int32Array; hi: Int32Array; frac: Float32Array } {
+export function bilinearTaps(
+  outSize: number,
+  inSize: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): { lo: Int32Array; hi: Int32Array; frac: Float32Array } {
   const effIn = alignCorners && outSize > 1 ? inSize - 1 : inSize;
   const effOut = alignCorners && outSize > 1 ? outSize - 1 : outSize;
   const ratio = effIn / effOut;

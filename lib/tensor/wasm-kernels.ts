@@ -48,21 +48,27 @@ function zeroOutput(be: BackendWasm, shape: number[]): tf.TensorInfo {
 function conv2dBackpropFilter({ inputs, attrs }: KernelArgs): tf.TensorInfo {
   const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   requireNhwc('Conv2DBackpropFilter', a.dataFormat);
-  return tf.tidy(() => conv2dFilterGrad(
-    asTensor(input(inputs, 'x', 'Conv2DBackpropFilter')) as tf.Tensor4D,
-    asTensor(input(inputs, 'dy', 'Conv2DBackpropFilter')) as tf.Tensor4D, a.filterShape,
-    { strides: pair(a.strides), dilations: [1, 1], pad: a.pad, dimRoundingMode: a.dimRoundingMode },
-  ));
+  return tf.tidy(() =>
+    conv2dFilterGrad(
+      asTensor(input(inputs, 'x', 'Conv2DBackpropFilter')) as tf.Tensor4D,
+      asTensor(input(inputs, 'dy', 'Conv2DBackpropFilter')) as tf.Tensor4D,
+      a.filterShape,
+      { strides: pair(a.strides), dilations: [1, 1], pad: a.pad, dimRoundingMode: a.dimRoundingMode },
+    ),
+  );
 }
 
 function conv2dBackpropInput({ inputs, attrs }: KernelArgs): tf.TensorInfo {
   const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   requireNhwc('Conv2DBackpropInput', a.dataFormat);
-  return tf.tidy(() => conv2dInputGrad(
-    asTensor(input(inputs, 'dy', 'Conv2DBackpropInput')) as tf.Tensor4D,
-    asTensor(input(inputs, 'filter', 'Conv2DBackpropInput')) as tf.Tensor4D, a.inputShape,
-    { strides: pair(a.strides), dilations: [1, 1], pad: a.pad, dimRoundingMode: a.dimRoundingMode },
-  ));
+  return tf.tidy(() =>
+    conv2dInputGrad(
+      asTensor(input(inputs, 'dy', 'Conv2DBackpropInput')) as tf.Tensor4D,
+      asTensor(input(inputs, 'filter', 'Conv2DBackpropInput')) as tf.Tensor4D,
+      a.inputShape,
+      { strides: pair(a.strides), dilations: [1, 1], pad: a.pad, dimRoundingMode: a.dimRoundingMode },
+    ),
+  );
 }
 
 function maxPoolGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
@@ -70,16 +76,28 @@ function maxPoolGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const dy = input(inputs, 'dy', 'MaxPoolGrad');
   const x = input(inputs, 'input', 'MaxPoolGrad');
   requireFloat('MaxPoolGrad', dy, x);
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode,
-  );
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
   const be = backend as BackendWasm;
   const out = zeroOutput(be, x.shape);
-  maxPoolGradInto({
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, channels: info.inChannels,
-    outH: info.outHeight, outW: info.outWidth, filterH: info.filterHeight, filterW: info.filterWidth,
-    strideH: info.strideHeight, strideW: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
-  }, be.typedArrayFromHeap(x) as Float32Array, be.typedArrayFromHeap(dy) as Float32Array, be.typedArrayFromHeap(out) as Float32Array);
+  maxPoolGradInto(
+    {
+      batch: info.batchSize,
+      inH: info.inHeight,
+      inW: info.inWidth,
+      channels: info.inChannels,
+      outH: info.outHeight,
+      outW: info.outWidth,
+      filterH: info.filterHeight,
+      filterW: info.filterWidth,
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    },
+    be.typedArrayFromHeap(x) as Float32Array,
+    be.typedArrayFromHeap(dy) as Float32Array,
+    be.typedArrayFromHeap(out) as Float32Array,
+  );
   return out;
 }
 
@@ -97,10 +115,20 @@ function resizeBilinearGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorIn
   const [batch, inH, inW, channels] = images.shape;
   const be = backend as BackendWasm;
   const out = zeroOutput(be, [batch, inH, inW, channels]);
-  resizeBilinearGradInto({
-    batch, inH, inW, channels, outH: dy.shape[1], outW: dy.shape[2],
-    alignCorners: a.alignCorners === true, halfPixelCenters,
-  }, be.typedArrayFromHeap(dy) as Float32Array, be.typedArrayFromHeap(out) as Float32Array);
+  resizeBilinearGradInto(
+    {
+      batch,
+      inH,
+      inW,
+      channels,
+      outH: dy.shape[1],
+      outW: dy.shape[2],
+      alignCorners: a.alignCorners === true,
+      halfPixelCenters,
+    },
+    be.typedArrayFromHeap(dy) as Float32Array,
+    be.typedArrayFromHeap(out) as Float32Array,
+  );
   return out;
 }
 
@@ -118,10 +146,7 @@ function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs): tf.TensorIn
   const out = be.makeOutput([numSegments, ...x.shape.slice(1)], x.dtype);
   const outView = be.typedArrayFromHeap(out) as Float32Array | Int32Array;
   outView.fill(0);
-  unsortedSegmentSumInto(
-    be.typedArrayFromHeap(x) as Float32Array | Int32Array, be.typedArrayFromHeap(ids) as Int32Array,
-    inner, numSegments, outView,
-  );
+  unsortedSegmentSumInto(be.typedArrayFromHeap(x) as Float32Array | Int32Array, be.typedArrayFromHeap(ids) as Int32Array, inner, numSegments, outView);
   return out;
 }
 

@@ -88,7 +88,9 @@ export class EventLog implements ScalarSink {
     if (this.events !== null) return;
     mkdirSync(this.dir, { recursive: true });
     const kept = keepBefore(join(this.dir, SCALARS_FILE), step);
-    const earlier = readdirSync(this.dir).filter((f) => EVENT_FILE_RE.test(f)).sort();
+    const earlier = readdirSync(this.dir)
+      .filter((f) => EVENT_FILE_RE.test(f))
+      .sort();
     if (kept === 0) for (const f of earlier) rmSync(join(this.dir, f), { force: true });
     // fixed-width seconds sort as numbers do; a later session of the same second takes the next one
     const last = earlier.length ? Number(EVENT_FILE_RE.exec(earlier[earlier.length - 1])![1]) : 0;

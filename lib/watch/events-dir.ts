@@ -23,7 +23,10 @@ export function runLogName(profile: string, overrides: readonly string[]): strin
  * must be one plain path segment: anything else is refused rather than written outside the root.
  */
 export function stageLogDir(root: string, runName: string, stage: string): string {
-  for (const [what, part] of [['run name', runName], ['stage', stage]] as const) {
+  for (const [what, part] of [
+    ['run name', runName],
+    ['stage', stage],
+  ] as const) {
     if (!part || part === '.' || part === '..' || part.replace(UNSAFE, '') !== part) {
       throw new Error(`TensorBoard log folder: the ${what} '${part}' is not one plain path segment`);
     }

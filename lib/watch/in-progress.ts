@@ -39,7 +39,15 @@ export async function workInProgress(store: Store, now = Date.now()): Promise<Wo
       if (!seen) continue; // released meanwhile
       const { state, why } = await judge(path, seen, now);
       const progress = await readProgress(store.partialDir(stage, key));
-      out.push({ stage, key, owner: seen.owner, state, ...(why ? { why } : {}), progress, eta: state === 'running' && progress ? etaSeconds(progress, now) : null });
+      out.push({
+        stage,
+        key,
+        owner: seen.owner,
+        state,
+        ...(why ? { why } : {}),
+        progress,
+        eta: state === 'running' && progress ? etaSeconds(progress, now) : null,
+      });
     }
   }
   if (out.length) await addWorkers(store, out);
@@ -64,7 +72,10 @@ async function readOwner(path: string): Promise<{ text: string; owner: LockOwner
 
 async function judge(path: string, seen: { text: string; owner: LockOwner | null }, now: number): Promise<{ state: WorkInProgress['state']; why?: string }> {
   const { owner } = seen;
-  const age = await stat(path).then((s) => now - s.mtimeMs, () => 0);
+  const age = await stat(path).then(
+    (s) => now - s.mtimeMs,
+    () => 0,
+  );
   if (!owner) {
     return age > UNREADABLE_LOCK_GRACE_MS ? { state: 'abandoned', why: `unreadable lock, ${Math.round(age / 1000)} s old` } : { state: 'running' };
   }
@@ -74,7 +85,10 @@ async function judge(path: string, seen: { text: string; owner: LockOwner | null
   // another host's holder renews its lease by rewriting the lock: watched from here (status
   // --watch) as a waiting run would watch it, or by the file's age, with a margin for clocks
   if (owner.leaseMs !== undefined && (leaseExpired(path, seen.text, owner.leaseMs) || age > 2 * owner.leaseMs)) {
-    return { state: 'abandoned', why: `lock of pid ${owner.pid} on ${owner.host}, not renewed for ${Math.round(age / 1000)} s (lease ${Math.round(owner.leaseMs / 1000)} s)` };
+    return {
+      state: 'abandoned',
+      why: `lock of pid ${owner.pid} on ${owner.host}, not renewed for ${Math.round(age / 1000)} s (lease ${Math.round(owner.leaseMs / 1000)} s)`,
+    };
   }
   return { state: 'running' };
 }
@@ -103,7 +117,11 @@ async function addWorkers(store: Store, work: WorkInProgress[]): Promise<void> {
       const e = JSON.parse(line) as Record<string, unknown>;
       const w = byKey.get(`${String(e.stage)}@${String(e.key)}`);
       if (e.event === 'started' && w && typeof e.worker === 'string') {
-        w.worker = { worker: e.worker, ...(e.job !== undefined ? { job: String(e.job) } : {}), ...(typeof e.attempt === 'number' ? { attempt: e.attempt } : {}) };
+        w.worker = {
+          worker: e.worker,
+          ...(e.job !== undefined ? { job: String(e.job) } : {}),
+          ...(typeof e.attempt === 'number' ? { attempt: e.attempt } : {}),
+        };
       }
     } catch {
       // a torn line (the first of the tail, or a killed writer's)

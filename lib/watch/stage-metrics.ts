@@ -20,7 +20,9 @@ export function metricScalars(metrics: Record<string, Json>): Record<string, num
 }
 
 export function metricsMarkdown(stage: string, scalars: Record<string, number>): string {
-  const rows = Object.entries(scalars).map(([tag, v]) => `| ${tag.slice('metrics/'.length).replace(/\//g, '.')} | ${Number.isInteger(v) ? v : Number(v.toPrecision(4))} |`);
+  const rows = Object.entries(scalars).map(
+    ([tag, v]) => `| ${tag.slice('metrics/'.length).replace(/\//g, '.')} | ${Number.isInteger(v) ? v : Number(v.toPrecision(4))} |`,
+  );
   return [`**${stage}**`, '', '| metric | value |', '|---|---|', ...rows].join('\n');
 }
 

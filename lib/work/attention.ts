@@ -61,7 +61,10 @@ async function classifierMap(ctx: StageContext<AttentionParams>): Promise<Record
   }
   ctx.progress.done();
   state.model.dispose();
-  const { map } = meanAveragePrecision(scores, ids.map((id) => state.dataset.labels(id)));
+  const { map } = meanAveragePrecision(
+    scores,
+    ids.map((id) => state.dataset.labels(id)),
+  );
   ctx.log(`classifier mAP on ${ids.length} val images: ${formatPercent(map)}`);
   return { valMap: roundTo(map) };
 }

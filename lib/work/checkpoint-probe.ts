@@ -34,7 +34,13 @@ export function checkpointProbe(dataset: Dataset, model: SegmentationModel, obje
         scores.push(Array.from(await s.data()));
         s.dispose();
       }
-      return { 'val/mAP': meanAveragePrecision(scores, ids.map((id) => dataset.labels(id)), classes - 1).map };
+      return {
+        'val/mAP': meanAveragePrecision(
+          scores,
+          ids.map((id) => dataset.labels(id)),
+          classes - 1,
+        ).map,
+      };
     };
   }
   return async () => {

@@ -58,7 +58,13 @@ async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<st
   const metrics: Record<string, Json> = { meanRgb };
   for (const split of params.splits) {
     const s = splitStats(index, split);
-    metrics[split] = { images: s.images, withGt: s.withGt, classesPerImage: roundTo(s.classesPerImage, 3), objectsPerImage: roundTo(s.objectsPerImage, 3), imagesPerClass: s.imagesPerClass.slice(1) };
+    metrics[split] = {
+      images: s.images,
+      withGt: s.withGt,
+      classesPerImage: roundTo(s.classesPerImage, 3),
+      objectsPerImage: roundTo(s.objectsPerImage, 3),
+      imagesPerClass: s.imagesPerClass.slice(1),
+    };
   }
   return metrics;
 }
@@ -82,4 +88,3 @@ async function meanColour(index: DatasetIndex, sample: number): Promise<[number,
   const total = sums.reduce((a, b) => a + b.n, 0) || 1;
   return [0, 1, 2].map((c) => roundTo(sums.reduce((a, b) => a + b.s[c], 0) / total, 3)) as [number, number, number];
 }
-

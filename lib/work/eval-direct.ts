@@ -69,7 +69,11 @@ async function directCompute(id: string, env: ItemEnv<DirectParams, DirectShared
   }
   let pass: PassResult = await firstPass(detector, image);
   for (const e of env.shared.erase) {
-    pass = await erasePass(detector, { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold }, { compare: e.compare, fill: e.fill });
+    pass = await erasePass(
+      detector,
+      { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold },
+      { compare: e.compare, fill: e.fill },
+    );
   }
   const saliency = toUint8(pass.combined).data;
   const a = await attentionMaps(model, image, classes, p.scales);

@@ -15,7 +15,19 @@ import { SaliencyQuality } from '../metrics/saliency.ts';
 import type { Artifact } from '../store/artifact.ts';
 import { sha256, sha256File } from '../store/hash.ts';
 import type { Map8, MapF32 } from '../types.ts';
-import { erasePass, firstPass, fromUint8, getDetector, KEPT_FILES, toUint8, TRAINED_WEIGHTS_DIR, type DetectorSpec, type EraseCompare, type PassResult, type SaliencyDetector } from '../saliency/index.ts';
+import {
+  erasePass,
+  firstPass,
+  fromUint8,
+  getDetector,
+  KEPT_FILES,
+  toUint8,
+  TRAINED_WEIGHTS_DIR,
+  type DetectorSpec,
+  type EraseCompare,
+  type PassResult,
+  type SaliencyDetector,
+} from '../saliency/index.ts';
 import type { PassFiles } from '../saliency/detector-plugin.ts';
 import { checkedSpec, detectorCode, detectorNamed, parseDetectorSpecAsync, specFromParams } from '../saliency/registry.ts';
 import { formatPercent, roundTo } from '../format.ts';
@@ -69,7 +81,10 @@ export interface ErasePassParams {
 function firstPassWeights(params: FirstPassParams, inputs: Record<string, Artifact>): string {
   if (params.model) return params.model;
   const w = inputs.weights;
-  if (!w) throw new Error(`detector ${params.detector} needs weights: map saliency-train to input weights of saliency-s1 (pipeline.yaml does), or set saliency-s1.model to a folder of converted weights`);
+  if (!w)
+    throw new Error(
+      `detector ${params.detector} needs weights: map saliency-train to input weights of saliency-s1 (pipeline.yaml does), or set saliency-s1.model to a folder of converted weights`,
+    );
   return join(w.dir, TRAINED_WEIGHTS_DIR);
 }
 
@@ -131,9 +146,12 @@ async function eraseShared(ctx: StageContext<ErasePassParams>): Promise<PassShar
   const shared = await recordDetector(ctx, detector);
   const settings: EraseSettings = { threshold: ctx.params.threshold, compare: ctx.params.compare, fill: fill as [number, number, number] };
   await ctx.out.json(ERASE_FILE, settings);
-  await d.erasePass?.(spec, await passFiles(ctx, () => {
-    throw new Error('an erase pass takes its detector from the pass before, not from given weights');
-  }));
+  await d.erasePass?.(
+    spec,
+    await passFiles(ctx, () => {
+      throw new Error('an erase pass takes its detector from the pass before, not from given weights');
+    }),
+  );
   return { ...shared, fill: fill as [number, number, number] };
 }
 
@@ -165,12 +183,21 @@ async function computeErasePass(id: string, env: ItemEnv<ErasePassParams, PassSh
   const hasRaw = await SALIENCY_RAW.storedIn(prev);
   const prevRaw = hasRaw ? await mapOf(prev, SALIENCY_RAW, id) : prevCombined;
   const prevMask: Map8 | null = hasRaw ? await ERASED.readMap(prev, id) : null;
-  const p = await erasePass(detector, { image, prevRaw, prevCombined, prevMask, threshold: env.params.threshold }, { compare: env.params.compare, fill: env.shared.fill });
+  const p = await erasePass(
+    detector,
+    { image, prevRaw, prevCombined, prevMask, threshold: env.params.threshold },
+    { compare: env.params.compare, fill: env.shared.fill },
+  );
   return asResult(p, false);
 }
 
 /** MAE, max F-measure and object recall of this pass's S_k over the items that have ground truth. */
-export async function passQuality(ctx: StageContext<unknown>, ids: string[], read: (i: number) => Promise<ItemResult>, label: string): Promise<Record<string, Json>> {
+export async function passQuality(
+  ctx: StageContext<unknown>,
+  ids: string[],
+  read: (i: number) => Promise<ItemResult>,
+  label: string,
+): Promise<Record<string, Json>> {
   const dataset = await Dataset.open(ctx.inputs.dataset);
   const q = new SaliencyQuality();
   for (let i = 0; i < ids.length; i++) {
@@ -180,8 +207,20 @@ export async function passQuality(ctx: StageContext<unknown>, ids: string[], rea
   }
   const r = q.summary();
   if (!r.images) return { quality: null };
-  ctx.log(`${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${formatPercent(r.objectRecall)} (${r.found}/${r.objects})`);
-  return { quality: { images: r.images, mae: roundTo(r.mae), maxF: roundTo(r.maxF), maxFPooled: roundTo(r.maxFPooled), objectRecall: roundTo(r.objectRecall), objects: r.objects, found: r.found } };
+  ctx.log(
+    `${label} on ${r.images} images with ground truth: MAE ${r.mae.toFixed(3)}, max F ${r.maxF.toFixed(3)}, object recall ${formatPercent(r.objectRecall)} (${r.found}/${r.objects})`,
+  );
+  return {
+    quality: {
+      images: r.images,
+      mae: roundTo(r.mae),
+      maxF: roundTo(r.maxF),
+      maxFPooled: roundTo(r.maxFPooled),
+      objectRecall: roundTo(r.objectRecall),
+      objects: r.objects,
+      found: r.found,
+    },
+  };
 }
 
 /** The first pass's work: the detector on each image. */

@@ -31,7 +31,6 @@ import { TRAINED_WEIGHTS_DIR } from '../saliency/spec.ts';
 import { prepareDuts } from '../saliency/duts.ts';
 import type { SaliencyTrainParams } from '../../stages/saliency-train.ts';
 
-
 interface Example {
   image: RgbImage;
   mask: Map8;
@@ -80,9 +79,14 @@ async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Prom
   await initBackend({ log: ctx.log });
   const cfg = dhsnetConfig(p.variant, p.size ? [p.size, p.size] : undefined, p.widthDivisor);
   const size = cfg.inputSize[0];
-  const set = p.source === 'toy-agnostic'
-    ? agnosticSet(p)
-    : await folderSet(p.source === 'duts' ? { ...p, ...(await prepareDuts(ctx.dataDir, { ...(p.duts ?? {}), progress: ctx.progress, log: ctx.log, signal: ctx.signal })) } : p);
+  const set =
+    p.source === 'toy-agnostic'
+      ? agnosticSet(p)
+      : await folderSet(
+          p.source === 'duts'
+            ? { ...p, ...(await prepareDuts(ctx.dataDir, { ...(p.duts ?? {}), progress: ctx.progress, log: ctx.log, signal: ctx.signal })) }
+            : p,
+        );
   const resized = new Map<number, Example>();
   const trainExample = async (i: number): Promise<Example> => {
     let ex = resized.get(i);
@@ -93,7 +97,10 @@ async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Prom
     }
     return ex;
   };
-  const order = epochOrder(Array.from({ length: set.train }, (_, i) => String(i)), p.seed);
+  const order = epochOrder(
+    Array.from({ length: set.train }, (_, i) => String(i)),
+    p.seed,
+  );
 
   const model = buildDhsnet(cfg, p.seed);
   let initLoaded: number | null = null;
@@ -122,17 +129,28 @@ async function runSaliencyTraining(ctx: StageContext<SaliencyTrainParams>): Prom
     });
     const seconds = (performance.now() - t0) / 1000;
     const meta: DhsnetMetadata = { dhsnet: cfg };
-    await saveCheckpoint(await ctx.out.path(TRAINED_WEIGHTS_DIR), { weights: model.weights(), iteration: result.iterations, extra: { config: { model: cfg.variant, ...meta } } });
+    await saveCheckpoint(await ctx.out.path(TRAINED_WEIGHTS_DIR), {
+      weights: model.weights(),
+      iteration: result.iterations,
+      extra: { config: { model: cfg.variant, ...meta } },
+    });
     await ctx.out.json(CURVE_FILE, result.curve);
     const tail = result.curve.slice(-Math.max(1, Math.floor(result.curve.length / 10)));
     const finalLoss = tail.reduce((a, c) => a + c.loss, 0) / tail.length;
     const quality = await heldOutQuality(model, set);
     const ran = result.iterations - result.resumedFrom;
-    ctx.log(`saliency-train: ${cfg.variant} ${size}x${size}, ${ran} iterations in ${seconds.toFixed(0)} s${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}; final loss ${finalLoss.toFixed(4)}`
-      + (quality ? `; held-out MAE ${quality.mae.toFixed(3)}, max F ${quality.maxF.toFixed(3)}` : ''));
+    ctx.log(
+      `saliency-train: ${cfg.variant} ${size}x${size}, ${ran} iterations in ${seconds.toFixed(0)} s${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}; final loss ${finalLoss.toFixed(4)}` +
+        (quality ? `; held-out MAE ${quality.mae.toFixed(3)}, max F ${quality.maxF.toFixed(3)}` : ''),
+    );
     return {
-      model: cfg.variant, initLoaded, iterations: result.iterations, resumedFrom: result.resumedFrom, trainSeconds: roundTo(seconds),
-      finalLoss: roundTo(finalLoss), firstLoss: roundTo(result.curve[0]?.loss ?? NaN),
+      model: cfg.variant,
+      initLoaded,
+      iterations: result.iterations,
+      resumedFrom: result.resumedFrom,
+      trainSeconds: roundTo(seconds),
+      finalLoss: roundTo(finalLoss),
+      firstLoss: roundTo(result.curve[0]?.loss ?? NaN),
       heldOut: quality ? { images: set.holdout, mae: roundTo(quality.mae), maxF: roundTo(quality.maxF) } : null,
     };
   } finally {

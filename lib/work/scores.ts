@@ -11,7 +11,12 @@ import type { Json } from '../store/canonical-json.ts';
 import { NUM_CLASSES, VOID_LABEL } from '../types.ts';
 
 /** Cue mIoU and foreground precision / recall against the ground truth, where there is some. */
-export async function cueSummary(ctx: StageContext<unknown>, ids: string[], read: (i: number) => Promise<ItemResult>, label: string): Promise<Record<string, Json>> {
+export async function cueSummary(
+  ctx: StageContext<unknown>,
+  ids: string[],
+  read: (i: number) => Promise<ItemResult>,
+  label: string,
+): Promise<Record<string, Json>> {
   const dataset = await Dataset.open(ctx.inputs.dataset);
   const q = new CueQuality();
   let images = 0;
@@ -25,8 +30,19 @@ export async function cueSummary(ctx: StageContext<unknown>, ids: string[], read
   }
   if (!images) return { quality: null };
   const s = q.scores();
-  ctx.log(`${label} on ${images} train images with ground truth: mIoU ${formatPercent(s.meanIoU)}, precision ${formatPercent(s.precision)}, recall ${formatPercent(s.recall)} (foreground, class-aware)`);
-  return { quality: { images, meanIoU: roundTo(s.meanIoU), precision: roundTo(s.precision), recall: roundTo(s.recall), fgPrecision: roundTo(s.fgPrecision), fgRecall: roundTo(s.fgRecall) } };
+  ctx.log(
+    `${label} on ${images} train images with ground truth: mIoU ${formatPercent(s.meanIoU)}, precision ${formatPercent(s.precision)}, recall ${formatPercent(s.recall)} (foreground, class-aware)`,
+  );
+  return {
+    quality: {
+      images,
+      meanIoU: roundTo(s.meanIoU),
+      precision: roundTo(s.precision),
+      recall: roundTo(s.recall),
+      fgPrecision: roundTo(s.fgPrecision),
+      fgRecall: roundTo(s.fgRecall),
+    },
+  };
 }
 
 /** Confusion matrix over pixels with ground truth, per-class IoU, mIoU, pixel accuracy. */

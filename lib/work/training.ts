@@ -86,13 +86,28 @@ class ImageCache {
 }
 
 /** Sample k of the run is the (k mod N)-th image of a fresh permutation per epoch: no sampler state to resume. */
-type LoopSettings = Pick<TrainLoopOptions, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'divergeFactor' | 'progress' | 'scalars' | 'signal'>;
+type LoopSettings = Pick<
+  TrainLoopOptions,
+  'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointDir' | 'checkpointEvery' | 'divergeFactor' | 'progress' | 'scalars' | 'signal'
+>;
 
 /** What every training stage passes to trainLoop straight from its params and context. */
-export function loopSettings(ctx: StageContext<unknown>, p: Pick<LoopParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery' | 'divergeFactor'>): LoopSettings {
+export function loopSettings(
+  ctx: StageContext<unknown>,
+  p: Pick<LoopParams, 'optimizer' | 'lr' | 'power' | 'momentum' | 'weightDecay' | 'checkpointEvery' | 'divergeFactor'>,
+): LoopSettings {
   return {
-    optimizer: p.optimizer, lr: p.lr, power: p.power, momentum: p.momentum, weightDecay: p.weightDecay, divergeFactor: p.divergeFactor,
-    checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointEvery: p.checkpointEvery, progress: ctx.progress, scalars: ctx.scalars, signal: ctx.signal,
+    optimizer: p.optimizer,
+    lr: p.lr,
+    power: p.power,
+    momentum: p.momentum,
+    weightDecay: p.weightDecay,
+    divergeFactor: p.divergeFactor,
+    checkpointDir: join(ctx.workDir, 'checkpoints'),
+    checkpointEvery: p.checkpointEvery,
+    progress: ctx.progress,
+    scalars: ctx.scalars,
+    signal: ctx.signal,
   };
 }
 
@@ -145,7 +160,12 @@ async function runTraining(ctx: StageContext<LoopParams & { crop: number }>, sta
       init = await loadKerasWeights(model, file);
       ctx.log(`init: ${init.loaded.length} tensors from ${file}, ${init.randomInit.length} random`);
       // every parameter at iteration 0, so a run shows what it started from (hashes: small, comparable)
-      await ctx.out.json(INIT_FILE, { file: basename(file), loaded: init.loaded.length, randomInit: init.randomInit, sha256: weightHashes(model, [...model.params.keys()]) });
+      await ctx.out.json(INIT_FILE, {
+        file: basename(file),
+        loaded: init.loaded.length,
+        randomInit: init.randomInit,
+        sha256: weightHashes(model, [...model.params.keys()]),
+      });
     }
   } else {
     const ck = await loadModelCheckpoint(join(ctx.inputs.init.dir, CHECKPOINT_DIR));
@@ -155,7 +175,8 @@ async function runTraining(ctx: StageContext<LoopParams & { crop: number }>, sta
   }
   let initialState: tf.NamedTensorMap | undefined;
   try {
-    if (start.objective === 'seg' && start.own.optimizerState === 'keep') initialState = await initOptimizerState(join(ctx.inputs.init.dir, CHECKPOINT_DIR), p.optimizer);
+    if (start.objective === 'seg' && start.own.optimizerState === 'keep')
+      initialState = await initOptimizerState(join(ctx.inputs.init.dir, CHECKPOINT_DIR), p.optimizer);
     const sampler = async (iteration: number, slot: number): Promise<TrainSample> => {
       const id = order(iteration * p.batch + slot);
       const image = await images.get(id);
@@ -189,7 +210,10 @@ async function runTraining(ctx: StageContext<LoopParams & { crop: number }>, sta
     const seconds = (performance.now() - t0) / 1000;
     try {
       await saveCheckpoint(await ctx.out.path(CHECKPOINT_DIR), {
-        weights: model.weights(), optimizer: result.optimizerState, iteration: result.iterations, extra: { config: { model: modelName, widthDivisor, optimizer: p.optimizer } },
+        weights: model.weights(),
+        optimizer: result.optimizerState,
+        iteration: result.iterations,
+        extra: { config: { model: modelName, widthDivisor, optimizer: p.optimizer } },
       });
     } finally {
       if (result.optimizerState) tf.dispose(Object.values(result.optimizerState));
@@ -198,8 +222,17 @@ async function runTraining(ctx: StageContext<LoopParams & { crop: number }>, sta
     const tail = result.curve.slice(-Math.max(1, Math.floor(result.curve.length / 10)));
     const finalLoss = tail.reduce((a, c) => a + c.loss, 0) / tail.length;
     const ran = result.iterations - result.resumedFrom;
-    ctx.log(`${ctx.stage}: ${ran} iterations in ${seconds.toFixed(0)} s (${(ran / Math.max(seconds, 1e-9)).toFixed(2)} it/s)${result.resumedFrom ? `, resumed from ${result.resumedFrom}` : ''}; final loss ${finalLoss.toFixed(4)}`);
-    return { model: modelName, ...(init ? { initLoaded: init.loaded.length } : {}), iterations: result.iterations, resumedFrom: result.resumedFrom, finalLoss: roundTo(finalLoss), itPerSecond: roundTo(ran / Math.max(seconds, 1e-9)) };
+    ctx.log(
+      `${ctx.stage}: ${ran} iterations in ${seconds.toFixed(0)} s (${(ran / Math.max(seconds, 1e-9)).toFixed(2)} it/s)${result.resumedFrom ? `, resumed from ${result.resumedFrom}` : ''}; final loss ${finalLoss.toFixed(4)}`,
+    );
+    return {
+      model: modelName,
+      ...(init ? { initLoaded: init.loaded.length } : {}),
+      iterations: result.iterations,
+      resumedFrom: result.resumedFrom,
+      finalLoss: roundTo(finalLoss),
+      itPerSecond: roundTo(ran / Math.max(seconds, 1e-9)),
+    };
   } finally {
     model.dispose();
     if (initialState) tf.dispose(Object.values(initialState));
@@ -227,7 +260,9 @@ function weightHashes(model: SegmentationModel, names: string[]): Record<string,
   const out: Record<string, string> = {};
   for (const n of [...names].sort()) {
     const v = model.params.get(n)!.variable.dataSync() as Float32Array;
-    out[n] = createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+    out[n] = createHash('sha256')
+      .update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+      .digest('hex');
   }
   return out;
 }

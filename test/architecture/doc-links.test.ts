@@ -10,7 +10,13 @@ import { anchorsOf, brokenRefs, docRefs, linkedFiles, slug } from './doc-refs.ts
 const ROOT = resolve(import.meta.dirname, '../..');
 
 function docs(): string[] {
-  return ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+  return [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
 }
 
 function folderReadmes(): string[] {
@@ -34,11 +40,14 @@ describe('documentation links', () => {
 
   it('every relative link and repository path in the folder READMEs (lib/<folder>/README.md) exists', () => {
     const files = folderReadmes();
-    const broken = brokenRefs(ROOT, files.flatMap((f) => docRefs(f, readFileSync(join(ROOT, f), 'utf8'))));
+    const broken = brokenRefs(
+      ROOT,
+      files.flatMap((f) => docRefs(f, readFileSync(join(ROOT, f), 'utf8'))),
+    );
     expect(broken, `broken pointers in the folder READMEs:\n${broken.join('\n')}\n`).toEqual([]);
   });
 
-  it("the README links every folder README under lib/", () => {
+  it('the README links every folder README under lib/', () => {
     const readmes = folderReadmes();
     expect(readmes.length).toBeGreaterThan(10);
     const linked = linkedFiles(docRefs('README.md', readFileSync(join(ROOT, 'README.md'), 'utf8')));

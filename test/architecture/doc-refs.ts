@@ -119,7 +119,11 @@ export function brokenRefs(root: string, refs: DocRef[], pages: ReadonlyMap<stri
       continue;
     }
     const [path, anchor] = r.target.split('#', 2);
-    const rel = path ? normalize(join(dirname(r.file), decodeURIComponent(path))).split(sep).join('/') : r.file;
+    const rel = path
+      ? normalize(join(dirname(r.file), decodeURIComponent(path)))
+          .split(sep)
+          .join('/')
+      : r.file;
     if (rel.startsWith('..')) {
       broken.push(`${where} (leads out of the repository)`);
       continue;
@@ -138,7 +142,12 @@ export function linkedFiles(refs: DocRef[]): Set<string> {
   const out = new Set<string>();
   for (const r of refs) {
     const path = r.kind === 'link' ? r.target.split('#')[0] : '';
-    if (path) out.add(normalize(join(dirname(r.file), path)).split(sep).join('/'));
+    if (path)
+      out.add(
+        normalize(join(dirname(r.file), path))
+          .split(sep)
+          .join('/'),
+      );
   }
   return out;
 }

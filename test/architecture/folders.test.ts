@@ -85,8 +85,14 @@ describe('folder rules', () => {
     const v = folderViolations(made);
     expect(v).toHaveLength(23);
     // every folder with a rule is caught at least once
-    for (const folder of Object.keys(FOLDER_RULES)) expect(v.some((line) => line.startsWith(`lib/${folder}/`)), folder).toBe(true);
-    expect(v).toContain('lib/exec/a.ts -> lib/distributed/lease.ts: exec may not import distributed (it may import dag, contract, store, tensor, watch, plugins)');
+    for (const folder of Object.keys(FOLDER_RULES))
+      expect(
+        v.some((line) => line.startsWith(`lib/${folder}/`)),
+        folder,
+      ).toBe(true);
+    expect(v).toContain(
+      'lib/exec/a.ts -> lib/distributed/lease.ts: exec may not import distributed (it may import dag, contract, store, tensor, watch, plugins)',
+    );
     expect(v).toContain('lib/store/a.ts -> lib/tensor/b.ts: store may not import tensor (it may import no folder)');
     expect(v).toContain('lib/registry/a.ts -> lib/saliency/b.ts: registry may not import saliency (it may import no folder)');
     expect(v).toContain('lib/plugins/a.ts -> lib/exec/b.ts: plugins may not import exec (it may import registry, contract, data, saliency)');

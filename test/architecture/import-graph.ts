@@ -29,7 +29,13 @@ export function importsOf(file: string, text: string): Edge[] {
   const typeOnly = new Set([...text.matchAll(TYPE_IMPORT_RE)].map((m) => m.index + m[0].length));
   return [...text.matchAll(IMPORT_RE)].map((m) => {
     const kind = typeOnly.has(m.index + m[0].length) ? 'type' : /^new/.test(m[1]) ? 'url' : /\($/.test(m[1].trimEnd()) ? 'dynamic' : 'static';
-    return { from: file, to: normalize(join(dirname(file), m[3])).split(sep).join('/'), kind };
+    return {
+      from: file,
+      to: normalize(join(dirname(file), m[3]))
+        .split(sep)
+        .join('/'),
+      kind,
+    };
   });
 }
 
@@ -72,7 +78,13 @@ function workOf(path: string, stages: readonly string[]): string | null {
  */
 function lightForDeclarations(path: string): boolean {
   const folder = libFolder(path);
-  return path === 'lib/contract/stage.ts' || path === 'lib/report/slots.ts' || path.startsWith('stages/shared/') || folder === 'layouts' || (folder !== null && DOMAIN.includes(folder));
+  return (
+    path === 'lib/contract/stage.ts' ||
+    path === 'lib/report/slots.ts' ||
+    path.startsWith('stages/shared/') ||
+    folder === 'layouts' ||
+    (folder !== null && DOMAIN.includes(folder))
+  );
 }
 
 /** The rules of a stage's two halves: its declaration (stages/) and its work (lib/work/). */
@@ -83,11 +95,17 @@ function stageViolations(edge: Edge, edges: readonly Edge[], stages: readonly st
   const declTo = declarationOf(to, stages);
   const work = workOf(from, stages);
   const workTo = workOf(to, stages);
-  const who = decl ? `the declaration ${decl}`
-    : work ? `the work of ${work}`
-    : from.startsWith('lib/work/') ? 'a shared work piece'
-    : from.startsWith('stages/') ? 'a shared param piece'
-    : from.startsWith('lib/') ? 'lib/' : from;
+  const who = decl
+    ? `the declaration ${decl}`
+    : work
+      ? `the work of ${work}`
+      : from.startsWith('lib/work/')
+        ? 'a shared work piece'
+        : from.startsWith('stages/')
+          ? 'a shared param piece'
+          : from.startsWith('lib/')
+            ? 'lib/'
+            : from;
   if (declTo) {
     // the only way in: its own work, for the params type
     if (!(work === declTo && kind === 'type')) out.push(`${who} imports the declaration ${declTo}${work === declTo ? ' at run time (import type only)' : ''}`);
@@ -145,7 +163,15 @@ export function staticPackages(root: string, file: string, seen = new Set<string
   for (const m of readFileSync(join(root, file), 'utf8').matchAll(STATIC_RE)) {
     const spec = m[2];
     if (!spec.startsWith('.')) out.add(spec);
-    else for (const p of staticPackages(root, normalize(join(dirname(file), spec)).split(sep).join('/'), seen)) out.add(p);
+    else
+      for (const p of staticPackages(
+        root,
+        normalize(join(dirname(file), spec))
+          .split(sep)
+          .join('/'),
+        seen,
+      ))
+        out.add(p);
   }
   return out;
 }

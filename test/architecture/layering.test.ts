@@ -23,7 +23,10 @@ describe('layering', () => {
       expect(work, `stages/${stage}.ts`).toEqual([{ from: `stages/${stage}.ts`, to: `lib/work/${stage}.ts`, kind: 'url' }]);
       // and its work reads the declaration for the params type only
       const back = edges.filter((e) => e.from === `lib/work/${stage}.ts` && e.to.startsWith('stages/'));
-      expect(back.every((e) => e.kind === 'type' && e.to === `stages/${stage}.ts`), `lib/work/${stage}.ts`).toBe(true);
+      expect(
+        back.every((e) => e.kind === 'type' && e.to === `stages/${stage}.ts`),
+        `lib/work/${stage}.ts`,
+      ).toBe(true);
     }
   });
 
@@ -46,7 +49,12 @@ describe('layering', () => {
       "import './f.ts';",
     ].join('\n');
     expect(importsOf('stages/x.ts', text).map((e) => `${e.to} ${e.kind}`)).toEqual([
-      'stages/a.ts static', 'stages/b.ts type', 'stages/c.ts type', 'stages/d.ts dynamic', 'lib/work/e.ts url', 'stages/f.ts static',
+      'stages/a.ts static',
+      'stages/b.ts type',
+      'stages/c.ts type',
+      'stages/d.ts dynamic',
+      'lib/work/e.ts url',
+      'stages/f.ts static',
     ]);
   });
 

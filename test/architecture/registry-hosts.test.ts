@@ -16,7 +16,9 @@ const UNTRACKED_DIRS = new Set(['.git', 'node_modules', 'cache', 'dist', '.cache
 /** The repository's tracked files; without git (an exported tree), every file outside build and cache folders. */
 function repositoryFiles(): string[] {
   try {
-    return execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter(Boolean);
+    return execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\0')
+      .filter(Boolean);
   } catch {
     const out: string[] = [];
     const walk = (dir: string): void => {
@@ -59,7 +61,11 @@ describe('registry hosts', () => {
     const empty = mkdtempSync(join(tmpdir(), 'dcsp-npmrc-'));
     for (const f of ['user', 'global']) writeFileSync(join(empty, f), '');
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-    const npmDefault = execFileSync('npm', ['config', 'get', 'registry', `--userconfig=${join(empty, 'user')}`, `--globalconfig=${join(empty, 'global')}`], { cwd: empty, env, encoding: 'utf8' }).trim();
+    const npmDefault = execFileSync('npm', ['config', 'get', 'registry', `--userconfig=${join(empty, 'user')}`, `--globalconfig=${join(empty, 'global')}`], {
+      cwd: empty,
+      env,
+      encoding: 'utf8',
+    }).trim();
     const pipDefault = execFileSync('python3', ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'], { encoding: 'utf8' }).trim();
     rmSync(empty, { recursive: true, force: true });
     for (const url of [npmDefault, pipDefault]) expect(HOSTS.test(url), url).toBe(true);

@@ -52,7 +52,8 @@ describe('code hash', () => {
 
   it("covers a declaration's work module, named by new URL, and what the work imports", () => {
     const split = {
-      'stages/s.ts': "import { z } from 'zod';\nexport const params = z.strictObject({ k: z.number().default(2) });\nexport type P = z.output<typeof params>;\nexport default { work: new URL('../lib/work/s.ts', import.meta.url) };\n",
+      'stages/s.ts':
+        "import { z } from 'zod';\nexport const params = z.strictObject({ k: z.number().default(2) });\nexport type P = z.output<typeof params>;\nexport default { work: new URL('../lib/work/s.ts', import.meta.url) };\n",
       'lib/work/s.ts': "import type { P } from '../../stages/s.ts';\nimport { twice } from '../math.ts';\nexport const work = { run: (p: P) => twice(p.k) };\n",
       'lib/math.ts': 'export const twice = (x: number) => 2 * x;\n',
     };
@@ -67,7 +68,9 @@ describe('code hash', () => {
   it("reaches every real stage's work module and the libraries under it", () => {
     forgetCodeHashes();
     const files = (stage: string) => codeFiles(join(ROOT, `stages/${stage}.ts`), ROOT).map((f) => f.path);
-    expect(files('cues')).toEqual(expect.arrayContaining(['stages/cues.ts', 'stages/shared/params.ts', 'lib/work/cues.ts', 'lib/work/scores.ts', 'lib/model/cues.ts']));
+    expect(files('cues')).toEqual(
+      expect.arrayContaining(['stages/cues.ts', 'stages/shared/params.ts', 'lib/work/cues.ts', 'lib/work/scores.ts', 'lib/model/cues.ts']),
+    );
     expect(files('train')).toEqual(expect.arrayContaining(['lib/work/train.ts', 'lib/work/training.ts', 'lib/model/train-loop.ts']));
     expect(files('erase-s2')).toEqual(expect.arrayContaining(['lib/work/erase-s2.ts', 'lib/work/saliency-passes.ts']));
     // another stage's work is no part of it

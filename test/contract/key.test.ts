@@ -68,7 +68,9 @@ describe('stage key numerics', () => {
   it('says why numerics make a stage stale', () => {
     expect(numericsChange(stageNumerics(wasm, false), stageNumerics(node, false))).toBe('numerics changed: backend wasm -> tfjs-node');
     expect(numericsChange(stageNumerics(node, false), stageNumerics({ ...node, threads: 4 }, false))).toBe('numerics changed: threads 2 -> 4');
-    expect(numericsChange(stageNumerics(node, false), stageNumerics({ ...node, deterministic: false }, false))).toBe('numerics changed: deterministic true -> false');
+    expect(numericsChange(stageNumerics(node, false), stageNumerics({ ...node, deterministic: false }, false))).toBe(
+      'numerics changed: deterministic true -> false',
+    );
     expect(numericsChange(undefined, stageNumerics(node, false))).toMatch(/^numerics joined the key \(backend tfjs-node\)/);
     expect(numericsChange(stageNumerics(node, true), stageNumerics({ ...node, threads: 4 }, true))).toBeNull();
     expect(numericsChange(undefined, undefined)).toBeNull();

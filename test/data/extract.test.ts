@@ -55,7 +55,11 @@ describe('archive extraction', () => {
     ['dotdot', { name: 'top/../../evil.txt', data: 'pwned' }, /'top\/\.\.\/\.\.\/evil\.txt': path escapes the target folder/],
     ['leading-dotdot', { name: '../evil.txt', data: 'pwned' }, /'\.\.\/evil\.txt': path escapes/],
     ['absolute', { name: '/tmp/evil-abs.txt', data: 'pwned' }, /'\/tmp\/evil-abs\.txt': absolute path/],
-    ['symlink-out', { name: 'top/ln', type: 'symlink', linkname: '../../../etc/passwd' }, /'top\/ln': symlink to '\.\.\/\.\.\/\.\.\/etc\/passwd' points outside/],
+    [
+      'symlink-out',
+      { name: 'top/ln', type: 'symlink', linkname: '../../../etc/passwd' },
+      /'top\/ln': symlink to '\.\.\/\.\.\/\.\.\/etc\/passwd' points outside/,
+    ],
     ['symlink-abs', { name: 'top/ln', type: 'symlink', linkname: '/etc/passwd' }, /symlink to '\/etc\/passwd' points outside/],
     ['hardlink-out', { name: 'top/hl', type: 'link', linkname: '../outside.txt' }, /'top\/hl': link to '\.\.\/outside\.txt' points outside/],
     // in the archive this link stays inside, but after stripping 'top/' it would point one level above the target
@@ -77,7 +81,13 @@ describe('archive extraction', () => {
 
   for (const gz of [true, false]) {
     it(`reports a truncated ${gz ? 'tar.gz' : 'tar'} archive and publishes nothing`, async () => {
-      const full = await buildTar([{ name: 'a.txt', data: Buffer.alloc(50_000, 1) }, { name: 'b.txt', data: 'b' }], gz);
+      const full = await buildTar(
+        [
+          { name: 'a.txt', data: Buffer.alloc(50_000, 1) },
+          { name: 'b.txt', data: 'b' },
+        ],
+        gz,
+      );
       const file = join(dir, `cut-${gz}.tgz`);
       await writeFile(file, full.subarray(0, Math.floor(full.length / 2)));
       const out = join(dir, `out-cut-${gz}`);

@@ -32,7 +32,7 @@ describe('image IO', () => {
     const file = join(dir, 'x.png');
     await writePng(file, img);
     expect(Array.from((await readRgb(file)).data)).toEqual(Array.from(data));
-    const smooth = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).map((_, i) => Math.floor(i / 3) % 32 * 8) };
+    const smooth = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).map((_, i) => (Math.floor(i / 3) % 32) * 8) };
     const back = await decodeRgb(await encodeJpeg(smooth, 95));
     let err = 0;
     for (let i = 0; i < back.data.length; i++) err += Math.abs(back.data[i] - smooth.data[i]);
@@ -53,7 +53,9 @@ describe('image IO', () => {
   it('the layout reader names listed images that are missing or unreadable', async () => {
     const root = await makeSmallToy(join(dir, 'toy'), { seed: 3, counts: { train: 4, val: 2, test: 0 }, minSize: 40, maxSize: 48 });
     await writeFile(join(root, 'ImageSets/Segmentation/val.txt'), 'val_000001\nval_000002\nghost_1\nghost_2\n');
-    await expect(readVocLayout(root, { source: 'toy' })).rejects.toThrow(/JPEGImages\/ghost_1\.jpg: file not found \(val: 2 listed id\(s\) without JPEGImages\/<id>\.jpg: ghost_1, ghost_2\)/);
+    await expect(readVocLayout(root, { source: 'toy' })).rejects.toThrow(
+      /JPEGImages\/ghost_1\.jpg: file not found \(val: 2 listed id\(s\) without JPEGImages\/<id>\.jpg: ghost_1, ghost_2\)/,
+    );
     await writeFile(join(root, 'ImageSets/Segmentation/val.txt'), 'val_000001\nval_000002\n');
     await writeFile(join(root, 'JPEGImages/train_000002.jpg'), 'garbage');
     await expect(readVocLayout(root, { source: 'toy' })).rejects.toThrow(/train_000002\.jpg: cannot read image header/);

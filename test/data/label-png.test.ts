@@ -4,13 +4,7 @@ import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeIndexedPng,
-  encodeGrayPng,
-  encodePalettePng,
-  readLabelPng,
-  writePalettePng,
-} from '../../lib/data/label-png.ts';
+import { decodeIndexedPng, encodeGrayPng, encodePalettePng, readLabelPng, writePalettePng } from '../../lib/data/label-png.ts';
 import { colorizeLabels, vocPalette } from '../../lib/data/palette.ts';
 import { Rng } from '../../lib/data/prng.ts';
 import { removeDir, tempDir } from './helpers.ts';
@@ -61,7 +55,9 @@ function buildPng(w: number, h: number, bitDepth: number, colorType: number, row
   const raw: number[] = [];
   const paeth = (a: number, b: number, c: number) => {
     const p = a + b - c;
-    const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+    const pa = Math.abs(p - a),
+      pb = Math.abs(p - b),
+      pc = Math.abs(p - c);
     return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
   };
   rows.forEach((row, y) => {
@@ -167,7 +163,9 @@ describe('label PNG reader', () => {
 
   it('refuses RGB label images instead of guessing classes from colours', async () => {
     const file = join(dir, 'rgb.png');
-    await sharp(Buffer.alloc(4 * 4 * 3, 128), { raw: { width: 4, height: 4, channels: 3 } }).png().toFile(file);
+    await sharp(Buffer.alloc(4 * 4 * 3, 128), { raw: { width: 4, height: 4, channels: 3 } })
+      .png()
+      .toFile(file);
     await expect(readLabelPng(file)).rejects.toThrow(/rgb\.png: label PNG is RGB/);
   });
 

@@ -42,14 +42,29 @@ class Writer {
     for (let i = 0; i < values.length; i++) {
       const x = values[i];
       switch (type) {
-        case 'int8': v.setInt8(i, x); break;
-        case 'uint8': v.setUint8(i, x); break;
-        case 'int16': v.setInt16(i * 2, x, this.le); break;
-        case 'uint16': v.setUint16(i * 2, x, this.le); break;
-        case 'int32': v.setInt32(i * 4, x, this.le); break;
-        case 'uint32': v.setUint32(i * 4, x, this.le); break;
-        case 'single': v.setFloat32(i * 4, x, this.le); break;
-        default: v.setFloat64(i * 8, x, this.le);
+        case 'int8':
+          v.setInt8(i, x);
+          break;
+        case 'uint8':
+          v.setUint8(i, x);
+          break;
+        case 'int16':
+          v.setInt16(i * 2, x, this.le);
+          break;
+        case 'uint16':
+          v.setUint16(i * 2, x, this.le);
+          break;
+        case 'int32':
+          v.setInt32(i * 4, x, this.le);
+          break;
+        case 'uint32':
+          v.setUint32(i * 4, x, this.le);
+          break;
+        case 'single':
+          v.setFloat32(i * 4, x, this.le);
+          break;
+        default:
+          v.setFloat64(i * 8, x, this.le);
       }
     }
     return this.element(MI[type as keyof typeof MI], out);
@@ -68,7 +83,12 @@ class Writer {
       }
       case 'char': {
         head(MX.char, [1, value.text.length]);
-        parts.push(this.numbers('uint16', [...value.text].map((c) => c.charCodeAt(0))));
+        parts.push(
+          this.numbers(
+            'uint16',
+            [...value.text].map((c) => c.charCodeAt(0)),
+          ),
+        );
         break;
       }
       case 'sparse': {
@@ -125,21 +145,31 @@ export function sbdClsMat(labels: { width: number; height: number; data: Uint8Ar
   const colMajor = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) colMajor[x * height + y] = labels.data[y * width + x];
   const present = [...new Set(labels.data)].filter((c) => c > 0).sort((a, b) => a - b);
-  const boundaries: WValue[] = Array.from({ length: 20 }, () => ({ kind: 'sparse', dims: [height, width], ir: [], jc: new Array(width + 1).fill(0), data: [] }));
+  const boundaries: WValue[] = Array.from({ length: 20 }, () => ({
+    kind: 'sparse',
+    dims: [height, width],
+    ir: [],
+    jc: new Array(width + 1).fill(0),
+    data: [],
+  }));
   // one edge pixel in the first present class's map, so a sparse matrix with content is read too
   if (present.length) boundaries[present[0] - 1] = { kind: 'sparse', dims: [height, width], ir: [0], jc: [0, ...new Array(width).fill(1)], data: [1] };
-  const segmentation: WValue = opts.storage === 'double'
-    ? { kind: 'numeric', class: 'double', dims: [height, width], data: colMajor, storage: 'uint8' }
-    : { kind: 'numeric', class: 'uint8', dims: [height, width], data: colMajor };
-  return writeMat5({
-    GTcls: {
-      kind: 'struct',
-      fields: ['Boundaries', 'Segmentation', 'CategoriesPresent'],
-      values: {
-        Boundaries: { kind: 'cell', dims: [20, 1], cells: boundaries },
-        Segmentation: segmentation,
-        CategoriesPresent: { kind: 'numeric', class: 'uint8', dims: [present.length, 1], data: present },
+  const segmentation: WValue =
+    opts.storage === 'double'
+      ? { kind: 'numeric', class: 'double', dims: [height, width], data: colMajor, storage: 'uint8' }
+      : { kind: 'numeric', class: 'uint8', dims: [height, width], data: colMajor };
+  return writeMat5(
+    {
+      GTcls: {
+        kind: 'struct',
+        fields: ['Boundaries', 'Segmentation', 'CategoriesPresent'],
+        values: {
+          Boundaries: { kind: 'cell', dims: [20, 1], cells: boundaries },
+          Segmentation: segmentation,
+          CategoriesPresent: { kind: 'numeric', class: 'uint8', dims: [present.length, 1], data: present },
+        },
       },
     },
-  }, opts);
+    opts,
+  );
 }

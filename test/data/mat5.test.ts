@@ -10,22 +10,37 @@ function labels(width: number, height: number, seed: number): { width: number; h
   const rng = new Prng(seed);
   const data = new Uint8Array(width * height);
   // blocks of a few classes, so rows and columns differ (a transposed read would not match)
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = x < width / 3 ? 0 : 1 + ((Math.floor(rng.next() * 3) + (y > height / 2 ? 14 : 0)) % 20);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data[y * width + x] = x < width / 3 ? 0 : 1 + ((Math.floor(rng.next() * 3) + (y > height / 2 ? 14 : 0)) % 20);
   return { width, height, data };
 }
 
 describe('readMat5', () => {
   for (const opts of [{}, { compress: false }, { bigEndian: true }, { bigEndian: true, compress: false }]) {
     it(`reads numeric, char, sparse, cell and struct arrays (${JSON.stringify(opts)})`, () => {
-      const bytes = writeMat5({
-        scalar: { kind: 'numeric', class: 'int32', dims: [1, 1], data: [-7] },
-        m: { kind: 'numeric', class: 'double', dims: [2, 3], data: [1, 2, 3, 4, 5, 6.5] },
-        compact: { kind: 'numeric', class: 'double', dims: [1, 4], data: [0, 1, 200, 255], storage: 'uint8' },
-        s: { kind: 'char', text: 'GTcls' },
-        sp: { kind: 'sparse', dims: [3, 2], ir: [0, 2, 1], jc: [0, 2, 3], data: [1, 1, 1] },
-        c: { kind: 'cell', dims: [1, 2], cells: [{ kind: 'char', text: 'a' }, { kind: 'numeric', class: 'uint8', dims: [1, 1], data: [9] }] },
-        st: { kind: 'struct', fields: ['alpha', 'b'], values: { alpha: { kind: 'numeric', class: 'single', dims: [1, 1], data: [0.5] }, b: { kind: 'char', text: 'xy' } } },
-      }, opts);
+      const bytes = writeMat5(
+        {
+          scalar: { kind: 'numeric', class: 'int32', dims: [1, 1], data: [-7] },
+          m: { kind: 'numeric', class: 'double', dims: [2, 3], data: [1, 2, 3, 4, 5, 6.5] },
+          compact: { kind: 'numeric', class: 'double', dims: [1, 4], data: [0, 1, 200, 255], storage: 'uint8' },
+          s: { kind: 'char', text: 'GTcls' },
+          sp: { kind: 'sparse', dims: [3, 2], ir: [0, 2, 1], jc: [0, 2, 3], data: [1, 1, 1] },
+          c: {
+            kind: 'cell',
+            dims: [1, 2],
+            cells: [
+              { kind: 'char', text: 'a' },
+              { kind: 'numeric', class: 'uint8', dims: [1, 1], data: [9] },
+            ],
+          },
+          st: {
+            kind: 'struct',
+            fields: ['alpha', 'b'],
+            values: { alpha: { kind: 'numeric', class: 'single', dims: [1, 1], data: [0.5] }, b: { kind: 'char', text: 'xy' } },
+          },
+        },
+        opts,
+      );
       const v = readMat5(bytes, 'test.mat');
       expect([...v.keys()]).toEqual(['scalar', 'm', 'compact', 's', 'sp', 'c', 'st']);
       expect(v.get('scalar')).toEqual({ kind: 'numeric', class: 'int32', dims: [1, 1], data: Float64Array.from([-7]) });
@@ -71,7 +86,9 @@ describe('sbdLabelMap (SBD cls/*.mat -> label map)', () => {
   });
 
   it('refuses a file without GTcls and a label outside 0..20, naming the file and the pixel', () => {
-    const other = writeMat5({ GTinst: { kind: 'struct', fields: ['Segmentation'], values: { Segmentation: { kind: 'numeric', class: 'uint8', dims: [2, 2], data: [0, 0, 0, 0] } } } });
+    const other = writeMat5({
+      GTinst: { kind: 'struct', fields: ['Segmentation'], values: { Segmentation: { kind: 'numeric', class: 'uint8', dims: [2, 2], data: [0, 0, 0, 0] } } },
+    });
     expect(() => sbdLabelMap(other, 'inst.mat')).toThrow(/inst\.mat: no 1x1 struct GTcls/);
     const l = labels(5, 4, 1);
     l.data[2 * 5 + 3] = 255;

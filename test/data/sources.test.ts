@@ -35,11 +35,14 @@ describe('dataset sources', () => {
   it('a plugin adds a source; its options are checked by its schema and its code joins the params', async () => {
     mkdirSync(DIR, { recursive: true });
     const file = join(DIR, 'folder-source.ts');
-    writeFileSync(file, `import { z } from 'zod';
+    writeFileSync(
+      file,
+      `import { z } from 'zod';
 import { defineSource } from '../../../lib/data/sources/source-plugin.ts';
 export default { sources: [defineSource({ name: 'folder', summary: 'a folder', options: z.strictObject({ dir: z.string() }),
   async build(o) { return { root: o.dir, storedRoot: o.dir }; } })] };
-`);
+`,
+    );
     usePlugins(pluginFiles(['folder-source.ts'], DIR, (i) => `plugins[${i}]`));
     await loadPlugins();
     expect(sourceNames()).toEqual(['toy', 'voc', 'folder']);

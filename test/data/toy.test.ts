@@ -22,7 +22,14 @@ afterAll(async () => Promise.all([a, b, c].map(removeDir)));
 
 describe('seeded PRNG', () => {
   it('repeats for a seed and differs across seeds', () => {
-    const draw = (s: number) => Array.from({ length: 8 }, ((r) => () => r.nextU32())(new Rng(s)));
+    const draw = (s: number) =>
+      Array.from(
+        { length: 8 },
+        (
+          (r) => () =>
+            r.nextU32()
+        )(new Rng(s)),
+      );
     expect(draw(1)).toEqual(draw(1));
     expect(draw(1)).not.toEqual(draw(2));
     const r = new Rng(3);
@@ -152,12 +159,15 @@ describe('toy generator', () => {
 
   it('with class hues (the default), draws each class in its own hue on a muted scene', () => {
     const hue = ([r, g, b]: number[]): number => {
-      const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+      const max = Math.max(r, g, b),
+        min = Math.min(r, g, b),
+        d = max - min;
       if (d === 0) return 0;
       const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
       return h / 6;
     };
-    let near = 0, total = 0;
+    let near = 0,
+      total = 0;
     for (const [cls, list] of classMeans(resolveToyOptions({ seed: 2 }), 120)) {
       for (const rgb of list) {
         const d = Math.abs(hue(rgb) - (cls - 1) / 20);

@@ -43,7 +43,7 @@ const sbdGtIds = () => train.slice(12, 20);
 /** the toy's label map as SBD stores it: no void band (SBD has none), so 255 becomes background */
 async function sbdLabels(id: string, fill?: number) {
   const m = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`));
-  return { ...m, data: m.data.map((v) => (fill ?? (v === 255 ? 0 : v))) };
+  return { ...m, data: m.data.map((v) => fill ?? (v === 255 ? 0 : v)) };
 }
 
 async function vocEntries(opts: { omitJpeg?: string; extra?: TarEntry[] } = {}): Promise<TarEntry[]> {
@@ -76,7 +76,12 @@ beforeAll(async () => {
   const sbd: TarEntry[] = [
     // bulk SBD content first, as in the real archive: it must be streamed past, never written
     ...train.slice(0, 5).map((id) => ({ name: `benchmark_RELEASE/dataset/cls/${id}.mat`, data: Buffer.alloc(3000, 9) })),
-    ...(await Promise.all(sbdGtIds().map(async (id, i) => ({ name: `benchmark_RELEASE/dataset/cls/${id}.mat`, data: sbdClsMat(await sbdLabels(id), { storage: i % 2 ? 'double' : 'uint8' }) })))),
+    ...(await Promise.all(
+      sbdGtIds().map(async (id, i) => ({
+        name: `benchmark_RELEASE/dataset/cls/${id}.mat`,
+        data: sbdClsMat(await sbdLabels(id), { storage: i % 2 ? 'double' : 'uint8' }),
+      })),
+    )),
     { name: `benchmark_RELEASE/dataset/cls/${train[8]}.mat`, data: sbdClsMat(await sbdLabels(train[8], 3)) },
     ...train.slice(0, 5).map((id) => ({ name: `benchmark_RELEASE/dataset/img/${id}.jpg`, data: Buffer.alloc(2000, 7) })),
     { name: 'benchmark_RELEASE/dataset/train.txt', data: `${sbdTrain().join('\n')}\n` },
@@ -174,7 +179,13 @@ describe('voc source', () => {
     dropOnce.add('/voc.tar');
     requests.length = 0;
     const ticks: Record<string, number | string>[] = [];
-    const progress: ProgressSink = { start() {}, tick(_n, f) { if (f) ticks.push(f); }, done() {} };
+    const progress: ProgressSink = {
+      start() {},
+      tick(_n, f) {
+        if (f) ticks.push(f);
+      },
+      done() {},
+    };
     const root = await prepareVoc(httpOptions(dataDir, { includeTest: true }), progress);
     expect(root).toBe(join(dataDir, 'VOC2012'));
 
@@ -191,9 +202,14 @@ describe('voc source', () => {
     // the two SBD lists came out of benchmark.tgz, and its cls/*.mat became SegmentationClassAug PNGs
     // for the train_aug ids VOC does not annotate (nothing else of the archive stays)
     expect((await readdir(join(root, 'ImageSets', 'SBD'))).sort()).toEqual(['train.txt', 'val.txt']);
-    expect((await readdir(join(root, 'SegmentationClassAug'))).sort()).toEqual(sbdGtIds().map((id) => `${id}.png`).sort());
+    expect((await readdir(join(root, 'SegmentationClassAug'))).sort()).toEqual(
+      sbdGtIds()
+        .map((id) => `${id}.png`)
+        .sort(),
+    );
     expect(existsSync(join(root, '.sbd'))).toBe(false);
-    for (const id of sbdGtIds()) expect(Buffer.from((await readLabelPng(join(root, 'SegmentationClassAug', `${id}.png`))).data)).toEqual(Buffer.from((await sbdLabels(id)).data));
+    for (const id of sbdGtIds())
+      expect(Buffer.from((await readLabelPng(join(root, 'SegmentationClassAug', `${id}.png`))).data)).toEqual(Buffer.from((await sbdLabels(id)).data));
 
     const index = await readVocLayout(root, { source: 'voc', expectedCounts: counts() });
     // train_aug = (VOC train ∪ SBD train ∪ SBD val) \ VOC val, in first-seen order
@@ -258,7 +274,9 @@ describe('voc source', () => {
     expect(err).toBeInstanceOf(SplitCountError);
     expect((err as Error).message).toMatch(/missing 1: bogus_000001; extra 1: train_000001/);
     // an id from the SBD lists whose image is not in JPEGImages
-    await expect(prepareVoc(localOptions(join(work, 'c4'), { archives: { voc: join(work, 'voc-missing-jpeg.tar'), sbd: join(work, 'sbd.tgz') } }))).rejects.toThrow(
+    await expect(
+      prepareVoc(localOptions(join(work, 'c4'), { archives: { voc: join(work, 'voc-missing-jpeg.tar'), sbd: join(work, 'sbd.tgz') } })),
+    ).rejects.toThrow(
       new RegExp(`train_aug: 29 ids, expected 30 \\(1 missing\\); 1 id\\(s\\) from the VOC/SBD lists have no JPEGImages/<id>\\.jpg: ${train[25]}`),
     );
     for (const d of ['c1', 'c2', 'c3', 'c4']) await nothingPublished(join(work, d));

@@ -61,7 +61,8 @@ export async function startRedis(setup: RedisSetup = {}): Promise<Redis> {
   const tlsPort = setup.tls ? await freePort() : undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   if (setup.password) args.push('--requirepass', setup.password);
-  if (setup.tls) args.push('--tls-port', String(tlsPort), '--tls-cert-file', setup.tls.cert, '--tls-key-file', setup.tls.key, '--tls-ca-cert-file', setup.tls.ca);
+  if (setup.tls)
+    args.push('--tls-port', String(tlsPort), '--tls-cert-file', setup.tls.cert, '--tls-key-file', setup.tls.key, '--tls-ca-cert-file', setup.tls.ca);
   args.push(...(setup.args ?? []));
   let proc: ChildProcess;
   const start = async (): Promise<void> => {
@@ -69,7 +70,10 @@ export async function startRedis(setup: RedisSetup = {}): Promise<Redis> {
     let missing: Error | null = null;
     proc.once('error', (err) => (missing = err));
     for (let i = 0; i < 100; i++) {
-      if (missing) throw new Error(`cannot start redis-server (${(missing as Error).message}): these tests need Debian's redis-server (apt-get install redis-server; .ci/run installs it)`);
+      if (missing)
+        throw new Error(
+          `cannot start redis-server (${(missing as Error).message}): these tests need Debian's redis-server (apt-get install redis-server; .ci/run installs it)`,
+        );
       if (await answers(port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -156,7 +160,10 @@ export function runEvents(cache: string): RunEvent[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RunEvent);
 }
 
 /** Items of each stage key computed (committed to the stage's work) more than once, per runs.jsonl. */

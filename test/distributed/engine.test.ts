@@ -29,7 +29,9 @@ describe('stages and per-item chunks on BullMQ workers', () => {
   let queues = 0;
   const cluster = async (p: Project, n: number, env: Record<string, string> = {}): Promise<{ ws: WorkerProc[]; args: string[] }> => {
     const queue = `t${queues++}`;
-    const ws = Array.from({ length: n }, () => startWorker(redis, p.cache, { DCSP_TEST_CALLS: p.callsFile, ...env }, ['--queue', queue, '--pipeline', p.pipeline]));
+    const ws = Array.from({ length: n }, () =>
+      startWorker(redis, p.cache, { DCSP_TEST_CALLS: p.callsFile, ...env }, ['--queue', queue, '--pipeline', p.pipeline]),
+    );
     all.push(...ws);
     await Promise.all(ws.map((w) => ready(w)));
     return { ws, args: ['--executor', 'bullmq', '--redis', redis.url, '--queue', queue] };
@@ -60,7 +62,11 @@ describe('stages and per-item chunks on BullMQ workers', () => {
     const calls = p.calls();
     expect(calls.filter((c) => c.startsWith('double ')).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `double item-${String(i).padStart(4, '0')}`));
     expect(new Set(calls).size).toBe(calls.length);
-    const chunkWorkers = new Set(runEvents(p.cache).filter((e) => e.event === 'chunk').map((e) => e.worker));
+    const chunkWorkers = new Set(
+      runEvents(p.cache)
+        .filter((e) => e.event === 'chunk')
+        .map((e) => e.worker),
+    );
     expect(chunkWorkers).toEqual(new Set(ws.map((w) => `${w.log().match(/worker (\S+):/)![1]}`)));
     expect(itemsComputedTwice(p.cache)).toEqual([]);
     const again = await p.cli(['run', '--until', 'sum', ...args]);
@@ -150,7 +156,9 @@ describe('stages and per-item chunks on BullMQ workers', () => {
     appendFileSync(join(p.dir, 'stages/double.ts'), '\n// a newer version\n');
     const r = await p.cli(['run', '--until', 'double', ...args]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/refuses job "double-\w+": its code for double \(hash \w+\) differs from the code the job was keyed with \(\w+\); mixed versions must not write under one key/);
+    expect(r.stderr).toMatch(
+      /refuses job "double-\w+": its code for double \(hash \w+\) differs from the code the job was keyed with \(\w+\); mixed versions must not write under one key/,
+    );
     expect(runEvents(p.cache).filter((e) => e.event === 'committed' && e.stage === 'double')).toHaveLength(1);
   }, 60_000);
 

@@ -22,7 +22,11 @@ console.log('held');
 setInterval(() => {}, 1000);`;
   const file = join(dir, `holder-${Math.random().toString(36).slice(2)}.mts`);
   writeFileSync(file, script);
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DCSP_HOST: 'other-host', DCSP_LOCK_LEASE_MS: String(LEASE) } });
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DCSP_HOST: 'other-host', DCSP_LOCK_LEASE_MS: String(LEASE) },
+  });
   const held = new Promise<void>((ok, fail) => child.stdout.on('data', (d) => (String(d).includes('held') ? ok() : fail(new Error(String(d))))));
   return { child, held };
 }

@@ -66,24 +66,48 @@ describe('the micro DAG on BullMQ workers', () => {
     const r = await cli(shared, ['run', '--until', 'eval', ...args]);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/11 stage\(s\) ran, 0 cached/);
-    const [a, b] = await Promise.all([cli(shared, ['sweep', '--until', 'eval', ...SWEEP, ...args]), cli(shared, ['sweep', '--until', 'eval', ...SWEEP, ...args])]);
+    const [a, b] = await Promise.all([
+      cli(shared, ['sweep', '--until', 'eval', ...SWEEP, ...args]),
+      cli(shared, ['sweep', '--until', 'eval', ...SWEEP, ...args]),
+    ]);
     expect(a.code, a.stderr.slice(-2000)).toBe(0);
     expect(b.code, b.stderr.slice(-2000)).toBe(0);
     expect(a.stdout).toMatch(/4 variants in /);
     expect(committed(shared)).toEqual(reference);
-    const done = runEvents(shared).filter((e) => e.event === 'committed').map((e) => `${e.stage}@${e.key}`);
+    const done = runEvents(shared)
+      .filter((e) => e.event === 'committed')
+      .map((e) => `${e.stage}@${e.key}`);
     // 11 stages, then 3 more evals (the fourth variant is the run's own)
     expect(done).toHaveLength(14);
     expect(new Set(done).size).toBe(14);
     expect(itemsComputedTwice(shared)).toEqual([]);
     // the work was spread over the workers
-    const busy = new Set(runEvents(shared).filter((e) => e.event === 'chunk' || e.event === 'committed').map((e) => e.worker));
+    const busy = new Set(
+      runEvents(shared)
+        .filter((e) => e.event === 'chunk' || e.event === 'committed')
+        .map((e) => e.worker),
+    );
     expect(busy.size).toBeGreaterThanOrEqual(2);
 
     // --seeds on micro through the workers: seed 1 re-trains fcan-pretrain, the dataset is shared
-    const seeds = await cli(shared, ['sweep', '--until', 'fcan-pretrain', '--grid', 'fcan-pretrain.batch=4', '--seeds', '2', '--metric', 'fcan-pretrain.finalLoss', '--json', ...args]);
+    const seeds = await cli(shared, [
+      'sweep',
+      '--until',
+      'fcan-pretrain',
+      '--grid',
+      'fcan-pretrain.batch=4',
+      '--seeds',
+      '2',
+      '--metric',
+      'fcan-pretrain.finalLoss',
+      '--json',
+      ...args,
+    ]);
     expect(seeds.code, seeds.stderr.slice(-2000)).toBe(0);
-    const sv = (JSON.parse(seeds.stdout) as { variants: { labels: Record<string, string>; stages: Record<string, string>; metrics: Record<string, Record<string, number>> }[]; table: string });
+    const sv = JSON.parse(seeds.stdout) as {
+      variants: { labels: Record<string, string>; stages: Record<string, string>; metrics: Record<string, Record<string, number>> }[];
+      table: string;
+    };
     expect(sv.variants.map((v) => v.labels.seed)).toEqual(['0', '1']);
     expect(sv.variants[1].stages).toEqual({ dataset: 'cached', 'fcan-pretrain': 'run' });
     expect(sv.variants[0].metrics['fcan-pretrain'].finalLoss).not.toBe(sv.variants[1].metrics['fcan-pretrain'].finalLoss);
@@ -95,7 +119,11 @@ describe('the micro DAG on BullMQ workers', () => {
     // the upstream stages before attention come from the local run: the kills land in attention and train
     for (const s of UPSTREAM) cpSync(join(local, s), join(cache, s), { recursive: true });
     const { ws, args } = await cluster(cache, 3);
-    const run = execa(process.execPath, [BIN, 'run', '--until', 'eval', '--profile', 'micro', '--cache', cache, ...args], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+    const run = execa(process.execPath, [BIN, 'run', '--until', 'eval', '--profile', 'micro', '--cache', cache, ...args], {
+      cwd: ROOT,
+      reject: false,
+      env: { FORCE_COLOR: '0' },
+    });
     const holderOf = (stage: string): WorkerProc | undefined => {
       const started = runEvents(cache).filter((e) => e.event === 'started' && e.stage === stage);
       const w = started.at(-1)?.worker;
@@ -106,10 +134,18 @@ describe('the micro DAG on BullMQ workers', () => {
     const first = holderOf('attention')!;
     first.proc.kill('SIGKILL');
     // training: train, once its first checkpoint is written
-    await until(() => {
-      const key = runEvents(cache).find((e) => e.event === 'started' && e.stage === 'train')?.key;
-      return Boolean(key) && existsSync(join(cache, 'train', `${key}.partial`, 'work', 'checkpoints')) && readdirSync(join(cache, 'train', `${key}.partial`, 'work', 'checkpoints')).length > 0;
-    }, 400_000, 'a checkpoint of train');
+    await until(
+      () => {
+        const key = runEvents(cache).find((e) => e.event === 'started' && e.stage === 'train')?.key;
+        return (
+          Boolean(key) &&
+          existsSync(join(cache, 'train', `${key}.partial`, 'work', 'checkpoints')) &&
+          readdirSync(join(cache, 'train', `${key}.partial`, 'work', 'checkpoints')).length > 0
+        );
+      },
+      400_000,
+      'a checkpoint of train',
+    );
     const second = holderOf('train')!;
     expect(second).not.toBe(first);
     second.proc.kill('SIGKILL');
@@ -117,7 +153,11 @@ describe('the micro DAG on BullMQ workers', () => {
     expect(r.exitCode, String(r.stderr).slice(-3000)).toBe(0);
     const ours = committed(cache);
     for (const [k, v] of Object.entries(ours)) expect(v, k).toBe(reference[k]);
-    expect(Object.keys(ours).sort()).toEqual(Object.keys(reference).filter((k) => k.startsWith('micro/')).sort());
+    expect(Object.keys(ours).sort()).toEqual(
+      Object.keys(reference)
+        .filter((k) => k.startsWith('micro/'))
+        .sort(),
+    );
     const ev = runEvents(cache);
     // each killed job started twice and was committed once; the training resumed from its checkpoint
     for (const stage of ['attention', 'train']) {

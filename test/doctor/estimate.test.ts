@@ -15,7 +15,10 @@ const PIPELINE = join(ROOT, 'pipeline.yaml');
 
 /** a machine whose step time is proportional to the crop's area, and whose other costs are fixed */
 const areaMachine = (calls: number[] = []): Measurer => ({
-  trainStep: async (_n, _k, crop, batch) => { calls.push(crop); return 1e-5 * crop * crop * batch; },
+  trainStep: async (_n, _k, crop, batch) => {
+    calls.push(crop);
+    return 1e-5 * crop * crop * batch;
+  },
   forward: async () => 0.01,
   saliencyStep: async (_v, _s, _w, batch) => 0.02 * batch,
   detect: async () => 0.03,
@@ -29,16 +32,16 @@ async function estimate(set: string[], m: Measurer, profile = 'micro') {
 }
 
 describe('estimateRun', () => {
-  it('grows linearly with a training stage\'s iterations (and the oracle, which follows train + retrain)', async () => {
+  it("grows linearly with a training stage's iterations (and the oracle, which follows train + retrain)", async () => {
     const a = await estimate([], areaMachine());
     const b = await estimate(['train.iterations=40'], areaMachine());
     expect(b.of('train')).toBeCloseTo(2 * a.of('train'), 10);
     expect(b.of('retrain')).toBeCloseTo(a.of('retrain'), 10);
-    expect(b.of('train-oracle')).toBeCloseTo(a.of('train-oracle') * 60 / 40, 10);
+    expect(b.of('train-oracle')).toBeCloseTo((a.of('train-oracle') * 60) / 40, 10);
     expect(b.total - a.total).toBeCloseTo(a.of('train') + a.of('train-oracle') / 2, 10);
   });
 
-  it('measures the step at the stage\'s own crop', async () => {
+  it("measures the step at the stage's own crop", async () => {
     const calls: number[] = [];
     const a = await estimate([], areaMachine());
     const b = await estimate(['train.crop=128'], areaMachine(calls));
@@ -47,7 +50,7 @@ describe('estimateRun', () => {
     expect(b.of('fcan-pretrain')).toBeCloseTo(a.of('fcan-pretrain'), 10);
   });
 
-  it('counts the voc profile\'s images and iterations: 30K + 10K + 10K + 20K steps of batch 10', async () => {
+  it("counts the voc profile's images and iterations: 30K + 10K + 10K + 20K steps of batch 10", async () => {
     const { e, of } = await estimate([], areaMachine(), 'voc');
     expect(e.images).toMatchObject({ train: 10582, val: 1449, width: 500, height: 375 });
     const step = 1e-5 * 321 * 321;
@@ -72,7 +75,9 @@ describe('preflight', () => {
     expect(long[0]).toMatch(/^preflight: the training stages of this run \(.*train.*\) need about 3d19h of compute/);
     const refused = check(['train.iterations=1e12']);
     await expect(refused).rejects.toBeInstanceOf(InputError);
-    await expect(refused).rejects.toThrow(/^preflight: .* need about [\d,]{9,} days of compute on \S+, measured here, more than the 30 days a run may take unasked; check their iterations, or pass --yes to run it anyway$/);
+    await expect(refused).rejects.toThrow(
+      /^preflight: .* need about [\d,]{9,} days of compute on \S+, measured here, more than the 30 days a run may take unasked; check their iterations, or pass --yes to run it anyway$/,
+    );
     expect((await check(['train.iterations=1e12'], true))[0]).toMatch(/need about \d+d\d\dh of compute/);
   });
 });
@@ -82,12 +87,19 @@ describe('estimateRun where the full-size network does not fit', () => {
     const small = areaMachine();
     const tooBig: Measurer = {
       ...small,
-      trainStep: async (n, k, crop, batch) => { if (crop > 200) throw new Error('Aborted(). Build with -sASSERTIONS'); return small.trainStep(n, k, crop, batch); },
-      forward: async () => { throw new Error('memory access out of bounds'); },
+      trainStep: async (n, k, crop, batch) => {
+        if (crop > 200) throw new Error('Aborted(). Build with -sASSERTIONS');
+        return small.trainStep(n, k, crop, batch);
+      },
+      forward: async () => {
+        throw new Error('memory access out of bounds');
+      },
     };
     const { e, of } = await estimate([], tooBig, 'voc');
     expect(of('fcan-pretrain')).toBeCloseTo(30000 * 10 * 1e-5 * 161 * 161 * (321 / 161) ** 2, 6);
-    expect(e.stages.find((s) => s.stage === 'fcan-pretrain')!.how).toMatch(/full size failed here \(Aborted\(\)\), so measured at half the side and scaled by area x3\.98/);
+    expect(e.stages.find((s) => s.stage === 'fcan-pretrain')!.how).toMatch(
+      /full size failed here \(Aborted\(\)\), so measured at half the side and scaled by area x3\.98/,
+    );
     expect(e.unmeasured).toEqual(['attention', 'adapt', 'eval', 'eval-direct', 'eval-oracle']);
     expect(e.stages.find((s) => s.stage === 'eval')!.seconds).toBeNull();
   });
@@ -110,9 +122,16 @@ describe('machineMeasurer', () => {
 
 describe('pipeline doctor', () => {
   it('prints the backend, the files and an estimate made from measured times', async () => {
-    const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), 'doctor', '--profile', 'micro', '--json', '--cache', join(ROOT, 'test/.tmp', `doctor-${process.pid}`)], { cwd: ROOT, reject: false });
+    const r = await execa(
+      process.execPath,
+      [join(ROOT, 'bin/pipeline.mjs'), 'doctor', '--profile', 'micro', '--json', '--cache', join(ROOT, 'test/.tmp', `doctor-${process.pid}`)],
+      { cwd: ROOT, reject: false },
+    );
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    const report = JSON.parse(String(r.stdout)) as { backend: { name: string }; estimate: { seconds: number; stages: { stage: string; seconds: number | null }[] } };
+    const report = JSON.parse(String(r.stdout)) as {
+      backend: { name: string };
+      estimate: { seconds: number; stages: { stage: string; seconds: number | null }[] };
+    };
     expect(['wasm', 'tfjs-node', 'tfjs-node-gpu', 'cpu']).toContain(report.backend.name);
     expect(report.estimate.seconds).toBeGreaterThan(0);
     expect(report.estimate.stages.find((s) => s.stage === 'train')!.seconds).toBeGreaterThan(0);

@@ -21,14 +21,23 @@ const base = mkdtempSync(join(tmpdir(), 'dcsp-determinism-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 async function run(cache: string, args: string[] = [], backend: string = TEST_BACKEND): Promise<void> {
-  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', backend, ...args], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', backend, ...args], {
+    cwd: ROOT,
+    reject: false,
+    env: { FORCE_COLOR: '0' },
+  });
   expect(r.exitCode, String(r.stderr).slice(-3000)).toBe(0);
 }
 
 /** A run SIGKILLed (its whole process group) as soon as `stage` has written a training checkpoint. */
 function killAtCheckpoint(cache: string, stage: string): Promise<boolean> {
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', TEST_BACKEND], { cwd: ROOT, detached: true, stdio: 'ignore', env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', TEST_BACKEND], {
+      cwd: ROOT,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     const dir = join(cache, stage);
     const poll = setInterval(() => {
       const partials = existsSync(dir) ? readdirSync(dir).filter((e) => e.endsWith('.partial')) : [];
@@ -81,18 +90,22 @@ describe(`determinism of the micro DAG on ${TEST_BACKEND}`, () => {
 
   const other = TEST_BACKEND === 'tfjs-node' ? 'wasm' : 'tfjs-node';
   const nativeBuilt = readNumericsSetting({ DCSP_BACKEND: 'tfjs-node' }).setting.backend === 'tfjs-node';
-  it.runIf(nativeBuilt && (TEST_BACKEND === 'wasm' || TEST_BACKEND === 'tfjs-node'))(`a ${other} cache: other keys for the tensor stages, the same keys and bytes for the others`, async () => {
-    const cache = join(base, other);
-    await run(cache, ['--until', 'cues'], other);
-    const theirs = committed(cache);
-    const key = (c: Committed, stage: string) => Object.keys(c[stage])[0];
-    for (const stage of ['dataset', 'saliency-s1', 'erase-s2', 'erase-s3']) {
-      expect(key(theirs, stage), stage).toBe(key(ref, stage));
-      expect(theirs[stage], stage).toEqual(ref[stage]);
-    }
-    for (const stage of ['fcan-pretrain', 'attention']) expect(key(theirs, stage), stage).not.toBe(key(ref, stage));
-    // cues touches no tensors: its key follows its inputs' contents (attention's differ here)
-    const same = ref.attention[key(ref, 'attention')] === theirs.attention[key(theirs, 'attention')];
-    expect(key(theirs, 'cues') === key(ref, 'cues')).toBe(same);
-  }, 900_000);
+  it.runIf(nativeBuilt && (TEST_BACKEND === 'wasm' || TEST_BACKEND === 'tfjs-node'))(
+    `a ${other} cache: other keys for the tensor stages, the same keys and bytes for the others`,
+    async () => {
+      const cache = join(base, other);
+      await run(cache, ['--until', 'cues'], other);
+      const theirs = committed(cache);
+      const key = (c: Committed, stage: string) => Object.keys(c[stage])[0];
+      for (const stage of ['dataset', 'saliency-s1', 'erase-s2', 'erase-s3']) {
+        expect(key(theirs, stage), stage).toBe(key(ref, stage));
+        expect(theirs[stage], stage).toEqual(ref[stage]);
+      }
+      for (const stage of ['fcan-pretrain', 'attention']) expect(key(theirs, stage), stage).not.toBe(key(ref, stage));
+      // cues touches no tensors: its key follows its inputs' contents (attention's differ here)
+      const same = ref.attention[key(ref, 'attention')] === theirs.attention[key(theirs, 'attention')];
+      expect(key(theirs, 'cues') === key(ref, 'cues')).toBe(same);
+    },
+    900_000,
+  );
 });

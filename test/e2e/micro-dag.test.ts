@@ -68,7 +68,12 @@ describe('end to end on the micro profile', () => {
   it('a sweep over eval.crf shares every stage but eval, and tabulates both variants', async () => {
     const r = await cli(['sweep', '--until', 'eval', '--grid', 'eval.crf=false,true', '--json']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    const sweep = JSON.parse(r.stdout) as { variants: { labels: Record<string, string>; ok: boolean; stages: Record<string, string>; metrics: Metrics }[]; stageRuns: number; stageHits: number; files: string[] };
+    const sweep = JSON.parse(r.stdout) as {
+      variants: { labels: Record<string, string>; ok: boolean; stages: Record<string, string>; metrics: Metrics }[];
+      stageRuns: number;
+      stageHits: number;
+      files: string[];
+    };
     expect(sweep.variants.map((v) => v.labels['eval.crf'])).toEqual(['false', 'true']);
     expect(sweep.variants.every((v) => v.ok)).toBe(true);
     // crf=true is the profile's default and already cached; crf=false computes eval only
@@ -94,7 +99,12 @@ describe('end to end on the micro profile', () => {
     const { Artifact } = await import('../../lib/store/artifact.ts');
     const dsKey = readdirSync(join(cache, 'dataset')).find((e) => /^[0-9a-f]{64}$/.test(e))!;
     const ds = await Dataset.open(await Artifact.open(join(cache, 'dataset', dsKey)));
-    expect(names).toEqual(ds.ids('test').map((id) => `${id}.png`).sort());
+    expect(names).toEqual(
+      ds
+        .ids('test')
+        .map((id) => `${id}.png`)
+        .sort(),
+    );
     const preds = await (await Artifact.open(dir)).items('prediction');
     for (const name of names) {
       const png = await readLabelPng(join(pngDir, name));
@@ -173,4 +183,3 @@ describe('end to end on the micro profile', () => {
     expect(missing.code).toBe(2);
   });
 });
-

@@ -44,7 +44,9 @@ describe('plan-time refusals (exit 2, the key named)', () => {
     refusedWith(await cli(['run', '--profile', 'micro', '--set', 'saliency-s1.detector=onnx']), 'saliency-s1.model');
     // dhsnet without saliency-train mapped to its weights (a pipeline that forgot the edge)
     mkdirSync(TMP, { recursive: true });
-    const spec = parse(readFileSync(join(ROOT, 'pipeline.yaml'), 'utf8')) as { stages: Record<string, { module?: string; inputs?: Record<string, string> } | null> };
+    const spec = parse(readFileSync(join(ROOT, 'pipeline.yaml'), 'utf8')) as {
+      stages: Record<string, { module?: string; inputs?: Record<string, string> } | null>;
+    };
     for (const [name, entry] of Object.entries(spec.stages)) {
       spec.stages[name] = { ...entry, module: join(ROOT, entry?.module ?? `stages/${name}.ts`) };
     }
@@ -68,7 +70,9 @@ describe('plan-time refusals (exit 2, the key named)', () => {
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: preflight: the training stages of this run \(.*\btrain\b.*\) need about [\d,]+ days of compute on \S+, measured here, more than the 30 days a run may take unasked; check their iterations, or pass --yes to run it anyway$/);
+    expect(lines[0]).toMatch(
+      /^error: preflight: the training stages of this run \(.*\btrain\b.*\) need about [\d,]+ days of compute on \S+, measured here, more than the 30 days a run may take unasked; check their iterations, or pass --yes to run it anyway$/,
+    );
     const written = existsSync(cache) ? readdirSync(cache).filter((n) => !n.startsWith('.')) : [];
     expect(written).toEqual([]);
     const help = await cli(['run', '--help']);

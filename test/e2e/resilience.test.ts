@@ -28,7 +28,11 @@ function differences(got: Committed, ref: Committed): string[] {
 }
 
 async function run(cache: string, args: string[] = []): Promise<{ code: number; stderr: string }> {
-  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, ...args], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, ...args], {
+    cwd: ROOT,
+    reject: false,
+    env: { FORCE_COLOR: '0' },
+  });
   return { code: r.exitCode ?? -1, stderr: String(r.stderr) };
 }
 
@@ -36,7 +40,24 @@ const refKey = (cache: string, stage: string): string => readFileSync(join(cache
 
 // the order stages start in on the micro profile (two lanes): a kill aimed at a stage that is
 // already done lands on the next one that starts
-const ORDER = ['dataset', 'saliency-s1', 'fcan-pretrain', 'erase-s2', 'erase-s3', 'attention', 'eval-direct', 'cues', 'cues-oracle', 'train', 'train-oracle', 'adapt', 'eval-oracle', 'retrain', 'eval', 'report'];
+const ORDER = [
+  'dataset',
+  'saliency-s1',
+  'fcan-pretrain',
+  'erase-s2',
+  'erase-s3',
+  'attention',
+  'eval-direct',
+  'cues',
+  'cues-oracle',
+  'train',
+  'train-oracle',
+  'adapt',
+  'eval-oracle',
+  'retrain',
+  'eval',
+  'report',
+];
 const PER_ITEM = new Set(['saliency-s1', 'erase-s2', 'erase-s3', 'attention', 'eval-direct', 'cues', 'cues-oracle', 'adapt', 'eval-oracle', 'eval']);
 const TRAINING = new Set(['fcan-pretrain', 'train', 'train-oracle', 'retrain']);
 
@@ -51,7 +72,12 @@ interface Kill {
 /** One run, killed (process group, SIGKILL) `delayMs` after the first stage at or after `target` starts. */
 function runAndKill(cache: string, target: string, delayMs: number): Promise<Kill> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     const running = new Set<string>();
     let timer: NodeJS.Timeout | null = null;
     let snapshot: string[] = [];
@@ -92,7 +118,22 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
   it('killed at 12 seeded points, resumed each time: every committed artifact equals the uninterrupted run', async () => {
     const cache = join(base, 'killed');
     const rng = new Rng(20261201);
-    const targets = ['dataset', 'saliency-s1', 'fcan-pretrain', 'fcan-pretrain', 'erase-s3', 'attention', 'eval-direct', 'cues', 'train', 'train-oracle', 'adapt', 'retrain', 'eval', 'report'];
+    const targets = [
+      'dataset',
+      'saliency-s1',
+      'fcan-pretrain',
+      'fcan-pretrain',
+      'erase-s3',
+      'attention',
+      'eval-direct',
+      'cues',
+      'train',
+      'train-oracle',
+      'adapt',
+      'retrain',
+      'eval',
+      'report',
+    ];
     const kills: Kill[] = [];
     for (const target of targets) {
       const k = await runAndKill(cache, target, Math.round(100 + rng.next() * 1400));
@@ -102,12 +143,23 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
       if (!k.killed) break;
     }
     const landed = kills.filter((k) => k.killed);
-    console.log(`kill points: ${kills.map((k) => `${k.killed ? 'killed' : 'finished'} ${k.delayMs} ms after ${k.target} [${k.running.join(' + ')}]`).join('; ')}`);
+    console.log(
+      `kill points: ${kills.map((k) => `${k.killed ? 'killed' : 'finished'} ${k.delayMs} ms after ${k.target} [${k.running.join(' + ')}]`).join('; ')}`,
+    );
     expect(landed.length, JSON.stringify(kills)).toBeGreaterThanOrEqual(10);
     // the kills hit a per-item stage, a training stage, and two stages running side by side
-    expect(landed.some((k) => k.running.some((s) => PER_ITEM.has(s))), JSON.stringify(kills)).toBe(true);
-    expect(landed.some((k) => k.running.some((s) => TRAINING.has(s))), JSON.stringify(kills)).toBe(true);
-    expect(landed.some((k) => k.running.length >= 2), JSON.stringify(kills)).toBe(true);
+    expect(
+      landed.some((k) => k.running.some((s) => PER_ITEM.has(s))),
+      JSON.stringify(kills),
+    ).toBe(true);
+    expect(
+      landed.some((k) => k.running.some((s) => TRAINING.has(s))),
+      JSON.stringify(kills),
+    ).toBe(true);
+    expect(
+      landed.some((k) => k.running.length >= 2),
+      JSON.stringify(kills),
+    ).toBe(true);
     const last = await run(cache);
     expect(last.code, last.stderr.slice(-2000)).toBe(0);
     expect(differences(committed(cache), ref)).toEqual([]);
@@ -122,7 +174,10 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
     for (const stage of ['attention', 'eval-direct']) {
       const key = refKey(cache, stage);
       rmSync(join(cache, stage, key), { recursive: true });
-      writeFileSync(join(cache, stage, `${key}.lock`), JSON.stringify({ pid: sleeper.pid, host: (await import('node:os')).hostname(), started: new Date().toISOString() }));
+      writeFileSync(
+        join(cache, stage, `${key}.lock`),
+        JSON.stringify({ pid: sleeper.pid, host: (await import('node:os')).hostname(), started: new Date().toISOString() }),
+      );
     }
     const child = execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
     const waiting = new Set<string>();

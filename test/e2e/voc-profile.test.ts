@@ -29,11 +29,25 @@ const work = mkdtempSync(join(tmpdir(), 'dcsp-voc-e2e-'));
 const cache = join(work, 'cache');
 const WIDTH = 16;
 const SIZES = [
-  'dataset.voc.includeTest=true', 'dataset.voc.expectedCounts={train: 10, val: 3, test: 2}', 'dataset.meanSample=10',
-  'saliency-train.duts.pairs=6', 'saliency-train.holdout=1', `saliency-train.widthDivisor=${WIDTH}`, 'saliency-train.size=32',
-  'saliency-train.iterations=2', 'saliency-train.batch=2',
-  `fcan-pretrain.widthDivisor=${WIDTH}`, 'fcan-pretrain.iterations=2', 'fcan-pretrain.batch=2', 'fcan-pretrain.crop=48',
-  'train.iterations=2', 'train.batch=2', 'train.crop=48', 'retrain.iterations=2', 'retrain.batch=2', 'retrain.crop=48',
+  'dataset.voc.includeTest=true',
+  'dataset.voc.expectedCounts={train: 10, val: 3, test: 2}',
+  'dataset.meanSample=10',
+  'saliency-train.duts.pairs=6',
+  'saliency-train.holdout=1',
+  `saliency-train.widthDivisor=${WIDTH}`,
+  'saliency-train.size=32',
+  'saliency-train.iterations=2',
+  'saliency-train.batch=2',
+  `fcan-pretrain.widthDivisor=${WIDTH}`,
+  'fcan-pretrain.iterations=2',
+  'fcan-pretrain.batch=2',
+  'fcan-pretrain.crop=48',
+  'train.iterations=2',
+  'train.batch=2',
+  'train.crop=48',
+  'retrain.iterations=2',
+  'retrain.batch=2',
+  'retrain.crop=48',
 ].flatMap((s) => ['--set', s]);
 
 let server: Awaited<ReturnType<typeof serveFiles>>;
@@ -46,7 +60,10 @@ let resnetExpected: Map<string, Float32Array>;
 let vggEntries: Entry[];
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
-const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+const sha256 = (a: Float32Array) =>
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 interface Outcome {
   stage: string;
@@ -57,7 +74,11 @@ interface Outcome {
 }
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'voc', '--cache', cache, '--json', ...SIZES], { cwd: ROOT, env, reject: false });
+  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'voc', '--cache', cache, '--json', ...SIZES], {
+    cwd: ROOT,
+    env,
+    reject: false,
+  });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -74,10 +95,16 @@ beforeAll(async () => {
   // VOC2012 trainval: every image, VOC's segmentation lists cover 4 train ids + val; the rest is SBD's
   const voc: TarEntry[] = [];
   for (const id of [...train, ...val]) {
-    voc.push({ name: `${P}JPEGImages/${id}.jpg`, data: await file('JPEGImages', `${id}.jpg`) }, { name: `${P}Annotations/${id}.xml`, data: await file('Annotations', `${id}.xml`) });
+    voc.push(
+      { name: `${P}JPEGImages/${id}.jpg`, data: await file('JPEGImages', `${id}.jpg`) },
+      { name: `${P}Annotations/${id}.xml`, data: await file('Annotations', `${id}.xml`) },
+    );
   }
   for (const id of [...vocTrain(), ...val]) voc.push({ name: `${P}SegmentationClass/${id}.png`, data: await file('SegmentationClass', `${id}.png`) });
-  voc.push({ name: `${P}ImageSets/Segmentation/train.txt`, data: `${vocTrain().join('\n')}\n` }, { name: `${P}ImageSets/Segmentation/val.txt`, data: `${val.join('\n')}\n` });
+  voc.push(
+    { name: `${P}ImageSets/Segmentation/train.txt`, data: `${vocTrain().join('\n')}\n` },
+    { name: `${P}ImageSets/Segmentation/val.txt`, data: `${val.join('\n')}\n` },
+  );
   const testTar: TarEntry[] = [{ name: `${P}ImageSets/Segmentation/test.txt`, data: `${test.join('\n')}\n` }];
   for (const id of test) testTar.push({ name: `${P}JPEGImages/${id}.jpg`, data: await file('JPEGImages', `${id}.jpg`) });
 
@@ -113,15 +140,22 @@ beforeAll(async () => {
   vgg.dispose();
 
   const files = new Map<string, Uint8Array>([
-    ['/voc.tar', await buildTar(voc)], ['/test.tar', await buildTar(testTar)], ['/sbd.tgz', await buildTar(sbd, true)],
-    ['/duts.zip', zipSync(duts)], ['/resnet.h5', readFileSync(join(work, 'resnet.h5'))], ['/vgg.h5', readFileSync(join(work, 'vgg.h5'))],
+    ['/voc.tar', await buildTar(voc)],
+    ['/test.tar', await buildTar(testTar)],
+    ['/sbd.tgz', await buildTar(sbd, true)],
+    ['/duts.zip', zipSync(duts)],
+    ['/resnet.h5', readFileSync(join(work, 'resnet.h5'))],
+    ['/vgg.h5', readFileSync(join(work, 'vgg.h5'))],
   ]);
   server = await serveFiles(files);
   const mirror = (path: string) => ({ url: `${server.base}${path}`, md5: md5(files.get(path)!) });
   const mirrors = {
-    [VOC_SOURCES.voc.url]: mirror('/voc.tar'), [VOC_SOURCES.sbd.url]: mirror('/sbd.tgz'), [VOC_SOURCES.test.url]: mirror('/test.tar'),
+    [VOC_SOURCES.voc.url]: mirror('/voc.tar'),
+    [VOC_SOURCES.sbd.url]: mirror('/sbd.tgz'),
+    [VOC_SOURCES.test.url]: mirror('/test.tar'),
     [DUTS_TR.url]: mirror('/duts.zip'),
-    [IMAGENET_WEIGHTS['deeplabv2-resnet101']!.url]: mirror('/resnet.h5'), [IMAGENET_WEIGHTS['deeplab-largefov-vgg16']!.url]: mirror('/vgg.h5'),
+    [IMAGENET_WEIGHTS['deeplabv2-resnet101']!.url]: mirror('/resnet.h5'),
+    [IMAGENET_WEIGHTS['deeplab-largefov-vgg16']!.url]: mirror('/vgg.h5'),
   };
   writeFileSync(join(work, 'mirrors.json'), JSON.stringify(mirrors));
   env = { DCSP_MIRRORS: join(work, 'mirrors.json'), FORCE_COLOR: '0' };
@@ -142,8 +176,24 @@ describe('the voc profile end to end on VOC-format fixtures', () => {
 
   it('runs every stage of the profile, saliency-train included, to the report', () => {
     expect(outcomes.map((o) => o.stage).sort()).toEqual([
-      'adapt', 'attention', 'cues', 'cues-oracle', 'dataset', 'erase-s2', 'erase-s3', 'eval', 'eval-direct', 'eval-oracle',
-      'fcan-pretrain', 'report', 'retrain', 'saliency-s1', 'saliency-train', 'train', 'train-oracle']);
+      'adapt',
+      'attention',
+      'cues',
+      'cues-oracle',
+      'dataset',
+      'erase-s2',
+      'erase-s3',
+      'eval',
+      'eval-direct',
+      'eval-oracle',
+      'fcan-pretrain',
+      'report',
+      'retrain',
+      'saliency-s1',
+      'saliency-train',
+      'train',
+      'train-oracle',
+    ]);
     expect(outcomes.every((o) => o.status === 'run')).toBe(true);
     const m = Object.fromEntries(outcomes.map((o) => [o.stage, o.metrics]));
     expect(m.dataset.train.images).toBe(10);
@@ -218,7 +268,12 @@ describe('the voc profile end to end on VOC-format fixtures', () => {
     const r = await cli(['run', '--until', 'eval', '--set', 'fcan-pretrain.model=deeplab-largefov-vgg16']);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const o = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes;
-    expect(o.filter((x) => x.status === 'cached').map((x) => x.stage).sort()).toEqual(['dataset', 'erase-s2', 'erase-s3', 'saliency-s1', 'saliency-train']);
+    expect(
+      o
+        .filter((x) => x.status === 'cached')
+        .map((x) => x.stage)
+        .sort(),
+    ).toEqual(['dataset', 'erase-s2', 'erase-s3', 'saliency-s1', 'saliency-train']);
     const fcan = await artifact(o, 'fcan-pretrain');
     const init = await fcan.json<{ loaded: number; sha256: Record<string, string> }>('init.json');
     expect(init.loaded).toBe(vggEntries.length);

@@ -39,7 +39,10 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-const lossSteps = (): number[] => readScalars(logDir).filter((l) => l.tag === 'loss').map((l) => l.step);
+const lossSteps = (): number[] =>
+  readScalars(logDir)
+    .filter((l) => l.tag === 'loss')
+    .map((l) => l.step);
 
 describe('watching a micro training (status, kill, resume, TensorBoard)', () => {
   let running = '';
@@ -52,7 +55,12 @@ describe('watching a micro training (status, kill, resume, TensorBoard)', () => 
   let resume: { code: number; stderr: string };
 
   beforeAll(async () => {
-    const run = spawn(process.execPath, [BIN, 'run', '--until', 'train', ...ARGS], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const run = spawn(process.execPath, [BIN, 'run', '--until', 'train', ...ARGS], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let exited = false;
     const exit = new Promise<void>((r) =>
       run.on('exit', () => {
@@ -98,17 +106,26 @@ describe('watching a micro training (status, kill, resume, TensorBoard)', () => 
 
     const r = await cli(['run', '--until', 'train', '--json']);
     resume = r;
-    const outcomes = (JSON.parse(r.stdout || '{"outcomes":[]}') as { outcomes: { stage: string; status: string; metrics: { resumedFrom?: number } }[] }).outcomes;
+    const outcomes = (JSON.parse(r.stdout || '{"outcomes":[]}') as { outcomes: { stage: string; status: string; metrics: { resumedFrom?: number } }[] })
+      .outcomes;
     resumedFrom = outcomes.find((o) => o.stage === 'train')?.metrics.resumedFrom ?? -1;
     console.log(`status while training:\n${running}\nafter the kill at step ${killedAt}:\n${abandoned}\nresumed from ${resumedFrom}`);
   }, 900_000);
 
   it('status from a second process shows the training running, with its iteration, rate, ETA and who runs it', () => {
-    expect(running).toMatch(new RegExp(`^  train +running +[0-9a-f]{12}  deeplab-lite-os4 seg iterations \\d+/${ITERATIONS} \\(\\d+%\\), [\\d.]+/s, ETA \\S+; pid \\d+ on \\S+ since \\d\\d:\\d\\d:\\d\\d \\(\\S+\\); loss [\\d.]+`));
+    expect(running).toMatch(
+      new RegExp(
+        `^  train +running +[0-9a-f]{12}  deeplab-lite-os4 seg iterations \\d+/${ITERATIONS} \\(\\d+%\\), [\\d.]+/s, ETA \\S+; pid \\d+ on \\S+ since \\d\\d:\\d\\d:\\d\\d \\(\\S+\\); loss [\\d.]+`,
+      ),
+    );
   });
 
-  it('after a SIGKILL of the run, status shows the stage abandoned (a dead process\'s lock), not running', () => {
-    expect(abandoned).toMatch(new RegExp(`^  train +abandoned +[0-9a-f]{12}  lock of pid \\d+ on \\S+, which is gone; it stopped at deeplab-lite-os4 seg iterations (\\d+)/${ITERATIONS} `));
+  it("after a SIGKILL of the run, status shows the stage abandoned (a dead process's lock), not running", () => {
+    expect(abandoned).toMatch(
+      new RegExp(
+        `^  train +abandoned +[0-9a-f]{12}  lock of pid \\d+ on \\S+, which is gone; it stopped at deeplab-lite-os4 seg iterations (\\d+)/${ITERATIONS} `,
+      ),
+    );
     expect(abandoned).not.toMatch(/running/);
     expect(abandonedJson?.state).toBe('abandoned');
     expect(abandonedJson?.work?.progress?.total).toBe(ITERATIONS);
@@ -134,14 +151,19 @@ describe('watching a micro training (status, kill, resume, TensorBoard)', () => 
     expect(stepsBeforeResume).toEqual(Array.from({ length: killedAt }, (_, i) => i + 1));
     expect(lossSteps()).toEqual(Array.from({ length: ITERATIONS }, (_, i) => i + 1));
     const tags = new Set(readScalars(logDir).map((l) => l.tag));
-    for (const t of ['loss/l_s', 'loss/l_c', 'lr', 'lr/x1', 'lr/x10', 'lr/x20', 'speed/it_per_s', 'val/mIoU', 'metrics/finalLoss']) expect(tags.has(t), t).toBe(true);
+    for (const t of ['loss/l_s', 'loss/l_c', 'lr', 'lr/x1', 'lr/x10', 'lr/x20', 'speed/it_per_s', 'val/mIoU', 'metrics/finalLoss'])
+      expect(tags.has(t), t).toBe(true);
   });
 
   it.skipIf(tensorboardMissing !== null)("TensorBoard's reader sees loss once per step, steps increasing, values equal to the scalars file at float32", () => {
     const tb = readWithTensorBoard(logDir);
     const loss = tb.scalars.loss;
     expect(loss.map(([s]) => s)).toEqual(Array.from({ length: ITERATIONS }, (_, i) => i + 1));
-    expect(loss).toEqual(readScalars(logDir).filter((l) => l.tag === 'loss').map((l) => [l.step, Math.fround(l.value)]));
+    expect(loss).toEqual(
+      readScalars(logDir)
+        .filter((l) => l.tag === 'loss')
+        .map((l) => [l.step, Math.fround(l.value)]),
+    );
     // two sessions: the killed one (its orphans still on disk) and the resumed one, opening with START
     expect(tb.files).toHaveLength(2);
     const orphans = tb.files[0].events.filter((e) => e.tags?.includes('loss') && e.step > resumedFrom);
@@ -182,12 +204,19 @@ describe('watching a micro training (status, kill, resume, TensorBoard)', () => 
 
 /** `status --watch --interval 1` until it has drawn two frames, then stopped. */
 async function watchTwoFrames(): Promise<string[]> {
-  const child = spawn(process.execPath, [BIN, 'status', '--watch', '--interval', '1', ...ARGS], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn(process.execPath, [BIN, 'status', '--watch', '--interval', '1', ...ARGS], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   const deadline = Date.now() + 60_000;
   while (text.split(/^-- /m).length < 4 && Date.now() < deadline) await sleep(200);
   child.kill('SIGTERM');
   // the first two whole frames
-  return text.split(/^(?=-- status at)/m).filter((f) => f.startsWith('-- ')).slice(0, 2);
+  return text
+    .split(/^(?=-- status at)/m)
+    .filter((f) => f.startsWith('-- '))
+    .slice(0, 2);
 }

@@ -31,7 +31,10 @@ describe('bad input through the CLI', () => {
   });
 
   it('saliency on a truncated and on a missing image', async () => {
-    expectRefusal(await p.cli(['saliency', join(bad, 'truncated.jpg'), '--out', join(bad, 's.png')]), /^error: pipeline saliency: .*truncated\.jpg: cannot decode image \(.*premature end/i);
+    expectRefusal(
+      await p.cli(['saliency', join(bad, 'truncated.jpg'), '--out', join(bad, 's.png')]),
+      /^error: pipeline saliency: .*truncated\.jpg: cannot decode image \(.*premature end/i,
+    );
     expectRefusal(await p.cli(['saliency', join(bad, 'missing.jpg')]), /^error: pipeline saliency: .*missing\.jpg does not exist$/);
     expect(existsSync(join(bad, 's.png'))).toBe(false);
   });
@@ -80,7 +83,11 @@ describe('bad input through the CLI', () => {
   });
 
   it('a reader that goes away (`pipeline dag | true`) is no error', () => {
-    const out = execFileSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${join(ROOT, 'bin', 'pipeline.mjs')}" dag --pipeline "${p.pipeline}" | true; echo "rc=$?"`], { encoding: 'utf8' });
+    const out = execFileSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${join(ROOT, 'bin', 'pipeline.mjs')}" dag --pipeline "${p.pipeline}" | true; echo "rc=$?"`],
+      { encoding: 'utf8' },
+    );
     expect(out.trim().split('\n').at(-1)).toBe('rc=0');
   });
 
@@ -88,7 +95,10 @@ describe('bad input through the CLI', () => {
     const copy = join(bad, 'photo.jpg');
     copyFileSync(VOC_PHOTO_JPG, copy);
     const panel = join(bad, 'panel.png');
-    expectRefusal(await p.cli(['saliency', copy, '--out', panel, '--detector', '{"kind":"nosuch"}']), /^error: pipeline saliency: --detector: invalid saliency detector spec: kind: /);
+    expectRefusal(
+      await p.cli(['saliency', copy, '--out', panel, '--detector', '{"kind":"nosuch"}']),
+      /^error: pipeline saliency: --detector: invalid saliency detector spec: kind: /,
+    );
     const spec = JSON.stringify({ kind: 'onnx', model: join(bad, 'notimage.jpg') });
     const r = await p.cli(['saliency', copy, '--out', panel, '--detector', spec]);
     expect(r.code).toBe(1);

@@ -39,15 +39,40 @@ describe('follows', () => {
     mkdirSync(TMP, { recursive: true });
     const write = (edit: (spec: { stages: Record<string, Record<string, unknown> | null> }) => void): string => {
       const spec = parse(readFileSync(PIPELINE, 'utf8')) as { stages: Record<string, Record<string, unknown> | null> };
-      for (const [name, entry] of Object.entries(spec.stages)) spec.stages[name] = { ...entry, module: join(ROOT, (entry?.module as string | undefined) ?? `stages/${name}.ts`) };
+      for (const [name, entry] of Object.entries(spec.stages))
+        spec.stages[name] = { ...entry, module: join(ROOT, (entry?.module as string | undefined) ?? `stages/${name}.ts`) };
       edit(spec);
       const file = join(TMP, `p-${Math.random().toString(36).slice(2)}.yaml`);
       writeFileSync(file, stringify(spec));
       return file;
     };
-    await expect(resolvePipeline(write((s) => { s.stages['eval-oracle']!.follows = { evl: ['crf'] }; }))).rejects.toThrow(/p-\w+\.yaml:\d+:\d+: stage eval-oracle follows unknown stage 'evl'/);
-    await expect(resolvePipeline(write((s) => { s.stages['eval-oracle']!.follows = { cues: ['gamma'] }; }))).rejects.toThrow(/eval-oracle: gamma|eval-oracle\.gamma/);
-    await expect(resolvePipeline(write((s) => { s.stages['eval-oracle']!.follows = { train: ['nope'] }; }))).rejects.toThrow(/follows train\.nope, which train has not/);
-    await expect(resolvePipeline(write((s) => { s.stages['train-oracle']!.follows = { 'train+retrain': ['optimizer'] }; }))).rejects.toThrow(/train\.optimizer \+ retrain\.optimizer, which are not all numbers/);
+    await expect(
+      resolvePipeline(
+        write((s) => {
+          s.stages['eval-oracle']!.follows = { evl: ['crf'] };
+        }),
+      ),
+    ).rejects.toThrow(/p-\w+\.yaml:\d+:\d+: stage eval-oracle follows unknown stage 'evl'/);
+    await expect(
+      resolvePipeline(
+        write((s) => {
+          s.stages['eval-oracle']!.follows = { cues: ['gamma'] };
+        }),
+      ),
+    ).rejects.toThrow(/eval-oracle: gamma|eval-oracle\.gamma/);
+    await expect(
+      resolvePipeline(
+        write((s) => {
+          s.stages['eval-oracle']!.follows = { train: ['nope'] };
+        }),
+      ),
+    ).rejects.toThrow(/follows train\.nope, which train has not/);
+    await expect(
+      resolvePipeline(
+        write((s) => {
+          s.stages['train-oracle']!.follows = { 'train+retrain': ['optimizer'] };
+        }),
+      ),
+    ).rejects.toThrow(/train\.optimizer \+ retrain\.optimizer, which are not all numbers/);
   });
 });

@@ -19,10 +19,11 @@ function withOverview(p: Project): void {
 
 const refs = (p: Project, stage: string): Record<string, string> =>
   Object.fromEntries(readdirSync(join(p.cache, 'refs')).map((v) => [v, readFileSync(join(p.cache, 'refs', v, stage), 'utf8').trim()]));
-const contentOf = (p: Project, stage: string, key: string): string => (JSON.parse(readFileSync(join(p.cache, stage, key, 'manifest.json'), 'utf8')) as { contentHash: string }).contentHash;
+const contentOf = (p: Project, stage: string, key: string): string =>
+  (JSON.parse(readFileSync(join(p.cache, stage, key, 'manifest.json'), 'utf8')) as { contentHash: string }).contentHash;
 const overviewAt = (p: Project, key: string): Overview => JSON.parse(readFileSync(join(p.cache, 'overview', key, 'overview.json'), 'utf8')) as Overview;
 
-describe('a stage keyed on its inputs\' lineage', () => {
+describe("a stage keyed on its inputs' lineage", () => {
   it('two seeds: the same declared input, two keys, each with its own lineage; a run finds its own', async () => {
     const p = makeProject('lineage');
     withOverview(p);
@@ -39,7 +40,10 @@ describe('a stage keyed on its inputs\' lineage', () => {
     expect(source[seed0]).not.toBe(source[seed1]);
     expect(contentOf(p, 'constant', constant[seed0])).toBe(contentOf(p, 'constant', constant[seed1]));
     expect(overview[seed0]).not.toBe(overview[seed1]);
-    for (const [mine, other] of [[seed0, seed1], [seed1, seed0]]) {
+    for (const [mine, other] of [
+      [seed0, seed1],
+      [seed1, seed0],
+    ]) {
       const o = overviewAt(p, overview[mine]);
       expect(o.artifacts).toContain(`source@${source[mine]}`);
       expect(o.artifacts).not.toContain(`source@${source[other]}`);
@@ -63,7 +67,10 @@ describe('a stage keyed on its inputs\' lineage', () => {
     const st = await p.cli(['status', '--set', 'constant.label=b', '--json']);
     const plans = (JSON.parse(st.stdout) as { stages: { stage: string; state: string; reasons: string[] }[] }).stages;
     expect(plans.find((s) => s.stage === 'constant')!.state).toBe('cached');
-    expect(plans.find((s) => s.stage === 'overview')).toMatchObject({ state: 'stale', reasons: ['an artifact upstream of its inputs changed (it shows their lineage)'] });
+    expect(plans.find((s) => s.stage === 'overview')).toMatchObject({
+      state: 'stale',
+      reasons: ['an artifact upstream of its inputs changed (it shows their lineage)'],
+    });
     const run = await p.cli(['run', '--until', 'overview', '--set', 'constant.label=b', '--json']);
     const status = Object.fromEntries((JSON.parse(run.stdout) as { outcomes: { stage: string; status: string }[] }).outcomes.map((o) => [o.stage, o.status]));
     expect(status).toEqual({ source: 'cached', constant: 'cached', overview: 'run' });

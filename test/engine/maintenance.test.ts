@@ -137,9 +137,12 @@ describe('isolated stages', () => {
     expect(r.code, r.stderr).toBe(0);
     const q = makeProject('inproc');
     const s = await q.cli(['run', '--until', 'sum', '--workers', '1', '--json']);
-    const key = (out: string, stage: string): string => (JSON.parse(out) as { outcomes: { stage: string; key: string }[] }).outcomes.find((o) => o.stage === stage)!.key;
+    const key = (out: string, stage: string): string =>
+      (JSON.parse(out) as { outcomes: { stage: string; key: string }[] }).outcomes.find((o) => o.stage === stage)!.key;
     expect(key(r.stdout, 'sum')).toBe(key(s.stdout, 'sum'));
-    expect(readFileSync(join(p.cache, 'sum', key(r.stdout, 'sum'), 'sum.json'), 'utf8')).toBe(readFileSync(join(q.cache, 'sum', key(s.stdout, 'sum'), 'sum.json'), 'utf8'));
+    expect(readFileSync(join(p.cache, 'sum', key(r.stdout, 'sum'), 'sum.json'), 'utf8')).toBe(
+      readFileSync(join(q.cache, 'sum', key(s.stdout, 'sum'), 'sum.json'), 'utf8'),
+    );
 
     const c = makeProject('crash');
     const crash = await c.cli(['run', '--until', 'sum', '--workers', '1', '--isolate'], { env: { DCSP_TEST_CRASH: 'constant' } });
@@ -175,4 +178,3 @@ describe('independent stages side by side', () => {
     expect(keys(c, 'sum')).toEqual([]);
   });
 });
-

@@ -39,11 +39,15 @@ async function run(p: Project, args: string[]): Promise<Record<string, Outcome>>
 async function status(p: Project, args: string[]): Promise<Record<string, { state: string; key: string | null; reasons: string[] }>> {
   const r = await p.cli(['status', '--json', ...args]);
   expect(r.code, r.stderr).toBe(0);
-  return Object.fromEntries((JSON.parse(r.stdout) as { stages: { stage: string; state: string; key: string | null; reasons: string[] }[] }).stages.map((s) => [s.stage, s]));
+  return Object.fromEntries(
+    (JSON.parse(r.stdout) as { stages: { stage: string; state: string; key: string | null; reasons: string[] }[] }).stages.map((s) => [s.stage, s]),
+  );
 }
 
-const manifest = (p: Project, stage: string, key: string) => JSON.parse(readFileSync(join(p.cache, stage, key, 'manifest.json'), 'utf8')) as { numerics?: Record<string, unknown>; nondeterministic?: boolean };
-const settings = (p: Project, stage: string, key: string) => JSON.parse(readFileSync(join(p.cache, stage, key, 'settings.json'), 'utf8')) as Record<string, string | null>;
+const manifest = (p: Project, stage: string, key: string) =>
+  JSON.parse(readFileSync(join(p.cache, stage, key, 'manifest.json'), 'utf8')) as { numerics?: Record<string, unknown>; nondeterministic?: boolean };
+const settings = (p: Project, stage: string, key: string) =>
+  JSON.parse(readFileSync(join(p.cache, stage, key, 'settings.json'), 'utf8')) as Record<string, string | null>;
 
 describe('numerics in the keys (portable backends)', () => {
   let p: Project;
@@ -98,7 +102,7 @@ describe.runIf(BUILT)('numerics in the keys on tfjs-node (its binding is built h
     expect(manifest(p, 'fit', node.fit.key).nondeterministic).toBeUndefined();
   });
 
-  it('the per-item stage\'s items ran with one thread each', async () => {
+  it("the per-item stage's items ran with one thread each", async () => {
     const { Artifact } = await import('../../lib/store/artifact.ts');
     const items = await (await Artifact.open(join(p.cache, 'score', node.score.key))).items('threads');
     const seen = await Promise.all(items.ids.map(async (id) => (await items.read(id)).data[0]));
@@ -120,7 +124,7 @@ describe.runIf(BUILT)('numerics in the keys on tfjs-node (its binding is built h
     expect(st.score).toEqual(expect.objectContaining({ state: 'cached', key: node.score.key }));
   });
 
-  it('--nondeterministic: TensorFlow\'s own kernels, another key, and the artifact marked so', async () => {
+  it("--nondeterministic: TensorFlow's own kernels, another key, and the artifact marked so", async () => {
     const loose = await run(p, ['--backend', 'tfjs-node', '--tf-threads', '3', '--nondeterministic']);
     expect(loose.fit.key).not.toBe(node.fit.key);
     expect(settings(p, 'fit', loose.fit.key)).toEqual({ backend: 'tfjs-node', threads: '3', deterministicOps: '0', onednn: '1' });

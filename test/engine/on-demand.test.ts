@@ -19,7 +19,9 @@ profiles:
   base: {}
 `;
 
-interface RunJson { outcomes: { stage: string; status: string; key: string; metrics: Record<string, unknown> }[] }
+interface RunJson {
+  outcomes: { stage: string; status: string; key: string; metrics: Record<string, unknown> }[];
+}
 
 describe('on-demand stages', () => {
   let p: Project;

@@ -34,7 +34,9 @@ describe('crash and resume', () => {
     await run;
     const partial = readdirSync(join(p.cache, 'double')).find((e) => e.endsWith('.partial'))!;
     const items = join(p.cache, 'double', partial, 'work', 'items');
-    const saved = readdirSync(items).filter((f) => f.endsWith('.item')).sort();
+    const saved = readdirSync(items)
+      .filter((f) => f.endsWith('.item'))
+      .sort();
     expect(saved.length).toBeGreaterThanOrEqual(4);
     const { truncateSync, writeFileSync } = await import('node:fs');
     const { statSync } = await import('node:fs');
@@ -57,7 +59,7 @@ describe('crash and resume', () => {
     for (const [f, bytes] of contents(p, 'double', kp)) expect(bytes.equals(contents(q, 'double', kq).get(f)!), f).toBe(true);
   });
 
-  it('an item reused from an earlier artifact is checked against that artifact\'s item table', async () => {
+  it("an item reused from an earlier artifact is checked against that artifact's item table", async () => {
     const p = makeProject('reuse-check');
     expect((await p.cli(['run', '--until', 'double', '--workers', '1'])).code).toBe(0);
     const [key] = committed(p, 'double');
@@ -72,13 +74,18 @@ describe('crash and resume', () => {
     const r = await p.cli(['run', '--until', 'double', '--workers', '1', '--set', 'source.count=21']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`item ${t.ids[3]} of .* does not match its recorded hash; computing it again`));
-    expect(p.calls('double').map((l) => l.split(' ')[1]).sort()).toEqual([t.ids[3], 'item-0020'].sort());
+    expect(
+      p
+        .calls('double')
+        .map((l) => l.split(' ')[1])
+        .sort(),
+    ).toEqual([t.ids[3], 'item-0020'].sort());
   });
 
   it('SIGKILL mid-stage, then a new run resumes and commits the same bytes as an uninterrupted run', async () => {
     const p = makeProject('kill');
     const run = p.spawn(['run', '--until', 'double', '--workers', '2'], { env: { DCSP_TEST_DELAY_MS: '120' } });
-    await until(() => p.calls("double").length >= 8, 60_000);
+    await until(() => p.calls('double').length >= 8, 60_000);
     run.kill('SIGKILL');
     await run;
     const done = p.calls('double').length;

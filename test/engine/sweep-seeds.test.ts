@@ -54,12 +54,29 @@ describe('sweep --seeds', () => {
   }, 60_000);
 
   it('the Table 2 layout of a 2x2 grid (saliency x adapt) shows mean +- sd and N per cell', () => {
-    const spec: SweepSpec = { set: [], axes: [{ name: 'cues.saliency', values: parseGrid('cues.saliency=s1,s3') }, { name: 'eval.checkpoint', values: parseGrid('eval.checkpoint=train,retrain') }] };
-    const miou: Record<string, number[]> = { 's1/train': [0.4, 0.42, 0.44], 's1/retrain': [0.45, 0.47, 0.49], 's3/train': [0.5, 0.5, 0.5], 's3/retrain': [0.6, 0.61, 0.62] };
+    const spec: SweepSpec = {
+      set: [],
+      axes: [
+        { name: 'cues.saliency', values: parseGrid('cues.saliency=s1,s3') },
+        { name: 'eval.checkpoint', values: parseGrid('eval.checkpoint=train,retrain') },
+      ],
+    };
+    const miou: Record<string, number[]> = {
+      's1/train': [0.4, 0.42, 0.44],
+      's1/retrain': [0.45, 0.47, 0.49],
+      's3/train': [0.5, 0.5, 0.5],
+      's3/retrain': [0.6, 0.61, 0.62],
+    };
     const results: VariantResult[] = Object.entries(miou).flatMap(([k, vs]) =>
       vs.map((v, seed) => {
         const [s, a] = k.split('/');
-        return { labels: { 'cues.saliency': s, 'eval.checkpoint': a, seed: String(seed) }, ok: !(k === 's3/retrain' && seed === 2), stages: {}, metrics: { eval: { meanIoU: v } }, seconds: 1 };
+        return {
+          labels: { 'cues.saliency': s, 'eval.checkpoint': a, seed: String(seed) },
+          ok: !(k === 's3/retrain' && seed === 2),
+          stages: {},
+          metrics: { eval: { meanIoU: v } },
+          seconds: 1,
+        };
       }),
     );
     const table = tabulate(spec, results, 'eval.meanIoU', true);

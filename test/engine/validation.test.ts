@@ -72,7 +72,7 @@ describe('pipeline validation', () => {
     edit('  source:\n    params: { count: 20 }', '  source:\n    params: { count: 20 }\n    module: stages/source-with-input.ts\n    inputs: { back: sum }');
     writeFileSync(
       join(p.dir, 'stages/source-with-input.ts'),
-      readFileSync(join(p.dir, 'stages/source.ts'), 'utf8').replace("inputs: [],", "inputs: ['back'],"),
+      readFileSync(join(p.dir, 'stages/source.ts'), 'utf8').replace('inputs: [],', "inputs: ['back'],"),
     );
     await expectError(['run'], /the stages form a cycle: (source -> double -> sum -> source|sum -> source -> double -> sum|double -> sum -> source -> double)/);
   });

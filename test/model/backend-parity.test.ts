@@ -53,10 +53,13 @@ async function runOn(backend: 'cpu' | typeof TEST_BACKEND): Promise<Run> {
   const model = buildModel('deeplab-lite-os4', { seed: 3 });
   try {
     const x = tf.tensor4d(xs, [B, CROP, CROP, 3]);
-    const { value, grads } = tf.variableGrads(() => {
-      const o = model.forward(x, { detachAttention: true });
-      return tf.add(segLoss(o.logits, tf.tensor3d(labels, [B, OUT, OUT], 'int32')), fcanLoss(o.scores, tf.tensor2d(targets, [B, 20]))) as tf.Scalar;
-    }, [...model.params.values()].map((p) => p.variable));
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const o = model.forward(x, { detachAttention: true });
+        return tf.add(segLoss(o.logits, tf.tensor3d(labels, [B, OUT, OUT], 'int32')), fcanLoss(o.scores, tf.tensor2d(targets, [B, 20]))) as tf.Scalar;
+      },
+      [...model.params.values()].map((p) => p.variable),
+    );
     const run: Run = {
       grads: new Map([...model.params].map(([n, p]) => [n, grads[p.variable.name].dataSync() as Float32Array])),
       loss: value.dataSync()[0],
@@ -90,7 +93,7 @@ describe(`deeplab-lite-os4 on ${TEST_BACKEND} against the cpu reference`, () => 
   // TensorFlow's Conv2DBackprop* ops take dilation where its oneDNN kernels run (TF_ENABLE_ONEDNN_OPTS=1;
   // on by default only on AVX-512 CPUs) or cuDNN; the probe at start-up decides, and atrous.ts uses
   // them only then. Either the probe said yes and they match conv-grads.ts, or it says why not.
-  it.runIf(TEST_BACKEND === 'tfjs-node')('uses TensorFlow\'s dilated conv gradients exactly when they run, and they match conv-grads.ts', async () => {
+  it.runIf(TEST_BACKEND === 'tfjs-node')("uses TensorFlow's dilated conv gradients exactly when they run, and they match conv-grads.ts", async () => {
     await initBackend({ prefer: TEST_BACKEND, ...quiet });
     const x = tf.tensor4d(seededNormalArray(2 * 9 * 9 * 4, 1, 11), [2, 9, 9, 4]);
     const filter = tf.tensor4d(seededNormalArray(3 * 3 * 4 * 5, 1, 12), [3, 3, 4, 5]);

@@ -64,9 +64,11 @@ describe('adaptCues', () => {
   const logits = (rows: number[][]) => new Float32Array(rows.flat());
   it('never lets an absent class win with exclude; zero reproduces the code', () => {
     const p0 = Array(21).fill(5);
-    p0[0] = -1; p0[3] = -2; // absent classes high, present ones negative
+    p0[0] = -1;
+    p0[3] = -2; // absent classes high, present ones negative
     const p1 = Array(21).fill(-9);
-    p1[0] = 1; p1[3] = 2;
+    p1[0] = 1;
+    p1[3] = 2;
     const z = logits([p0, p1]);
     expect([...adaptCues(z, 2, 1, [3], 'exclude')]).toEqual([0, 3]);
     // zero: absent logits become 0 > -1, first such index (1) wins on pixel 0
@@ -93,7 +95,10 @@ describe('normaliseAttention', () => {
   it('min-max normalises each present class over the image and keeps them in ascending order', () => {
     const W = 3;
     const v = new Float32Array(W * 20);
-    const set = (c: number, vals: number[]) => vals.forEach((x, i) => { v[i * 20 + c - 1] = x; });
+    const set = (c: number, vals: number[]) =>
+      vals.forEach((x, i) => {
+        v[i * 20 + c - 1] = x;
+      });
     set(5, [2, 4, 6]);
     set(1, [-1, -1, -1]);
     set(9, [100, 0, 50]); // absent: dropped
@@ -132,15 +137,17 @@ describe('augment', () => {
     const a = augment(img, lab, { crop: 6, scale: [1, 1], mirror: false }, new Prng(1));
     expect(a.draws).toMatchObject({ scale: 1, mirror: false, top: 0, left: 0 });
     // pixel (1, 2): BGR minus mean
-    const i = 1 * 4 + 2, o = 1 * 6 + 2;
+    const i = 1 * 4 + 2,
+      o = 1 * 6 + 2;
     expect(a.image[3 * o]).toBeCloseTo(img.data[3 * i + 2] - MEAN_BGR[0], 4);
     expect(a.image[3 * o + 2]).toBeCloseTo(img.data[3 * i] - MEAN_BGR[2], 4);
     expect(a.label![o]).toBe(lab.data[i]);
-    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) {
-      if (y < 4 && x < 4) continue;
-      expect(a.label![y * 6 + x]).toBe(0);
-      expect(a.image[3 * (y * 6 + x)]).toBe(0);
-    }
+    for (let y = 0; y < 6; y++)
+      for (let x = 0; x < 6; x++) {
+        if (y < 4 && x < 4) continue;
+        expect(a.label![y * 6 + x]).toBe(0);
+        expect(a.image[3 * (y * 6 + x)]).toBe(0);
+      }
   });
 
   it('is a function of (seed, iteration, slot), mirrors consistently, and scales in range', () => {
@@ -158,10 +165,11 @@ describe('augment', () => {
     // mirror at scale 1 and a full crop: the output is the flipped label map
     for (let s = 0; s < 10; s++) {
       const a = augment(img, lab, { crop: 4, scale: [1, 1] }, sampleRng(11, s, 1));
-      for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
-        const sx = a.draws.mirror ? 3 - x : x;
-        expect(a.label![y * 4 + x]).toBe(lab.data[y * 4 + sx]);
-      }
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 4; x++) {
+          const sx = a.draws.mirror ? 3 - x : x;
+          expect(a.label![y * 4 + x]).toBe(lab.data[y * 4 + sx]);
+        }
     }
     expect(augment(img, lab, { crop: 3 }, sampleRng(7, 1, 1)).draws).not.toEqual(augment(img, lab, { crop: 3 }, sampleRng(7, 1, 0)).draws);
   });

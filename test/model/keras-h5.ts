@@ -20,7 +20,10 @@ export async function writeKerasH5(file: string, entries: Entry[]): Promise<void
   for (const layer of layers) {
     const g = f.create_group(layer);
     const mine = entries.filter((e) => e.layer === layer);
-    g.create_attribute('weight_names', mine.map((e) => `${layer}/${e.weight}:0`));
+    g.create_attribute(
+      'weight_names',
+      mine.map((e) => `${layer}/${e.weight}:0`),
+    );
     const inner = g.create_group(layer);
     for (const e of mine) inner.create_dataset({ name: `${e.weight}:0`, data: e.data, shape: e.shape, dtype: '<f' });
   }
@@ -40,22 +43,37 @@ export function resnetEntries(model: SegmentationModel, rng: Prng, scale: Weight
     const kernel = fill(w.size, trained ? Math.sqrt(1 / fanIn) : 1);
     // a trained ResNet's last BN of each residual branch is small, which keeps 33 blocks of sums bounded
     const last = keras.endsWith('_3');
-    const bias = fill(c, trained ? 0.05 : 1), beta = fill(c, trained ? 0.1 : 1), mean = fill(c, trained ? 0.1 : 1);
+    const bias = fill(c, trained ? 0.05 : 1),
+      beta = fill(c, trained ? 0.1 : 1),
+      mean = fill(c, trained ? 0.1 : 1);
     const gamma = trained ? fill(c, last ? 0.02 : 0.1, last ? 0.1 : 1) : fill(c);
     const variance = new Float32Array(c).map(() => 0.5 + rng.next());
     entries.push({ layer: `${keras}_conv`, weight: 'kernel', shape: [...w.shape] as number[], data: kernel });
     entries.push({ layer: `${keras}_conv`, weight: 'bias', shape: [c], data: bias });
-    for (const [k, v] of [['gamma', gamma], ['beta', beta], ['moving_mean', mean], ['moving_variance', variance]] as const) {
+    for (const [k, v] of [
+      ['gamma', gamma],
+      ['beta', beta],
+      ['moving_mean', mean],
+      ['moving_variance', variance],
+    ] as const) {
       entries.push({ layer: `${keras}_bn`, weight: k, shape: [c], data: v });
     }
     expected.set(`${conv}/weights`, kernel);
     expected.set(`${bn}/gamma`, gamma);
     expected.set(`${bn}/beta`, beta);
     expected.set(`${bn}/moving_variance`, variance);
-    expected.set(`${bn}/moving_mean`, mean.map((m, i) => m - bias[i]));
+    expected.set(
+      `${bn}/moving_mean`,
+      mean.map((m, i) => m - bias[i]),
+    );
   };
   add('conv1', 'conv1', 'bn_conv1');
-  const stages: Array<[number, number]> = [[2, 3], [3, 4], [4, 23], [5, 3]];
+  const stages: Array<[number, number]> = [
+    [2, 3],
+    [3, 4],
+    [4, 23],
+    [5, 3],
+  ];
   for (const [s, n] of stages) {
     for (let i = 1; i <= n; i++) {
       const letter = n === 3 ? 'abc'[i - 1] : i === 1 ? 'a' : `b${i - 1}`;
@@ -75,8 +93,18 @@ export function vgg16Entries(model: Pick<SegmentationModel, 'params'>, rng: Prng
       const cout = w.shape[3] as number;
       const fanIn = (w.shape[0] as number) * (w.shape[1] as number) * (w.shape[2] as number);
       const std = scale === 'trained' ? Math.sqrt(2 / fanIn) : 1;
-      entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'kernel', shape: [...w.shape] as number[], data: new Float32Array(w.size).map(() => std * rng.normal()) });
-      entries.push({ layer: `block${b + 1}_conv${i}`, weight: 'bias', shape: [cout], data: new Float32Array(cout).map(() => (scale === 'trained' ? 0.01 : 1) * rng.normal()) });
+      entries.push({
+        layer: `block${b + 1}_conv${i}`,
+        weight: 'kernel',
+        shape: [...w.shape] as number[],
+        data: new Float32Array(w.size).map(() => std * rng.normal()),
+      });
+      entries.push({
+        layer: `block${b + 1}_conv${i}`,
+        weight: 'bias',
+        shape: [cout],
+        data: new Float32Array(cout).map(() => (scale === 'trained' ? 0.01 : 1) * rng.normal()),
+      });
     }
   });
   return entries;

@@ -31,9 +31,17 @@ describe('Keras HDF5 -> model', () => {
     const report = await loadKerasWeights(model, file);
     expect(report.unused).toEqual([]);
     expect(report.randomInit.sort()).toEqual([
-      'fc1_voc12_c0/biases', 'fc1_voc12_c0/weights', 'fc1_voc12_c1/biases', 'fc1_voc12_c1/weights',
-      'fc1_voc12_c2/biases', 'fc1_voc12_c2/weights', 'fc1_voc12_c3/biases', 'fc1_voc12_c3/weights',
-      'fc1_voc12_d0/biases', 'fc1_voc12_d0/weights']);
+      'fc1_voc12_c0/biases',
+      'fc1_voc12_c0/weights',
+      'fc1_voc12_c1/biases',
+      'fc1_voc12_c1/weights',
+      'fc1_voc12_c2/biases',
+      'fc1_voc12_c2/weights',
+      'fc1_voc12_c3/biases',
+      'fc1_voc12_c3/weights',
+      'fc1_voc12_d0/biases',
+      'fc1_voc12_d0/weights',
+    ]);
     // every backbone parameter, BN statistics included, came from the file
     const backbone = [...model.params.keys()].filter((n) => !n.startsWith('fc1_voc12'));
     expect(backbone.length).toBe(expected.size);
@@ -46,7 +54,10 @@ describe('Keras HDF5 -> model', () => {
     expect(expected.has('res4b22_branch2c/weights') && expected.has('res3a_branch1/weights') && expected.has('bn5c_branch2b/gamma')).toBe(true);
 
     // a missing layer and a wrong shape are named
-    await writeKerasH5(path.join(dir, 'missing.h5'), entries.filter((e) => e.layer !== 'conv4_block7_2_conv'));
+    await writeKerasH5(
+      path.join(dir, 'missing.h5'),
+      entries.filter((e) => e.layer !== 'conv4_block7_2_conv'),
+    );
     await expect(loadKerasWeights(model, path.join(dir, 'missing.h5'))).rejects.toThrow(/conv4_block7_2_conv\/kernel:0/);
     const bad = entries.map((e) => (e.layer === 'conv1_conv' && e.weight === 'kernel' ? { ...e, shape: [1, 7, 7, 3, e.shape[3]] } : e));
     await writeKerasH5(path.join(dir, 'bad.h5'), bad);
@@ -62,7 +73,16 @@ describe('Keras HDF5 -> model', () => {
     const report = await loadKerasWeights(model, file);
     expect(report.unused).toEqual([]);
     expect(report.loaded.length).toBe(26);
-    expect(report.randomInit.sort()).toEqual(['fc1_voc12_d0/biases', 'fc1_voc12_d0/weights', 'fc6/biases', 'fc6/weights', 'fc7/biases', 'fc7/weights', 'fc8_voc12/biases', 'fc8_voc12/weights']);
+    expect(report.randomInit.sort()).toEqual([
+      'fc1_voc12_d0/biases',
+      'fc1_voc12_d0/weights',
+      'fc6/biases',
+      'fc6/weights',
+      'fc7/biases',
+      'fc7/weights',
+      'fc8_voc12/biases',
+      'fc8_voc12/weights',
+    ]);
     for (const e of entries) {
       const [, b, i] = /block(\d)_conv(\d)/.exec(e.layer)!;
       const got = model.params.get(`conv${b}_${i}/${e.weight === 'kernel' ? 'weights' : 'biases'}`)!.variable.dataSync();
@@ -84,7 +104,13 @@ describe('resolveImagenetWeights', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       requests++;
-      if (req.url === '/w.h5') { res.writeHead(200); res.end(body); } else { res.writeHead(404); res.end(); }
+      if (req.url === '/w.h5') {
+        res.writeHead(200);
+        res.end(body);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -102,7 +128,9 @@ describe('resolveImagenetWeights', () => {
     const wrong = { ...source, file: 'x.h5', md5: '0'.repeat(32) };
     await expect(resolveImagenetWeights('deeplab-largefov-vgg16', 'download', cache, { source: wrong })).rejects.toThrow(/MD5 [0-9a-f]{32}, expected 0{32}/);
     expect(existsSync(path.join(cache, 'x.h5'))).toBe(false);
-    await expect(resolveImagenetWeights('deeplab-largefov-vgg16', 'download', cache, { source: { ...source, url: `${base}/nope`, file: 'y.h5' } })).rejects.toThrow(/HTTP 404/);
+    await expect(
+      resolveImagenetWeights('deeplab-largefov-vgg16', 'download', cache, { source: { ...source, url: `${base}/nope`, file: 'y.h5' } }),
+    ).rejects.toThrow(/HTTP 404/);
     await expect(resolveImagenetWeights('deeplabv2-resnet101', path.join(dir, 'none.h5'), cache)).rejects.toThrow(/does not exist/);
     await expect(resolveImagenetWeights('deeplab-lite', 'download', cache)).rejects.toThrow(/no ImageNet weights/);
   });

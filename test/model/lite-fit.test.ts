@@ -47,7 +47,13 @@ describe('deeplab-lite optimisation', () => {
     const model = buildModel('deeplab-lite', { seed: 5 });
     try {
       const { curve } = await trainLoop({
-        model, objective: 'fcan', scope: 'all', iterations: 60, batch: N, crop: SIZE, lr: 0.01,
+        model,
+        objective: 'fcan',
+        scope: 'all',
+        iterations: 60,
+        batch: N,
+        crop: SIZE,
+        lr: 0.01,
         sampler: (_it, slot) => ({ image: images[slot], cue: null, classes: classes[slot] }),
       });
       const tail = curve.slice(-5).reduce((s, p) => s + p.clsLoss, 0) / 5;

@@ -50,13 +50,20 @@ describe('losses', () => {
 });
 
 describe('gradient routing', () => {
-  it("code routing: l_c leaves backbone and ASPP gradients unchanged; paper routing: it does not", () => {
+  it('code routing: l_c leaves backbone and ASPP gradients unchanged; paper routing: it does not', () => {
     const m = buildModel('deeplab-lite', { seed: 2 });
     const x = seededNormal<tf.Rank.R4>([2, 24, 24, 3], 60, 3);
     const [oh, ow] = m.outputSize(24, 24);
     const rng = new Prng(4);
-    const labels = tf.tensor3d(Array.from({ length: 2 * oh * ow }, () => (rng.next() < 0.5 ? 0 : 5)), [2, oh, ow], 'int32');
-    const targets = tf.tensor2d(Array.from({ length: 40 }, (_, i) => (i % 20 === 4 ? 1 : 0)), [2, 20]);
+    const labels = tf.tensor3d(
+      Array.from({ length: 2 * oh * ow }, () => (rng.next() < 0.5 ? 0 : 5)),
+      [2, oh, ow],
+      'int32',
+    );
+    const targets = tf.tensor2d(
+      Array.from({ length: 40 }, (_, i) => (i % 20 === 4 ? 1 : 0)),
+      [2, 20],
+    );
     const names = ['stem/weights', 'res4_b/weights', 'fc1_voc12_c1/weights', 'fc1_voc12_d0/weights'];
     const vars = names.map((n) => m.params.get(n)!.variable);
     const grads = (f: () => tf.Scalar) => {

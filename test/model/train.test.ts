@@ -9,7 +9,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { augment, sampleRng } from '../../lib/model/augment.ts';
 import { buildModel, loadModel } from '../../lib/model/build.ts';
-import { DivergedLossError, NonFiniteLossError, NonFiniteWeightsError, trainLoop, type CustomObjective, type Sampler, type TrainSample } from '../../lib/model/train-loop.ts';
+import {
+  DivergedLossError,
+  NonFiniteLossError,
+  NonFiniteWeightsError,
+  trainLoop,
+  type CustomObjective,
+  type Sampler,
+  type TrainSample,
+} from '../../lib/model/train-loop.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { loadCheckpoint, disposeCheckpoint } from '../../lib/tensor/checkpoint.ts';
 import type { ProgressSink } from '../../lib/types.ts';
@@ -34,15 +42,21 @@ afterAll(() => {
 function toyImage(seed: number, iteration: number, slot: number): { sample: TrainSample } {
   const rng = sampleRng(seed, iteration, slot);
   const c = 1 + Math.floor(rng.next() * 3);
-  const colour = [[220, 30, 30], [30, 220, 30], [30, 30, 220]][c - 1];
+  const colour = [
+    [220, 30, 30],
+    [30, 220, 30],
+    [30, 30, 220],
+  ][c - 1];
   const data = new Uint8Array(SIZE * SIZE * 3).fill(128);
   const label = new Uint8Array(SIZE * SIZE);
-  const x0 = Math.floor(rng.next() * 20), y0 = Math.floor(rng.next() * 20);
-  for (let y = y0; y < y0 + 16; y++) for (let x = x0; x < x0 + 16; x++) {
-    const i = y * SIZE + x;
-    data.set(colour, 3 * i);
-    label[i] = c;
-  }
+  const x0 = Math.floor(rng.next() * 20),
+    y0 = Math.floor(rng.next() * 20);
+  for (let y = y0; y < y0 + 16; y++)
+    for (let x = x0; x < x0 + 16; x++) {
+      const i = y * SIZE + x;
+      data.set(colour, 3 * i);
+      label[i] = c;
+    }
   const a = augment({ width: SIZE, height: SIZE, data }, { width: SIZE, height: SIZE, data: label }, { crop: CROP }, rng);
   return { sample: { image: a.image, cue: a.label, classes: [c] } };
 }
@@ -60,7 +74,13 @@ describe('trainLoop', () => {
   it('lowers the loss on a micro task and reports progress', async () => {
     const m = buildModel('deeplab-lite', { seed: 1 });
     const ticks: Record<string, number | string>[] = [];
-    const progress: ProgressSink = { start() {}, tick(_n, f) { if (f) ticks.push(f); }, done() {} };
+    const progress: ProgressSink = {
+      start() {},
+      tick(_n, f) {
+        if (f) ticks.push(f);
+      },
+      done() {},
+    };
     const before = tf.memory().numTensors;
     const r = await trainLoop({ model: m, ...common, iterations: 24, progress });
     expect(tf.memory().numTensors).toBe(before);
@@ -111,7 +131,7 @@ describe('trainLoop', () => {
     loaded.dispose();
   });
 
-  it('a second run given the first one\'s optimiser state continues it: 2 + 2 iterations equal 4 straight', async () => {
+  it("a second run given the first one's optimiser state continues it: 2 + 2 iterations equal 4 straight", async () => {
     // power 0: a constant rate, so the two schedules (over 2 and over 4 iterations) are the same
     const opts = { ...common, optimizer: 'adam' as const, power: 0 };
     const a = buildModel('deeplab-lite', { seed: 5 });
@@ -205,7 +225,9 @@ describe('trainLoop', () => {
       loss: (x) => tf.add(tf.mul(tf.sqrt(tf.abs(w)).sum(), 0), tf.mean(x).mul(0).add(1)) as tf.Scalar,
     };
     const dir = tmp();
-    const err = await trainLoop({ model, objective, batch: 1, crop: CROP, sampler, iterations: 4, checkpointDir: dir, checkpointEvery: 1 }).catch((e: unknown) => e);
+    const err = await trainLoop({ model, objective, batch: 1, crop: CROP, sampler, iterations: 4, checkpointDir: dir, checkpointEvery: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(NonFiniteWeightsError);
     expect((err as Error).message).toMatch(/weights are not finite after iteration 1 \(w\); that checkpoint is not written\. No checkpoint was written\./);
     const { findCheckpoint } = await import('../../lib/tensor/checkpoint.ts');

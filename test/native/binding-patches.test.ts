@@ -8,10 +8,20 @@ import { BINDING_PATCHES, missingPatches, patchBindingSources, unpatchedBindings
 
 // the lines of tfjs-node 4.22.0's binding/tfjs_backend.cc the patch touches, with filler around them
 const UPSTREAM = [
-  '#include "tfe_auto_op.h"', '#include "utils.h"', '', 'namespace tfnodejs {', '',
-  '// Used to hold strings beyond the lifetime of a JS call.', 'static std::set<std::string> ATTR_NAME_SET;', '',
+  '#include "tfe_auto_op.h"',
+  '#include "utils.h"',
+  '',
+  'namespace tfnodejs {',
+  '',
+  '// Used to hold strings beyond the lifetime of a JS call.',
+  'static std::set<std::string> ATTR_NAME_SET;',
+  '',
   'void AssignOpAttr(napi_env env, TFE_Op *tfe_op, napi_value attr_value) {',
-  '  const char *attr_name =', '      ATTR_NAME_SET.insert(attr_name_string.c_str()).first->c_str();', '}', '}', '',
+  '  const char *attr_name =',
+  '      ATTR_NAME_SET.insert(attr_name_string.c_str()).first->c_str();',
+  '}',
+  '}',
+  '',
 ].join('\n');
 
 async function fakePackage(source: string): Promise<string> {
@@ -37,7 +47,9 @@ describe('binding patches', () => {
 
   it('refuse sources that changed, naming the file and the line expected', async () => {
     const dir = await fakePackage(UPSTREAM.replace('static std::set<std::string> ATTR_NAME_SET;', 'static absl::flat_hash_set<std::string> ATTR_NAMES;'));
-    await expect(patchBindingSources(dir)).rejects.toThrow(/tfjs_backend\.cc: patch attr-name-set-lock expects "static std::set<std::string> ATTR_NAME_SET;" exactly once/);
+    await expect(patchBindingSources(dir)).rejects.toThrow(
+      /tfjs_backend\.cc: patch attr-name-set-lock expects "static std::set<std::string> ATTR_NAME_SET;" exactly once/,
+    );
     // nothing half-applied
     expect(await readFile(path.join(dir, 'binding', 'tfjs_backend.cc'), 'utf8')).not.toContain('<mutex>');
   });
@@ -66,7 +78,9 @@ describe('binding patches', () => {
     await writeFile(path.join(build, 'tfjs_binding.node'), 'built by its own install script');
     const [line, ...more] = await unpatchedBindings(root);
     expect(more).toEqual([]);
-    expect(line).toMatch(/^@tensorflow\/tfjs-node's binding \(.*lib\) was built without our fix for its thread race \(attr-name-set-lock\); run: npm run tfjs-native, or choose --backend wasm$/);
+    expect(line).toMatch(
+      /^@tensorflow\/tfjs-node's binding \(.*lib\) was built without our fix for its thread race \(attr-name-set-lock\); run: npm run tfjs-native, or choose --backend wasm$/,
+    );
     await writePatchStamp(build);
     expect(await unpatchedBindings(root)).toEqual([]);
   });

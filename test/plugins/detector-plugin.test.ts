@@ -76,7 +76,12 @@ describe('a detector from a plugin file', () => {
     const r = await cli(['run', '--until', 'erase-s3', '--json', ...PICK]);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const outcomes = (JSON.parse(r.stdout) as { outcomes: { stage: string; key: string; status: string }[] }).outcomes;
-    expect(outcomes.map((o) => [o.stage, o.status])).toEqual([['dataset', 'run'], ['saliency-s1', 'run'], ['erase-s2', 'run'], ['erase-s3', 'run']]);
+    expect(outcomes.map((o) => [o.stage, o.status])).toEqual([
+      ['dataset', 'run'],
+      ['saliency-s1', 'run'],
+      ['erase-s2', 'run'],
+      ['erase-s3', 'run'],
+    ]);
     const art = (stage: string) => Artifact.open(join(CACHE, stage, outcomes.find((o) => o.stage === stage)!.key));
     const passes = await Promise.all(['saliency-s1', 'erase-s2', 'erase-s3'].map(art));
     const dataset = await Dataset.open(await art('dataset'));

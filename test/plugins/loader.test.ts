@@ -79,7 +79,14 @@ describe('the plugin loader', () => {
   it('every entry point that can meet a plugin name imports the loader', () => {
     const edges = importGraph(ROOT);
     // the CLI's and `pipeline worker`'s reading of a pipeline file, an isolated child, a worker thread, a distributed worker
-    for (const entry of ['lib/dag/pipeline-file.ts', 'lib/dag/load.ts', 'lib/exec/child.ts', 'lib/exec/item-task.ts', 'lib/distributed/worker.ts', 'lib/distributed/stage-registry.ts']) {
+    for (const entry of [
+      'lib/dag/pipeline-file.ts',
+      'lib/dag/load.ts',
+      'lib/exec/child.ts',
+      'lib/exec/item-task.ts',
+      'lib/distributed/worker.ts',
+      'lib/distributed/stage-registry.ts',
+    ]) {
       expect(reachesStatically(edges, entry, 'lib/plugins/load.ts'), entry).toBe(true);
     }
     // the registries themselves do not: the check is not vacuous

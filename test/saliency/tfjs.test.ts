@@ -31,8 +31,21 @@ describe('tfjs detector', () => {
   it('saves a layers model with the fs handler and runs it back through the detector (cpu and wasm)', async () => {
     const model = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [H, W, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-        tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), biasInitializer: 'ones' }),
+        tf.layers.conv2d({
+          inputShape: [H, W, 3],
+          filters: 4,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+        tf.layers.conv2d({
+          filters: 1,
+          kernelSize: 1,
+          activation: 'sigmoid',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+          biasInitializer: 'ones',
+        }),
       ],
     });
     const path = join(dir, 'layers');

@@ -11,7 +11,11 @@ const cache = mkdtempSync(join(tmpdir(), 'dcsp-dhsnet-'));
 const DHSNET = ['--set', 'saliency-s1.detector=dhsnet'];
 
 async function run(args: string[]): Promise<Record<string, string>> {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), 'run', '--until', 'erase-s3', '--json', ...args, '--profile', 'micro', '--cache', cache, '--workers', '1'], { cwd: ROOT, reject: false });
+  const r = await execa(
+    process.execPath,
+    [join(ROOT, 'bin/pipeline.mjs'), 'run', '--until', 'erase-s3', '--json', ...args, '--profile', 'micro', '--cache', cache, '--workers', '1'],
+    { cwd: ROOT, reject: false },
+  );
   expect(r.exitCode, String(r.stderr)).toBe(0);
   return Object.fromEntries((JSON.parse(String(r.stdout)) as { outcomes: { stage: string; status: string }[] }).outcomes.map((o) => [o.stage, o.status]));
 }
@@ -38,7 +42,13 @@ describe('saliency-s1 with detector dhsnet (micro profile)', () => {
   }, 240_000);
 
   it('new weights re-run the passes; the boundary passes stay cached when only saliency-train changes', async () => {
-    expect(await run([...DHSNET, '--set', 'saliency-train.seed=5'])).toEqual({ dataset: 'cached', 'saliency-train': 'run', 'saliency-s1': 'run', 'erase-s2': 'run', 'erase-s3': 'run' });
+    expect(await run([...DHSNET, '--set', 'saliency-train.seed=5'])).toEqual({
+      dataset: 'cached',
+      'saliency-train': 'run',
+      'saliency-s1': 'run',
+      'erase-s2': 'run',
+      'erase-s3': 'run',
+    });
     expect(await run(['--set', 'saliency-train.seed=6'])).toEqual({ dataset: 'cached', 'saliency-s1': 'cached', 'erase-s2': 'cached', 'erase-s3': 'cached' });
   }, 240_000);
 });

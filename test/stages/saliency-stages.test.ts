@@ -11,7 +11,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const cache = mkdtempSync(join(tmpdir(), 'dcsp-micro-'));
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'micro', '--cache', cache, '--workers', '2'], { cwd: ROOT, reject: false });
+  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'micro', '--cache', cache, '--workers', '2'], {
+    cwd: ROOT,
+    reject: false,
+  });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

@@ -15,7 +15,12 @@ async function build(items: { id: string; data: Uint8Array | Float32Array; shape
   const base = mkdtempSync(join(tmpdir(), 'dcsp-art-'));
   const w = new ArtifactWriter(join(base, 'out'));
   const dtype = items[0].data instanceof Uint8Array ? 'uint8' : 'float32';
-  await w.itemArray('maps', items.map((i) => i.id), { shapes: items.map((i) => i.shape), dtype }, (k) => items[k]);
+  await w.itemArray(
+    'maps',
+    items.map((i) => i.id),
+    { shapes: items.map((i) => i.shape), dtype },
+    (k) => items[k],
+  );
   await w.array('labels', new Uint8Array([1, 0, 1, 1, 0, 0]), [3, 2]);
   await w.json('summary.json', { n: items.length });
   await commitArtifact(join(base, 'out'), join(base, 'final'), {

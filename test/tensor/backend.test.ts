@@ -46,7 +46,9 @@ describe('initBackend', () => {
     const importModule = async (s: string): Promise<unknown> => {
       throw new Error(`simulated: ${s} missing`);
     };
-    await expect(initBackend({ log: () => {}, importModule })).rejects.toThrow(/backend wasm, which this run chose, does not start in this process .*simulated/);
+    await expect(initBackend({ log: () => {}, importModule })).rejects.toThrow(
+      /backend wasm, which this run chose, does not start in this process .*simulated/,
+    );
   });
 
   it('honours a forced wasm backend and reports SIMD and threads', async () => {
@@ -109,7 +111,9 @@ describe('initBackend', () => {
     const info = await initBackend({ log: () => {} });
     expect(info.name).toBe('cpu');
     process.env[BACKEND_ENV] = 'tpu';
-    await expect(initBackend({ log: () => {} })).rejects.toThrow(/env DCSP_BACKEND: unknown backend 'tpu' \(choose one of tfjs-node-gpu, tfjs-node, wasm, cpu\)/);
+    await expect(initBackend({ log: () => {} })).rejects.toThrow(
+      /env DCSP_BACKEND: unknown backend 'tpu' \(choose one of tfjs-node-gpu, tfjs-node, wasm, cpu\)/,
+    );
   });
 
   it('parses names for the CLI flag', () => {

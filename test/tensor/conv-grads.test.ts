@@ -9,9 +9,7 @@ import { TEST_BACKEND } from './test-backend.ts';
 import { atrousConv2d } from '../../lib/tensor/atrous.ts';
 import { conv2dFilterGrad, conv2dInputGrad, type ConvPadding } from '../../lib/tensor/conv-grads.ts';
 import { Prng, seededNormalArray } from '../../lib/tensor/random.ts';
-import {
-  refConvFilterGrad, refConvForward, refConvInputGrad, relError, type RefConv,
-} from './reference-conv.ts';
+import { refConvFilterGrad, refConvForward, refConvInputGrad, relError, type RefConv } from './reference-conv.ts';
 
 const TOL = 1e-4;
 
@@ -26,9 +24,19 @@ interface Case {
 function geometry(c: Case): RefConv {
   const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.stride, c.dilation, c.pad);
   return {
-    batch: c.x[0], inH: c.x[1], inW: c.x[2], inC: c.x[3], kh: c.f[0], kw: c.f[1], outC: c.f[3],
-    strides: [c.stride, c.stride], dilations: [c.dilation, c.dilation],
-    padTop: info.padInfo.top, padLeft: info.padInfo.left, outH: info.outHeight, outW: info.outWidth,
+    batch: c.x[0],
+    inH: c.x[1],
+    inW: c.x[2],
+    inC: c.x[3],
+    kh: c.f[0],
+    kw: c.f[1],
+    outC: c.f[3],
+    strides: [c.stride, c.stride],
+    dilations: [c.dilation, c.dilation],
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    outH: info.outHeight,
+    outW: info.outWidth,
   };
 }
 
@@ -71,8 +79,16 @@ const label = (c: Case) => `x${JSON.stringify(c.x)} f${JSON.stringify(c.f)} s${c
 
 function data(c: Case, seed: number) {
   const g = geometry(c);
-  const xa = seededNormalArray(c.x.reduce((a, b) => a * b), 1, seed);
-  const wa = seededNormalArray(c.f.reduce((a, b) => a * b), 1, seed + 1);
+  const xa = seededNormalArray(
+    c.x.reduce((a, b) => a * b),
+    1,
+    seed,
+  );
+  const wa = seededNormalArray(
+    c.f.reduce((a, b) => a * b),
+    1,
+    seed + 1,
+  );
   const dya = seededNormalArray(g.batch * g.outH * g.outW * g.outC, 1, seed + 2);
   return { g, xa, wa, dya };
 }
@@ -106,9 +122,8 @@ describe.each([TEST_BACKEND, 'cpu'] as const)('conv gradients on %s', (backend) 
     const dy = tf.tensor4d(dya, [g.batch, g.outH, g.outW, g.outC]);
     const pad = c.pad as 'same' | 'valid';
     // tf.conv2d's own gradient when undilated (exercises our wasm kernels), atrousConv2d otherwise.
-    const f = (a: tf.Tensor, b: tf.Tensor) => (c.dilation > 1
-      ? atrousConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.dilation, pad)
-      : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad));
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      c.dilation > 1 ? atrousConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.dilation, pad) : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad);
     const y = f(x, w);
     expect(relError(y.dataSync(), refConvForward(g, xa, wa))).toBeLessThan(TOL);
     const [gx, gw] = tf.grads(f)([x, w], dy);
@@ -118,15 +133,39 @@ describe.each([TEST_BACKEND, 'cpu'] as const)('conv gradients on %s', (backend) 
   });
 
   it('explicit (asymmetric) padding and unequal strides', () => {
-    const c: Case = { x: [2, 15, 13, 3], f: [2, 3, 3, 4], stride: 1, dilation: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]] };
-    for (const strides of [[3, 1], [2, 2], [1, 2]] as Array<[number, number]>) {
+    const c: Case = {
+      x: [2, 15, 13, 3],
+      f: [2, 3, 3, 4],
+      stride: 1,
+      dilation: 1,
+      pad: [
+        [0, 0],
+        [2, 1],
+        [0, 3],
+        [0, 0],
+      ],
+    };
+    for (const strides of [
+      [3, 1],
+      [2, 2],
+      [1, 2],
+    ] as Array<[number, number]>) {
       const info = tf.backend_util.computeConv2DInfo(c.x, c.f, strides, 1, c.pad);
       const g: RefConv = { ...geometry(c), strides, padTop: info.padInfo.top, padLeft: info.padInfo.left, outH: info.outHeight, outW: info.outWidth };
-      const xa = seededNormalArray(c.x.reduce((a, b) => a * b), 1, 3);
-      const wa = seededNormalArray(c.f.reduce((a, b) => a * b), 1, 4);
+      const xa = seededNormalArray(
+        c.x.reduce((a, b) => a * b),
+        1,
+        3,
+      );
+      const wa = seededNormalArray(
+        c.f.reduce((a, b) => a * b),
+        1,
+        4,
+      );
       const dya = seededNormalArray(g.batch * g.outH * g.outW * g.outC, 1, 5);
       const spec = { strides, dilations: [1, 1] as [number, number], pad: c.pad };
-      const x = tf.tensor4d(xa, c.x); const w = tf.tensor4d(wa, c.f);
+      const x = tf.tensor4d(xa, c.x);
+      const w = tf.tensor4d(wa, c.f);
       const dy = tf.tensor4d(dya, [g.batch, g.outH, g.outW, g.outC]);
       const dw = conv2dFilterGrad(x, dy, c.f, spec);
       const dx = conv2dInputGrad(dy, w, c.x, spec);
@@ -139,7 +178,8 @@ describe.each([TEST_BACKEND, 'cpu'] as const)('conv gradients on %s', (backend) 
   it('leaves no tensors behind', () => {
     const c = FIXED[6];
     const { g, xa, wa, dya } = data(c, 1);
-    const x = tf.tensor4d(xa, c.x); const w = tf.tensor4d(wa, c.f);
+    const x = tf.tensor4d(xa, c.x);
+    const w = tf.tensor4d(wa, c.f);
     const dy = tf.tensor4d(dya, [g.batch, g.outH, g.outW, g.outC]);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {

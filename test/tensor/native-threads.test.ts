@@ -52,7 +52,13 @@ describe.runIf(TEST_BACKEND === 'tfjs-node')('tfjs-node on several worker thread
 
   it('survives threads naming the same new attributes at once', () => {
     for (let round = 0; round < 2; round++) {
-      const r = spawnSync(process.execPath, ['-e', STRESS], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+      const r = spawnSync(process.execPath, ['-e', STRESS], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        killSignal: 'SIGKILL',
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+      });
       const how = r.signal ? `killed by ${r.signal}${r.error ? ' (hung past 60 s)' : ''}` : `exit ${r.status}`;
       expect({ round, how, out: r.stdout.trim() }).toEqual({ round, how: 'exit 0', out: `refused ${THREADS * CALLS}` });
     }

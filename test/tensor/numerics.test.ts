@@ -26,7 +26,16 @@ function probe(numerics: Numerics[], what = ''): { out: Probe; stderr: string } 
   const args = ['--import', 'tsx', PROBE, JSON.stringify(numerics), what];
   // a fresh environment for TensorFlow's settings: only what useNumerics puts there counts
   const env: NodeJS.ProcessEnv = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '1' };
-  for (const k of ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'TF_DETERMINISTIC_OPS', 'TF_ENABLE_ONEDNN_OPTS', 'DCSP_BACKEND_PINNED', 'DCSP_NUMERICS', 'DCSP_BACKEND']) delete env[k];
+  for (const k of [
+    'TF_NUM_INTRAOP_THREADS',
+    'TF_NUM_INTEROP_THREADS',
+    'TF_DETERMINISTIC_OPS',
+    'TF_ENABLE_ONEDNN_OPTS',
+    'DCSP_BACKEND_PINNED',
+    'DCSP_NUMERICS',
+    'DCSP_BACKEND',
+  ])
+    delete env[k];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env, timeout: 60_000 });
   expect(r.status, r.stderr).toBe(0);
   return { out: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Probe, stderr: r.stderr };
@@ -35,7 +44,12 @@ function probe(numerics: Numerics[], what = ''): { out: Probe; stderr: string } 
 describe('numerics setting', () => {
   it('reads the backend, threads and the deterministic default from the environment', () => {
     expect(setting({ DCSP_BACKEND: 'wasm' })).toEqual({ backend: 'wasm', tensorflow: null, threads: DEFAULT_THREADS, deterministic: true });
-    expect(setting({ DCSP_BACKEND: 'cpu', DCSP_TF_THREADS: '3', DCSP_TF_NONDETERMINISTIC: '1' })).toEqual({ backend: 'cpu', tensorflow: null, threads: 3, deterministic: false });
+    expect(setting({ DCSP_BACKEND: 'cpu', DCSP_TF_THREADS: '3', DCSP_TF_NONDETERMINISTIC: '1' })).toEqual({
+      backend: 'cpu',
+      tensorflow: null,
+      threads: 3,
+      deterministic: false,
+    });
     // a pinned backend is the run's: taken as is
     expect(setting({ DCSP_BACKEND: 'wasm', DCSP_BACKEND_PINNED: 'cpu' }).backend).toBe('cpu');
   });
@@ -63,9 +77,15 @@ describe.runIf(BUILT)('numerics on tfjs-node (its binding is built here)', () =>
     expect(native.tensorflow).toMatch(/^tensorflow(_cpu)?-\d+\.\d+\.\d+/);
   });
 
-  it('puts the key\'s threads and kernels where TensorFlow reads them, and TensorFlow honours them', () => {
+  it("puts the key's threads and kernels where TensorFlow reads them, and TensorFlow honours them", () => {
     const on = probe([deterministic], 'tensorflow');
-    expect(on.out).toMatchObject({ backend: 'tfjs-node', TF_NUM_INTRAOP_THREADS: '3', TF_NUM_INTEROP_THREADS: '1', TF_DETERMINISTIC_OPS: '1', TF_ENABLE_ONEDNN_OPTS: '0' });
+    expect(on.out).toMatchObject({
+      backend: 'tfjs-node',
+      TF_NUM_INTRAOP_THREADS: '3',
+      TF_NUM_INTEROP_THREADS: '1',
+      TF_DETERMINISTIC_OPS: '1',
+      TF_ENABLE_ONEDNN_OPTS: '0',
+    });
     expect(on.out.unseededRandom).toMatch(/When determinism is enabled, random ops must have a seed specified/);
     expect(on.stderr).not.toMatch(/oneDNN custom operations are on/);
     const off = probe([{ ...deterministic, deterministic: false }], 'tensorflow');

@@ -2,12 +2,20 @@
 // the ground truth the fast tensor versions are checked against. NHWC, filter [kh, kw, Cin, Cout].
 
 export interface RefConv {
-  batch: number; inH: number; inW: number; inC: number;
-  kh: number; kw: number; outC: number;
-  strides: [number, number]; dilations: [number, number];
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  kh: number;
+  kw: number;
+  outC: number;
+  strides: [number, number];
+  dilations: [number, number];
   /** top and left padding, as computeConv2DInfo reports them */
-  padTop: number; padLeft: number;
-  outH: number; outW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
 }
 
 function each(c: RefConv, f: (b: number, y: number, x: number, i: number, j: number, iy: number, ix: number) => void): void {

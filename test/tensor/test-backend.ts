@@ -3,9 +3,8 @@
 // fails the test run instead of falling back, so a green run on tfjs-node really ran there.
 import { BACKEND_ENV, initBackend, parseBackendName, type BackendInfo, type BackendName } from '../../lib/tensor/backend.ts';
 
-export const TEST_BACKEND: BackendName = process.env[BACKEND_ENV] !== undefined && process.env[BACKEND_ENV] !== ''
-  ? parseBackendName(process.env[BACKEND_ENV], `env ${BACKEND_ENV}`)
-  : 'wasm';
+export const TEST_BACKEND: BackendName =
+  process.env[BACKEND_ENV] !== undefined && process.env[BACKEND_ENV] !== '' ? parseBackendName(process.env[BACKEND_ENV], `env ${BACKEND_ENV}`) : 'wasm';
 
 export async function useTestBackend(): Promise<BackendInfo> {
   const info = await initBackend({ prefer: TEST_BACKEND, log: () => {} });

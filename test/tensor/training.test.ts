@@ -6,9 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKEND, useTestBackend } from './test-backend.ts';
-import {
-  assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveCheckpoint,
-} from '../../lib/tensor/checkpoint.ts';
+import { assignWeights, disposeCheckpoint, findCheckpoint, loadCheckpoint, saveCheckpoint } from '../../lib/tensor/checkpoint.ts';
 import { createReferenceNet, type ReferenceNet } from '../../lib/tensor/reference-net.ts';
 import { seededNormal } from '../../lib/tensor/random.ts';
 import { polyLr } from '../../lib/tensor/schedule.ts';
@@ -67,7 +65,9 @@ describe(`training the reference network on ${TEST_BACKEND}`, () => {
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]);
     expect(new Set(counts).size).toBe(1);
-    net.dispose(); opt.dispose(); x.dispose();
+    net.dispose();
+    opt.dispose();
+    x.dispose();
   });
 
   it('resumes from a checkpoint to bit-identical weights', async () => {
@@ -86,7 +86,8 @@ describe(`training the reference network on ${TEST_BACKEND}`, () => {
     const state = optB.getState();
     await saveCheckpoint(dir, { weights: b.variables, optimizer: state, iteration: 3, extra: { note: 'mid-way' } });
     tf.dispose(Object.values(state));
-    b.dispose(); optB.dispose();
+    b.dispose();
+    optB.dispose();
 
     const c = createReferenceNet(12345); // different init: everything must come from the checkpoint
     const optC = makeOptimizer(c);
@@ -99,14 +100,24 @@ describe(`training the reference network on ${TEST_BACKEND}`, () => {
     for (let it = 3; it <= TOTAL; it++) trainStep(c, optC, x, it);
     const resumed = snapshot(c);
     for (const k of Object.keys(straight)) expect(Buffer.from(resumed[k].buffer).equals(Buffer.from(straight[k].buffer))).toBe(true);
-    a.dispose(); optA.dispose(); c.dispose(); optC.dispose(); x.dispose();
+    a.dispose();
+    optA.dispose();
+    c.dispose();
+    optC.dispose();
+    x.dispose();
   });
 });
 
 describe('checkpoint files', () => {
   it('writes model.json + weights.bin in the tfjs manifest layout', async () => {
     const dir = path.join(tmp, 'layout');
-    const w = { 'a/kernel': tf.tensor2d([[1, 2], [3, 4]]), 'b/bias': tf.tensor1d([5, 6, 7], 'int32') };
+    const w = {
+      'a/kernel': tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      'b/bias': tf.tensor1d([5, 6, 7], 'int32'),
+    };
     await saveCheckpoint(dir, { weights: w, optimizer: { 'a/kernel/momentum': tf.zeros([2, 2]) }, iteration: 10 });
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
     const json = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(dir, 'model.json'), 'utf8'));
@@ -154,17 +165,24 @@ describe('MomentumSgd and polyLr', () => {
     const a = tf.variable(tf.tensor1d(w0));
     const b = tf.variable(tf.tensor1d(w0));
     const opt = new MomentumSgd({ a: { variable: a, lrMult: 10, weightDecay: 0.1 }, b }, { momentum: 0.9 });
-    const wa = [...w0]; const va = [0, 0, 0];
-    const wb = [...w0]; const vb = [0, 0, 0];
-    const grads = [[1, 2, 3], [-1, 0.5, 0.25]];
+    const wa = [...w0];
+    const va = [0, 0, 0];
+    const wb = [...w0];
+    const vb = [0, 0, 0];
+    const grads = [
+      [1, 2, 3],
+      [-1, 0.5, 0.25],
+    ];
     grads.forEach((g, step) => {
       const lr = polyLr(0.1, step, 1);
       const gt = tf.tensor1d(g);
       opt.step({ a: gt, b: gt }, lr);
       gt.dispose();
       for (let k = 0; k < 3; k++) {
-        va[k] = 0.9 * va[k] + lr * 10 * (g[k] + 0.1 * wa[k]); wa[k] -= va[k];
-        vb[k] = 0.9 * vb[k] + lr * g[k]; wb[k] -= vb[k];
+        va[k] = 0.9 * va[k] + lr * 10 * (g[k] + 0.1 * wa[k]);
+        wa[k] -= va[k];
+        vb[k] = 0.9 * vb[k] + lr * g[k];
+        wb[k] -= vb[k];
       }
     });
     Array.from(a.dataSync()).forEach((v, k) => {
@@ -174,7 +192,9 @@ describe('MomentumSgd and polyLr', () => {
       expect(v).toBeCloseTo(wb[k], 5);
     });
     expect(() => opt.step({ a: tf.ones([3]) }, 0.1)).toThrow(/no gradient for 'b'/);
-    opt.dispose(); a.dispose(); b.dispose();
+    opt.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   it('polyLr follows base (1 - it/(T+1))^0.9', () => {
@@ -190,8 +210,14 @@ describe('Adam', () => {
     const w0 = [0.5, -1.5, 2];
     const a = tf.variable(tf.tensor1d(w0));
     const opt = new Adam({ a: { variable: a, lrMult: 10, weightDecay: 0.1 } });
-    const w = [...w0]; const m = [0, 0, 0]; const v = [0, 0, 0];
-    const grads = [[1, 2, 3], [-1, 0.5, 0.25], [0.3, -0.2, 0.1]];
+    const w = [...w0];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    const grads = [
+      [1, 2, 3],
+      [-1, 0.5, 0.25],
+      [0.3, -0.2, 0.1],
+    ];
     grads.slice(0, 2).forEach((g, i) => {
       const gt = tf.tensor1d(g);
       opt.step({ a: gt }, 0.01);
@@ -200,7 +226,7 @@ describe('Adam', () => {
         const gk = g[k] + 0.1 * w[k];
         m[k] = 0.9 * m[k] + 0.1 * gk;
         v[k] = 0.999 * v[k] + 0.001 * gk * gk;
-        w[k] -= 0.01 * 10 * (m[k] / (1 - 0.9 ** (i + 1))) / (Math.sqrt(v[k] / (1 - 0.999 ** (i + 1))) + 1e-8);
+        w[k] -= (0.01 * 10 * (m[k] / (1 - 0.9 ** (i + 1)))) / (Math.sqrt(v[k] / (1 - 0.999 ** (i + 1))) + 1e-8);
       }
     });
     Array.from(a.dataSync()).forEach((x, k) => {
@@ -217,14 +243,23 @@ describe('Adam', () => {
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     expect(() => new Adam({ a }).setState({})).toThrow(/no step count/);
     tf.dispose([g3, ...Object.values(state)]);
-    opt.dispose(); resumed.dispose(); a.dispose(); b.dispose();
+    opt.dispose();
+    resumed.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   it('updates variables of mixed shapes, rates and decays in groups with the bits of a per-variable update', () => {
     // Adam keeps one flat buffer per (lrMult, weightDecay) group (param-groups.ts); the reference
     // here is the same update written per variable with the same tfjs ops and scalars.
     const shapes: number[][] = [[3, 3, 2, 4], [4], [1, 1, 4, 5], [5], [2, 3]];
-    const specs = [{ lrMult: 1, weightDecay: 5e-4 }, { lrMult: 2, weightDecay: 0 }, { lrMult: 10, weightDecay: 5e-4 }, { lrMult: 20, weightDecay: 0 }, { lrMult: 1, weightDecay: 5e-4 }];
+    const specs = [
+      { lrMult: 1, weightDecay: 5e-4 },
+      { lrMult: 2, weightDecay: 0 },
+      { lrMult: 10, weightDecay: 5e-4 },
+      { lrMult: 20, weightDecay: 0 },
+      { lrMult: 1, weightDecay: 5e-4 },
+    ];
     const init = shapes.map((sh, i) => seededNormal(sh, 1, 30 + i));
     const ours = init.map((t) => tf.variable(t.clone()));
     const theirs = init.map((t) => tf.variable(t.clone()));
@@ -242,8 +277,10 @@ describe('Adam', () => {
           const g = weightDecay !== 0 ? tf.add(grads[i], tf.mul(w, tf.scalar(weightDecay))) : grads[i];
           const mi = tf.add(tf.mul(m[i], 0.9), tf.mul(g, 1 - 0.9));
           const vi = tf.add(tf.mul(v2[i], 0.999), tf.mul(tf.square(g), 1 - 0.999));
-          m[i].dispose(); v2[i].dispose();
-          m[i] = tf.keep(mi); v2[i] = tf.keep(vi);
+          m[i].dispose();
+          v2[i].dispose();
+          m[i] = tf.keep(mi);
+          v2[i] = tf.keep(vi);
           const update = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-8));
           w.assign(tf.sub(w, tf.mul(update, 0.01 * lrMult)));
         });

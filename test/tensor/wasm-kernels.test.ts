@@ -51,10 +51,12 @@ describe('wasm training kernels', () => {
     // Half the inputs relu'd to exactly 0 so windows have ties: the first maximum must win.
     const xa = seededNormalArray(n, 1, 1).map((v) => Math.max(0, v));
     const ra = seededNormalArray(n * 4, 1, 2);
-    const r = await onBoth(() => tf.grad((x: tf.Tensor) => {
-      const y = tf.maxPool(x as tf.Tensor4D, k, s, pad);
-      return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
-    })(tf.tensor4d(xa, [...shape])));
+    const r = await onBoth(() =>
+      tf.grad((x: tf.Tensor) => {
+        const y = tf.maxPool(x as tf.Tensor4D, k, s, pad);
+        return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+      })(tf.tensor4d(xa, [...shape])),
+    );
     expectClose(r.tested, r.cpu);
   });
 
@@ -92,7 +94,8 @@ describe('wasm training kernels', () => {
     const basis = tf.tidy(() => tf.reshape(tf.oneHot(tf.range(0, n, 1, 'int32'), n), [n * b, h, w, ch]));
     const images = tf.tidy(() => tf.image.resizeBilinear(basis as tf.Tensor4D, [...c.to], c.alignCorners, c.halfPixelCenters));
     const iv = images.dataSync();
-    basis.dispose(); images.dispose();
+    basis.dispose();
+    images.dispose();
     // image k of the batch of n*b basis images is unit vector k of the flattened [b,h,w,ch] input
     const per = c.to[0] * c.to[1] * ch;
     for (let k = 0; k < n; k++) {
@@ -113,7 +116,11 @@ describe('wasm training kernels', () => {
   it('UnsortedSegmentSum (gradient of gather) matches cpu', async () => {
     const xa = seededNormalArray(5 * 4 * 3, 1, 1);
     const ra = seededNormalArray(7 * 4 * 3, 1, 2);
-    const r = await onBoth(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([4, 0, 0, 2, 4, 4, 1], 'int32')), tf.tensor(ra, [7, 4, 3]))))(tf.tensor3d(xa, [5, 4, 3])));
+    const r = await onBoth(() =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([4, 0, 0, 2, 4, 4, 1], 'int32')), tf.tensor(ra, [7, 4, 3]))))(
+        tf.tensor3d(xa, [5, 4, 3]),
+      ),
+    );
     expectClose(r.tested, r.cpu);
   });
 
@@ -137,7 +144,10 @@ describe('wasm training kernels', () => {
           for (let q = 0; q < per; q++) acc += iv[k * per + q] * dya[q];
           ref[k] = acc;
         }
-        const g = tf.grad((x: tf.Tensor) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'same'))(tf.tensor4d(seededNormalArray(n, 1, 1), [1, h, w, c]), tf.tensor4d(dya, [1, 4, 4, c]));
+        const g = tf.grad((x: tf.Tensor) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'same'))(
+          tf.tensor4d(seededNormalArray(n, 1, 1), [1, h, w, c]),
+          tf.tensor4d(dya, [1, 4, 4, c]),
+        );
         return relError(g.dataSync(), ref);
       });
       errors[b] = err;
@@ -153,8 +163,20 @@ describe('wasm training kernels', () => {
     // cross-entropies, mean: every op family the DeepLab/FCAN models use.
     // Square feature maps: the cpu reference ResizeBilinearGrad returns [b, w, h, c] (a tfjs bug).
     const xa = seededNormalArray(2 * 17 * 17 * 3, 1, 1);
-    const shapes: Array<[number, number, number, number]> = [[3, 3, 3, 8], [3, 3, 8, 8], [3, 3, 8, 8], [3, 3, 16, 8], [1, 1, 8, 5]];
-    const wa = shapes.map((s, i) => seededNormalArray(s.reduce((a, b) => a * b), 0.3, 10 + i));
+    const shapes: Array<[number, number, number, number]> = [
+      [3, 3, 3, 8],
+      [3, 3, 8, 8],
+      [3, 3, 8, 8],
+      [3, 3, 16, 8],
+      [1, 1, 8, 5],
+    ];
+    const wa = shapes.map((s, i) =>
+      seededNormalArray(
+        s.reduce((a, b) => a * b),
+        0.3,
+        10 + i,
+      ),
+    );
     const labels = seededUniformArray(2 * 5, 0, 1, 3);
     const r = await onBoth(() => {
       const x = tf.tensor4d(xa, [2, 17, 17, 3]);
@@ -166,9 +188,26 @@ describe('wasm training kernels', () => {
         h = tf.div(tf.sub(h, m.mean), tf.sqrt(tf.add(m.variance, 1e-3)));
         const p1 = tf.maxPool(h, 3, 2, 'same');
         // 'valid': with 'same', tfjs's cpu (and wasm) AvgPoolGrad is not the adjoint of its forward (below)
-        const p2 = tf.pad(tf.avgPool(h, 3, 2, 'valid'), [[0, 0], [0, 1], [0, 1], [0, 0]]);
+        const p2 = tf.pad(tf.avgPool(h, 3, 2, 'valid'), [
+          [0, 0],
+          [0, 1],
+          [0, 1],
+          [0, 0],
+        ]);
         const a1 = tf.relu(atrousConv2d(p1, w2, 2, 'same'));
-        const a2 = tf.relu(atrousConv2d(tf.pad(p2, [[0, 0], [1, 1], [2, 2], [0, 0]]), w3, 4, 'same'));
+        const a2 = tf.relu(
+          atrousConv2d(
+            tf.pad(p2, [
+              [0, 0],
+              [1, 1],
+              [2, 2],
+              [0, 0],
+            ]),
+            w3,
+            4,
+            'same',
+          ),
+        );
         const a2c = tf.slice(a2, [0, 1, 2, 0], [-1, a1.shape[1], a1.shape[2], -1]);
         let y = tf.relu(tf.conv2d(tf.concat([a1, a2c], 3), w4, 1, 'valid'));
         // halfPixelCenters off: the cpu reference kernel ignores that flag (checked separately above).

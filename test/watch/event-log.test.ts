@@ -44,7 +44,9 @@ describe('the scalars file and event files of a stage', () => {
     expect(loss[14].value).toBeCloseTo(2 / 15 + 0.1, 12);
     expect(loss[9].value).toBeCloseTo(1 / 10 + 0.1, 12);
     expect(readScalars(dir).some((l) => l.tag === 'skipped')).toBe(false);
-    const files = readdirSync(dir).filter((f) => f.includes('tfevents')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.includes('tfevents'))
+      .sort();
     expect(files).toHaveLength(2);
   });
 
@@ -53,7 +55,11 @@ describe('the scalars file and event files of a stage', () => {
     session(dir, 1, 30);
     session(dir, 1, 5, 3);
     expect(readdirSync(dir).filter((f) => f.includes('tfevents'))).toHaveLength(1);
-    expect(readScalars(dir).filter((l) => l.tag === 'loss').map((l) => l.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      readScalars(dir)
+        .filter((l) => l.tag === 'loss')
+        .map((l) => l.step),
+    ).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('a torn last line of a killed writer is skipped and dropped at the next restart', () => {
@@ -63,7 +69,11 @@ describe('the scalars file and event files of a stage', () => {
     expect(readScalars(dir).filter((l) => l.tag === 'loss')).toHaveLength(3);
     session(dir, 4, 5);
     expect(readFileSync(join(dir, 'scalars.jsonl'), 'utf8')).not.toContain('"st\n');
-    expect(readScalars(dir).filter((l) => l.tag === 'loss').map((l) => l.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      readScalars(dir)
+        .filter((l) => l.tag === 'loss')
+        .map((l) => l.step),
+    ).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('names a run by its profile and sorted overrides, and refuses a name that leaves the root', () => {
@@ -71,7 +81,12 @@ describe('the scalars file and event files of a stage', () => {
     expect(runLogName('toy', ['eval.crf=false', 'cues.gamma=0.3'])).toBe('toy,cues.gamma=0.3,eval.crf=false');
     expect(runLogName('toy', ['cues.saliency=s1 '])).toBe('toy,cues.saliency=s1');
     expect(runLogName('toy', ['dataset.voc.root=/data/VOC 2012'])).toBe('toy,dataset.voc.root=_data_VOC_2012');
-    expect(runLogName('toy', Array.from({ length: 40 }, (_, i) => `train.seed=${i}`)).length).toBeLessThanOrEqual(120);
+    expect(
+      runLogName(
+        'toy',
+        Array.from({ length: 40 }, (_, i) => `train.seed=${i}`),
+      ).length,
+    ).toBeLessThanOrEqual(120);
     expect(stageLogDir('/c/tensorboard', 'toy,cues.gamma=0.3', 'train')).toBe('/c/tensorboard/toy,cues.gamma=0.3/train');
     for (const bad of ['..', '../etc', 'a/b', '.', '']) expect(() => stageLogDir('/c/tensorboard', bad, 'train'), bad).toThrow(/not one plain path segment/);
   });
@@ -116,11 +131,23 @@ describe.skipIf(tensorboardMissing !== null)("TensorBoard's own reader", () => {
     const tb = readWithTensorBoard(dir);
     expect(tb.files).toHaveLength(2);
     // the first file really holds the orphans 31..35, and the second opens with SessionLog START at 31
-    expect(tb.files[0].events.filter((e) => e.what === 'summary').map((e) => e.step).slice(-5)).toEqual([31, 32, 33, 34, 35]);
-    expect(tb.files[1].events.slice(0, 2)).toEqual([{ step: 0, what: 'file_version' }, { step: 31, what: 'session_log', status: 1 }]);
+    expect(
+      tb.files[0].events
+        .filter((e) => e.what === 'summary')
+        .map((e) => e.step)
+        .slice(-5),
+    ).toEqual([31, 32, 33, 34, 35]);
+    expect(tb.files[1].events.slice(0, 2)).toEqual([
+      { step: 0, what: 'file_version' },
+      { step: 31, what: 'session_log', status: 1 },
+    ]);
     const steps = tb.scalars.loss.map(([s]) => s);
     expect(steps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    expect(tb.scalars.loss).toEqual(readScalars(dir).filter((l) => l.tag === 'loss').map((l) => [l.step, Math.fround(l.value)]));
+    expect(tb.scalars.loss).toEqual(
+      readScalars(dir)
+        .filter((l) => l.tag === 'loss')
+        .map((l) => [l.step, Math.fround(l.value)]),
+    );
   });
 
   it('checks the CRCs: a record altered on disk is dropped, the ones before it are read', () => {
@@ -136,7 +163,7 @@ describe.skipIf(tensorboardMissing !== null)("TensorBoard's own reader", () => {
 });
 
 describe('the writers and every stage', () => {
-  it('no stage\'s code identity holds a writer of run facts: editing lib/watch re-keys nothing', async () => {
+  it("no stage's code identity holds a writer of run facts: editing lib/watch re-keys nothing", async () => {
     const { codeFiles } = await import('../../lib/contract/code-hash.ts');
     const { readdirSync: list } = await import('node:fs');
     const root = join(import.meta.dirname, '../..');
@@ -144,7 +171,10 @@ describe('the writers and every stage', () => {
     expect(stages.length).toBeGreaterThan(10);
     for (const f of stages) {
       const files = codeFiles(join(root, 'stages', f), root).map((c) => c.path);
-      expect(files.filter((p) => p.startsWith('lib/watch/') || p === 'lib/scalar-sink.ts'), f).toEqual([]);
+      expect(
+        files.filter((p) => p.startsWith('lib/watch/') || p === 'lib/scalar-sink.ts'),
+        f,
+      ).toEqual([]);
     }
     // the trainings do reach the loop that logs, through the sink's interface only
     expect(codeFiles(join(root, 'stages/train.ts'), root).map((c) => c.path)).toContain('lib/model/train-loop.ts');

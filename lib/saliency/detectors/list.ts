@@ -8,10 +8,4 @@ import { isnetDetector } from './isnet.ts';
 import { onnxDetector } from './onnx.ts';
 import { tfjsDetector } from './tfjs.ts';
 
-export const BUILT_IN_DETECTORS: readonly DetectorPlugin[] = [
-  boundaryDetector,
-  onnxDetector,
-  tfjsDetector,
-  dhsnetDetector,
-  isnetDetector,
-];
+export const BUILT_IN_DETECTORS: readonly DetectorPlugin[] = [boundaryDetector, onnxDetector, tfjsDetector, dhsnetDetector, isnetDetector];

@@ -5,15 +5,20 @@ import { defineDetector } from '../detector-plugin.ts';
 import { preprocessSchema } from '../preprocess.ts';
 import { modelFromParams, needsModel } from './model-param.ts';
 
-export const onnxSpecSchema = preprocessSchema.extend({
-  kind: z.literal('onnx'),
-  /** a path to a .onnx file, or a registered name ('u2netp', 'u2net') downloaded on first use */
-  model: z.string().min(1),
-  /** expected sha256 of a local model file (verified before loading) */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  /** intra-op threads for onnxruntime (default 1: the executor parallelises over images) */
-  threads: z.number().int().positive().optional(),
-}).strict();
+export const onnxSpecSchema = preprocessSchema
+  .extend({
+    kind: z.literal('onnx'),
+    /** a path to a .onnx file, or a registered name ('u2netp', 'u2net') downloaded on first use */
+    model: z.string().min(1),
+    /** expected sha256 of a local model file (verified before loading) */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    /** intra-op threads for onnxruntime (default 1: the executor parallelises over images) */
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
 export type OnnxSpec = z.infer<typeof onnxSpecSchema>;
 
 export const onnxDetector = defineDetector({

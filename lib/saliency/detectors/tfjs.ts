@@ -5,14 +5,16 @@ import { defineDetector } from '../detector-plugin.ts';
 import { preprocessSchema } from '../preprocess.ts';
 import { modelFromParams, needsModel } from './model-param.ts';
 
-export const tfjsSpecSchema = preprocessSchema.extend({
-  kind: z.literal('tfjs'),
-  /** folder with model.json (+ weight shards), or the model.json path itself */
-  path: z.string().min(1),
-  format: z.enum(['auto', 'graph', 'layers']).optional(),
-  /** tfjs backend to use; by default the process's current backend is kept */
-  backend: z.enum(['cpu', 'wasm']).optional(),
-}).strict();
+export const tfjsSpecSchema = preprocessSchema
+  .extend({
+    kind: z.literal('tfjs'),
+    /** folder with model.json (+ weight shards), or the model.json path itself */
+    path: z.string().min(1),
+    format: z.enum(['auto', 'graph', 'layers']).optional(),
+    /** tfjs backend to use; by default the process's current backend is kept */
+    backend: z.enum(['cpu', 'wasm']).optional(),
+  })
+  .strict();
 export type TfjsSpec = z.infer<typeof tfjsSpecSchema>;
 
 export const tfjsDetector = defineDetector({
