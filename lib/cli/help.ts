@@ -123,7 +123,7 @@ profile: the DAG with each stage's key, time and whether the last run computed i
 (mIoU and per-class IoU, cue and saliency quality, classifier mAP); training curves. --sweep adds a
 sweep's results table. The report stage of \`pipeline run\` writes the same into its artifact.`,
   predict: `Usage: pipeline predict IMAGE... [--out DIR] [--stage eval] [--checkpoint retrain|train] [--no-crf]
-                        [--scales 1,0.75,0.5] [--profile P] [--set eval.param=value]...
+                        [--scales LIST] [--profile P] [--set eval.param=value]...
 
 Segments the images exactly as the eval stage does: its resolved params (profile, then --set)
 choose the checkpoint (retrain: with adapt; train: without), the scales and the dense CRF with its
@@ -138,7 +138,8 @@ ids as indices) and <DIR>/<name>_overlay.jpg. The model must be in the cache: ru
   --scales LIST     short for --set <stage>.scales=[LIST]`,
   saliency: `Usage: pipeline saliency IMAGE [--labels PNG] [--out PNG] [--detector KIND|JSON]
 
-Runs hierarchical saliency (three passes, erasing at 0.7 then 0.8) on one image and writes a panel:
+Runs hierarchical saliency (three passes, erasing at erase-s2's then erase-s3's threshold as the
+pipeline resolves them: profile, then --set) on one image and writes a panel:
 the image, S1, S2, S3 (top); the ground-truth foreground, the two erased images, the cumulative erase
 mask (bottom). With --labels (a VOC label PNG, palette or grayscale ids) it prints MAE, max F and
 objects found for each pass.

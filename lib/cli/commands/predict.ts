@@ -18,7 +18,7 @@ function shorthands(stage: string, values: { checkpoint?: string; 'no-crf'?: boo
   if (values.scales !== undefined) {
     const scales = values.scales.split(',').map((s) => Number(s.trim()));
     if (scales.some((s) => !Number.isFinite(s)))
-      throw new InputError(`pipeline predict: --scales must be numbers separated by commas, e.g. 1,0.75,0.5; got '${values.scales}'`);
+      throw new InputError(`pipeline predict: --scales must be numbers separated by commas, e.g. 1,0.5; got '${values.scales}'`);
     set.push(`${stage}.scales=${JSON.stringify(scales)}`);
   }
   return set;
