@@ -82,10 +82,10 @@ function blob(rng: Rng, width: number, height: number): Uint8Array {
 }
 
 /** A star-shaped polygon; some vertices land on 0.1 steps (ties of the 5x rounding), some outside the image. */
-function polygon(rng: Rng, width: number, height: number): number[] {
+function polygon(rng: Rng, width: number, height: number, vertices: readonly [number, number]): number[] {
   const cx = rng.range(-2, width + 2);
   const cy = rng.range(-2, height + 2);
-  const n = rng.int(3, 11);
+  const n = rng.int(vertices[0], vertices[1]);
   const radius = rng.range(2, Math.min(width, height) * 0.6);
   const snap = rng.chance(0.5);
   const out: number[] = [];
@@ -129,9 +129,24 @@ export interface FixtureInstances {
   annotations: FixtureAnnotation[];
 }
 
-export function cocoFixture(seed: number): FixtureInstances {
+export interface FixtureOptions {
+  /** width, height of each image */
+  sizes: readonly (readonly [number, number])[];
+  /** indices of the images left without annotations */
+  empty: readonly number[];
+  /** polygon instances per image, at least and at most */
+  polygons: readonly [number, number];
+  /** vertices per polygon, at least and at most */
+  vertices: readonly [number, number];
+}
+
+const DEFAULTS: FixtureOptions = { sizes: SIZES, empty: [EMPTY_IMAGE], polygons: [3, 5], vertices: [3, 11] };
+
+/** The test fixture; a benchmark passes COCO-sized images and counts instead (bench/coco-labels.ts). */
+export function cocoFixture(seed: number, options: Partial<FixtureOptions> = {}): FixtureInstances {
+  const opts = { ...DEFAULTS, ...options };
   const rng = new Rng(seed);
-  const images = SIZES.map(([width, height], i) => ({
+  const images = opts.sizes.map(([width, height], i) => ({
     id: 1000 + 7 * i,
     width,
     height,
@@ -141,11 +156,12 @@ export function cocoFixture(seed: number): FixtureInstances {
   let nextId = 1;
   const add = (a: Omit<FixtureAnnotation, 'id' | 'bbox'>) => annotations.push({ id: nextId++, bbox: [0, 0, 1, 1], ...a });
   images.forEach((img, i) => {
-    if (i === EMPTY_IMAGE) return;
+    if (opts.empty.includes(i)) return;
     const { width: w, height: h } = img;
     const category = () => rng.pick(FIXTURE_CATEGORIES).id;
-    for (let n = rng.int(3, 5); n > 0; n--) {
-      const parts = rng.chance(0.3) ? [polygon(rng, w, h), polygon(rng, w, h)] : [polygon(rng, w, h)];
+    const poly = () => polygon(rng, w, h, opts.vertices);
+    for (let n = rng.int(opts.polygons[0], opts.polygons[1]); n > 0; n--) {
+      const parts = rng.chance(0.3) ? [poly(), poly()] : [poly()];
       add({ image_id: img.id, category_id: category(), iscrowd: 0, area: parts.reduce((s, p) => s + shoelace(p), 0), segmentation: parts });
     }
     const crowd = blob(rng, w, h);
@@ -166,7 +182,7 @@ export function cocoFixture(seed: number): FixtureInstances {
     });
     // the same area as the first instance of the image: the file's order decides between them
     const first = annotations.find((a) => a.image_id === img.id)!;
-    add({ image_id: img.id, category_id: category(), iscrowd: 0, area: first.area, segmentation: [polygon(rng, w, h)] });
+    add({ image_id: img.id, category_id: category(), iscrowd: 0, area: first.area, segmentation: [poly()] });
   });
   // annotations of different images interleaved, as in COCO's files
   rng.shuffle(annotations);
