@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { annotatedImages, annotationsByImage, parseCocoInstances } from '../../lib/data/coco/instances.ts';
 import { cocoClasses, cocoImageLabels } from '../../lib/data/coco/label-map.ts';
-import { cocoFixture, EMPTY_IMAGE, FIXTURE_CATEGORIES } from './coco-fixture.ts';
+import { cocoFixture, EMPTY_IMAGE, FIXTURE_CATEGORIES, type FixtureOptions } from './coco-fixture.ts';
 import { removeDir, tempDir } from './helpers.ts';
 import { pycocotoolsMissing, referenceLabelMaps } from './pycocotools.ts';
 
@@ -15,9 +15,27 @@ const dir = await tempDir('dcsp-coco-');
 afterAll(() => removeDir(dir));
 
 describe.skipIf(pycocotoolsMissing !== null)('COCO label maps against pycocotools', () => {
-  for (const seed of [1, 2, 3]) {
-    it(`fixture seed ${seed}: every pixel, tag and kept image agrees`, () => {
-      const fixture = cocoFixture(seed);
+  const cases: { name: string; options: Partial<FixtureOptions> }[] = [
+    ...[1, 2, 3].map((seed) => ({ name: `fixture seed ${seed}`, options: {} })),
+    // larger images, longer polygons, more instances: more boundary cases per run
+    {
+      name: 'fixture seed 4, 160x120 images',
+      options: {
+        sizes: [
+          [160, 120],
+          [120, 160],
+          [161, 97],
+        ],
+        empty: [],
+        polygons: [6, 10],
+        vertices: [8, 40],
+      },
+    },
+  ];
+  cases.forEach(({ name, options }, i) => {
+    const seed = i + 1;
+    it(`${name}: every pixel, tag and kept image agrees`, () => {
+      const fixture = cocoFixture(seed, options);
       const file = join(dir, `instances-${seed}.json`);
       writeFileSync(file, JSON.stringify(fixture));
       const reference = referenceLabelMaps(file);
@@ -26,7 +44,7 @@ describe.skipIf(pycocotoolsMissing !== null)('COCO label maps against pycocotool
       const byImage = annotationsByImage(instances);
       const kept = annotatedImages(instances, byImage);
       expect(kept.map((img) => img.id)).toEqual(reference.kept);
-      expect(kept).not.toContainEqual(expect.objectContaining({ id: fixture.images[EMPTY_IMAGE].id }));
+      if (options.empty === undefined) expect(kept).not.toContainEqual(expect.objectContaining({ id: fixture.images[EMPTY_IMAGE].id }));
 
       const classes = cocoClasses(instances);
       expect(classes.names).toEqual([...FIXTURE_CATEGORIES].sort((a, b) => a.id - b.id).map((c) => c.name));
@@ -53,5 +71,5 @@ describe.skipIf(pycocotoolsMissing !== null)('COCO label maps against pycocotool
       expect(seen.has(0)).toBe(true);
       expect(seen.size).toBeGreaterThan(3);
     });
-  }
+  });
 });

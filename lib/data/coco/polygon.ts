@@ -1,8 +1,9 @@
 // A COCO polygon rasterised exactly as pycocotools does (maskApi.c, rleFrPoly), so that label maps
 // made here equal those made with pycocotools pixel for pixel. The facts of that method, in our
 // words and code:
-//  1. vertices go to a grid 5 times finer, rounded as C's (int)(v + .5) does (toward zero after
-//     adding a half, so -0.3 becomes 0 and -0.5 becomes 0 too);
+//  1. vertices go to a grid 5 times finer, rounded as C's (int)(v + .5) does: a half added, then
+//     the fraction dropped toward zero, so everything above -1.5 and below 0.5 becomes 0 (rounding
+//     to nearest would give -1 below -0.5);
 //  2. every edge is walked on the fine grid one step per unit of its longer axis, always from the
 //     end with the smaller coordinate on that axis (so an edge gives the same points whichever way
 //     the polygon runs), the other coordinate rounded the same way;
