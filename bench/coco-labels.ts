@@ -1,7 +1,7 @@
 // Time to read a COCO instances file and to make label maps from it, on a synthetic file at COCO
 // 2014's scale per image (640 x 480, about 7.4 annotations each, polygons plus a crowd RLE and a
 // compressed RLE), and pycocotools' time for the same label maps when test/.venv-coco exists.
-// Run: node --import tsx bench/coco-labels.ts [images, default 500]
+// Run: node --expose-gc --import tsx bench/coco-labels.ts [images, default 500]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,9 +19,13 @@ const fixture = cocoFixture(1, { sizes: Array.from({ length: count }, () => [640
 await writeFile(file, JSON.stringify(fixture));
 const mb = (await stat(file)).size / 1e6;
 
+globalThis.gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
 let t = performance.now();
 const instances = await readCocoInstances(file);
 const readMs = performance.now() - t;
+globalThis.gc?.();
+const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
 const byImage = annotationsByImage(instances);
 const classes = cocoClasses(instances);
 const kept = annotatedImages(instances, byImage);
@@ -33,7 +37,9 @@ const labelMs = (performance.now() - t) / kept.length;
 
 const n = instances.annotations.length;
 console.log(`${kept.length} images, ${n} annotations (${(n / kept.length).toFixed(1)} per image), ${mb.toFixed(1)} MB of JSON`);
-console.log(`read + check: ${readMs.toFixed(0)} ms (${(readMs / mb).toFixed(1)} ms/MB)`);
+console.log(
+  `read + check: ${readMs.toFixed(0)} ms (${(readMs / mb).toFixed(1)} ms/MB); the records take about ${heapMb.toFixed(0)} MB of heap (${(heapMb / mb).toFixed(1)}x the file)`,
+);
 console.log(`label map + tags: ${labelMs.toFixed(2)} ms per image (${((100 * painted) / (kept.length * 640 * 480)).toFixed(0)}% of pixels labelled)`);
 
 const python = join(import.meta.dirname, '../test/.venv-coco/bin/python');
