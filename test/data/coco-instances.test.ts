@@ -82,7 +82,7 @@ describe('COCO instances file', () => {
     expect(refused((j) => (j.annotations[0].segmentation = [[0, 0, 3, 3]]))).toMatch(/segmentation\[0\]: 2 point\(s\): too few for a polygon/);
     expect(refused((j) => (j.annotations[0].segmentation = []))).toMatch(/\(id 1\): segmentation: an empty list of polygons/);
     expect(refused((j) => (j.annotations[0].segmentation = [[-0.5, -0.5, 2.5, 1e6, 2.5, 1.5]]))).toMatch(
-      /segmentation\[0\]\[3\]: 1000000 is not a coordinate within 16 px of the image/,
+      /segmentation\[0\]\[3\]: 1000000 is not a coordinate in -16\.\.16 \(4x the image's larger side\)$/,
     );
     expect(refused((j) => (j.annotations[1].segmentation = { size: [4, 3], counts: [12] }))).toMatch(
       /\(id 2\): segmentation: size \[4,3\] is not the image's \[height, width\] \[3, 4\]/,

@@ -174,7 +174,7 @@ function parsePolygons(v: unknown[], image: CocoImage, where: string, fail: Fail
     for (let j = 0; j < poly.length; j++) {
       const c = poly[j];
       if (typeof c !== 'number' || !Number.isFinite(c) || Math.abs(c) > reach)
-        fail(`${where}[${p}][${j}]`, `${JSON.stringify(c)} is not a coordinate within ${reach} px of the image`);
+        fail(`${where}[${p}][${j}]`, `${JSON.stringify(c)} is not a coordinate in -${reach}..${reach} (4x the image's larger side)`);
     }
     return poly as number[];
   });
