@@ -4,7 +4,7 @@
 // and a pixel keeps the class of the first instance that covers it, so a small object on a large
 // one stays visible; crowd regions are painted like any instance; background is 0. Class ids are
 // the categories' positions in id order, 1..N (coco2voc itself writes the raw category id, 1..90;
-// CLIMS's COCO loader numbers its image labels in this order too). README.md says where other
+// ToCo's and CLIMS's COCO loaders number the classes in this order). README.md says where other
 // converters differ.
 
 import { InputError } from '../../errors.ts';
