@@ -100,12 +100,20 @@ describe('bad input through the CLI', () => {
       /^error: pipeline saliency: --detector: invalid saliency detector spec: kind: /,
     );
     const spec = JSON.stringify({ kind: 'onnx', model: join(bad, 'notimage.jpg') });
-    const r = await p.cli(['saliency', copy, '--out', panel, '--detector', spec]);
+    // the panel erases at the real erase stages' thresholds: the repository's pipeline, the project's cache
+    const real = { pipeline: join(ROOT, 'pipeline.yaml') };
+    const saliency = ['saliency', copy, '--out', panel, '--detector', spec, '--cache', p.cache];
+    const r = await p.cli(saliency, real);
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/notimage\.jpg.*\(set DCSP_DEBUG=1 for the stack\)/);
-    const debug = await p.cli(['saliency', copy, '--out', panel, '--detector', spec], { env: { DCSP_DEBUG: '1' } });
+    const debug = await p.cli(saliency, { ...real, env: { DCSP_DEBUG: '1' } });
     expect(debug.stderr).toMatch(/\n\s+at /);
     expect(existsSync(panel)).toBe(false);
+    // a pipeline without the erase stages has no thresholds to draw with: input, one line
+    expectRefusal(
+      await p.cli(['saliency', copy, '--out', panel]),
+      /^error: pipeline saliency: profile \S+ has no stage erase-s2, whose threshold the panel uses$/,
+    );
   });
 });

@@ -46,12 +46,21 @@ describe('locks', () => {
     const lock = join(p.cache, 'source', `${key}.lock`);
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() }));
     const run = p.spawn(['run', '--until', 'source', '--workers', '1']);
-    await new Promise((r) => setTimeout(r, 2500));
+    // let go only once the run says it waits (a fixed sleep raced a slow start on a loaded machine)
+    const waiting = new RegExp(`waiting for pid ${process.pid}`);
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      run.stderr?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (waiting.test(seen)) resolve();
+      });
+      run.then(() => reject(new Error(`the run ended without waiting for the lock: ${seen}`)), reject);
+    });
     expect(existsSync(join(p.cache, 'source', key))).toBe(false);
     const { unlinkSync } = await import('node:fs');
     unlinkSync(lock);
     const r = await run;
     expect(r.exitCode).toBe(0);
-    expect(String(r.stderr)).toMatch(new RegExp(`waiting for pid ${process.pid}`));
+    expect(String(r.stderr)).toMatch(waiting);
   });
 });

@@ -13,7 +13,8 @@ export interface Project {
   pipeline: string;
   cache: string;
   callsFile: string;
-  cli(args: string[], opts?: { env?: Record<string, string> }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** `pipeline` (default the project's own file): the repository's pipeline.yaml, for a command that reads the real stages */
+  cli(args: string[], opts?: { env?: Record<string, string>; pipeline?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
   spawn(args: string[], opts?: { env?: Record<string, string> }): ResultPromise;
   calls(stage?: string): string[];
 }
@@ -28,14 +29,14 @@ export function makeProject(name: string): Project {
   const pipeline = join(dir, 'pipeline.yaml');
   const callsFile = join(dir, 'calls.log');
   const env = { DCSP_TEST_CALLS: callsFile, FORCE_COLOR: '0' };
-  const base = (args: string[]): string[] => [BIN, ...args, '--pipeline', pipeline];
+  const base = (args: string[], file = pipeline): string[] => [BIN, ...args, '--pipeline', file];
   return {
     dir,
     pipeline,
     cache: join(dir, 'cache'),
     callsFile,
     async cli(args, opts) {
-      const r = await execa(process.execPath, base(args), { cwd: dir, env: { ...env, ...opts?.env }, reject: false });
+      const r = await execa(process.execPath, base(args, opts?.pipeline), { cwd: dir, env: { ...env, ...opts?.env }, reject: false });
       return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     spawn(args, opts) {

@@ -35,7 +35,7 @@ describe('sweep --seeds', () => {
     const bad = await p.cli(['sweep', '--grid', 'double.factor=2,3', '--seeds', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--seeds must be at least 1/);
-  }, 60_000);
+  }, 180_000);
 
   it('with no grid, the seeds are the variants: the configured pipeline over N seeds', async () => {
     const p = makeProject('seeds-only');
@@ -51,7 +51,7 @@ describe('sweep --seeds', () => {
     const bad = await p.cli(['sweep', '--seeds', '1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/give at least one --grid .*, a --file, or --seeds N \(N >= 2\)/);
-  }, 60_000);
+  }, 180_000);
 
   it('the Table 2 layout of a 2x2 grid (saliency x adapt) shows mean +- sd and N per cell', () => {
     const spec: SweepSpec = {
