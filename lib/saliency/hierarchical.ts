@@ -127,7 +127,7 @@ export interface ErasePassInput {
   prevCombined: MapF32;
   /** cumulative mask of earlier erasures (null or all zeros before the first erasure) */
   prevMask: Map8 | null;
-  /** erase threshold for this step (0.7 for pass 2, 0.8 for pass 3 in DCSP) */
+  /** erase threshold for this step (erase-s2's for pass 2, erase-s3's for pass 3) */
   threshold: number;
 }
 
