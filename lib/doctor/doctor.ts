@@ -1,13 +1,17 @@
 // `pipeline doctor`: before a long run, what it will run on and how long it will take. The backend
 // the run would choose and why, the GPU libraries found or missing, the data and weights present
-// or to download against the free disk, and the compute estimate of lib/doctor/estimate.ts with
-// times measured here.
+// or to download against the free disk, and the estimate of lib/doctor/estimate.ts with times
+// measured here: each stage's compute, and the run's wall time on the slots it will have.
 import { availableParallelism, loadavg } from 'node:os';
 import type { ResolvedStage } from '../dag/resolve.ts';
 import { initBackend, type BackendInfo } from '../tensor/backend.ts';
+import { isNative, readNumericsSetting } from '../tensor/numerics.ts';
 import { formatDuration } from '../format.ts';
 import { estimateRun, type Measurer, type RunEstimate } from './estimate.ts';
-import { isolatedMeasurer } from './measure.ts';
+import { isolatedMeasurer } from './isolated.ts';
+import { BUDGET } from './measure.ts';
+import { measurementPlan } from './plan.ts';
+import type { Slots } from './schedule.ts';
 import { freeBytes, gpuReport, neededFiles, type GpuReport, type NeededFile } from './system.ts';
 
 export interface DoctorReport {
@@ -18,6 +22,8 @@ export interface DoctorReport {
   freeBytes: number;
   /** 1-minute load average when the measurements ended, and the cores: how busy the machine was */
   load: { average: number; cores: number };
+  /** seconds the measurements took */
+  measuredIn: number;
   estimate: RunEstimate;
 }
 
@@ -26,21 +32,43 @@ export interface DoctorOptions {
   stages: ResolvedStage[];
   dataDir: string;
   measure?: Measurer;
-  workers?: number;
+  /**
+   * GPUs the run will hold, one slot each (0: the cores are the slots). Seam: until lib/exec reads
+   * `--gpus` (device discovery), the count is doctor's own option; then read it the way the run does.
+   */
+  gpus?: number;
+  /** stages the run computes at once (its --jobs; default the cores) */
+  jobs?: number;
+  /** seconds one timed step or pass may take before a smaller one is timed and scaled */
+  budget?: number;
   log?: (line: string) => void;
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
-  const info: BackendInfo = await initBackend({ log: opts.log ?? (() => {}) });
-  const workers = opts.workers ?? availableParallelism();
-  const estimate = await estimateRun(opts.stages, opts.measure ?? isolatedMeasurer(), workers);
+  const log = opts.log ?? (() => {});
+  const info: BackendInfo = await initBackend({ log: () => {} });
+  const cores = availableParallelism();
+  const slots: Slots = { cores, gpus: opts.gpus ?? 0, jobs: opts.jobs ?? cores };
+  const budget = opts.budget ?? BUDGET;
+  if (!opts.measure) {
+    const plan = await measurementPlan(opts.stages, budget);
+    const upTo = plan.reduce((a, m) => a + m.upTo, 0);
+    log(`doctor: timing ${plan.length} things on ${info.name}, one after another, about ${formatDuration(upTo)} at most:`);
+    for (const m of plan) log(`  ${m.what}`);
+  }
+  const t0 = performance.now();
+  const measure = opts.measure ?? isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`));
+  // training threads as the executor counts them: a native training holds its TensorFlow threads
+  const trainingThreads = isNative(info.name) ? (readNumericsSetting().setting.threads ?? 1) : 1;
+  const estimate = await estimateRun(opts.stages, measure, { slots, trainingThreads });
   return {
     profile: opts.profile,
     backend: { name: info.name, detail: info.detail, skipped: info.skipped },
     gpu: gpuReport(),
     files: neededFiles(opts.stages, opts.dataDir),
     freeBytes: freeBytes(opts.dataDir),
-    load: { average: Math.round(loadavg()[0] * 10) / 10, cores: availableParallelism() },
+    load: { average: Math.round(loadavg()[0] * 10) / 10, cores },
+    measuredIn: (performance.now() - t0) / 1000,
     estimate,
   };
 }
@@ -68,26 +96,34 @@ export function formatDoctor(r: DoctorReport): string[] {
     lines.push(`  ${gb(toFetch)} to download (extracted, about twice that), ${gb(r.freeBytes)} free`);
   }
   const e = r.estimate;
+  const gpu = r.backend.name === 'tfjs-node-gpu';
   lines.push(
-    `estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name}):`,
+    `estimate (${e.images.train.toLocaleString('en-US')} train / ${e.images.val.toLocaleString('en-US')} val images of about ${e.images.width}x${e.images.height}; times measured here on ${r.backend.name} in ${formatDuration(r.measuredIn)}):`,
   );
-  for (const s of e.stages) lines.push(`  ${s.stage.padEnd(15)} ${(s.seconds === null ? '-' : formatDuration(s.seconds)).padStart(12)}  ${s.how}`);
+  // the arithmetic in TFLOPs lets a user without this machine's backend scale by a card's throughput
+  const tflops = (macs: number) => (macs > 0 ? `${((2 * macs) / 1e12).toPrecision(3)} TFLOP` : '');
+  for (const s of e.stages) {
+    const t = s.seconds === null ? '-' : formatDuration(s.start + s.serial + s.seconds);
+    lines.push(`  ${s.stage.padEnd(15)} ${t.padStart(8)} ${gpu ? '' : tflops(s.macs).padStart(13)}  ${s.how}`);
+  }
   const atLeast = e.unmeasured.length ? 'at least ' : '';
+  const where = e.slots.gpus > 0 ? `${e.slots.gpus} GPU${e.slots.gpus > 1 ? 's' : ''} and ${e.slots.cores} cores` : `${e.slots.cores} cores`;
+  lines.push(`  compute: ${atLeast}${formatDuration(e.compute)} on one slot each (each stage's start included)`);
   lines.push(
-    `  total: ${atLeast}${formatDuration(e.seconds)} of compute (training stages one after another, per-image stages over ${e.workers} workers)${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`,
+    `  wall time: ${atLeast}${formatDuration(e.wall)} on ${where}, ${e.slots.jobs} stage${e.slots.jobs > 1 ? 's' : ''} at a time (the DAG's critical path: ${e.critical.join(' > ')})${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`,
   );
+  if (!gpu) {
+    const total = e.stages.reduce((a, s) => a + s.macs, 0);
+    lines.push(`  ${tflops(total)} in all (multiply-adds of convolutions and products, x2): on a GPU, divide by its sustained TFLOP/s`);
+  }
   lines.push(
     `  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`,
   );
-  const gpu = r.backend.name === 'tfjs-node-gpu';
-  if (!gpu && e.seconds > 86400)
+  if (!gpu && e.wall > 86400)
     lines.push(
-      `on this machine's CPU the run would take ${atLeast || 'about '}${(e.seconds / 86400).toFixed(1)} days; it is meant for a GPU (see docs/voc-and-gpus.md)`,
+      `on this machine's CPU the run would take ${atLeast || 'about '}${(e.wall / 86400).toFixed(1)} days; it is meant for a GPU (see docs/voc-and-gpus.md)`,
     );
-  const scaled = e.stages.filter((s) => s.how.includes('full size failed here')).map((s) => s.stage);
-  if (scaled.length)
-    lines.push(
-      `the full-size network did not fit this backend (${r.backend.name}) for ${scaled.join(', ')}: those figures are for a machine where it fits; here the run would stop there`,
-    );
+  const scaled = e.stages.filter((s) => s.how.includes('was timed and scaled')).map((s) => s.stage);
+  if (scaled.length) lines.push(`timed smaller than the profile's own step or pass, and scaled by multiply-adds (each line says why): ${scaled.join(', ')}`);
   return lines;
 }

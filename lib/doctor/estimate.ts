@@ -1,11 +1,14 @@
-// The compute estimate of a run: each training stage's iterations x a step time, each per-image
-// stage's items x the cost of one item, with every time coming from a Measurer (lib/doctor/measure.ts
-// measures on this machine; tests give their own). Pure arithmetic over the resolved stages, so the
-// figure shows how it was computed.
+// The compute estimate of a run: each training stage's iterations x (a step + preparing its batch:
+// JPEG decoding and augmentation), each per-image stage's images x (decoding + a forward pass at
+// every scale it runs + its CRF or detector passes), each stage's start; then the run's wall time
+// from the DAG and the slots that will run it (lib/doctor/schedule.ts). Every time comes from a
+// Measurer (lib/doctor/measure.ts measures on this machine; tests give their own), so the figure is
+// arithmetic over the resolved stages and shows how it was made.
 import { basename } from 'node:path';
 import type { ResolvedStage } from '../dag/resolve.ts';
 import { resolveToyOptions, type ToyOptionsInput } from '../data/toy-generate.ts';
 import { VOC_EXPECTED_COUNTS } from '../data/voc-layout.ts';
+import { planWall, type Slots, type StageCost, type StageRole } from './schedule.ts';
 
 /** A network as the training stages build it. */
 export interface NetSpec {
@@ -15,39 +18,55 @@ export interface NetSpec {
 
 export type StepKind = 'fcan-heads' | 'fcan-all' | 'seg';
 
-/** What an estimate needs timed, in seconds; null: cannot be measured here (then left out, and said). */
-export interface Measurer {
-  /** one training step of `batch` crops of crop x crop */
-  trainStep(net: NetSpec, kind: StepKind, crop: number, batch: number): Promise<number>;
-  /** one forward pass on an image of width x height */
-  forward(net: NetSpec, width: number, height: number): Promise<number>;
-  /** one DHSNet training step of `batch` images */
-  saliencyStep(variant: string, size: number, widthDivisor: number, batch: number): Promise<number>;
-  /** one detector pass over an image (saliency-s1's detector params) */
-  detect(detector: Record<string, unknown>, width: number, height: number): Promise<number | null>;
-  /** the dense CRF (21 labels) on an image */
-  crf(width: number, height: number): Promise<number>;
+/** A timed computation: its seconds, its multiply-adds (0: not counted), and how it was timed when not as asked. */
+export interface Timed {
+  seconds: number;
+  macs: number;
+  /** '' when timed as asked; else "; batch 10 x 321 px needs ..., so ... was timed and scaled" */
+  note: string;
 }
 
-export interface StageEstimate {
-  stage: string;
-  seconds: number | null;
-  /** how the figure was made, e.g. "30,000 it x batch 10 x 0.91 s (batch-1 step at 321 px)" */
+/** What an estimate needs timed; a method that throws leaves its stages unmeasured (said, not counted). */
+export interface Measurer {
+  /** one training step of `batch` crops of crop x crop (synthetic crops: their preparation is `decode` + `augment`) */
+  trainStep(net: NetSpec, kind: StepKind, crop: number, batch: number): Promise<Timed>;
+  /** one forward pass at each [width, height] */
+  forward(net: NetSpec, sizes: [number, number][]): Promise<Timed[]>;
+  /** one DHSNet training step of `batch` images */
+  saliencyStep(variant: string, size: number, widthDivisor: number, batch: number): Promise<Timed>;
+  /** one detector pass over an image (saliency-s1's detector params); null: a user's model file, not loaded */
+  detect(detector: Record<string, unknown>, width: number, height: number): Promise<Timed | null>;
+  /** the dense CRF (21 labels) on an image */
+  crf(width: number, height: number): Promise<number>;
+  /** decoding one JPEG photo */
+  decode(width: number, height: number): Promise<number>;
+  /** cutting one augmented training crop (scale, mirror, crop) from a decoded photo */
+  augment(width: number, height: number, crop: number): Promise<number>;
+  /** a stage's start: a process loading the modules and the backend */
+  startup(): Promise<number>;
+}
+
+export interface StageEstimate extends StageCost {
+  /** how the figure was made, e.g. "30,000 it x (4.1 s step + 10 x 31 ms decode and augment)" */
   how: string;
 }
 
 export interface RunEstimate {
   stages: StageEstimate[];
-  /** training stages (one after the other) plus per-image stages spread over `workers` */
-  seconds: number;
-  /** stages that should have a figure but could not be measured here (the total leaves them out) */
+  /** the stages' seconds on one slot each, summed: the compute */
+  compute: number;
+  /** the run's wall time: the DAG's stages on the slots, as the executor schedules them */
+  wall: number;
+  /** the stages whose chain decides the wall time, in run order */
+  critical: string[];
+  slots: Slots;
+  /** stages that should have a figure but could not be measured here (the totals leave them out) */
   unmeasured: string[];
-  workers: number;
   images: { train: number; val: number; test: number; width: number; height: number };
 }
 
 const num = (v: number): string => v.toLocaleString('en-US');
-const secs = (v: number): string => (v < 0.1 ? `${(v * 1000).toFixed(1)} ms` : `${v.toFixed(2)} s`);
+export const secs = (v: number): string => (v < 0.1 ? `${(v * 1000).toFixed(1)} ms` : `${v.toFixed(2)} s`);
 
 /** Split sizes and a typical image size of the run's dataset. */
 export function datasetShape(params: Record<string, unknown>): RunEstimate['images'] {
@@ -62,38 +81,28 @@ export function datasetShape(params: Record<string, unknown>): RunEstimate['imag
   return { train: toy.counts.train, val: toy.counts.val, test: toy.counts.test, width: side, height: side };
 }
 
-/**
- * A time measured at full size, or, where that fails here (a network too large for the backend's
- * memory), at half the side and scaled by the area: the estimate then says so and why.
- */
-async function fullOrHalf(full: () => Promise<number>, half: () => Promise<number>, areaRatio: number): Promise<{ t: number; note: string }> {
-  try {
-    return { t: await full(), note: '' };
-  } catch (err) {
-    const why = (err as Error).message.split('.')[0];
-    return {
-      t: areaRatio * (await half()),
-      note: `; full size failed here (${why}), so measured at half the side and scaled by area x${areaRatio.toFixed(2)}`,
-    };
-  }
+/** decoded train images the training stages keep in memory (lib/work/training.ts ImageCache) */
+const IMAGE_CACHE_BYTES = 1.5 * 2 ** 30;
+
+/** The [width, height] a multi-scale pass runs the network at for each scale (lib/model/inference.ts). */
+export function scaleSizes(width: number, height: number, scales: unknown): [number, number][] {
+  const list = Array.isArray(scales) && scales.length ? scales.map(Number) : [1, 0.75, 0.5];
+  return list.map((s) => [Math.max(1, Math.floor(width * s)), Math.max(1, Math.floor(height * s))]);
 }
 
-const half = (n: number): number => Math.max(16, Math.round(n / 2));
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
-const sumSquares = (scales: unknown): number => (Array.isArray(scales) ? scales : [1]).reduce((a: number, s) => a + Number(s) ** 2, 0);
+export interface EstimateOptions {
+  slots: Slots;
+  /** threads a training holds on this backend (the executor counts them as busy cores) */
+  trainingThreads: number;
+  /** only these stages get a figure (the others still say which network, detector and dataset the run has) */
+  only?: (stage: string) => boolean;
+}
 
-/**
- * The estimate of every stage in `stages` (resolved, in run order), or of those `only` picks (the
- * others still say which network, detector and dataset the run has); `workers` run per-image stages
- * side by side.
- */
-export async function estimateRun(
-  stages: ResolvedStage[],
-  measure: Measurer,
-  workers: number,
-  only: (stage: string) => boolean = () => true,
-): Promise<RunEstimate> {
-  const byName = new Map(stages.map((s) => [s.name, s]));
+/** The estimate of the stages (resolved, in run order) and of the run's wall time on `slots`. */
+export async function estimateRun(stages: ResolvedStage[], measure: Measurer, opts: EstimateOptions): Promise<RunEstimate> {
+  const only = opts.only ?? (() => true);
   const kindOf = (s: ResolvedStage) => basename(s.module, '.ts');
   const find = (kind: string) => stages.find((s) => kindOf(s) === kind);
   const data = find('dataset');
@@ -111,117 +120,140 @@ export async function estimateRun(
   const count = (split: unknown): number =>
     split === 'test' ? images.test : split === 'val' ? images.val : split === 'all' ? images.train + images.val + images.test : images.train;
 
-  const detectCost = async (): Promise<number | null> => {
+  const detectCost = async (): Promise<Timed | null> => {
     if (detector.kind === 'dhsnet' && train && !s1?.params.model) {
       return measure.detect({ kind: 'dhsnet', variant: train.params.variant, size: train.params.size, widthDivisor: train.params.widthDivisor }, W, H);
     }
     return measure.detect(detector, W, H);
   };
-
-  const forwardCost = () =>
-    fullOrHalf(
-      () => measure.forward(net, W, H),
-      () => measure.forward(net, half(W), half(H)),
-      (W * H) / (half(W) * half(H)),
-    );
+  /** forward passes at every scale (and scale 1 for the val pass some stages add), summed */
+  const passes = async (scales: unknown): Promise<Timed> => {
+    const t = await measure.forward(net, scaleSizes(W, H, scales));
+    return { seconds: sum(t.map((x) => x.seconds)), macs: sum(t.map((x) => x.macs)), note: t.find((x) => x.note)?.note ?? '' };
+  };
+  const decode = () => measure.decode(W, H);
+  /** decodes a training stage makes: every image once, and again on later epochs unless cached */
+  const decodesOf = (samples: number): number => {
+    const cached = Math.min(1, Math.floor(IMAGE_CACHE_BYTES / (W * H * 3)) / Math.max(1, images.train));
+    return Math.min(samples, images.train) + Math.max(0, samples - images.train) * (1 - cached);
+  };
+  const start = await measure.startup();
 
   const out: StageEstimate[] = [];
   const unmeasured: string[] = [];
-  let trainingSeconds = 0;
-  let perItemSeconds = 0;
-  for (const s of stages.filter((x) => only(x.name))) {
-    let e: StageEstimate;
+  for (const s of stages) {
+    const base = { stage: s.name, deps: [...new Set(Object.values(s.inputs))], tensors: s.tensors, start, serial: 0, macs: 0 };
+    if (!only(s.name)) continue;
     try {
-      e = await estimateStage(s);
+      out.push({ ...base, ...(await stageCost(s)) });
     } catch (err) {
-      e = { stage: s.name, seconds: null, how: `could not be measured here: ${(err as Error).message}` };
+      out.push({ ...base, role: roleOf(s), seconds: null, how: `could not be measured here: ${(err as Error).message}` });
       unmeasured.push(s.name);
     }
-    const kind = kindOf(s);
-    if (e.seconds !== null && TRAINING_KINDS.has(kind)) trainingSeconds += e.seconds;
-    else if (e.seconds !== null) perItemSeconds += e.seconds;
-    out.push(e);
   }
-  return { stages: out, seconds: trainingSeconds + perItemSeconds / Math.max(1, workers), unmeasured, workers, images };
+  const schedule = planWall(out, opts.slots, opts.trainingThreads);
+  const compute = sum(out.map((e) => e.start + e.serial + (e.seconds ?? 0)));
+  return { stages: out, compute, wall: schedule.wall, critical: schedule.critical, slots: opts.slots, unmeasured, images };
 
-  async function estimateStage(s: ResolvedStage): Promise<StageEstimate> {
+  type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how'>;
+
+  async function stageCost(s: ResolvedStage): Promise<Cost> {
     const p = s.params;
     const kind = kindOf(s);
-    let e: StageEstimate;
+    const role = roleOf(s);
     if (kind === 'fcan-pretrain' || kind === 'train' || kind === 'retrain') {
       const step: StepKind = kind === 'fcan-pretrain' ? (p.headsOnly === false ? 'fcan-all' : 'fcan-heads') : 'seg';
       const it = Number(p.iterations),
-        batch = Number(p.batch);
-      const crop = Number(p.crop);
-      const { t, note } = await fullOrHalf(
-        () => measure.trainStep(net, step, crop, batch),
-        () => measure.trainStep(net, step, half(crop), batch),
-        (crop / half(crop)) ** 2,
-      );
-      e = {
-        stage: s.name,
-        seconds: it * t,
-        how: `${num(it)} it x ${secs(t)} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${note})`,
+        batch = Number(p.batch),
+        crop = Number(p.crop);
+      const t = await measure.trainStep(net, step, crop, batch);
+      const prep = (decodesOf(it * batch) * (await decode())) / it + batch * (await measure.augment(W, H, crop));
+      return {
+        role,
+        seconds: it * (t.seconds + prep),
+        serial: 0,
+        macs: it * t.macs,
+        how: `${num(it)} it x (${secs(t.seconds)} step + ${secs(prep)} decode and augment) (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${t.note})`,
       };
-    } else if (kind === 'saliency-train') {
+    }
+    if (kind === 'saliency-train') {
       const size = Number(p.size ?? (p.variant === 'dhsnet' ? 224 : 64));
       const it = Number(p.iterations),
         batch = Number(p.batch);
-      const wd = Number(p.widthDivisor ?? 1);
-      const { t, note } = await fullOrHalf(
-        () => measure.saliencyStep(String(p.variant), size, wd, batch),
-        () => measure.saliencyStep(String(p.variant), half(size), wd, batch),
-        (size / half(size)) ** 2,
-      );
-      e = { stage: s.name, seconds: it * t, how: `${num(it)} it x ${secs(t)} (${p.variant} step, batch ${batch} x ${size} px${note})` };
-    } else if (kind === 'saliency-s1' || kind === 'erase-s2' || kind === 'erase-s3') {
-      const t = await detectCost();
-      const n = count(byName.get('saliency-s1')?.params.split);
-      e =
-        t === null
-          ? { stage: s.name, seconds: null, how: `${num(n)} images x detector ${String(detector.kind)} (not measurable here)` }
-          : { stage: s.name, seconds: n * t, how: `${num(n)} images x ${secs(t)} (detector ${String(detector.kind)} at ${W}x${H})` };
-    } else if (kind === 'attention' || kind === 'adapt') {
-      const { t: f, note } = await forwardCost();
-      const k = kind === 'attention' ? sumSquares(p.scales) : 1;
-      e = {
-        stage: s.name,
-        seconds: images.train * k * f,
-        how: `${num(images.train)} images x ${k.toFixed(2)} x ${secs(f)} (forward at ${W}x${H}${k !== 1 ? ', scales summed by area' : ''}${note})`,
-      };
-    } else if (kind === 'eval') {
-      const { t: f, note } = await forwardCost();
-      const crf = p.crf === false ? 0 : await measure.crf(W, H);
-      const n = count(p.split);
-      const k = sumSquares(p.scales);
-      e = {
-        stage: s.name,
-        seconds: n * (k * f + crf),
-        how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward${crf ? ` + ${secs(crf)} CRF` : ''}${note})`,
-      };
-    } else if (kind === 'eval-direct') {
-      const { t: f, note } = await forwardCost();
-      const d = await detectCost();
-      const n = count(p.split);
-      const k = sumSquares(p.scales) + 1;
-      const passes = Number(p.passes ?? 3);
-      e =
-        d === null
-          ? { stage: s.name, seconds: null, how: `${num(n)} images (detector not measurable here)` }
-          : {
-              stage: s.name,
-              seconds: n * (k * f + passes * d),
-              how: `${num(n)} images x (${k.toFixed(2)} x ${secs(f)} forward + ${passes} x ${secs(d)} detector${note})`,
-            };
-    } else {
-      e = {
-        stage: s.name,
-        seconds: null,
-        how: kind === 'dataset' ? 'downloads and preparation: not estimated (network speed)' : 'small next to the rest: not estimated',
+      const t = await measure.saliencyStep(String(p.variant), size, Number(p.widthDivisor ?? 1), batch);
+      // its images (DUTS-TR, or the toy's) are decoded and resized per sample: about a decode each
+      const prep = batch * (await decode());
+      return {
+        role,
+        seconds: it * (t.seconds + prep),
+        serial: 0,
+        macs: it * t.macs,
+        how: `${num(it)} it x (${secs(t.seconds)} step + ${secs(prep)} decode) (${p.variant} step, batch ${batch} x ${size} px${t.note})`,
       };
     }
-    return e;
+    if (kind === 'saliency-s1' || kind === 'erase-s2' || kind === 'erase-s3') {
+      const n = count(stages.find((x) => kindOf(x) === 'saliency-s1')?.params.split);
+      const t = await detectCost();
+      if (t === null) throw new Error(`detector ${String(detector.kind)} is a model file of yours: not loaded for an estimate`);
+      const d = await decode();
+      return {
+        role,
+        seconds: n * (d + t.seconds),
+        serial: 0,
+        macs: n * t.macs,
+        how: `${num(n)} images x (${secs(d)} decode + ${secs(t.seconds)} detector ${String(detector.kind)} at ${W}x${H})`,
+      };
+    }
+    if (kind === 'attention' || kind === 'adapt' || kind === 'eval' || kind === 'eval-direct') {
+      const f = await passes(p.scales);
+      const d = await decode();
+      const k = scaleSizes(W, H, p.scales).length;
+      const scales = `${k} scale${k > 1 ? 's' : ''}`;
+      if (kind === 'attention' || kind === 'adapt') {
+        const n = images.train;
+        // attention also scores the val images at scale 1, after its items, on one thread
+        const val = kind === 'attention' ? await passes([1]) : null;
+        return {
+          role,
+          seconds: n * (d + f.seconds),
+          serial: val ? images.val * (d + val.seconds) : 0,
+          macs: n * f.macs + (val ? images.val * val.macs : 0),
+          how: `${num(n)} images x (${secs(d)} decode + ${secs(f.seconds)} forward at ${scales} of ${W}x${H}${f.note})${val ? `, then ${num(images.val)} val images x ${secs(d + val.seconds)} on one thread` : ''}`,
+        };
+      }
+      const n = count(p.split);
+      if (kind === 'eval') {
+        const crf = p.crf === false ? 0 : await measure.crf(W, H);
+        return {
+          role,
+          seconds: n * (d + f.seconds + crf),
+          serial: 0,
+          macs: n * f.macs,
+          how: `${num(n)} images x (${secs(d)} decode + ${secs(f.seconds)} forward at ${scales}${crf ? ` + ${secs(crf)} CRF` : ''}${f.note})`,
+        };
+      }
+      // eval-direct: the class scores at scale 1, the attention at every scale, and the saliency passes
+      const one = await passes([1]);
+      const det = await detectCost();
+      if (det === null) throw new Error(`detector ${String(detector.kind)} is a model file of yours: not loaded for an estimate`);
+      const k2 = Number(p.passes ?? 3);
+      return {
+        role,
+        seconds: n * (d + one.seconds + f.seconds + k2 * det.seconds),
+        serial: 0,
+        macs: n * (one.macs + f.macs + k2 * det.macs),
+        how: `${num(n)} images x (${secs(d)} decode + ${secs(one.seconds + f.seconds)} forward at 1 + ${scales} + ${k2} x ${secs(det.seconds)} detector${f.note})`,
+      };
+    }
+    if (kind === 'dataset' && p.source === 'voc')
+      return { role, seconds: null, serial: 0, macs: 0, how: 'downloads and preparation: not estimated (network speed)' };
+    return { role, seconds: 0, serial: 0, macs: 0, how: 'small next to the rest: its start only' };
   }
+}
+
+function roleOf(s: ResolvedStage): StageRole {
+  if (TRAINING_KINDS.has(basename(s.module, '.ts'))) return 'training';
+  return s.perItem ? 'per-image' : 'other';
 }
 
 const TRAINING_KINDS = new Set(['fcan-pretrain', 'train', 'retrain', 'saliency-train']);

@@ -1,22 +1,25 @@
-// Times measured on this machine, with the tensor backend the run would use: a few training steps
-// of the real network at the run's crop (the first step left out as warm-up), one forward pass, one
-// detector pass, one dense CRF. A step at a large batch is extrapolated from steps at batch 1 and 2
-// (a fixed cost per step plus a cost per image: measuring ten 321 px crops of ResNet-101 on a CPU
-// would take minutes per step). Each distinct measurement is made once per process.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Times measured on this machine, with the tensor backend the run would use. A training step is
+// timed at the profile's own batch and crop in one process when that fits the backend's memory
+// and doctor's time budget; otherwise at the largest batch (then half the side) that fits, scaled
+// by multiply-adds, and the estimate says so (lib/doctor/fit.ts). What fits is judged from a few
+// small steps profiled first (tf.profile: the kernels' multiply-adds and the tensor bytes at the
+// peak), which also warm the kernels up. A forward pass is timed at every size a stage runs it at.
+// Each distinct measurement is made once per process.
+import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../model/build.ts';
-import type { ModelName } from '../model/model.ts';
+import type { ModelName, SegmentationModel } from '../model/model.ts';
 import { toNetworkInput } from '../model/preprocess.ts';
+import { augment, sampleRng } from '../model/augment.ts';
 import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
+import { decodeRgb, encodeJpeg } from '../data/image-io.ts';
 import { Prng } from '../tensor/random.ts';
 import { NUM_CLASSES, type ProgressSink, type RgbImage } from '../types.ts';
-import { libFile, TSX_LOADER } from '../paths.ts';
-import type { Measurer, NetSpec, StepKind } from './estimate.ts';
+import { chooseStep, describeChoice, throughTwo, type StepCosts } from './fit.ts';
+import { totalMacs } from './macs.ts';
+import type { Measurer, NetSpec, Timed } from './estimate.ts';
 
-/** An image of the given size with some structure (the CRF and the detectors see edges). */
+/** An image of the given size with some structure (the CRF, the detectors and JPEG see edges). */
 export function syntheticImage(width: number, height: number, seed = 7): RgbImage {
   const rng = new Prng(seed);
   const data = new Uint8Array(width * height * 3);
@@ -35,37 +38,51 @@ export function syntheticImage(width: number, height: number, seed = 7): RgbImag
   return { width, height, data };
 }
 
-/** Median seconds of three calls after a warm-up call. */
-async function medianTime(f: () => Promise<unknown>): Promise<number> {
+const wall = async (f: () => Promise<unknown>): Promise<number> => {
+  const t0 = performance.now();
   await f();
-  const t: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    await f();
-    t.push((performance.now() - t0) / 1000);
-  }
+  return (performance.now() - t0) / 1000;
+};
+
+/** Median seconds of three calls after a warm-up call; one call when the warm-up took over 2 s. */
+async function timeCall(f: () => Promise<unknown>): Promise<number> {
+  const first = await wall(f);
+  if (first > 2) return wall(f);
+  const t = [await wall(f), await wall(f), await wall(f)];
   return t.sort((a, b) => a - b)[1];
 }
 
-/** Seconds per step of a loop run for `steps` + 1 iterations, the first one (warm-up) left out. */
-async function timedSteps(opts: Omit<TrainLoopOptions, 'iterations' | 'progress'>, steps: number): Promise<number> {
+/** Tensor bytes a call adds at its peak, its multiply-adds and its seconds (profiled: slower). */
+async function profiled(f: () => Promise<unknown>): Promise<{ bytes: number; macs: number; seconds: number }> {
+  const before = tf.memory().numBytes;
+  const t0 = performance.now();
+  const info = await tf.profile(async () => {
+    await f();
+    return [];
+  });
+  return { bytes: Math.max(0, info.peakBytes - before), macs: totalMacs(info.kernels), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Seconds per step of a loop of `steps` timed steps: after a first step left out as warm-up when
+ * `warm`, else from the loop's start (a step long enough that the loop's set-up is noise in it).
+ */
+async function timedSteps(opts: Omit<TrainLoopOptions, 'iterations' | 'progress'>, steps: number, warm: boolean): Promise<number> {
   const ticks: number[] = [];
   const progress: ProgressSink = {
-    start() {},
+    start() {
+      ticks.push(performance.now());
+    },
     tick() {
       ticks.push(performance.now());
     },
     done() {},
   };
-  const dir = await mkdtemp(join(tmpdir(), 'dcsp-doctor-'));
-  try {
-    // a near-zero rate: the time of a step does not depend on it, and random weights trained on
-    // random crops at a real rate can diverge within the few steps timed (the loop stops on NaN)
-    await trainLoop({ ...opts, lr: 1e-12, iterations: steps + 1, progress, checkpointDir: join(dir, 'ck'), checkpointEvery: 1_000_000 });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-  if (ticks.length < steps + 1) throw new Error(`doctor: the training loop reported ${ticks.length} of ${steps + 1} steps`);
+  // a near-zero rate: the time of a step does not depend on it, and random weights trained on
+  // random crops at a real rate can diverge within the few steps timed (the loop stops on NaN)
+  await trainLoop({ ...opts, lr: 1e-12, iterations: steps + (warm ? 1 : 0), progress });
+  const n = steps + (warm ? 1 : 0);
+  if (ticks.length < n + 1) throw new Error(`doctor: the training loop reported ${ticks.length - 1} of ${n} steps`);
   return (ticks[ticks.length - 1] - ticks[ticks.length - 1 - steps]) / 1000 / steps;
 }
 
@@ -76,24 +93,59 @@ function sample(crop: number, seed: number): TrainSample {
   return { image, cue, classes: [15] };
 }
 
-/** The step time at `batch`: measured when it is 1 or 2, else t1 + (batch - 1) (t2 - t1). */
-async function extrapolated(at: (batch: number) => Promise<number | null>, batch: number): Promise<number> {
-  if (batch <= 2) return (await at(batch))!;
-  const t1 = (await at(1))!;
-  const t2 = (await at(2))!;
-  return Math.max(t1, t1 + (batch - 1) * (t2 - t1));
+export interface MeasureOptions {
+  /** seconds doctor may spend on one timed step or pass (a smaller one is timed and scaled above it) */
+  budget?: number;
+  /** the tensor bytes this backend can hold (default: 2 GB on wasm, whose heap is at most 4 GB; half the RAM otherwise) */
+  limitBytes?: number;
 }
 
-export interface MeasureOptions {
-  /** timed steps per training measurement after the warm-up (default 2) */
-  steps?: number;
+/** The default budget of one timed step or pass, in seconds. */
+export const BUDGET = 20;
+
+function tensorLimit(): number {
+  return tf.getBackend() === 'wasm' ? 2 * 2 ** 30 : totalmem() / 2;
+}
+
+/**
+ * A step of `batch` at `side` timed as lib/doctor/fit.ts chooses: `step(side, batch, steps, warm)`
+ * runs and times steps; profiled at batch 1 and 2 at a small side and at batch 1 at twice that side.
+ */
+async function fittedStep(
+  side: number,
+  batch: number,
+  step: (side: number, batch: number, steps: number, warm: boolean) => Promise<number>,
+  o: Required<MeasureOptions>,
+): Promise<Timed> {
+  const s0 = Math.min(side, Math.max(16, Math.round(side / 6)));
+  const s1 = Math.min(side, 2 * s0);
+  const profileAt = (s: number, b: number) => profiled(() => step(s, b, 1, false));
+  const a1 = await profileAt(s0, 1);
+  const a2 = await profileAt(s0, 2);
+  const b1 = s1 === s0 ? a1 : await profileAt(s1, 1);
+  // bytes one image adds (batch 2 - batch 1), and what a step holds whatever its batch: the
+  // weights already held, and the rest of the batch-1 peak (optimiser slots, gradients)
+  const perImage0 = Math.max(0, a2.bytes - a1.bytes);
+  const fixedDelta = Math.max(0, a1.bytes - perImage0);
+  const perImage1 = Math.max(perImage0, b1.bytes - fixedDelta);
+  const costs: StepCosts = {
+    macs: s1 === s0 ? (s) => a1.macs * (s / s0) ** 2 : throughTwo(s0, a1.macs, s1, b1.macs),
+    bytes: s1 === s0 ? (s) => perImage0 * (s / s0) ** 2 : throughTwo(s0, perImage0, s1, perImage1),
+    fixedBytes: fixedDelta + tf.memory().numBytes,
+    secondsPerMac: b1.seconds / Math.max(1, b1.macs),
+  };
+  const choice = chooseStep(side, batch, costs, o.limitBytes, o.budget);
+  const predicted = choice.batch * costs.macs(choice.side) * costs.secondsPerMac;
+  // short steps: two timed after a warm-up; long ones: one, from the loop's start
+  const t = predicted < 2 ? await step(choice.side, choice.batch, 2, true) : await step(choice.side, choice.batch, 1, false);
+  return { seconds: t * choice.scale, macs: batch * costs.macs(side), note: describeChoice(choice) };
 }
 
 /** Measurements on this process's backend (initialise it first). */
 export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
-  const steps = opts.steps ?? 2;
-  const memo = new Map<string, Promise<number | null>>();
-  const once = <T extends number | null>(key: string, f: () => Promise<T>): Promise<T> => {
+  const o: Required<MeasureOptions> = { budget: opts.budget ?? BUDGET, limitBytes: opts.limitBytes ?? tensorLimit() };
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, f: () => Promise<T>): Promise<T> => {
     let p = memo.get(key);
     if (!p) {
       p = f();
@@ -101,72 +153,97 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
     }
     return p as Promise<T>;
   };
+  const withModel = async <T>(net: NetSpec, f: (m: SegmentationModel) => Promise<T>): Promise<T> => {
+    const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
+    try {
+      return await f(model);
+    } finally {
+      model.dispose();
+    }
+  };
   return {
-    trainStep: (net: NetSpec, kind: StepKind, crop: number, batch: number) => {
-      const at = (b: number) =>
-        once(`train|${net.model}|${net.widthDivisor}|${kind}|${crop}|${b}`, async () => {
-          const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
-          try {
-            return await timedSteps(
-              {
-                model,
-                objective: kind === 'seg' ? 'seg' : 'fcan',
-                scope: kind === 'fcan-heads' ? 'heads' : 'all',
-                batch: b,
-                crop,
-                sampler: (it, slot) => sample(crop, it * 16 + slot),
-              },
-              steps,
-            );
-          } finally {
-            model.dispose();
-          }
-        });
-      return extrapolated(at, batch);
-    },
-    forward: (net, width, height) =>
-      once(`forward|${net.model}|${net.widthDivisor}|${width}x${height}`, async () => {
-        const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
-        const img = syntheticImage(width, height);
-        const x = tf.tensor4d(toNetworkInput(img), [1, height, width, 3]);
-        try {
-          return await medianTime(async () => {
+    trainStep: (net, kind, crop, batch) =>
+      once(`train|${net.model}|${net.widthDivisor}|${kind}|${crop}|${batch}`, () =>
+        withModel(net, (model) =>
+          fittedStep(
+            crop,
+            batch,
+            (side, b, steps, warm) =>
+              timedSteps(
+                {
+                  model,
+                  objective: kind === 'seg' ? 'seg' : 'fcan',
+                  scope: kind === 'fcan-heads' ? 'heads' : 'all',
+                  batch: b,
+                  crop: side,
+                  sampler: (it, slot) => sample(side, it * 16 + slot),
+                },
+                steps,
+                warm,
+              ),
+            o,
+          ),
+        ),
+      ),
+    forward: (net, sizes) =>
+      once(`forward|${net.model}|${net.widthDivisor}|${JSON.stringify(sizes)}`, () =>
+        withModel(net, async (model) => {
+          const pass = (w: number, h: number) => async () => {
+            const x = tf.tensor4d(toNetworkInput(syntheticImage(w, h)), [1, h, w, 3]);
             const y = model.segLogits(x);
             await y.data();
-            y.dispose();
-          });
-        } finally {
-          x.dispose();
-          model.dispose();
-        }
-      }),
-    saliencyStep: (variant, size, widthDivisor, batch) => {
-      const at = (b: number) =>
-        once(`saliency|${variant}|${size}|${widthDivisor}|${b}`, async () => {
-          const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
-          const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
-          const model = buildDhsnet(dhsnetConfig(variant as 'dhsnet' | 'dhsnet-lite', [size, size], widthDivisor));
-          try {
-            const objective: CustomObjective = saliencyObjective(model, 5e-4);
-            const mask = (it: number, slot: number): TrainSample => {
-              const x = sample(size, it * 16 + slot);
-              return { ...x, cue: x.cue!.map((v) => (v ? 1 : 0)) };
-            };
-            return await timedSteps({ model, objective, batch: b, crop: size, sampler: mask }, steps);
-          } finally {
-            model.dispose();
+            tf.dispose([x, y]);
+          };
+          const out: Timed[] = [];
+          for (const [w, h] of sizes) {
+            // a pass is a batch of one: fitStep's batch loop is idle, its half side still applies
+            const side = Math.sqrt(w * h);
+            const at = (s: number) => [Math.max(8, Math.round((w * s) / side)), Math.max(8, Math.round((h * s) / side))] as const;
+            out.push(
+              await fittedStep(
+                side,
+                1,
+                (s, _b, steps) => {
+                  const [sw, sh] = at(s);
+                  return steps > 1 ? timeCall(pass(sw, sh)) : wall(pass(sw, sh));
+                },
+                o,
+              ),
+            );
           }
-        });
-      return extrapolated(at, batch);
-    },
+          return out;
+        }),
+      ),
+    saliencyStep: (variant, size, widthDivisor, batch) =>
+      once(`saliency|${variant}|${size}|${widthDivisor}|${batch}`, async () => {
+        const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
+        const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
+        return fittedStep(
+          size,
+          batch,
+          async (side, b, steps, warm) => {
+            const model = buildDhsnet(dhsnetConfig(variant as 'dhsnet' | 'dhsnet-lite', [side, side], widthDivisor));
+            try {
+              const objective: CustomObjective = saliencyObjective(model, 5e-4);
+              const mask = (it: number, slot: number): TrainSample => {
+                const x = sample(side, it * 16 + slot);
+                return { ...x, cue: x.cue!.map((v) => (v ? 1 : 0)) };
+              };
+              return await timedSteps({ model, objective, batch: b, crop: side, sampler: mask }, steps, warm);
+            } finally {
+              model.dispose();
+            }
+          },
+          o,
+        );
+      }),
     detect: (detector, width, height) =>
-      once(`detect|${JSON.stringify(detector)}|${width}x${height}`, async () => {
+      once(`detect|${JSON.stringify(detector)}|${width}x${height}`, async (): Promise<Timed | null> => {
         const img = syntheticImage(width, height);
-        const time = (detect: (i: RgbImage) => Promise<unknown>) => medianTime(() => detect(img));
         if (detector.kind === 'boundary') {
           const { boundarySaliency } = await import('../saliency/boundary.ts');
           const { kind: _k, ...params } = detector;
-          return time(async (i) => boundarySaliency(i, params));
+          return { seconds: await timeCall(async () => boundarySaliency(img, params)), macs: 0, note: '' };
         }
         if (detector.kind === 'dhsnet') {
           const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
@@ -176,7 +253,8 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
           const model = buildDhsnet(dhsnetConfig(variant, size, Number(detector.widthDivisor ?? 1)));
           try {
             const pre = dhsnetPreprocess(model.config);
-            return await time((i) => predictMap(model, pre, i));
+            const { macs } = await profiled(() => predictMap(model, pre, img));
+            return { seconds: await timeCall(() => predictMap(model, pre, img)), macs, note: '' };
           } finally {
             model.dispose();
           }
@@ -190,60 +268,21 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
         const img = syntheticImage(width, height);
         const rng = new Prng(3);
         const prob = new Float32Array(width * height * NUM_CLASSES).map(() => 0.01 + rng.next());
-        const t0 = performance.now();
-        crfLabels(img, prob, NUM_CLASSES);
-        return (performance.now() - t0) / 1000;
+        return wall(async () => crfLabels(img, prob, NUM_CLASSES));
       }),
-  };
-}
-
-const CHILD = libFile('doctor/measure-child.ts');
-
-/** The backend a measurement process ran on (the one a run started here would choose). */
-export interface MeasuringBackend {
-  name: string;
-  detail: string;
-}
-
-/**
- * The same measurements, each in a child process (memoised here): a measurement that runs the
- * backend out of memory fails alone, with its reason, instead of taking the doctor down.
- */
-export function isolatedMeasurer(): Measurer & { backend(): MeasuringBackend | null } {
-  const memo = new Map<string, Promise<number | null>>();
-  let backend: MeasuringBackend | null = null;
-  const call = (method: keyof Measurer, args: unknown[]): Promise<number | null> => {
-    const key = JSON.stringify([method, args]);
-    let p = memo.get(key);
-    if (!p) {
-      p = (async () => {
-        const { execa } = await import('execa');
-        const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args })], { reject: false });
-        const last = String(r.stdout).trim().split('\n').pop() ?? '';
-        let reply: { seconds?: number | null; error?: string; backend?: MeasuringBackend } = {};
-        try {
-          reply = JSON.parse(last) as typeof reply;
-        } catch {
-          const why =
-            String(r.stderr)
-              .split('\n')
-              .find((l) => /Error|Aborted/.test(l)) ?? `exit code ${r.exitCode}`;
-          throw new Error(`measurement process failed (${why.trim().slice(0, 160)})`);
-        }
-        if (reply.error !== undefined) throw new Error(reply.error);
-        backend = reply.backend ?? backend;
-        return reply.seconds ?? null;
-      })();
-      memo.set(key, p);
-    }
-    return p;
-  };
-  return {
-    trainStep: (...a) => call('trainStep', a) as Promise<number>,
-    forward: (...a) => call('forward', a) as Promise<number>,
-    saliencyStep: (...a) => call('saliencyStep', a) as Promise<number>,
-    detect: (...a) => call('detect', a),
-    crf: (...a) => call('crf', a) as Promise<number>,
-    backend: () => backend,
+    decode: (width, height) =>
+      once(`decode|${width}x${height}`, async () => {
+        const jpeg = await encodeJpeg(syntheticImage(width, height));
+        return timeCall(() => decodeRgb(jpeg));
+      }),
+    augment: (width, height, crop) =>
+      once(`augment|${width}x${height}|${crop}`, async () => {
+        const img = syntheticImage(width, height);
+        const label = { width, height, data: new Uint8Array(width * height) };
+        let k = 0;
+        return timeCall(async () => augment(img, label, { crop, scale: [0.5, 1.5], mirror: true }, sampleRng(1, k++, 0)));
+      }),
+    // this process is started: a stage's start is the isolated measurer's to measure
+    startup: async () => 0,
   };
 }

@@ -47,14 +47,15 @@ export async function preflight(
   if (!training.length || !largeTraining(training)) return [];
   const { estimateRun } = await import('./estimate.ts');
   const { formatDuration } = await import('../format.ts');
-  const { isolatedMeasurer } = await import('./measure.ts');
+  const { isolatedMeasurer } = await import('./isolated.ts');
   const names = new Set(training.map((s) => s.name));
   const isolated = opts.measure ? null : isolatedMeasurer();
-  const e = await estimateRun(stages, opts.measure ?? isolated!, 1, (n) => names.has(n));
+  // the trainings one after another (as one GPU, or a busy CPU, would run them)
+  const e = await estimateRun(stages, opts.measure ?? isolated!, { slots: { cores: 1, gpus: 0, jobs: 1 }, trainingThreads: 1, only: (n) => names.has(n) });
   // the backend the measurements ran on; this process loads none (libtensorflow's start-up lines
   // would print here) unless a given measurer ran in it
   const info = isolated?.backend() ?? (await (await import('../tensor/backend.ts')).initBackend({ log: () => {} }));
-  const seconds = e.seconds;
+  const seconds = e.compute;
   if (seconds < 3600) return [];
   if (seconds > REFUSE_ABOVE && !opts.yes) {
     throw new InputError(

@@ -1,0 +1,76 @@
+// The measurements of lib/doctor/measure.ts, each in a child process (memoised here): a measurement
+// that runs the backend out of memory (a wasm heap abort) fails alone, with its reason, instead of
+// taking the doctor down. Each child reports how long it took to be ready to compute (node, the
+// modules, the backend): that is what every stage of a run pays to start, and the doctor's own
+// start is timed the same way.
+import { libFile, TSX_LOADER } from '../paths.ts';
+import type { Measurer } from './estimate.ts';
+import type { MeasureOptions } from './measure.ts';
+
+const CHILD = libFile('doctor/measure-child.ts');
+
+/** The backend a measurement process ran on (the one a run started here would choose). */
+export interface MeasuringBackend {
+  name: string;
+  detail: string;
+}
+
+/** What a measurement child writes as its last stdout line. */
+export interface ChildReply {
+  seconds?: unknown;
+  error?: string;
+  backend?: MeasuringBackend;
+  /** seconds from the child's start to its first measurement */
+  ready?: number;
+}
+
+export type IsolatedMeasurer = Measurer & { backend(): MeasuringBackend | null };
+
+/** `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends */
+export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void): IsolatedMeasurer {
+  const memo = new Map<string, Promise<unknown>>();
+  let backend: MeasuringBackend | null = null;
+  const starts: number[] = [];
+  const call = <T>(method: keyof Measurer, args: unknown[]): Promise<T> => {
+    const key = JSON.stringify([method, args]);
+    let p = memo.get(key);
+    if (!p) {
+      p = (async () => {
+        const { execa } = await import('execa');
+        const t0 = performance.now();
+        const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args, options: opts })], { reject: false });
+        const last = String(r.stdout).trim().split('\n').pop() ?? '';
+        let reply: ChildReply = {};
+        try {
+          reply = JSON.parse(last) as ChildReply;
+        } catch {
+          const why =
+            String(r.stderr)
+              .split('\n')
+              .find((l) => /Error|Aborted/.test(l)) ?? `exit code ${r.exitCode}`;
+          onMeasure?.(`${method} ${JSON.stringify(args)}`, null);
+          throw new Error(`measurement process failed (${why.trim().slice(0, 160)})`);
+        }
+        onMeasure?.(`${method} ${JSON.stringify(args)}`, (performance.now() - t0) / 1000);
+        if (reply.ready !== undefined) starts.push(reply.ready);
+        if (reply.error !== undefined) throw new Error(reply.error);
+        backend = reply.backend ?? backend;
+        return reply.seconds ?? null;
+      })();
+      memo.set(key, p);
+    }
+    return p as Promise<T>;
+  };
+  return {
+    trainStep: (...a) => call('trainStep', a),
+    forward: (...a) => call('forward', a),
+    saliencyStep: (...a) => call('saliencyStep', a),
+    detect: (...a) => call('detect', a),
+    crf: (...a) => call('crf', a),
+    decode: (...a) => call('decode', a),
+    augment: (...a) => call('augment', a),
+    // the quickest start seen: the others include a busier moment of the machine
+    startup: async () => (starts.length ? Math.min(...starts) : call<number>('startup', [])),
+    backend: () => backend,
+  };
+}
