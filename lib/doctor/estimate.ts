@@ -55,7 +55,7 @@ export interface RunEstimate {
   stages: StageEstimate[];
   /** the stages' seconds on one slot each, summed: the compute */
   compute: number;
-  /** the run's wall time: the DAG's stages on the slots, as the executor schedules them */
+  /** the run's wall time: its own start, then the DAG's stages on the slots, as the executor schedules them */
   wall: number;
   /** the stages whose chain decides the wall time, in run order */
   critical: string[];
@@ -153,7 +153,7 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
   }
   const schedule = planWall(out, opts.slots, opts.trainingThreads);
   const compute = sum(out.map((e) => e.start + e.serial + (e.seconds ?? 0)));
-  return { stages: out, compute, wall: schedule.wall, critical: schedule.critical, slots: opts.slots, unmeasured, images };
+  return { stages: out, compute, wall: start + schedule.wall, critical: schedule.critical, slots: opts.slots, unmeasured, images };
 
   type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how'>;
 

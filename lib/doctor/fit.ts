@@ -1,7 +1,9 @@
 // What doctor times when the profile's own step does not fit: the largest batch (then half the
-// side) that fits the backend's memory and doctor's time budget, chosen from the multiply-adds and
-// the tensor bytes of a small step profiled first. Pure arithmetic, so the choice and the scaling
-// that follows it can be checked without a network.
+// side) that fits the backend's memory and doctor's time budget, chosen from the multiply-adds of
+// a few small steps profiled first. Whether a step fits the memory is found by trying it (the
+// isolated measurer retries below a step whose process ran out): a step's peak tensor bytes are not
+// what tfjs's profile reports. Pure arithmetic, so the choice and its scaling can be checked
+// without a network.
 
 /** A quantity of one image at a side s, fitted through two profiled sides: a s^2 + b s. */
 export type BySide = (side: number) => number;
@@ -18,60 +20,51 @@ export function throughTwo(s0: number, v0: number, s1: number, v1: number): BySi
 }
 
 export interface StepCosts {
+  /** multiply-adds a step spends whatever its batch (the optimiser's products) */
+  fixedMacs: number;
   /** multiply-adds of one image at a side */
   macs: BySide;
-  /** tensor bytes one image adds at the peak of a step, at a side */
-  bytes: BySide;
-  /** tensor bytes of a step that do not grow with the batch (weights, optimiser slots) */
-  fixedBytes: number;
-  /** seconds per multiply-add, from the profiled step (an overestimate: profiling slows kernels) */
+  /** seconds per multiply-add, from the largest profiled step (an overestimate: profiling slows kernels) */
   secondsPerMac: number;
+}
+
+/** A step that was tried here and did not fit: only smaller ones are tried after it. */
+export interface Failed {
+  side: number;
+  batch: number;
+  why: string;
 }
 
 export interface StepChoice {
   side: number;
   batch: number;
-  /** the profile's step costs `scale` times the timed one (1 when the profile's own step is timed) */
+  /** the profile's own step costs `scale` times the timed one (1 when it is timed itself) */
   scale: number;
   /** why a smaller step was timed; '' when the profile's own was */
   note: string;
 }
 
-const gb = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GB`;
+export const stepMacs = (c: StepCosts, side: number, batch: number): number => c.fixedMacs + batch * c.macs(side);
 
 /**
- * The step to time for a step of `batch` images at `side`: that step when it fits `limitBytes` and
- * `budget` seconds; else the largest batch at that side that fits both; else the same at half the
- * side; else, when even that is over the budget, the cheapest step that fits memory; and when
- * nothing fits memory, batch 1 at half the side (it may still run: the bytes are an estimate).
+ * The step to time for a step of `batch` images at `side`: that step when it is within `budget`
+ * seconds (and smaller than a step that `failed` here); else the largest batch at that side within
+ * both; else the same at half the side; else, over the budget, the cheapest of those.
  */
-export function chooseStep(side: number, batch: number, c: StepCosts, limitBytes: number, budget: number): StepChoice {
+export function chooseStep(side: number, batch: number, c: StepCosts, budget: number, failed?: Failed): StepChoice {
   const half = Math.max(16, Math.round(side / 2));
   const sides = half < side ? [side, half] : [side];
-  const memory = (s: number, b: number) => c.fixedBytes + b * c.bytes(s);
-  const seconds = (s: number, b: number) => b * c.macs(s) * c.secondsPerMac;
-  const target = batch * c.macs(side);
-  const pick = (s: number, b: number, why: string): StepChoice => ({
-    side: s,
-    batch: b,
-    scale: target / Math.max(1, b * c.macs(s)),
-    note: s === side && b === batch ? '' : why,
-  });
-  const full = memory(side, batch);
-  const overMemory = full > limitBytes;
-  const why = overMemory
-    ? `batch ${batch} x ${side} px needs about ${gb(full)} of tensors, over the ${gb(limitBytes)} this backend can hold`
+  const cost = (s: number, b: number) => stepMacs(c, s, b);
+  const seconds = (s: number, b: number) => cost(s, b) * c.secondsPerMac;
+  const candidates: [number, number][] = [];
+  for (const s of sides) for (let b = batch; b >= 1; b--) if (!failed || cost(s, b) < cost(failed.side, failed.batch)) candidates.push([s, b]);
+  if (!candidates.length) candidates.push([half, 1]);
+  const within = candidates.find(([s, b]) => seconds(s, b) <= budget);
+  const [s, b] = within ?? candidates.reduce((x, y) => (cost(...y) < cost(...x) ? y : x));
+  const why = failed
+    ? `batch ${failed.batch} x ${failed.side} px did not fit here (${failed.why})`
     : `batch ${batch} x ${side} px would take about ${Math.round(seconds(side, batch))} s a step to time, over doctor's ${budget} s`;
-  let cheapest: [number, number] | null = null;
-  for (const s of sides) {
-    for (let b = batch; b >= 1; b--) {
-      if (memory(s, b) > limitBytes) continue;
-      if (seconds(s, b) <= budget) return pick(s, b, why);
-      if (!cheapest || seconds(s, b) < seconds(...cheapest)) cheapest = [s, b];
-    }
-  }
-  if (cheapest) return pick(cheapest[0], cheapest[1], why);
-  return pick(half, 1, why);
+  return { side: s, batch: b, scale: cost(side, batch) / Math.max(1, cost(s, b)), note: s === side && b === batch ? '' : why };
 }
 
 /** The sentence an estimate carries when a smaller step was timed. */

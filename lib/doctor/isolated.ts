@@ -5,6 +5,7 @@
 // start is timed the same way.
 import { libFile, TSX_LOADER } from '../paths.ts';
 import type { Measurer } from './estimate.ts';
+import type { Failed } from './fit.ts';
 import type { MeasureOptions } from './measure.ts';
 
 const CHILD = libFile('doctor/measure-child.ts');
@@ -26,32 +27,60 @@ export interface ChildReply {
 
 export type IsolatedMeasurer = Measurer & { backend(): MeasuringBackend | null };
 
+/** how often a measurement is tried again below a step that did not fit */
+const RETRIES = 4;
+
 /** `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends */
 export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void): IsolatedMeasurer {
   const memo = new Map<string, Promise<unknown>>();
   let backend: MeasuringBackend | null = null;
   const starts: number[] = [];
+  const what = (method: string, args: unknown[]) => `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+
+  /** One process; a step it was timing when it died (out of memory) is added to `failed` and it is run again below that. */
+  const attempt = async (method: keyof Measurer, args: unknown[], failed: Record<string, Failed>): Promise<ChildReply | null> => {
+    const { execa } = await import('execa');
+    const t0 = performance.now();
+    const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args, options: { ...opts, failed } })], { reject: false });
+    const lines = String(r.stdout)
+      .trim()
+      .split('\n')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as ChildReply & { attempt?: { key: string; side: number; batch: number } }];
+        } catch {
+          return [];
+        }
+      });
+    const last = lines[lines.length - 1];
+    // the step being timed when the process died, or threw (a backend out of memory does either)
+    const tried = last?.attempt ?? (last?.error !== undefined ? [...lines].reverse().find((l) => l.attempt)?.attempt : undefined);
+    onMeasure?.(what(method, args), last && !tried ? (performance.now() - t0) / 1000 : null);
+    if (last && !tried) return last;
+    const why = (
+      last?.error ??
+      String(r.stderr)
+        .split('\n')
+        .find((l) => /Error|Aborted|memory/.test(l)) ??
+      `exit code ${r.exitCode}`
+    )
+      .trim()
+      .slice(0, 120);
+    if (!tried) throw new Error(`measurement process failed (${why})`);
+    const { key, side, batch } = tried;
+    failed[key] = { side, batch, why };
+    return null;
+  };
+
   const call = <T>(method: keyof Measurer, args: unknown[]): Promise<T> => {
     const key = JSON.stringify([method, args]);
     let p = memo.get(key);
     if (!p) {
       p = (async () => {
-        const { execa } = await import('execa');
-        const t0 = performance.now();
-        const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args, options: opts })], { reject: false });
-        const last = String(r.stdout).trim().split('\n').pop() ?? '';
-        let reply: ChildReply = {};
-        try {
-          reply = JSON.parse(last) as ChildReply;
-        } catch {
-          const why =
-            String(r.stderr)
-              .split('\n')
-              .find((l) => /Error|Aborted/.test(l)) ?? `exit code ${r.exitCode}`;
-          onMeasure?.(`${method} ${JSON.stringify(args)}`, null);
-          throw new Error(`measurement process failed (${why.trim().slice(0, 160)})`);
-        }
-        onMeasure?.(`${method} ${JSON.stringify(args)}`, (performance.now() - t0) / 1000);
+        const failed: Record<string, Failed> = {};
+        let reply: ChildReply | null = null;
+        for (let i = 0; i <= RETRIES && !reply; i++) reply = await attempt(method, args, failed);
+        if (!reply) throw new Error(`measurement process failed ${RETRIES + 1} times: ${Object.values(failed).pop()?.why}`);
         if (reply.ready !== undefined) starts.push(reply.ready);
         if (reply.error !== undefined) throw new Error(reply.error);
         backend = reply.backend ?? backend;

@@ -1,6 +1,7 @@
 // One measurement in its own process: `node --import tsx measure-child.ts '<json request>'`, the
-// result (or the error), the backend that measured it and the seconds this process took to be ready
-// to compute as JSON on stdout. A network too large for the backend (a wasm heap abort) then costs
+// step it is about to time as a JSON line before each (`attempt`), then the result (or the error),
+// the backend that measured it and the seconds this process took to be ready to compute as the
+// last JSON line on stdout. A network too large for the backend (a wasm heap abort) then costs
 // this process, not the doctor.
 import { stageNumerics } from '../contract/numerics.ts';
 import { initBackend } from '../tensor/backend.ts';
@@ -21,7 +22,9 @@ try {
   const { name, detail } = await initBackend({ log: () => {} });
   // a stage's process is this far when it starts computing: node, the modules, the backend
   const ready = performance.now() / 1000;
-  const m = machineMeasurer(request.options) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  // each step before it is timed: if it runs the backend out of memory, the parent knows which
+  const onAttempt = (key: string, side: number, batch: number) => process.stdout.write(`${JSON.stringify({ attempt: { key, side, batch } })}\n`);
+  const m = machineMeasurer({ ...request.options, onAttempt }) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   const seconds = request.method === 'startup' ? ready : await m[request.method](...request.args);
   reply = { seconds, backend: { name, detail }, ready };
 } catch (err) {

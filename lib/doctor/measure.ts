@@ -1,11 +1,10 @@
 // Times measured on this machine, with the tensor backend the run would use. A training step is
-// timed at the profile's own batch and crop in one process when that fits the backend's memory
-// and doctor's time budget; otherwise at the largest batch (then half the side) that fits, scaled
-// by multiply-adds, and the estimate says so (lib/doctor/fit.ts). What fits is judged from a few
-// small steps profiled first (tf.profile: the kernels' multiply-adds and the tensor bytes at the
-// peak), which also warm the kernels up. A forward pass is timed at every size a stage runs it at.
-// Each distinct measurement is made once per process.
-import { totalmem } from 'node:os';
+// timed at the profile's own batch and crop in one process when it fits the backend's memory and
+// doctor's time budget; otherwise at the largest batch (then half the side) that does, scaled by
+// multiply-adds, and the estimate says so (lib/doctor/fit.ts). A few small steps are profiled
+// first (tf.profile: the kernels' multiply-adds, hence the step's and the time it would take to
+// time), which also warms the kernels up. A forward pass is timed at every size a stage runs it
+// at. Each distinct measurement is made once per process.
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../model/build.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
@@ -15,7 +14,7 @@ import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSampl
 import { decodeRgb, encodeJpeg } from '../data/image-io.ts';
 import { Prng } from '../tensor/random.ts';
 import { NUM_CLASSES, type ProgressSink, type RgbImage } from '../types.ts';
-import { chooseStep, describeChoice, throughTwo, type StepCosts } from './fit.ts';
+import { chooseStep, describeChoice, stepMacs, throughTwo, type Failed, type StepCosts } from './fit.ts';
 import { totalMacs } from './macs.ts';
 import type { Measurer, NetSpec, Timed } from './estimate.ts';
 
@@ -52,15 +51,14 @@ async function timeCall(f: () => Promise<unknown>): Promise<number> {
   return t.sort((a, b) => a - b)[1];
 }
 
-/** Tensor bytes a call adds at its peak, its multiply-adds and its seconds (profiled: slower). */
-async function profiled(f: () => Promise<unknown>): Promise<{ bytes: number; macs: number; seconds: number }> {
-  const before = tf.memory().numBytes;
+/** A call's multiply-adds and seconds, profiled (so slower than it runs). */
+async function profiled(f: () => Promise<unknown>): Promise<{ macs: number; seconds: number }> {
   const t0 = performance.now();
   const info = await tf.profile(async () => {
     await f();
     return [];
   });
-  return { bytes: Math.max(0, info.peakBytes - before), macs: totalMacs(info.kernels), seconds: (performance.now() - t0) / 1000 };
+  return { macs: totalMacs(info.kernels), seconds: (performance.now() - t0) / 1000 };
 }
 
 /**
@@ -96,54 +94,52 @@ function sample(crop: number, seed: number): TrainSample {
 export interface MeasureOptions {
   /** seconds doctor may spend on one timed step or pass (a smaller one is timed and scaled above it) */
   budget?: number;
-  /** the tensor bytes this backend can hold (default: 2 GB on wasm, whose heap is at most 4 GB; half the RAM otherwise) */
-  limitBytes?: number;
+  /** steps that did not fit here, by measurement (`step`, or `size <i>` of a forward measurement) */
+  failed?: Record<string, Failed>;
+  /** told each step before it is timed (a measurement process prints it, so that its parent knows what ran it out of memory) */
+  onAttempt?: (key: string, side: number, batch: number) => void;
 }
 
 /** The default budget of one timed step or pass, in seconds. */
 export const BUDGET = 20;
 
-function tensorLimit(): number {
-  return tf.getBackend() === 'wasm' ? 2 * 2 ** 30 : totalmem() / 2;
-}
+type Options = Required<Pick<MeasureOptions, 'budget'>> & MeasureOptions;
 
 /**
  * A step of `batch` at `side` timed as lib/doctor/fit.ts chooses: `step(side, batch, steps, warm)`
- * runs and times steps; profiled at batch 1 and 2 at a small side and at batch 1 at twice that side.
+ * runs and times steps; profiled at batch 1 (and 2, for what a step spends whatever its batch)
+ * at a small side and at batch 1 at twice that side.
  */
 async function fittedStep(
+  key: string,
   side: number,
   batch: number,
   step: (side: number, batch: number, steps: number, warm: boolean) => Promise<number>,
-  o: Required<MeasureOptions>,
+  o: Options,
 ): Promise<Timed> {
   const s0 = Math.min(side, Math.max(16, Math.round(side / 6)));
   const s1 = Math.min(side, 2 * s0);
   const profileAt = (s: number, b: number) => profiled(() => step(s, b, 1, false));
   const a1 = await profileAt(s0, 1);
-  const a2 = await profileAt(s0, 2);
+  const a2 = batch > 1 ? await profileAt(s0, 2) : null;
   const b1 = s1 === s0 ? a1 : await profileAt(s1, 1);
-  // bytes one image adds (batch 2 - batch 1), and what a step holds whatever its batch: the
-  // weights already held, and the rest of the batch-1 peak (optimiser slots, gradients)
-  const perImage0 = Math.max(0, a2.bytes - a1.bytes);
-  const fixedDelta = Math.max(0, a1.bytes - perImage0);
-  const perImage1 = Math.max(perImage0, b1.bytes - fixedDelta);
+  const fixedMacs = a2 ? Math.max(0, 2 * a1.macs - a2.macs) : 0;
   const costs: StepCosts = {
-    macs: s1 === s0 ? (s) => a1.macs * (s / s0) ** 2 : throughTwo(s0, a1.macs, s1, b1.macs),
-    bytes: s1 === s0 ? (s) => perImage0 * (s / s0) ** 2 : throughTwo(s0, perImage0, s1, perImage1),
-    fixedBytes: fixedDelta + tf.memory().numBytes,
+    fixedMacs,
+    macs: s1 === s0 ? (s) => (a1.macs - fixedMacs) * (s / s0) ** 2 : throughTwo(s0, a1.macs - fixedMacs, s1, b1.macs - fixedMacs),
     secondsPerMac: b1.seconds / Math.max(1, b1.macs),
   };
-  const choice = chooseStep(side, batch, costs, o.limitBytes, o.budget);
-  const predicted = choice.batch * costs.macs(choice.side) * costs.secondsPerMac;
+  const choice = chooseStep(side, batch, costs, o.budget, o.failed?.[key]);
+  const predicted = stepMacs(costs, choice.side, choice.batch) * costs.secondsPerMac;
+  o.onAttempt?.(key, choice.side, choice.batch);
   // short steps: two timed after a warm-up; long ones: one, from the loop's start
   const t = predicted < 2 ? await step(choice.side, choice.batch, 2, true) : await step(choice.side, choice.batch, 1, false);
-  return { seconds: t * choice.scale, macs: batch * costs.macs(side), note: describeChoice(choice) };
+  return { seconds: t * choice.scale, macs: stepMacs(costs, side, batch), note: describeChoice(choice) };
 }
 
 /** Measurements on this process's backend (initialise it first). */
 export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
-  const o: Required<MeasureOptions> = { budget: opts.budget ?? BUDGET, limitBytes: opts.limitBytes ?? tensorLimit() };
+  const o: Options = { ...opts, budget: opts.budget ?? BUDGET };
   const memo = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, f: () => Promise<T>): Promise<T> => {
     let p = memo.get(key);
@@ -166,6 +162,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
       once(`train|${net.model}|${net.widthDivisor}|${kind}|${crop}|${batch}`, () =>
         withModel(net, (model) =>
           fittedStep(
+            'step',
             crop,
             batch,
             (side, b, steps, warm) =>
@@ -195,12 +192,13 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
             tf.dispose([x, y]);
           };
           const out: Timed[] = [];
-          for (const [w, h] of sizes) {
-            // a pass is a batch of one: fitStep's batch loop is idle, its half side still applies
+          for (const [i, [w, h]] of sizes.entries()) {
+            // a pass is a batch of one: only the half side is left to fall back to
             const side = Math.sqrt(w * h);
             const at = (s: number) => [Math.max(8, Math.round((w * s) / side)), Math.max(8, Math.round((h * s) / side))] as const;
             out.push(
               await fittedStep(
+                `size ${i}`,
                 side,
                 1,
                 (s, _b, steps) => {
@@ -219,6 +217,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
         const { buildDhsnet, dhsnetConfig } = await import('../saliency/dhsnet-model.ts');
         const { saliencyObjective } = await import('../saliency/dhsnet-loss.ts');
         return fittedStep(
+          'step',
           size,
           batch,
           async (side, b, steps, warm) => {

@@ -2,7 +2,7 @@
 // quantity fitted through two sides, multiply-adds read from kernel shapes, and the choice of the
 // largest step that fits the memory and the time budget.
 import { describe, expect, it } from 'vitest';
-import { chooseStep, describeChoice, throughTwo, type StepCosts } from '../../lib/doctor/fit.ts';
+import { chooseStep, describeChoice, stepMacs, throughTwo, type StepCosts } from '../../lib/doctor/fit.ts';
 import { kernelMacs } from '../../lib/doctor/macs.ts';
 
 describe('throughTwo', () => {
@@ -75,34 +75,35 @@ describe('kernelMacs', () => {
 });
 
 describe('chooseStep', () => {
-  // one image: 1e9 multiply-adds and 100 MB at side 100, both growing with the area; 1 ns each
-  const costs: StepCosts = { macs: (s) => 1e9 * (s / 100) ** 2, bytes: (s) => 1e8 * (s / 100) ** 2, fixedBytes: 2e8, secondsPerMac: 1e-9 };
+  // one image: 1e9 multiply-adds at side 100, growing with the area; 1e8 per step whatever the batch; 1 ns each
+  const costs: StepCosts = { fixedMacs: 1e8, macs: (s) => 1e9 * (s / 100) ** 2, secondsPerMac: 1e-9 };
 
-  it("times the profile's own step when it fits", () => {
-    const c = chooseStep(100, 10, costs, 2e9, 60);
+  it("times the profile's own step when it is within the budget", () => {
+    const c = chooseStep(100, 10, costs, 60);
     expect(c).toEqual({ side: 100, batch: 10, scale: 1, note: '' });
     expect(describeChoice(c)).toBe('');
+    expect(stepMacs(costs, 100, 10)).toBe(1.01e10);
   });
 
-  it('over the memory: the largest batch that fits, scaled by multiply-adds, and says why', () => {
-    // 0.2 GB + b x 0.1 GB <= 0.75 GB: batch 5
-    const c = chooseStep(100, 10, costs, 0.75e9, 60);
-    expect(c).toMatchObject({ side: 100, batch: 5, scale: 2 });
-    expect(describeChoice(c)).toMatch(
-      /batch 10 x 100 px needs about 1\.1 GB of tensors, over the 0\.7 GB .*so batch 5 x 100 px was timed and scaled by multiply-adds x2\.00/,
-    );
+  it('below a step that did not fit here: the largest batch smaller than it, scaled by multiply-adds, and says why', () => {
+    const c = chooseStep(100, 10, costs, 60, { side: 100, batch: 10, why: 'Aborted()' });
+    expect(c).toMatchObject({ side: 100, batch: 9 });
+    expect(c.scale).toBeCloseTo(1.01e10 / 9.1e9, 9);
+    expect(describeChoice(c)).toBe('; batch 10 x 100 px did not fit here (Aborted()), so batch 9 x 100 px was timed and scaled by multiply-adds x1.11');
+    // batch 1 failed too: half the side
+    expect(chooseStep(100, 10, costs, 60, { side: 100, batch: 1, why: 'Aborted()' })).toMatchObject({ side: 50, batch: 3 });
   });
 
   it('over the budget: the largest batch timed within it; then half the side', () => {
-    expect(chooseStep(100, 10, costs, 2e9, 3.5)).toMatchObject({ side: 100, batch: 3 });
-    // not even batch 1 at side 100 (1 s) in 0.5 s: half the side, batch 2 (0.25 s each)
-    const c = chooseStep(100, 10, costs, 2e9, 0.5);
-    expect(c).toMatchObject({ side: 50, batch: 2, scale: 20 });
-    expect(c.note).toMatch(/would take about 10 s a step to time, over doctor's 0\.5 s/);
+    expect(chooseStep(100, 10, costs, 3.5)).toMatchObject({ side: 100, batch: 3 });
+    // not even batch 1 at side 100 (1.1 s) in 0.65 s: half the side, batch 2 (0.6 s)
+    const c = chooseStep(100, 10, costs, 0.65);
+    expect(c).toMatchObject({ side: 50, batch: 2 });
+    expect(c.scale).toBeCloseTo(1.01e10 / 6e8, 9);
+    expect(c.note).toBe("batch 10 x 100 px would take about 10 s a step to time, over doctor's 0.65 s");
   });
 
-  it('nothing within the budget: the cheapest step that fits memory; nothing fits: batch 1 at half the side', () => {
-    expect(chooseStep(100, 10, costs, 2e9, 0.01)).toMatchObject({ side: 50, batch: 1, scale: 40 });
-    expect(chooseStep(100, 10, costs, 1e8, 60)).toMatchObject({ side: 50, batch: 1 });
+  it('nothing within the budget: the cheapest step', () => {
+    expect(chooseStep(100, 10, costs, 0.01)).toMatchObject({ side: 50, batch: 1 });
   });
 });
