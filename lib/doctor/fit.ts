@@ -60,7 +60,7 @@ export function chooseStep(side: number, batch: number, c: StepCosts, budget: nu
   for (const s of sides) for (let b = batch; b >= 1; b--) if (!failed || cost(s, b) < cost(failed.side, failed.batch)) candidates.push([s, b]);
   if (!candidates.length) candidates.push([half, 1]);
   const within = candidates.find(([s, b]) => seconds(s, b) <= budget);
-  const [s, b] = within ?? candidates.reduce((x, y) => (cost(...y) < cost(...x) ? y : x));
+  const [s, b] = within ?? candidates.reduce((x, y) => (cost(y[0], y[1]) < cost(x[0], x[1]) ? y : x));
   const why = failed
     ? `batch ${failed.batch} x ${failed.side} px did not fit here (${failed.why})`
     : `batch ${batch} x ${side} px would take about ${Math.round(seconds(side, batch))} s a step to time, over doctor's ${budget} s`;
