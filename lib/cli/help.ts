@@ -59,14 +59,22 @@ reported (loss, lr). A stage whose lock belongs to a process that is gone is aba
 takes it over and resumes. Keys computed for other variants or profiles are listed after.
   --watch           redraw every few seconds until Ctrl-C
   --interval S      seconds between redraws (default 2)`,
-  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--json]
+  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--gpus N|none] [--jobs N]
+                       [--budget S] [--json]
 
 Before a long run: the tensor backend the run would use and why (GPU seen or not, the CUDA / cuDNN
 libraries tfjs-node-gpu needs found or missing), the downloads and weights the profile needs
 (present in the cache or to download, with sizes, against the free disk), and an estimate of the
-run's compute: each training stage's iterations x batch x the time of one training step measured
-here for that model and crop (batch 1, after a warm-up step), plus each per-image stage's images x
-one measured forward pass / detector pass / CRF, spread over the cores.`,
+run measured here: each training stage's iterations x (a step at the profile's own batch and crop +
+decoding and augmenting its batch), each per-image stage's images x (decoding + a forward pass at
+every scale + its CRF or detector passes), each stage's start; the compute, the TFLOPs, and the
+wall time of the DAG on the slots the run will have. It first says what it will time and about how
+long; each measurement runs in its own process.
+  --gpus N|none     GPUs the run will hold, one stage each (default none: the cores are the slots)
+  --jobs N          stages the run computes at once (its --jobs; default the cores)
+  --budget S        seconds one timed step or pass may take (default 20); a step over it, or over
+                    the memory, is timed at a smaller batch (then half the side), scaled by
+                    multiply-adds, and the estimate says so`,
   dag: `Usage: pipeline dag [--format text|mermaid]
 
 Prints the stages in dependency order with their inputs.`,

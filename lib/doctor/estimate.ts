@@ -126,9 +126,21 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
     }
     return measure.detect(detector, W, H);
   };
-  /** forward passes at every scale (and scale 1 for the val pass some stages add), summed */
+  // every size a stage runs the network at, measured in one process (one model built)
+  const netKinds = new Set(['attention', 'adapt', 'eval', 'eval-direct']);
+  const allSizes = new Map<string, [number, number]>([[`${W}x${H}`, [W, H]]]);
+  for (const s of stages) if (netKinds.has(kindOf(s)) && only(s.name)) for (const z of scaleSizes(W, H, s.params.scales)) allSizes.set(`${z[0]}x${z[1]}`, z);
+  let forwards: Promise<Map<string, Timed>> | null = null;
+  const forwardAt = async (): Promise<Map<string, Timed>> => {
+    const sizes = [...allSizes.values()];
+    const t = await measure.forward(net, sizes);
+    return new Map(sizes.map((z, i) => [`${z[0]}x${z[1]}`, t[i]]));
+  };
+  /** forward passes at every scale, summed */
   const passes = async (scales: unknown): Promise<Timed> => {
-    const t = await measure.forward(net, scaleSizes(W, H, scales));
+    forwards ??= forwardAt();
+    const by = await forwards;
+    const t = scaleSizes(W, H, scales).map(([w, h]) => by.get(`${w}x${h}`)!);
     return { seconds: sum(t.map((x) => x.seconds)), macs: sum(t.map((x) => x.macs)), note: t.find((x) => x.note)?.note ?? '' };
   };
   const decode = () => measure.decode(W, H);
