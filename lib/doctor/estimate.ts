@@ -42,8 +42,14 @@ export interface Measurer {
   decode(width: number, height: number): Promise<number>;
   /** cutting one augmented training crop (scale, mirror, crop) from a decoded photo */
   augment(width: number, height: number, crop: number): Promise<number>;
-  /** a stage's start: a process loading the modules and the backend */
-  startup(): Promise<number>;
+  /** a stage's start: a process (an isolated stage), or a worker thread (a per-item stage's), loading the modules and the backend */
+  startup(): Promise<Startup>;
+}
+
+/** Seconds to be ready to compute: a new process, a new worker thread. */
+export interface Startup {
+  process: number;
+  thread: number;
 }
 
 export interface StageEstimate extends StageCost {
@@ -154,7 +160,16 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
   const out: StageEstimate[] = [];
   const unmeasured: string[] = [];
   for (const s of stages) {
-    const base = { stage: s.name, deps: [...new Set(Object.values(s.inputs))], tensors: s.tensors, start, serial: 0, macs: 0 };
+    // an isolated stage starts a process; a per-item stage its worker threads (side by side); the
+    // others run in the run's process, and a thread's start stands for their loading their modules
+    const base = {
+      stage: s.name,
+      deps: [...new Set(Object.values(s.inputs))],
+      tensors: s.tensors,
+      start: s.isolate ? start.process : start.thread,
+      serial: 0,
+      macs: 0,
+    };
     if (!only(s.name)) continue;
     try {
       out.push({ ...base, ...(await stageCost(s)) });
@@ -165,7 +180,7 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
   }
   const schedule = planWall(out, opts.slots, opts.trainingThreads);
   const compute = sum(out.map((e) => e.start + e.serial + (e.seconds ?? 0)));
-  return { stages: out, compute, wall: start + schedule.wall, critical: schedule.critical, slots: opts.slots, unmeasured, images };
+  return { stages: out, compute, wall: start.process + schedule.wall, critical: schedule.critical, slots: opts.slots, unmeasured, images };
 
   type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how'>;
 

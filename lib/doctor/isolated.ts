@@ -4,7 +4,7 @@
 // modules, the backend): that is what every stage of a run pays to start, and the doctor's own
 // start is timed the same way.
 import { libFile, TSX_LOADER } from '../paths.ts';
-import type { Measurer } from './estimate.ts';
+import type { Measurer, Startup } from './estimate.ts';
 import type { Failed } from './fit.ts';
 import type { MeasureOptions } from './measure.ts';
 
@@ -35,6 +35,7 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
   const memo = new Map<string, Promise<unknown>>();
   let backend: MeasuringBackend | null = null;
   const starts: number[] = [];
+  let thread: Promise<number> | null = null;
   const what = (method: string, args: unknown[]) => `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
 
   /** One process; a step it was timing when it died (out of memory) is added to `failed` and it is run again below that. */
@@ -98,8 +99,12 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
     crf: (...a) => call('crf', a),
     decode: (...a) => call('decode', a),
     augment: (...a) => call('augment', a),
-    // the quickest start seen: the others include a busier moment of the machine
-    startup: async () => (starts.length ? Math.min(...starts) : call<number>('startup', [])),
+    // a process's start: the quickest seen (the others include a busier moment of the machine)
+    startup: async () => {
+      thread ??= call<Startup>('startup', []).then((s) => s.thread);
+      const t = await thread;
+      return { process: Math.min(...starts), thread: t };
+    },
     backend: () => backend,
   };
 }

@@ -25,7 +25,8 @@ try {
   // each step before it is timed: if it runs the backend out of memory, the parent knows which
   const onAttempt = (key: string, side: number, batch: number) => process.stdout.write(`${JSON.stringify({ attempt: { key, side, batch } })}\n`);
   const m = machineMeasurer({ ...request.options, onAttempt }) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  const seconds = request.method === 'startup' ? ready : await m[request.method](...request.args);
+  const result = await m[request.method](...request.args);
+  const seconds = request.method === 'startup' ? { ...(result as object), process: ready } : result;
   reply = { seconds, backend: { name, detail }, ready };
 } catch (err) {
   reply = { error: (err as Error).message.split('\n')[0] };

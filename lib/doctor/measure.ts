@@ -5,7 +5,9 @@
 // first (tf.profile: the kernels' multiply-adds, hence the step's and the time it would take to
 // time), which also warms the kernels up. A forward pass is timed at every size a stage runs it
 // at. Each distinct measurement is made once per process.
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { libFile } from '../paths.ts';
 import { buildModel } from '../model/build.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
 import { toNetworkInput } from '../model/preprocess.ts';
@@ -135,6 +137,21 @@ async function fittedStep(
   // short steps: two timed after a warm-up; long ones: one, from the loop's start
   const t = predicted < 2 ? await step(choice.side, choice.batch, 2, true) : await step(choice.side, choice.batch, 1, false);
   return { seconds: t * choice.scale, macs: stepMacs(costs, side, batch), note: describeChoice(choice) };
+}
+
+/** Seconds until a worker thread as a per-item stage starts one is ready to compute. */
+async function threadStart(): Promise<number> {
+  const t0 = performance.now();
+  const worker = new Worker(libFile('doctor/thread-start.mjs'));
+  try {
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await worker.terminate();
+  }
 }
 
 /** Measurements on this process's backend (initialise it first). */
@@ -281,7 +298,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
         let k = 0;
         return timeCall(async () => augment(img, label, { crop, scale: [0.5, 1.5], mirror: true }, sampleRng(1, k++, 0)));
       }),
-    // this process is started: a stage's start is the isolated measurer's to measure
-    startup: async () => 0,
+    // this process is started already: its own start is the isolated measurer's to measure
+    startup: async () => ({ process: 0, thread: await threadStart() }),
   };
 }

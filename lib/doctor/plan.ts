@@ -53,7 +53,7 @@ export async function measurementPlan(stages: ResolvedStage[], budget: number, s
       note(`a${width}x${height}${crop}`, `augmenting a ${crop} px crop`, start + 1);
       return 0;
     },
-    startup: async () => 0,
+    startup: async () => ({ process: 0, thread: 0 }),
   };
   await estimateRun(stages, recorder, { slots: { cores: 1, gpus: 0, jobs: 1 }, trainingThreads: 1 });
   return [...out.values()];

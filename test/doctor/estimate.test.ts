@@ -26,7 +26,7 @@ const areaMachine = (calls: number[] = [], decode = 0.004): Measurer => ({
   crf: async () => 0.05,
   decode: async () => decode,
   augment: async () => 0.001,
-  startup: async () => 0,
+  startup: async () => ({ process: 0, thread: 0 }),
 });
 
 const CPU2: Slots = { cores: 2, gpus: 0, jobs: 2 };
