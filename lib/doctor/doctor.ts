@@ -53,7 +53,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   if (!opts.measure) {
     const plan = await measurementPlan(opts.stages, budget);
     const upTo = plan.reduce((a, m) => a + m.upTo, 0);
-    log(`doctor: timing ${plan.length} things on ${info.name}, one after another, about ${formatDuration(upTo)} at most:`);
+    log(
+      `doctor: timing ${plan.length} things on ${info.name}, one after another, in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
+    );
     for (const m of plan) log(`  ${m.what}`);
   }
   const t0 = performance.now();

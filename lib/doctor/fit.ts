@@ -40,9 +40,14 @@ export interface StepChoice {
   batch: number;
   /** the profile's own step costs `scale` times the timed one (1 when it is timed itself) */
   scale: number;
-  /** why a smaller step was timed; '' when the profile's own was */
+  /** why a smaller step was timed and how it was scaled, as the estimate says it; '' when the profile's own was timed */
   note: string;
 }
+
+/** How a step is named in a note: `batch 10 x 321 px` (a forward pass names its width x height). */
+export type StepName = (side: number, batch: number) => string;
+
+const batchOf: StepName = (side, batch) => `batch ${batch} x ${side} px`;
 
 export const stepMacs = (c: StepCosts, side: number, batch: number): number => c.fixedMacs + batch * c.macs(side);
 
@@ -51,7 +56,7 @@ export const stepMacs = (c: StepCosts, side: number, batch: number): number => c
  * seconds (and smaller than a step that `failed` here); else the largest batch at that side within
  * both; else the same at half the side; else, over the budget, the cheapest of those.
  */
-export function chooseStep(side: number, batch: number, c: StepCosts, budget: number, failed?: Failed): StepChoice {
+export function chooseStep(side: number, batch: number, c: StepCosts, budget: number, failed?: Failed, name: StepName = batchOf): StepChoice {
   const half = Math.max(16, Math.round(side / 2));
   const sides = half < side ? [side, half] : [side];
   const cost = (s: number, b: number) => stepMacs(c, s, b);
@@ -62,12 +67,11 @@ export function chooseStep(side: number, batch: number, c: StepCosts, budget: nu
   const within = candidates.find(([s, b]) => seconds(s, b) <= budget);
   const [s, b] = within ?? candidates.reduce((x, y) => (cost(y[0], y[1]) < cost(x[0], x[1]) ? y : x));
   const why = failed
-    ? `batch ${failed.batch} x ${failed.side} px did not fit here (${failed.why})`
-    : `batch ${batch} x ${side} px would take about ${Math.round(seconds(side, batch))} s a step to time, over doctor's ${budget} s`;
-  return { side: s, batch: b, scale: cost(side, batch) / Math.max(1, cost(s, b)), note: s === side && b === batch ? '' : why };
-}
-
-/** The sentence an estimate carries when a smaller step was timed. */
-export function describeChoice(c: StepChoice): string {
-  return c.note ? `; ${c.note}, so batch ${c.batch} x ${c.side} px was timed and scaled by multiply-adds x${c.scale.toFixed(2)}` : '';
+    ? `${name(failed.side, failed.batch)} did not fit here (${failed.why})`
+    : `${name(side, batch)} would take about ${Math.round(seconds(side, batch))} s to time, over doctor's ${budget} s`;
+  const note =
+    s === side && b === batch
+      ? ''
+      : `; ${why}, so ${name(s, b)} was timed and scaled by multiply-adds x${(cost(side, batch) / Math.max(1, cost(s, b))).toFixed(2)}`;
+  return { side: s, batch: b, scale: cost(side, batch) / Math.max(1, cost(s, b)), note };
 }

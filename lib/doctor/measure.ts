@@ -16,7 +16,7 @@ import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSampl
 import { decodeRgb, encodeJpeg } from '../data/image-io.ts';
 import { Prng } from '../tensor/random.ts';
 import { NUM_CLASSES, type ProgressSink, type RgbImage } from '../types.ts';
-import { chooseStep, describeChoice, stepMacs, throughTwo, type Failed, type StepCosts } from './fit.ts';
+import { chooseStep, stepMacs, throughTwo, type Failed, type StepCosts, type StepName } from './fit.ts';
 import { totalMacs } from './macs.ts';
 import type { Measurer, NetSpec, Timed } from './estimate.ts';
 
@@ -118,6 +118,7 @@ async function fittedStep(
   batch: number,
   step: (side: number, batch: number, steps: number, warm: boolean) => Promise<number>,
   o: Options,
+  name?: StepName,
 ): Promise<Timed> {
   const s0 = Math.min(side, Math.max(16, Math.round(side / 6)));
   const s1 = Math.min(side, 2 * s0);
@@ -131,12 +132,12 @@ async function fittedStep(
     macs: s1 === s0 ? (s) => (a1.macs - fixedMacs) * (s / s0) ** 2 : throughTwo(s0, a1.macs - fixedMacs, s1, b1.macs - fixedMacs),
     secondsPerMac: b1.seconds / Math.max(1, b1.macs),
   };
-  const choice = chooseStep(side, batch, costs, o.budget, o.failed?.[key]);
+  const choice = chooseStep(side, batch, costs, o.budget, o.failed?.[key], name);
   const predicted = stepMacs(costs, choice.side, choice.batch) * costs.secondsPerMac;
   o.onAttempt?.(key, choice.side, choice.batch);
   // short steps: two timed after a warm-up; long ones: one, from the loop's start
   const t = predicted < 2 ? await step(choice.side, choice.batch, 2, true) : await step(choice.side, choice.batch, 1, false);
-  return { seconds: t * choice.scale, macs: stepMacs(costs, side, batch), note: describeChoice(choice) };
+  return { seconds: t * choice.scale, macs: stepMacs(costs, side, batch), note: choice.note };
 }
 
 /** Seconds until a worker thread as a per-item stage starts one is ready to compute. */
@@ -223,6 +224,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
                   return steps > 1 ? timeCall(pass(sw, sh)) : wall(pass(sw, sh));
                 },
                 o,
+                (s) => `a pass at ${at(s).join('x')}`,
               ),
             );
           }
