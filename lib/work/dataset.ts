@@ -36,11 +36,12 @@ async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<st
   const stored: StoredDataset = { ...rest, root: built.storedRoot, meanRgb };
   await ctx.out.json(DATASET_FILE, stored);
 
-  const labels = new Uint8Array(ids.length * 20);
+  const foreground = index.classNames.length - 1;
+  const labels = new Uint8Array(ids.length * foreground);
   ids.forEach((id, i) => {
-    for (const c of index.images[id].labels) labels[i * 20 + c - 1] = 1;
+    for (const c of index.images[id].labels) labels[i * foreground + c - 1] = 1;
   });
-  await ctx.out.array('labels', labels, [ids.length, 20], { ids, classes: index.classNames.slice(1) });
+  await ctx.out.array('labels', labels, [ids.length, foreground], { ids, classes: index.classNames.slice(1) });
 
   ctx.progress.start(ids.length, 'hashing');
   const hashes = await mapLimit(ids, 8, async (id) => {
