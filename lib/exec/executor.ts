@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
-import { StageFailedError } from '../errors.ts';
+import { InputError, StageFailedError } from '../errors.ts';
 import type { Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
@@ -170,6 +170,8 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
     const fail = (err: unknown): never => {
       if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
+      // bad data found while running (a folder dataset's tags or masks) is the user's input: exit 2
+      if (err instanceof InputError) throw new InputError(`stage ${name}: ${failureLine(err)}`);
       throw new StageFailedError(name, failureLine(err, store.partialDir(name, key)));
     };
     // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
