@@ -130,8 +130,7 @@ describe('folder source', () => {
     expect(msg).toMatch(new RegExp(`masks/${b}\\.png: label value 8 at \\(x=1, y=0\\) is outside 0\\.\\.7 and 255 .*\\(classes 0\\.\\.7, 255 ignore\\)`));
   });
 
-  it('dataset.source: folder needs dataset.folder, and its keys are checked', () => {
-    expect(params.safeParse({ source: 'folder' }).error?.issues.map((i) => i.message)).toEqual(['source folder needs its options under dataset.folder']);
+  it('dataset.folder: its keys are checked and the split defaults to a seeded fifth for val', () => {
     const typo = params.safeParse({ source: 'folder', folder: { dir: '/d', tag: 'x.csv' } }).error?.issues ?? [];
     expect(typo.map((i) => i.path.join('.')).sort()).toEqual(['folder', 'folder.tags']);
     expect(typo.map((i) => i.message).join(' ')).toMatch(/"tag"/);

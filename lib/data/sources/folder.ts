@@ -4,11 +4,15 @@
 // the networks, metrics and report are built for it (docs/datasets.md). The images stay where they
 // are: the stored index names the folder by its absolute path.
 import { z } from 'zod';
+import { InputError } from '../../errors.ts';
 import { defineSource } from './source-plugin.ts';
 
 const fraction = z.number().min(0).max(1);
 
-/** dataset.folder; required when dataset.source is folder */
+/**
+ * dataset.folder; required when dataset.source is folder. Optional in the schema because params are
+ * checked layer by layer (profile, then each --set): `--set dataset.source=folder` may come first.
+ */
 export const folderOptions = z
   .strictObject({
     /** the images, <id>.jpg, .jpeg or .png; the paths below are relative to it */
@@ -31,7 +35,7 @@ export const folderSource = defineSource({
   summary: 'your images, a tags CSV, optional label PNGs for evaluation, a split (dataset.folder: dir, tags, ...)',
   options: folderOptions,
   async build(options, ctx) {
-    if (options === undefined) throw new Error('dataset.source is folder but dataset.folder is not set');
+    if (options === undefined) throw new InputError('dataset.source is folder but dataset.folder is not set (dir, tags, ...; docs/datasets.md)');
     const { indexFolder } = await import('../folder-index.ts');
     const { root, classes, splits, images } = await indexFolder(options, ctx.progress);
     return { root, storedRoot: root, classes, images: { splits, images } };

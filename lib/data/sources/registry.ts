@@ -29,15 +29,12 @@ export function builtInSourceParts(): Record<string, z.ZodType> {
 }
 
 /** A plugin's source reads dataset.options, checked by its schema at parse time; a built-in reads dataset.<name>. */
-export function checkSourceOptions(p: { source: string; options?: Record<string, unknown> } & Record<string, unknown>, ctx: z.RefinementCtx): void {
+export function checkSourceOptions(p: { source: string; options?: Record<string, unknown> }, ctx: z.RefinementCtx): void {
   const s = SOURCES.find(p.source);
   if (!s) return;
   if (SOURCES.isBuiltIn(p.source)) {
     if (p.options !== undefined)
       ctx.addIssue({ code: 'custom', path: ['options'], message: `read only by a plugin's source; source ${p.source} takes its options from ${p.source}` });
-    // a built-in whose options have no default (folder: where the data is) must be given them
-    if (p[p.source] === undefined)
-      ctx.addIssue({ code: 'custom', path: [p.source], message: `source ${p.source} needs its options under dataset.${p.source}` });
     return;
   }
   const r = s.options.safeParse(p.options ?? {});
