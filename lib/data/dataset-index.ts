@@ -2,7 +2,7 @@
 
 import type { Rgb } from './palette.ts';
 
-/** a source's name (lib/data/sources/registry.ts): toy, voc, or a plugin's */
+/** a source's name (lib/data/sources/registry.ts): toy, voc, folder, or a plugin's */
 export type DatasetSource = string;
 export type SplitName = 'train' | 'val' | 'test';
 
