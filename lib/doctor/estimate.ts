@@ -25,7 +25,7 @@ export interface Measurer {
   saliencyStep(variant: string, size: number, widthDivisor: number, batch: number): Promise<number>;
   /** one detector pass over an image (saliency-s1's detector params) */
   detect(detector: Record<string, unknown>, width: number, height: number): Promise<number | null>;
-  /** the dense CRF (21 labels) on an image */
+  /** the dense CRF (VOC's class count) on an image */
   crf(width: number, height: number): Promise<number>;
 }
 

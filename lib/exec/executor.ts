@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
-import { StageFailedError } from '../errors.ts';
+import { InputError, isInputError, StageFailedError } from '../errors.ts';
 import type { Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
@@ -47,13 +47,19 @@ export interface StageOutcome {
   manifest: Manifest;
 }
 
+export interface StageFailure {
+  stage: string;
+  error: string;
+  input?: true;
+}
+
 export interface RunSummary {
   /** in the pipeline's stage order */
   outcomes: StageOutcome[];
-  /** the first stage that failed (in stage order) */
-  failed?: { stage: string; error: string };
+  /** the first stage that failed (in stage order); `input` when it failed on bad input data (exit 2) */
+  failed?: StageFailure;
   /** every stage that failed; stages that only needed a failed one are not run and not listed */
-  failures?: { stage: string; error: string }[];
+  failures?: StageFailure[];
 }
 
 /** A counting semaphore: at most `n` holders at once, served in arrival order. */
@@ -170,6 +176,8 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
     const fail = (err: unknown): never => {
       if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
+      // bad data found while running (a folder dataset's tags or masks) is the user's input: exit 2
+      if (isInputError(err)) throw new InputError(`stage ${name}: ${failureLine(err)}`);
       throw new StageFailedError(name, failureLine(err, store.partialDir(name, key)));
     };
     // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
@@ -209,14 +217,14 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     settled = [];
     for (const name of names) settled.push((await Promise.allSettled([ensure(name)]))[0]);
   }
-  const failures: { stage: string; error: string }[] = [];
+  const failures: StageFailure[] = [];
   for (let i = 0; i < names.length; i++) {
     const r = settled[i];
     if (r.status === 'fulfilled' || r.reason instanceof UpstreamFailed) continue;
     const e = r.reason as Error;
     const stage = failedStage(e, names[i]);
     if (failures.some((f) => f.stage === stage)) continue;
-    failures.push({ stage, error: e.message });
+    failures.push({ stage, error: e.message, ...(isInputError(e) ? { input: true as const } : {}) });
     await runLog.append({ variant: p.variant, stage, key: null, status: 'failed', seconds: 0, error: e.message });
   }
   const rank = new Map(p.order.map((n, i) => [n, i]));

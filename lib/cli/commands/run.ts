@@ -94,6 +94,7 @@ export const run = defineCommand({
     for (const f of summary.failures ?? []) {
       io.err(f.error.startsWith('stage ') ? f.error : `stage ${f.stage} failed: ${f.error}`);
     }
-    return summary.failed ? 1 : 0;
+    // bad input data found by a stage (a folder dataset's tags or masks) exits as any bad input does
+    return summary.failed ? (summary.failed.input ? 2 : 1) : 0;
   },
 });
