@@ -105,7 +105,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   const ctx: CheckContext = { registry: opts.registry, store };
   const tables = new ItemTables();
 
-  const slots = opts.gpus ? new GpuSlots(store.root, opts.gpus) : null;
+  const slots = opts.gpus ? new GpuSlots(store.gpusDir, opts.gpus) : null;
   const stageJob = async (job: Job<StageJobData>): Promise<StageJobReturn> => {
     const req = await checked(job, me, () => checkStageJob(job.data, ctx));
     // a GPU job comes from the GPU queue only, whose concurrency is this worker's slots: one is free

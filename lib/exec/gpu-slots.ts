@@ -22,12 +22,13 @@ export interface GpuHold {
 
 export class GpuSlots {
   readonly dir: string;
+  /** `gpusDir`: the cache's gpus/ folder (Store.gpusDir) */
   constructor(
-    cacheRoot: string,
+    gpusDir: string,
     readonly plan: GpuPlan,
     private readonly pollMs = 200,
   ) {
-    this.dir = join(cacheRoot, 'gpus', hostName());
+    this.dir = join(gpusDir, hostName());
   }
 
   /**

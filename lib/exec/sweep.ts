@@ -69,7 +69,7 @@ async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts
       workers: opts.workers,
       remote: opts.remote,
       tensorboard: opts.tensorboard,
-      ...(opts.gpus && !opts.remote ? { gpus: new GpuSlots(store.root, opts.gpus) } : {}),
+      ...(opts.gpus && !opts.remote ? { gpus: new GpuSlots(store.gpusDir, opts.gpus) } : {}),
       ...(opts.gpuJobs ? { gpuJobs: true } : {}),
       log: (l) => opts.log(`[${tag}] ${l}`),
       progress: () => silentProgress,

@@ -11,9 +11,9 @@ const devices = [0, 1].map((index) => ({ index, name: `Fake ${index}`, memoryMiB
 describe('GpuSlots', () => {
   it('spreads over the cards before sharing one, and waits when every slot is held', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'dcsp-gpu-slots-'));
-    const slots = new GpuSlots(cache, { devices, share: 2, simulated: true }, 20);
+    const slots = new GpuSlots(join(cache, 'gpus'), { devices, share: 2, simulated: true }, 20);
     // a second GpuSlots on the same cache stands for another process (a sweep's variant)
-    const other = new GpuSlots(cache, { devices, share: 2, simulated: true }, 20);
+    const other = new GpuSlots(join(cache, 'gpus'), { devices, share: 2, simulated: true }, 20);
     const a = await slots.acquire(() => undefined);
     const b = await other.acquire(() => undefined);
     expect([a.device.index, a.slot, b.device.index, b.slot]).toEqual([0, 0, 1, 0]);

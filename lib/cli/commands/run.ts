@@ -71,7 +71,7 @@ export const run = defineCommand({
       log: io.err,
       tensorboard,
       ...(remote ? { remote, gpuJobs: gpus.jobs } : {}),
-      ...(gpus.plan && !remote ? { gpus: new GpuSlots(store.root, gpus.plan) } : {}),
+      ...(gpus.plan && !remote ? { gpus: new GpuSlots(store.gpusDir, gpus.plan) } : {}),
     }).finally(() => remote?.close());
     const seconds = (performance.now() - t0) / 1000;
     const page = summary.failed
