@@ -6,6 +6,7 @@ import { planPipeline } from '../../exec/plan.ts';
 import { formatDuration } from '../../format.ts';
 import { describeSetting } from '../../tensor/numerics.ts';
 import { intOption } from '../args.ts';
+import { prepareCacheDir } from '../cache-dir.ts';
 import { defineCommand } from '../command.ts';
 import { EXECUTOR_OPTIONS, openExecutor, remoteChosen } from '../executors/registry.ts';
 import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
@@ -38,15 +39,16 @@ export const run = defineCommand({
     const workers = intOption('run', 'workers', values.workers);
     const jobs = intOption('run', 'jobs', values.jobs);
     const tensorboard = tensorboardRoot(values);
-    const { p, store } = await openPipeline(values, { demand: [...(until ? [until] : []), ...force], write: true });
+    const { p, store } = await openPipeline(values, { demand: [...(until ? [until] : []), ...force] });
+    // a --gpus the backend cannot use is refused before the cache is created or touched, as bad input is
+    const gpus = await commandGpus('run', values, p.numerics.backend, remoteChosen(values));
+    prepareCacheDir(store.root);
     // loaded now, not after hours of training: by then the bundle may have been rebuilt (a pull)
     const runReport = import('../run-report.ts');
     runReport.catch(() => undefined); // a failure is reported where the page is written
     for (const s of [...(until ? [until] : []), ...force]) {
       if (!p.stages.has(s)) throw new InputError(`unknown stage '${s}' (stages: ${p.order.join(', ')})`);
     }
-    // before anything long: a --gpus the backend cannot use is refused here
-    const gpus = await commandGpus('run', values, p.numerics.backend, remoteChosen(values));
     const t0 = performance.now();
     const { largeTraining, preflight } = await import('../../doctor/preflight.ts');
     const stages = p.order.map((n) => p.stages.get(n)!);

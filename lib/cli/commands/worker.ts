@@ -22,16 +22,16 @@ export const worker = defineCommand({
     // a worker runs the stages its own checkout defines, from whatever folder it is started in
     const pipeline = stringOption(values, 'pipeline', 'DCSP_PIPELINE') ?? join(PROJECT_ROOT, 'pipeline.yaml');
     const { cache } = locate({ pipeline, cache: values.cache });
+    // before the cache is touched: the worker computes with this machine's backend (a job of another numerics is refused)
+    const { readNumericsSetting } = await import('../../tensor/numerics.ts');
+    const gpus = await commandGpus('worker', values, readNumericsSetting().setting.backend, false);
     prepareCacheDir(cache);
     const target = redisFromOptions('worker', values);
     const concurrency = intOption('worker', 'concurrency', values.concurrency);
     if (concurrency === 0) throw new InputError('pipeline worker: --concurrency must be at least 1');
-    // the worker computes with this machine's backend (a job of another numerics is refused)
-    const { readNumericsSetting } = await import('../../tensor/numerics.ts');
-    const gpus = await commandGpus('worker', values, readNumericsSetting().setting.backend, false);
-    io.err(gpus.line);
     const { StageRegistry } = await import('../../distributed/stage-registry.ts');
     const registry = StageRegistry.load(pipeline);
+    io.err(gpus.line);
     const { runWorker } = await import('../../distributed/worker.ts');
     return runWorker({ target, cacheRoot: cache, registry, concurrency: concurrency ?? 1, gpus: gpus.plan, log: io.err });
   },
