@@ -6,7 +6,7 @@
 // another worker, which resumes from the partial folder (finished items, training checkpoints).
 import { pathToFileURL } from 'node:url';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { computeStage } from '../exec/compute-stage.ts';
+import { computeStage, type StageRequest } from '../exec/compute-stage.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from '../exec/item-file.ts';
 import type { ItemTaskResult } from '../exec/item-task.ts';
 import { createProgress } from '../exec/progress.ts';
@@ -118,7 +118,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     }
   };
 
-  const computeJob = async (job: Job<StageJobData>, req: Awaited<ReturnType<typeof checkStageJob>>, gpu: GpuHold | null): Promise<StageJobReturn> => {
+  const computeJob = async (job: Job<StageJobData>, req: StageRequest, gpu: GpuHold | null): Promise<StageJobReturn> => {
     await runLog.event({ event: 'started', stage: req.stage, key: req.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
     const started = new Date();
     const progress = tee(
