@@ -14,7 +14,20 @@ import { committed } from './committed.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const base = mkdtempSync(join(tmpdir(), 'dcsp-gpus-'));
 const bin = fakeNvidiaSmi(base, ['Fake GPU A', 'Fake GPU B']);
-const SWEEP = ['sweep', '--until', 'attention', '--jobs', '4', '--grid', 'fcan-pretrain.seed=1,2,3,4', '--profile', 'micro'];
+// the micro profile made lighter still (8 training images, 6 steps): what is shown is where stages ran
+const LIGHT = ['dataset.toy.counts.train=8', 'dataset.toy.counts.val=4', 'fcan-pretrain.iterations=6', 'fcan-pretrain.checkpointEvery=3'];
+const SWEEP = [
+  'sweep',
+  '--until',
+  'attention',
+  '--jobs',
+  '4',
+  '--grid',
+  'fcan-pretrain.seed=1,2,3,4',
+  '--profile',
+  'micro',
+  ...LIGHT.flatMap((s) => ['--set', s]),
+];
 const TENSOR_STAGES = ['fcan-pretrain', 'attention'];
 
 async function cli(cache: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
