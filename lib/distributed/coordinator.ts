@@ -37,14 +37,15 @@ export class BullmqStages implements RemoteStages {
     gaveUp.catch(() => undefined);
     const connections = new Connections(target, 'coordinator', log, giveUp);
     const queue = new Queue(STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
-    const gpuQueue = new Queue(GPU_STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
     try {
       await reachRedis(target, queue);
     } catch (err) {
-      await Promise.all([queue, gpuQueue].map((q) => q.close().catch(() => undefined)));
+      await queue.close().catch(() => undefined);
       connections.close();
       throw err;
     }
+    // only once Redis took the first: a refused login is then said once, by reachRedis
+    const gpuQueue = new Queue(GPU_STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
     const events = [STAGE_QUEUE, GPU_STAGE_QUEUE].map((name) => new QueueEvents(name, { connection: connections.client(), prefix: target.prefix }));
     await Promise.all(events.map((e) => e.waitUntilReady()));
     return new BullmqStages(queue, gpuQueue, events, store, connections, gaveUp);
