@@ -16,6 +16,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { VOC_CLASSES } from '../lib/types.ts';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
@@ -62,7 +63,7 @@ async function worker(backend: string): Promise<void> {
   const { seededNormal } = await import('../lib/tensor/random.ts');
   const info = await initBackend({ prefer: parseBackendName(backend, '--worker'), log: () => {} });
   if (info.name !== backend) throw new Error(`asked for ${backend}, got ${info.name}: ${info.skipped.join('; ')}`);
-  const model = buildModel(MODEL as 'deeplab-lite', { seed: 1 });
+  const model = buildModel(MODEL as 'deeplab-lite', { classes: VOC_CLASSES.length, seed: 1 });
   const SRC = 96;
   const src = new Uint8Array(SRC * SRC * 3).map((_, i) => (i * 7) % 256);
   const cue = new Uint8Array(SRC * SRC).map((_, i) => ((i >> 5) % 3 === 0 ? 4 : 0));
@@ -101,7 +102,7 @@ async function worker(backend: string): Promise<void> {
   };
   await forward();
   await steps(2);
-  const macs = (BATCH * deeplabLiteMacs(CROP, CROP, MODEL === 'deeplab-lite' ? 8 : 4)) / 1e9;
+  const macs = (BATCH * deeplabLiteMacs(CROP, CROP, MODEL === 'deeplab-lite' ? 8 : 4, VOC_CLASSES.length)) / 1e9;
   const ready: Ready = { framework: `tfjs ${tf.version.tfjs} on ${info.name} (${info.detail})`, params: countParams(model.params), gmac: macs };
   process.stdout.write(`${JSON.stringify({ ready })}\n`);
   for await (const line of createInterface({ input: process.stdin })) {

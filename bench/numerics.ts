@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { VOC_CLASSES } from '../lib/types.ts';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
@@ -39,7 +40,7 @@ async function worker(): Promise<void> {
   const { seededNormal } = await import('../lib/tensor/random.ts');
   const info = await initBackend({ prefer: 'tfjs-node', log: () => {} });
   if (info.name !== 'tfjs-node') throw new Error(`tfjs-node did not start: ${info.skipped.join('; ')}`);
-  const model = buildModel('deeplab-lite-os4', { seed: 1 });
+  const model = buildModel('deeplab-lite-os4', { classes: VOC_CLASSES.length, seed: 1 });
   const SRC = 96;
   const src = new Uint8Array(SRC * SRC * 3).map((_, i) => (i * 7 + (i >> 9)) % 256);
   const cue = new Uint8Array(SRC * SRC).map((_, i) => ((i >> 5) % 3 === 0 ? 4 : 0));

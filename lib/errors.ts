@@ -16,3 +16,8 @@ export class StageFailedError extends Error {
     super(`stage ${stage} failed: ${message}`);
   }
 }
+
+/** An InputError, also one from a second copy of this module (a stage's code loaded under its own loader). */
+export function isInputError(err: unknown): err is InputError {
+  return err instanceof InputError || (err instanceof Error && 'exitCode' in err && err.exitCode === 2);
+}

@@ -8,7 +8,7 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** A single-channel 8-bit map at image resolution: label ids (0..20, 255 void) or a [0,255] map. */
+/** A single-channel 8-bit map at image resolution: label ids (0 background, class ids, 255 void) or a [0,255] map. */
 export interface Map8 {
   width: number;
   height: number;
@@ -33,7 +33,8 @@ export interface ProgressSink {
 
 export const silentProgress: ProgressSink = { start() {}, tick() {}, done() {} };
 
-/** VOC class names, index = class id (0 background, 1..20 objects). */
+/** VOC class names, index = class id (0 background, then the objects). The toy set uses the same list.
+ * Every other module takes its class list from the dataset artifact (lib/layouts/dataset.ts). */
 export const VOC_CLASSES = [
   'background',
   'aeroplane',
@@ -59,7 +60,3 @@ export const VOC_CLASSES = [
 ] as const;
 
 export const VOID_LABEL = 255;
-
-/** label ids 0..20: background and the 20 VOC classes (the toy profile uses the same 21) */
-export const NUM_CLASSES = 21;
-export const NUM_FOREGROUND = 20;

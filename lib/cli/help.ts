@@ -43,6 +43,12 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --tensorboard DIR TensorBoard event files and scalars.jsonl go under DIR/<run name>/<stage>/
                     (default: the cache's tensorboard/); \`tensorboard --logdir DIR\` shows them live
   --no-tensorboard  write no TensorBoard files (nor the checkpoint probes of the trainings)
+  --gpus auto|none|LIST
+                    GPUs for the tensor stages: auto = what nvidia-smi lists (within
+                    CUDA_VISIBLE_DEVICES); LIST = indices (0,1); default auto on tfjs-node-gpu, else
+                    none. Each tensor stage holds one GPU, in a child process that sees only it;
+                    refused (exit 2) on a backend that cannot use a GPU
+  --gpu-share N     up to N tensor stages on one GPU at a time (default 1)
 ${executorHelp()}
   --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
                     a training step is measured here and the run's training compute printed when
@@ -99,15 +105,22 @@ cache/sweeps/<time>/.
                     one are shared); cells show mean ± sd (N); with no grid, N >= 2
   --tensorboard DIR TensorBoard logs under DIR/<variant>/<stage>/ (default the cache's tensorboard/,
                     each variant named by its profile and settings); --no-tensorboard: none
+  --gpus auto|none|LIST
+                    (every variant draws from the same GPUs)
+                    GPUs for the tensor stages: auto = what nvidia-smi lists (within
+                    CUDA_VISIBLE_DEVICES); LIST = indices (0,1); default auto on tfjs-node-gpu, else
+                    none. Each tensor stage holds one GPU, in a child process that sees only it;
+                    refused (exit 2) on a backend that cannot use a GPU
+  --gpu-share N     up to N tensor stages on one GPU at a time (default 1)
 ${executorHelp()}
                     (with a remote executor every variant is submitted at once)
 Exits 1 when any variant failed.`,
   worker: `Usage: pipeline worker --redis URL [--redis-ca F --redis-cert F --redis-key F] [--cache DIR]
-                       [--concurrency N] [--queue NAME] [--pipeline FILE]
+                       [--concurrency N] [--queue NAME] [--pipeline FILE] [--gpus auto|none|LIST [--gpu-share N]]
 
 Takes jobs from Redis and runs them with the same code as a local run: whole stages (computed and
 committed into the cache under the key's lock) and chunks of a per-item stage's items (computed on
-N threads, written into the stage's work folder). Start one per machine (or per GPU) on every
+N threads, written into the stage's work folder). Start one per machine on every
 machine that mounts the cache at DIR; coordinators are \`pipeline run|sweep --executor bullmq\`.
 A job names a stage; the worker runs the module its own pipeline file names for it. Every job is
 checked before use and refused with one line if it names code or a stage the pipeline lacks, was
@@ -122,6 +135,10 @@ elsewhere).
   --pipeline FILE   the stages it runs (default: this checkout's pipeline.yaml; also DCSP_PIPELINE)
   --cache DIR       the shared cache (default cache/ next to the pipeline file; also DCSP_CACHE)
   --concurrency N   stage jobs and item chunks computed at once, each (default 1)
+  --gpus LIST       offer one GPU slot per listed GPU (nvidia-smi indices, or auto): the tensor
+                    stages of a run on a GPU backend are GPU jobs, each taken only into a free slot
+                    and computed in a child process that sees only its GPU; CPU jobs go on beside
+  --gpu-share N     N slots per GPU (default 1)
   --queue NAME      queue prefix in Redis (default dcsp)`,
   report: `Usage: pipeline report [--out FILE] [--sweep cache/sweeps/<time>/results.json] [--samples N]
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { readRgb } from '../data/image-io.ts';
 import { readLabelPng } from '../data/label-png.ts';
 import { foregroundFromLabels, foregroundIoU, SaliencyQuality } from '../metrics/saliency.ts';
-import type { Map8, MapF32 } from '../types.ts';
+import { type Map8, type MapF32, VOID_LABEL } from '../types.ts';
 import { acquireLock } from '../exec/lock.ts';
 import type { HierarchicalOptions } from '../saliency/hierarchical.ts';
 import { createDetector, hierarchicalSaliency } from '../saliency/index.ts';
@@ -40,7 +40,8 @@ export async function saliencyPanel(req: PanelRequest): Promise<string[]> {
   const lines: string[] = [];
   const outPath = req.out;
   const img = await readRgb(req.image);
-  const labels = req.labels ? await readLabelPng(req.labels) : undefined;
+  // only object vs background is read from it, so any class id is accepted
+  const labels = req.labels ? await readLabelPng(req.labels, { maxClass: VOID_LABEL - 1 }) : undefined;
   const detector = await createDetector(req.spec ?? { kind: 'boundary' }, { lock: acquireLock, ...(req.modelDir ? { modelDir: req.modelDir } : {}) });
   const t0 = performance.now();
   const r = await hierarchicalSaliency(detector, img, { keepImages: true, ...req.erase });

@@ -2,7 +2,7 @@
 
 import type { Rgb } from './palette.ts';
 
-/** a source's name (lib/data/sources/registry.ts): toy, voc, or a plugin's */
+/** a source's name (lib/data/sources/registry.ts): toy, voc, folder, or a plugin's */
 export type DatasetSource = string;
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -16,7 +16,7 @@ export interface DatasetImage {
   fg: string | null;
   width: number;
   height: number;
-  /** image-level labels: class ids 1..20, sorted, unique (from the XML annotation) */
+  /** image-level labels: class ids (1 = classNames[1]), sorted, unique (from the XML annotation or the tags file) */
   labels: number[];
   /** number of annotated object instances */
   objects: number;

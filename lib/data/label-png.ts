@@ -77,13 +77,13 @@ export function decodeIndexedPng(buf: Uint8Array, name = '<buffer>'): IndexedPng
 }
 
 export interface LabelCheck {
-  /** largest class id allowed besides the void label (default 20, the VOC classes) */
-  maxClass?: number;
+  /** largest class id allowed besides the void label: the dataset's class count minus one */
+  maxClass: number;
 }
 
 /** Throw, naming the file, the value and where it sits, if a label is outside 0..maxClass and 255. */
-export function checkLabels(map: Map8, file: string, opts: LabelCheck = {}): void {
-  const maxClass = opts.maxClass ?? 20;
+export function checkLabels(map: Map8, file: string, opts: LabelCheck): void {
+  const { maxClass } = opts;
   const d = map.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
@@ -101,7 +101,7 @@ export function checkLabels(map: Map8, file: string, opts: LabelCheck = {}): voi
 }
 
 /** Read a VOC label PNG (palette or grayscale form) as class ids; values are checked. */
-export async function readLabelPng(path: string, opts: LabelCheck = {}): Promise<Map8> {
+export async function readLabelPng(path: string, opts: LabelCheck): Promise<Map8> {
   let buf: Buffer;
   try {
     buf = await readFile(path);

@@ -4,12 +4,12 @@
 // "SegmentationClassAug" set has them. VOC's own SegmentationClass PNG wins where both exist.
 
 import { readFile } from 'node:fs/promises';
-import type { Map8 } from '../types.ts';
+import { type Map8, VOC_CLASSES } from '../types.ts';
 import { MatFileError, readMat5, type MatValue } from './mat5.ts';
 
 export const SBD_GT_DIR = 'SegmentationClassAug';
 
-/** The label map of one SBD cls/*.mat file, row-major; every value must be a class id 0..20. */
+/** The label map of one SBD cls/*.mat file, row-major; every value must be a VOC class id. */
 export function sbdLabelMap(bytes: Uint8Array, file: string): Map8 {
   const gt: MatValue | undefined = readMat5(bytes, file).get('GTcls');
   if (gt === undefined || gt.kind !== 'struct' || gt.elements.length !== 1)
@@ -22,7 +22,8 @@ export function sbdLabelMap(bytes: Uint8Array, file: string): Map8 {
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
       const v = seg.data[x * height + y];
-      if (!Number.isInteger(v) || v < 0 || v > 20) throw new MatFileError(file, `GTcls.Segmentation(${y + 1},${x + 1}) is ${v}, not a class id 0..20`);
+      if (!Number.isInteger(v) || v < 0 || v >= VOC_CLASSES.length)
+        throw new MatFileError(file, `GTcls.Segmentation(${y + 1},${x + 1}) is ${v}, not a class id 0..${VOC_CLASSES.length - 1}`);
       data[y * width + x] = v;
     }
   }

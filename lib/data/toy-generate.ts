@@ -11,6 +11,7 @@ import { encodeJpeg } from './image-io.ts';
 import { encodePalettePng } from './label-png.ts';
 import { vocPalette } from './palette.ts';
 import { hashSeed, Rng } from './prng.ts';
+import { TOY_CLASSES } from './toy-classes.ts';
 import { renderToyImage, type ToyImage } from './toy-render.ts';
 import { formatAnnotationXml } from './voc-xml.ts';
 
@@ -79,12 +80,13 @@ export function toyImageId(split: SplitName, index: number): string {
 }
 
 /**
- * The class every image is guaranteed to contain: a seeded permutation of 1..20 walked cyclically,
- * so any split with at least 20 images contains every class.
+ * The class every image is guaranteed to contain: a seeded permutation of the toy class ids walked
+ * cyclically, so any split with at least as many images as classes contains every class.
  */
 function primaryClass(seed: number, split: SplitName, index: number): number {
-  const perm = new Rng(hashSeed(seed, split, 'primary')).shuffle(Array.from({ length: 20 }, (_, i) => i + 1));
-  return perm[index % 20];
+  const n = TOY_CLASSES.length;
+  const perm = new Rng(hashSeed(seed, split, 'primary')).shuffle(Array.from({ length: n }, (_, i) => i + 1));
+  return perm[index % n];
 }
 
 /** Render image `index` of `split`; a pure function of the options, split and index. */

@@ -29,6 +29,8 @@ export interface ToyRenderOptions {
   distractorWeights: readonly number[];
   /** void band half-width in pixels around every object instance (VOC draws ~5 px at 500 px) */
   voidWidth: number;
+  /** draw only the first n toy classes (ids 1..n; default all of TOY_CLASSES): smaller class lists for tests */
+  classes?: number;
 }
 
 export interface ToyInstance {
@@ -44,7 +46,7 @@ export interface ToyInstance {
 
 export interface ToyImage {
   rgb: RgbImage;
-  /** class ids 0..20 with 255 on the void band */
+  /** class ids (0 background, TOY_CLASSES ids) with 255 on the void band */
   label: Map8;
   /** 1 inside any class object, 0 background (distractors included), 255 on the void band */
   fg: Map8;
@@ -232,7 +234,7 @@ function sampleInstances(rng: Rng, primary: number, opts: ToyRenderOptions): Toy
   const nClasses = Math.min(1 + rng.weighted([0.4, 0.4, 0.2]), opts.maxObjects);
   const classes = [primary];
   while (classes.length < nClasses) {
-    const c = rng.int(1, 20);
+    const c = rng.int(1, opts.classes ?? TOY_CLASSES.length);
     if (!classes.includes(c)) classes.push(c);
   }
   const perClass = classes.map(() => 1);

@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProgressSink } from '../types.ts';
-import { silentProgress, VOC_CLASSES } from '../types.ts';
+import { silentProgress } from '../types.ts';
+import { type ClassList, vocClassList } from './class-list.ts';
 import { mapLimit } from './concurrency.ts';
 import type { DatasetImage, DatasetIndex, DatasetSource, SplitName } from './dataset-index.ts';
 import { checkSplit, difference, duplicates, formatIds, readIdList, type ExpectedIds } from './id-lists.ts';
 import { ImageFileError, readImageSize } from './image-io.ts';
-import { vocPalette } from './palette.ts';
 import { AnnotationError, imageLabels, parseAnnotationXml } from './voc-xml.ts';
 
 export interface ReadLayoutOptions {
@@ -26,6 +26,8 @@ export interface ReadLayoutOptions {
   /** ground-truth folders in order of preference */
   gtDirs?: string[];
   fgDir?: string;
+  /** the class list the annotations' object names are looked up in (default VOC's) */
+  classes?: ClassList;
   /** splits whose every image must have ground truth (default: val) */
   requireGt?: SplitName[];
   progress?: ProgressSink;
@@ -44,6 +46,7 @@ async function listDir(dir: string): Promise<Set<string>> {
 export async function readVocLayout(rootIn: string, opts: ReadLayoutOptions): Promise<DatasetIndex> {
   const root = resolve(rootIn);
   const progress = opts.progress ?? silentProgress;
+  const classes = opts.classes ?? vocClassList();
   const lists: Record<SplitName, string> = {
     train: opts.source === 'voc' ? 'train_aug' : 'train',
     val: 'val',
@@ -104,7 +107,7 @@ export async function readVocLayout(rootIn: string, opts: ReadLayoutOptions): Pr
     if (xmls.has(xmlName)) {
       const file = join(root, 'Annotations', xmlName);
       const ann = parseAnnotationXml(await readFile(file, 'utf8'), file);
-      labels = imageLabels(ann, file);
+      labels = imageLabels(ann, file, classes.names);
       objects = ann.objects.length;
       width = ann.width;
       height = ann.height;
@@ -146,7 +149,7 @@ export async function readVocLayout(rootIn: string, opts: ReadLayoutOptions): Pr
     root,
     splits,
     images,
-    classNames: [...VOC_CLASSES],
-    palette: vocPalette(),
+    classNames: [...classes.names],
+    palette: classes.palette,
   };
 }

@@ -29,12 +29,11 @@ export class AnnotationError extends Error {
   }
 }
 
-const CLASS_ID = new Map<string, number>(VOC_CLASSES.map((name, id) => [name, id]));
-
-/** VOC class name to id 1..20 (undefined for anything else, including 'background'). */
-export function classIdOf(name: string): number | undefined {
-  const id = CLASS_ID.get(name.trim().toLowerCase());
-  return id === undefined || id === 0 ? undefined : id;
+/** Class name to its id in `names` (default VOC's; case and surrounding space ignored), undefined for anything else, including 'background'. */
+export function classIdOf(name: string, names: readonly string[] = VOC_CLASSES): number | undefined {
+  const key = name.trim().toLowerCase();
+  const id = names.findIndex((n) => n.toLowerCase() === key);
+  return id <= 0 ? undefined : id;
 }
 
 const parser = new XMLParser({
@@ -86,11 +85,11 @@ export function parseAnnotationXml(text: string, file = '<xml>'): VocAnnotation 
   };
 }
 
-/** Sorted unique class ids 1..20 of an annotation's objects; unknown names are an error. */
-export function imageLabels(ann: VocAnnotation, file = '<xml>'): number[] {
+/** Sorted unique class ids of an annotation's objects, looked up in `names` (default VOC's); unknown names are an error. */
+export function imageLabels(ann: VocAnnotation, file = '<xml>', names: readonly string[] = VOC_CLASSES): number[] {
   const ids = new Set<number>();
   for (const o of ann.objects) {
-    const id = classIdOf(o.name);
+    const id = classIdOf(o.name, names);
     if (id === undefined) throw new AnnotationError(file, `unknown object class '${o.name}'`);
     ids.add(id);
   }

@@ -9,7 +9,7 @@ import { formatDuration } from '../format.ts';
 import type { Store } from '../store/store.ts';
 import type { ProgressSink } from '../types.ts';
 import { Connections, reachRedis, type RedisTarget } from './connection.ts';
-import { finished, STAGE_QUEUE, stageJobId, submit, type StageJobData, type StageJobReturn } from './jobs.ts';
+import { finished, GPU_STAGE_QUEUE, STAGE_QUEUE, stageJobId, submit, type StageJobData, type StageJobReturn } from './jobs.ts';
 import { hostName } from '../exec/lease.ts';
 import { progressRelay, type ProgressReport } from './progress-relay.ts';
 
@@ -19,12 +19,13 @@ export class BullmqStages implements RemoteStages {
   private readonly me = `${hostName()}/${process.pid}/${Date.now()}`;
   private constructor(
     private readonly queue: Queue,
-    private readonly events: QueueEvents,
+    private readonly gpuQueue: Queue,
+    private readonly events: QueueEvents[],
     private readonly store: Store,
     private readonly connections: Connections,
     private readonly gaveUp: Promise<never>,
   ) {
-    events.on('progress', ({ jobId, data }) => this.sinks.get(jobId)?.report(data as ProgressReport));
+    for (const e of events) e.on('progress', ({ jobId, data }) => this.sinks.get(jobId)?.report(data as ProgressReport));
   }
 
   /** Connects (or fails in seconds with why). */
@@ -43,9 +44,11 @@ export class BullmqStages implements RemoteStages {
       connections.close();
       throw err;
     }
-    const events = new QueueEvents(STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
-    await events.waitUntilReady();
-    return new BullmqStages(queue, events, store, connections, gaveUp);
+    // only once Redis took the first: a refused login is then said once, by reachRedis
+    const gpuQueue = new Queue(GPU_STAGE_QUEUE, { connection: connections.client(), prefix: target.prefix });
+    const events = [STAGE_QUEUE, GPU_STAGE_QUEUE].map((name) => new QueueEvents(name, { connection: connections.client(), prefix: target.prefix }));
+    await Promise.all(events.map((e) => e.waitUntilReady()));
+    return new BullmqStages(queue, gpuQueue, events, store, connections, gaveUp);
   }
 
   async compute(req: StageRequest, io: { log(line: string): void; progress: ProgressSink }): Promise<StageExecution> {
@@ -74,15 +77,14 @@ export class BullmqStages implements RemoteStages {
     const relay = progressRelay(io.progress);
     this.sinks.set(id, relay);
     const committed = async (): Promise<boolean> => !req.force && (await this.store.lookup(req.stage, req.key)) !== null;
+    const queue = req.gpu ? this.gpuQueue : this.queue;
     try {
-      const job = await submit(this.queue, 'stage', id, data, committed);
+      const job = await submit(queue, 'stage', id, data, committed);
       const joined = job === 'committed' || (job.data as StageJobData).requestedBy !== this.me;
       io.log(`${req.stage}: queued (key ${req.key.slice(0, 12)})${joined ? ', joining the job another coordinator queued' : ''}`);
-      const resubmit = async () => ((await committed()) ? ('committed' as const) : submit(this.queue, 'stage', id, data, committed));
+      const resubmit = async () => ((await committed()) ? ('committed' as const) : submit(queue, 'stage', id, data, committed));
       const end =
-        job === 'committed'
-          ? { ok: true as const, value: null }
-          : await Promise.race([finished<StageJobReturn>(this.queue, job, resubmit, io.log), this.gaveUp]);
+        job === 'committed' ? { ok: true as const, value: null } : await Promise.race([finished<StageJobReturn>(queue, job, resubmit, io.log), this.gaveUp]);
       const manifest = await this.store.lookup(req.stage, req.key);
       const seconds = (performance.now() - t0) / 1000;
       if (!end.ok) {
@@ -100,7 +102,7 @@ export class BullmqStages implements RemoteStages {
       const status = joined || r?.status === 'cached' ? 'cached' : 'run';
       if (r?.status === 'run') {
         const items = r.items ? `, ${r.items.computed}/${r.items.items} items computed` : '';
-        io.log(`${req.stage}: done in ${formatDuration(r.seconds)} on ${r.worker}${items}`);
+        io.log(`${req.stage}: done in ${formatDuration(r.seconds)} on ${r.worker}${r.gpu ? `, GPU ${r.gpu}` : ''}${items}`);
       }
       return { status, manifest, seconds, items: r?.items };
     } finally {
@@ -110,8 +112,8 @@ export class BullmqStages implements RemoteStages {
   }
 
   async close(): Promise<void> {
-    await this.events.close().catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
+    await Promise.all(this.events.map((e) => e.close().catch(() => undefined)));
+    await Promise.all([this.queue, this.gpuQueue].map((q) => q.close().catch(() => undefined)));
     this.connections.close();
   }
 }

@@ -68,6 +68,8 @@ const StageJobSchema = z.strictObject({
   inputs: z.record(slot, z.strictObject({ stage: stageName, key: hex64, contentHash: hex64 })),
   force: z.boolean(),
   isolate: z.boolean(),
+  // a GPU job: the worker computes it in one of its GPU slots (worker.ts)
+  gpu: z.boolean().optional(),
   requestedBy: z.string().max(300),
   // a folder name under the worker's TensorBoard root (stageLogDir checks it again where it is used)
   runName: z
@@ -218,6 +220,7 @@ export async function checkStageJob(data: unknown, c: CheckContext): Promise<Sta
     inputs: d.inputs,
     force: d.force,
     isolate: d.isolate,
+    ...(d.gpu ? { gpu: true } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ import type { Numerics } from '../tensor/numerics.ts';
 
 export const STAGE_QUEUE = 'stages';
 export const ITEM_QUEUE = 'items';
+/** tensor stages of a run with GPUs: only a worker with a free GPU slot takes one (`pipeline worker --gpus`) */
+export const GPU_STAGE_QUEUE = 'stages-gpu';
 
 /** A whole stage key to compute and commit: the executor's request without its module path. */
 export interface StageJobData extends Omit<StageRequest, 'module'> {
@@ -26,6 +28,8 @@ export interface StageJobReturn {
   seconds: number;
   items?: PerItemStats;
   worker: string;
+  /** the GPU a GPU job held: `index (name)` on the worker's host */
+  gpu?: string;
 }
 
 /** Some items of one per-item stage key; the worker writes each item's file into the stage's work. */

@@ -6,12 +6,15 @@
 // another worker, which resumes from the partial folder (finished items, training checkpoints).
 import { pathToFileURL } from 'node:url';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { computeStage } from '../exec/compute-stage.ts';
+import { computeStage, type StageRequest } from '../exec/compute-stage.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from '../exec/item-file.ts';
 import type { ItemTaskResult } from '../exec/item-task.ts';
 import { createProgress } from '../exec/progress.ts';
 import { RunLog } from '../exec/run-log.ts';
+import { GpuSlots, type GpuHold } from '../exec/gpu-slots.ts';
 import { runIsolated } from '../exec/isolated.ts';
+import { placeOf } from '../exec/stage-place.ts';
+import { gpuProcessEnv, type GpuPlan } from '../gpu/plan.ts';
 import { executeStageJob } from '../exec/stage-runner.ts';
 import { libFile } from '../paths.ts';
 import { Store } from '../store/store.ts';
@@ -19,7 +22,7 @@ import type { ProgressSink } from '../types.ts';
 import { remoteChunks } from './chunks.ts';
 import { Connections, reachRedis, type RedisTarget } from './connection.ts';
 import { checkChunkJob, checkStageJob, ItemTables, shown, type CheckContext } from './job-check.ts';
-import { ITEM_QUEUE, STAGE_QUEUE, type ChunkJobData, type ChunkJobReturn, type StageJobData, type StageJobReturn } from './jobs.ts';
+import { GPU_STAGE_QUEUE, ITEM_QUEUE, STAGE_QUEUE, type ChunkJobData, type ChunkJobReturn, type StageJobData, type StageJobReturn } from './jobs.ts';
 import { hostName } from '../exec/lease.ts';
 import { progressSender } from './progress-relay.ts';
 import type { StageRegistry } from './stage-registry.ts';
@@ -31,6 +34,8 @@ export interface WorkerOptions {
   registry: StageRegistry;
   /** stage jobs and item chunks this worker computes at once (each) */
   concurrency: number;
+  /** `--gpus`: one GPU job per slot (card x share) beside the CPU jobs; null or absent: no GPU jobs taken */
+  gpus?: GpuPlan | null;
   log: (line: string) => void;
 }
 
@@ -100,9 +105,22 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   const ctx: CheckContext = { registry: opts.registry, store };
   const tables = new ItemTables();
 
+  const slots = opts.gpus ? new GpuSlots(store.gpusDir, opts.gpus) : null;
   const stageJob = async (job: Job<StageJobData>): Promise<StageJobReturn> => {
     const req = await checked(job, me, () => checkStageJob(job.data, ctx));
+    // a GPU job comes from the GPU queue only, whose concurrency is this worker's slots: one is free
+    const gpu: GpuHold | null =
+      req.gpu && slots ? await slots.acquire(() => log(`worker ${me}: ${req.stage} waits for a GPU slot another process on this host holds`)) : null;
+    try {
+      return await computeJob(job, req, gpu);
+    } finally {
+      await gpu?.release();
+    }
+  };
+
+  const computeJob = async (job: Job<StageJobData>, req: StageRequest, gpu: GpuHold | null): Promise<StageJobReturn> => {
     await runLog.event({ event: 'started', stage: req.stage, key: req.key, worker: me, job: job.id, attempt: job.attemptsStarted, stalls: job.stalledCounter });
+    const started = new Date();
     const progress = tee(
       createProgress(req.stage),
       progressSender((r) => job.updateProgress(r as unknown as object)),
@@ -112,7 +130,11 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       store,
       req,
       opts.concurrency,
-      (sj) => (req.isolate ? runIsolated(sj) : executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks })),
+      // a GPU job's process sees only its card; its items run on that process's threads, not on the items queue
+      (sj) =>
+        req.isolate || gpu
+          ? runIsolated(sj, gpu ? gpuProcessEnv(gpu.device) : {})
+          : executeStageJob(sj, { progress, log, signal: new AbortController().signal, chunks }),
       log,
     );
     if (x.status === 'run') {
@@ -125,9 +147,17 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         job: job.id,
         seconds: x.seconds,
         ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}),
+        place: placeOf(
+          req.parts.numerics?.backend ?? 'none',
+          gpu,
+          opts.gpus?.simulated ?? false,
+          req.parts.numerics?.threads ?? opts.concurrency,
+          started,
+          x.env,
+        ),
       });
     }
-    return { status: x.status, seconds: x.seconds, items: x.items, worker: me };
+    return { status: x.status, seconds: x.seconds, items: x.items, worker: me, ...(gpu ? { gpu: `${gpu.device.index} (${gpu.device.name})` } : {}) };
   };
 
   const chunkJob = async (job: Job<ChunkJobData>): Promise<ChunkJobReturn> => {
@@ -159,15 +189,20 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
     maxStalledCount: 3,
   };
+  const gpuSlots = opts.gpus ? opts.gpus.devices.length * opts.gpus.share : 0;
   const workers = [
     new Worker<StageJobData, StageJobReturn>(STAGE_QUEUE, stageJob, { ...common, connection: connections.client() }),
     new Worker<ChunkJobData, ChunkJobReturn>(ITEM_QUEUE, chunkJob, { ...common, connection: connections.client() }),
+    // GPU jobs beside the CPU ones, never in their place: a CPU job never waits for a card
+    ...(gpuSlots
+      ? [new Worker<StageJobData, StageJobReturn>(GPU_STAGE_QUEUE, stageJob, { ...common, concurrency: gpuSlots, connection: connections.client() })]
+      : []),
   ];
   for (const w of workers) {
     w.on('failed', (job, err) => job && log(`worker: job ${shown(job.id)} failed: ${err.message.split('\n')[0]}`));
   }
   log(
-    `worker ${me}: taking jobs from ${target.shown} (queue prefix ${target.prefix}), cache ${store.root}, stages of ${opts.registry.file}, concurrency ${opts.concurrency}`,
+    `worker ${me}: taking jobs from ${target.shown} (queue prefix ${target.prefix}), cache ${store.root}, stages of ${opts.registry.file}, concurrency ${opts.concurrency}, ${gpuSlots ? `${gpuSlots} GPU slot(s)` : 'no GPU jobs'}`,
   );
 
   const code = await new Promise<number>((done) => {

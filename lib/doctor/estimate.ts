@@ -36,7 +36,7 @@ export interface Measurer {
   saliencyStep(variant: string, size: number, widthDivisor: number, batch: number): Promise<Timed>;
   /** one detector pass over an image (saliency-s1's detector params); null: a user's model file, not loaded */
   detect(detector: Record<string, unknown>, width: number, height: number): Promise<Timed | null>;
-  /** the dense CRF (21 labels) on an image */
+  /** the dense CRF (VOC's class count) on an image */
   crf(width: number, height: number): Promise<number>;
   /** decoding one JPEG photo */
   decode(width: number, height: number): Promise<number>;

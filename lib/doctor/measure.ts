@@ -15,10 +15,13 @@ import { augment, sampleRng } from '../model/augment.ts';
 import { trainLoop, type CustomObjective, type TrainLoopOptions, type TrainSample } from '../model/train-loop.ts';
 import { decodeRgb, encodeJpeg } from '../data/image-io.ts';
 import { Prng } from '../tensor/random.ts';
-import { NUM_CLASSES, type ProgressSink, type RgbImage } from '../types.ts';
+import { type ProgressSink, type RgbImage, VOC_CLASSES } from '../types.ts';
 import { chooseStep, stepMacs, throughTwo, type Failed, type StepCosts, type StepName } from './fit.ts';
 import { totalMacs } from './macs.ts';
 import type { Measurer, NetSpec, Timed } from './estimate.ts';
+
+// timings are measured at VOC's class count (the heads and the CRF scale with it; the trunk, most of the time, does not)
+const CLASSES = VOC_CLASSES.length;
 
 /** An image of the given size with some structure (the CRF, the detectors and JPEG see edges). */
 export function syntheticImage(width: number, height: number, seed = 7): RgbImage {
@@ -168,7 +171,7 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
     return p as Promise<T>;
   };
   const withModel = async <T>(net: NetSpec, f: (m: SegmentationModel) => Promise<T>): Promise<T> => {
-    const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor });
+    const model = buildModel(net.model as ModelName, { widthDivisor: net.widthDivisor, classes: CLASSES });
     try {
       return await f(model);
     } finally {
@@ -285,8 +288,8 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
         const { crfLabels } = await import('../crf/dense-crf.ts');
         const img = syntheticImage(width, height);
         const rng = new Prng(3);
-        const prob = new Float32Array(width * height * NUM_CLASSES).map(() => 0.01 + rng.next());
-        return wall(async () => crfLabels(img, prob, NUM_CLASSES));
+        const prob = new Float32Array(width * height * CLASSES).map(() => 0.01 + rng.next());
+        return wall(async () => crfLabels(img, prob, CLASSES));
       }),
     decode: (width, height) =>
       once(`decode|${width}x${height}`, async () => {

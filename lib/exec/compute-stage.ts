@@ -14,6 +14,7 @@ import { stageLogDir, TENSORBOARD_DIR } from '../watch/events-dir.ts';
 import { isNondeterministic } from '../contract/numerics.ts';
 import { acquireLock } from './lock.ts';
 import type { PerItemStats } from './per-item.ts';
+import type { SeenEnv } from './stage-place.ts';
 import { outDirOf, type StageJob, type StageJobResult } from './stage-runner.ts';
 
 /** One stage key to compute: everything but the machine it runs on. */
@@ -33,6 +34,8 @@ export interface StageRequest {
   isolate: boolean;
   /** the run's name for its TensorBoard logs (lib/watch/events-dir.ts): a run fact, not part of the key */
   runName?: string;
+  /** a tensor stage of a run with GPUs: a worker computes it in a GPU slot (lib/distributed); not part of the key */
+  gpu?: boolean;
 }
 
 /** Where a computation's curves go: under `tensorboard` (default cache/tensorboard); null: not written. */
@@ -45,6 +48,8 @@ export interface StageExecution {
   manifest: Manifest;
   seconds: number;
   items?: PerItemStats;
+  /** the GPU variables the computing process saw (stage-place.ts) */
+  env?: SeenEnv;
 }
 
 /** Where the stage body runs: in this process, a child process, or a worker thread pool behind it. */
@@ -105,7 +110,7 @@ export async function computeStage(
     await rm(job.partialDir, { recursive: true, force: true });
     const items = result.items ? `, ${result.items.computed}/${result.items.items} items computed${itemRate(result.items.computed, seconds)}` : '';
     log(`${name}: done in ${formatDuration(seconds)}${items}`);
-    return { status: 'run', manifest, seconds, items: result.items };
+    return { status: 'run', manifest, seconds, items: result.items, ...(result.env ? { env: result.env } : {}) };
   } finally {
     await lock.release();
   }

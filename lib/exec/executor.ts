@@ -8,13 +8,16 @@ import { availableParallelism } from 'node:os';
 import { rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Pipeline, ResolvedStage } from '../dag/load.ts';
-import { StageFailedError } from '../errors.ts';
+import { InputError, isInputError, StageFailedError } from '../errors.ts';
 import type { Manifest } from '../store/manifest.ts';
 import type { Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
 import { keyPartsOf, stageKey } from '../contract/key.ts';
+import { gpuProcessEnv } from '../gpu/plan.ts';
+import type { GpuSlots } from './gpu-slots.ts';
 import { runIsolated } from './isolated.ts';
+import { placeOf, type StagePlace } from './stage-place.ts';
 import { createProgress, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { failureLine } from './stage-failure.ts';
@@ -37,6 +40,10 @@ export interface RunOptions {
   remote?: RemoteStages;
   /** the folder for TensorBoard logs (default cache/tensorboard); null: none written */
   tensorboard?: string | null;
+  /** this machine's GPU slots: each tensor stage holds one while it computes, in a child process that sees only that card */
+  gpus?: GpuSlots;
+  /** with `remote`: tensor stages are GPU jobs, taken only by workers with a free GPU slot */
+  gpuJobs?: boolean;
 }
 
 export interface StageOutcome {
@@ -45,15 +52,23 @@ export interface StageOutcome {
   status: 'cached' | 'run';
   seconds: number;
   manifest: Manifest;
+  /** where it was computed (status 'run' on this machine) */
+  place?: StagePlace;
+}
+
+export interface StageFailure {
+  stage: string;
+  error: string;
+  input?: true;
 }
 
 export interface RunSummary {
   /** in the pipeline's stage order */
   outcomes: StageOutcome[];
-  /** the first stage that failed (in stage order) */
-  failed?: { stage: string; error: string };
+  /** the first stage that failed (in stage order); `input` when it failed on bad input data (exit 2) */
+  failed?: StageFailure;
   /** every stage that failed; stages that only needed a failed one are not run and not listed */
-  failures?: { stage: string; error: string }[];
+  failures?: StageFailure[];
 }
 
 /** A counting semaphore: at most `n` holders at once, served in arrival order. */
@@ -164,28 +179,46 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       parts,
       inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
       force: force.has(name),
-      isolate: Boolean(opts.isolate || s.isolate),
+      // a GPU is held by a process that sees only that card: worker threads of this process cannot be placed on one
+      isolate: Boolean(opts.isolate || s.isolate || (s.tensors && opts.gpus)),
       runName,
+      ...(opts.gpuJobs && s.tensors ? { gpu: true } : {}),
     };
-    const outcome = (x: StageExecution): Promise<StageOutcome> => record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest });
+    const outcome = (x: StageExecution, place?: StagePlace): Promise<StageOutcome> =>
+      record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest, ...(place && x.status === 'run' ? { place } : {}) });
     const fail = (err: unknown): never => {
       if (err instanceof StageNotImplementedError || err instanceof StageFailedError) throw err;
+      // bad data found while running (a folder dataset's tags or masks) is the user's input: exit 2
+      if (isInputError(err)) throw new InputError(`stage ${name}: ${failureLine(err)}`);
       throw new StageFailedError(name, failureLine(err, store.partialDir(name, key)));
     };
     // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
     if (opts.remote) return outcome(await opts.remote.compute(request, { log, progress: progressFor(name) }).catch(fail));
-    const releaseSlot = await acquireSlot();
-    const holds = !s.perItem && parts.numerics?.threads !== undefined ? parts.numerics.threads : 1;
-    busy += holds;
-    // let stages that became ready at the same moment (siblings of one input) count themselves first
-    await new Promise((resolve) => setImmediate(resolve));
+    // the GPU first: a stage waiting for a card holds no job slot, so CPU-only stages go on beside
+    const gpu = s.tensors && opts.gpus ? await opts.gpus.acquire(() => log(`${name}: waiting for a free GPU slot`)) : null;
     try {
-      const body: StageBody = (job) =>
-        (request.isolate ? runIsolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
-      return outcome(await computeStage(store, request, opts.workers ?? Math.max(1, cores - (busy - holds)), body, log, { tensorboard: opts.tensorboard }));
+      const releaseSlot = await acquireSlot();
+      const holds = !s.perItem && parts.numerics?.threads !== undefined ? parts.numerics.threads : 1;
+      busy += holds;
+      // let stages that became ready at the same moment (siblings of one input) count themselves first
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        const started = new Date();
+        const workers = opts.workers ?? Math.max(1, cores - (busy - holds));
+        const env = gpu ? gpuProcessEnv(gpu.device) : {};
+        const body: StageBody = (job) =>
+          (request.isolate ? runIsolated(job, env) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(
+            fail,
+          );
+        const x = await computeStage(store, request, workers, body, log, { tensorboard: opts.tensorboard });
+        const threads = s.perItem ? workers : (parts.numerics?.threads ?? 1);
+        return outcome(x, placeOf(s.tensors ? p.numerics.backend : 'none', gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env));
+      } finally {
+        busy -= holds;
+        releaseSlot();
+      }
     } finally {
-      busy -= holds;
-      releaseSlot();
+      await gpu?.release();
     }
   };
 
@@ -195,7 +228,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     if (earlier >= 0) outcomes.splice(earlier, 1);
     outcomes.push(o);
     await store.writeRef(p.variant, o.stage, o.key);
-    await runLog.append({ variant: p.variant, stage: o.stage, key: o.key, status: o.status, seconds: o.seconds });
+    await runLog.append({ variant: p.variant, stage: o.stage, key: o.key, status: o.status, seconds: o.seconds, ...(o.place ? { place: o.place } : {}) });
     return o;
   };
 
@@ -209,14 +242,14 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     settled = [];
     for (const name of names) settled.push((await Promise.allSettled([ensure(name)]))[0]);
   }
-  const failures: { stage: string; error: string }[] = [];
+  const failures: StageFailure[] = [];
   for (let i = 0; i < names.length; i++) {
     const r = settled[i];
     if (r.status === 'fulfilled' || r.reason instanceof UpstreamFailed) continue;
     const e = r.reason as Error;
     const stage = failedStage(e, names[i]);
     if (failures.some((f) => f.stage === stage)) continue;
-    failures.push({ stage, error: e.message });
+    failures.push({ stage, error: e.message, ...(isInputError(e) ? { input: true as const } : {}) });
     await runLog.append({ variant: p.variant, stage, key: null, status: 'failed', seconds: 0, error: e.message });
   }
   const rank = new Map(p.order.map((n, i) => [n, i]));

@@ -13,7 +13,8 @@ const CHILD = libFile('exec/child.ts');
 /** What the child sends back: its result, or its failure as one line. */
 export type ChildReply = { ok: true; result: StageJobResult } | { ok: false; error: string; name: string };
 
-export async function runIsolated(job: StageJob): Promise<StageJobResult> {
+/** `env`: added to this process's environment for the child (a GPU slot's CUDA_VISIBLE_DEVICES). */
+export async function runIsolated(job: StageJob, env: Record<string, string> = {}): Promise<StageJobResult> {
   // imported here: the cached path of a run never needs it, and it is slow to load
   const { execa } = await import('execa');
   // on a TTY the child's bar joins this process's status line, and its log lines print above it
@@ -23,7 +24,7 @@ export async function runIsolated(job: StageJob): Promise<StageJobResult> {
     stdio: ['pipe', 'inherit', relay ? 'pipe' : 'inherit'],
     ipc: true,
     serialization: 'json',
-    env: relay ? { [PROGRESS_PIPE_ENV]: '1' } : {},
+    env: { ...env, ...(relay ? { [PROGRESS_PIPE_ENV]: '1' } : {}) },
     reject: false,
     buffer: { stdout: false, stderr: false, ipc: true },
   });

@@ -4,6 +4,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeLine } from './progress.ts';
+import type { StagePlace } from './stage-place.ts';
 
 export interface RunLogEntry {
   run: string;
@@ -13,6 +14,8 @@ export interface RunLogEntry {
   status: 'cached' | 'run' | 'failed' | 'skipped';
   seconds: number;
   error?: string;
+  /** where a computed stage ran (backend, GPU or CPU, threads, the GPU variables its process saw) */
+  place?: StagePlace;
 }
 
 export class RunLog {

@@ -12,6 +12,7 @@ import { ensureTypeScript } from '../contract/typescript.ts';
 import { useNumerics } from '../tensor/numerics.ts';
 import type { ChunkRunner } from './item-scheduler.ts';
 import { runPerItem, type PerItemStats } from './per-item.ts';
+import { seenEnv, type SeenEnv } from './stage-place.ts';
 import { loadItemWork, loadRunWork } from './stage-work.ts';
 import { StageNotImplementedError, type StageContext, type StageDefinition } from '../contract/stage.ts';
 import { EventLog } from '../watch/event-log.ts';
@@ -36,6 +37,8 @@ export interface StageJob {
 export interface StageJobResult {
   metrics: Record<string, Json>;
   items?: PerItemStats;
+  /** the GPU variables the process that computed it saw (a run fact: stage-place.ts) */
+  env?: SeenEnv;
 }
 
 export function outDirOf(partialDir: string): string {
@@ -98,7 +101,7 @@ export async function executeStageJob(
       result = { metrics: { ...out.collectedMetrics, ...(metrics ?? {}) } };
     }
     if (scalars) logStageMetrics(scalars, job.stage, result.metrics);
-    return result;
+    return { ...result, env: seenEnv() };
   } finally {
     scalars?.close();
   }

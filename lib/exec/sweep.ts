@@ -11,7 +11,9 @@ import type { Json } from '../store/canonical-json.ts';
 import type { Store } from '../store/store.ts';
 import { silentProgress } from '../types.ts';
 import type { RemoteStages } from './compute-stage.ts';
+import { gpuArgs, type GpuPlan } from '../gpu/plan.ts';
 import { runPipeline } from './executor.ts';
+import { GpuSlots } from './gpu-slots.ts';
 import { formatDuration } from '../format.ts';
 import { groupKey, SEED_LABEL, summarizeSeeds, withSeeds } from './sweep-seeds.ts';
 
@@ -29,6 +31,10 @@ export interface SweepOptions {
   seeds?: number;
   /** TensorBoard logs' folder (default cache/tensorboard); null: none (RunOptions.tensorboard) */
   tensorboard?: string | null;
+  /** the GPUs every variant's tensor stages draw their slots from (gpu-slots.ts); null: none */
+  gpus?: GpuPlan | null;
+  /** with `remote`: tensor stages are GPU jobs (RunOptions.gpuJobs) */
+  gpuJobs?: boolean;
 }
 
 export interface VariantResult {
@@ -63,6 +69,8 @@ async function runInProcess(spec: SweepSpec, v: SweepVariant, store: Store, opts
       workers: opts.workers,
       remote: opts.remote,
       tensorboard: opts.tensorboard,
+      ...(opts.gpus && !opts.remote ? { gpus: new GpuSlots(store.gpusDir, opts.gpus) } : {}),
+      ...(opts.gpuJobs ? { gpuJobs: true } : {}),
       log: (l) => opts.log(`[${tag}] ${l}`),
       progress: () => silentProgress,
     });
@@ -89,6 +97,8 @@ async function runInChild(spec: SweepSpec, v: SweepVariant, store: Store, opts: 
   if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
   if (opts.tensorboard === null) args.push('--no-tensorboard');
   else if (opts.tensorboard !== undefined) args.push('--tensorboard', opts.tensorboard);
+  // the child finds the same slots under the cache: variants side by side share the cards
+  args.push(...gpuArgs(opts.gpus ?? null));
   for (const s of setArgs(spec, v)) args.push('--set', s);
   const child = execa(process.execPath, args, { reject: false, stdout: 'pipe', stderr: 'pipe' });
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 // The cues artifact (cues, cues-oracle, adapt): a label map per train image, 0 background,
-// 1..20 classes, 255 void (the oracle's, where the ground truth is void).
+// class ids, 255 void (the oracle's, where the ground truth is void).
 import { ItemMaps8 } from './item-maps.ts';
 
 export const CUES = new ItemMaps8('cue');

@@ -53,19 +53,24 @@ export class Dataset {
     return readRgb(this.imagePath(id));
   }
 
-  /** ground-truth label map (0..20, 255 void), or null where the dataset has none */
+  /** the largest class id a label map may hold (the class list's last) */
+  get maxClass(): number {
+    return this.index.classNames.length - 1;
+  }
+
+  /** ground-truth label map (0 background, class ids, 255 void), or null where the dataset has none */
   async readGt(id: string): Promise<Map8 | null> {
     const gt = this.image(id).gt;
     if (!gt) return null;
     const { readLabelPng } = await import('../data/label-png.ts');
-    return readLabelPng(join(this.index.root, gt));
+    return readLabelPng(join(this.index.root, gt), { maxClass: this.maxClass });
   }
 
   /** class-agnostic foreground (1 object, 0 background, 255 void): toy's own masks, else from the GT */
   async readForeground(id: string): Promise<Map8 | null> {
     const fg = this.image(id).fg;
     const { readLabelPng } = await import('../data/label-png.ts');
-    if (fg) return readLabelPng(join(this.index.root, fg));
+    if (fg) return readLabelPng(join(this.index.root, fg), { maxClass: this.maxClass });
     const gt = await this.readGt(id);
     if (!gt) return null;
     const data = gt.data.map((v) => (v === 255 ? 255 : v > 0 ? 1 : 0));

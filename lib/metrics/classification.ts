@@ -15,11 +15,11 @@ export function averagePrecision(scores: readonly number[], positive: readonly b
   return hits ? sum / hits : NaN;
 }
 
-/** scores[image][class], labels[image] = class ids 1..C; classes with no positive are left out. */
+/** scores[image][class], labels[image] = class ids 1..classes (the foreground classes); classes with no positive are left out. */
 export function meanAveragePrecision(
   scores: readonly (readonly number[])[],
   labels: readonly (readonly number[])[],
-  classes = 20,
+  classes: number,
 ): { map: number; ap: number[] } {
   const ap: number[] = [];
   for (let c = 1; c <= classes; c++) {

@@ -7,7 +7,7 @@
 // classes with a non-zero union). A class present in the ground truth but never predicted, or
 // predicted but absent from the ground truth, has IoU 0 and counts.
 
-import { VOC_CLASSES, VOID_LABEL } from '../types.ts';
+import { VOID_LABEL } from '../types.ts';
 
 export interface SegmentationScores {
   /** number of classes L */
@@ -34,7 +34,7 @@ export class ConfusionMatrix {
   /** counts[gt * classes + pred]; float64 so that thousands of images cannot overflow */
   readonly counts: Float64Array;
 
-  constructor(classes: number = VOC_CLASSES.length, ignoreLabel: number = VOID_LABEL) {
+  constructor(classes: number, ignoreLabel: number = VOID_LABEL) {
     if (!Number.isInteger(classes) || classes < 1 || classes > 256) {
       throw new Error(`ConfusionMatrix: class count must be an integer in 1..256, got ${classes}`);
     }
@@ -144,7 +144,7 @@ function meanOf(xs: number[]): number {
  * Text table: one row per class (IoU and accuracy in percent, "-" for an absent class), then the
  * means and pixel accuracy.
  */
-export function formatScoresTable(scores: SegmentationScores, classNames: readonly string[] = VOC_CLASSES): string {
+export function formatScoresTable(scores: SegmentationScores, classNames: readonly string[]): string {
   const names = Array.from({ length: scores.classes }, (_, k) => classNames[k] ?? `class ${k}`);
   const w = Math.max(14, ...names.map((s) => s.length));
   const pct = (v: number) => (Number.isNaN(v) ? '-' : (100 * v).toFixed(2));

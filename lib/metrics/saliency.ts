@@ -20,7 +20,7 @@ function level(v: number): number {
   return Math.min(255, Math.max(0, q));
 }
 
-/** Class-agnostic foreground mask from a class label map: 1..20 -> 1, 0 -> 0, 255 stays 255. */
+/** Class-agnostic foreground mask from a class label map: any class id -> 1, 0 -> 0, 255 stays 255. */
 export function foregroundFromLabels(labels: Map8): Map8 {
   const data = new Uint8Array(labels.data.length);
   for (let i = 0; i < data.length; i++) {

@@ -4,29 +4,29 @@
 // an absent class wins wherever every present logit is negative. Ties: lowest class id (numpy's
 // argmax). Pure typed-array code.
 
-import { NUM_CLASSES } from '../types.ts';
 import { checkClasses } from './cues.ts';
 
 export type AdaptMasking = 'exclude' | 'zero';
 
 /**
- * @param logits [H, W, 21] HWC logits at image size
+ * @param logits [H, W, C] HWC logits at image size, one per class (background first)
  * @returns [H, W] labels
  */
 export function adaptCues(logits: Float32Array, width: number, height: number, classes: readonly number[], masking: AdaptMasking): Uint8Array {
   const n = width * height;
-  if (logits.length !== n * NUM_CLASSES) throw new Error(`logits have ${logits.length} values, expected ${width}x${height}x${NUM_CLASSES}`);
-  checkClasses(classes);
-  const present = new Uint8Array(NUM_CLASSES);
+  const C = logits.length / n;
+  if (!Number.isInteger(C) || C < 2) throw new Error(`logits have ${logits.length} values, not a whole number (2 or more) of ${width}x${height} channels`);
+  checkClasses(classes, C - 1);
+  const present = new Uint8Array(C);
   present[0] = 1;
   for (const c of classes) present[c] = 1;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     let best = -Infinity;
     let label = 0;
-    for (let c = 0; c < NUM_CLASSES; c++) {
+    for (let c = 0; c < C; c++) {
       let v: number;
-      if (present[c] === 1) v = logits[i * NUM_CLASSES + c];
+      if (present[c] === 1) v = logits[i * C + c];
       else if (masking === 'zero') v = 0;
       else continue;
       if (v > best) {

@@ -8,28 +8,30 @@ import { checkClasses } from './cues.ts';
 export interface AttentionMaps {
   width: number;
   height: number;
-  /** ascending class ids 1..20 */
+  /** ascending class ids (1 = the first foreground class) */
   classes: number[];
   /** [k, H, W], 0..255 */
   maps: Uint8Array;
 }
 
 /**
- * @param volume [H, W, 20] HWC attention volume at image size (channel c - 1 is class c)
+ * @param volume [H, W, F] HWC attention volume at image size, one channel per foreground class
+ *   (channel c - 1 is class c)
  */
 export function normaliseAttention(volume: Float32Array, width: number, height: number, classes: readonly number[]): AttentionMaps {
   const n = width * height;
-  if (volume.length !== n * 20) throw new Error(`attention volume has ${volume.length} values, expected ${width}x${height}x20`);
-  checkClasses(classes);
+  const f = volume.length / n;
+  if (!Number.isInteger(f) || f < 1) throw new Error(`attention volume has ${volume.length} values, not a whole number of ${width}x${height} channels`);
+  checkClasses(classes, f);
   const sorted = [...classes].sort((a, b) => a - b);
   const maps = new Uint8Array(sorted.length * n);
   sorted.forEach((c, k) => {
     const ch = c - 1;
     let lo = Infinity;
-    for (let i = 0; i < n; i++) lo = Math.min(lo, volume[i * 20 + ch]);
+    for (let i = 0; i < n; i++) lo = Math.min(lo, volume[i * f + ch]);
     let hi = -Infinity;
-    for (let i = 0; i < n; i++) hi = Math.max(hi, volume[i * 20 + ch] - lo + 1e-12);
-    for (let i = 0; i < n; i++) maps[k * n + i] = Math.round((255 * (volume[i * 20 + ch] - lo + 1e-12)) / hi);
+    for (let i = 0; i < n; i++) hi = Math.max(hi, volume[i * f + ch] - lo + 1e-12);
+    for (let i = 0; i < n; i++) maps[k * n + i] = Math.round((255 * (volume[i * f + ch] - lo + 1e-12)) / hi);
   });
   return { width, height, classes: sorted, maps };
 }

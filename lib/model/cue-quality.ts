@@ -4,7 +4,7 @@
 // whose ground truth is void (255) are skipped.
 
 import { ConfusionMatrix } from '../metrics/confusion.ts';
-import { NUM_CLASSES, VOID_LABEL } from '../types.ts';
+import { VOID_LABEL } from '../types.ts';
 
 export interface CueQualityScores {
   meanIoU: number;
@@ -21,11 +21,16 @@ export interface CueQualityScores {
 }
 
 export class CueQuality {
-  private readonly confusion = new ConfusionMatrix(NUM_CLASSES, VOID_LABEL);
+  private readonly confusion: ConfusionMatrix;
   private correctFg = 0;
   private bothFg = 0;
   private cueFg = 0;
   private gtFg = 0;
+
+  /** @param classes the dataset's class count, background included */
+  constructor(classes: number) {
+    this.confusion = new ConfusionMatrix(classes, VOID_LABEL);
+  }
 
   add(cue: Uint8Array, gt: Uint8Array, name?: string): this {
     this.confusion.add(cue, gt, name);

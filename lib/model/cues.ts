@@ -4,6 +4,8 @@
 // Ties go to the lowest class id, which is what the code's argmax over [bg, classes ascending]
 // does. Pure typed-array code: runs in worker threads without tfjs.
 
+import { VOID_LABEL } from '../types.ts';
+
 export const CUE_MEANS = ['harmonic', 'arithmetic', 'geometric'] as const;
 export type CueMean = (typeof CUE_MEANS)[number];
 
@@ -32,11 +34,11 @@ export function combine(a: number, s: number, mean: CueMean): number {
   }
 }
 
-/** Checks an image's class list: ids 1..20, no repeats. */
-export function checkClasses(classes: readonly number[]): void {
+/** Checks an image's class list: ids 1..foreground (a label map's ids stop below void), no repeats. */
+export function checkClasses(classes: readonly number[], foreground = VOID_LABEL - 1): void {
   const seen = new Set<number>();
   for (const c of classes) {
-    if (!Number.isInteger(c) || c < 1 || c > 20) throw new Error(`class id ${c} is not in 1..20`);
+    if (!Number.isInteger(c) || c < 1 || c > foreground) throw new Error(`class id ${c} is not in 1..${foreground}`);
     if (seen.has(c)) throw new Error(`class id ${c} listed twice`);
     seen.add(c);
   }
@@ -45,7 +47,7 @@ export function checkClasses(classes: readonly number[]): void {
 /**
  * @param attention [k, H, W] attention maps of the image's classes, in the order of `classes`
  *   (uint8 0..255 or float 0..1)
- * @param classes the k class ids (1..20) the maps belong to
+ * @param classes the k class ids (1 = the first foreground class) the maps belong to
  * @param saliency [H, W] (uint8 0..255 or float 0..1)
  * @returns [H, W] labels: 0 background, else a class id from `classes`
  */

@@ -1,6 +1,6 @@
 // deeplab-lite: the toy / CPU model. Same shape of computation as DeepLab (strided stem to output
 // stride 8, residual blocks with atrous 3x3 convs, an ASPP that sums parallel atrous branches into
-// 21 logits, FCAN head), about 0.12 GMAC per 96x96 image so a batch of 8 trains in well under a
+// one logit per class, FCAN head), about 0.12 GMAC per 96x96 image so a batch of 8 trains in well under a
 // second on one wasm thread. No batch norm: it trains from scratch on the toy set, where frozen
 // ImageNet statistics do not exist; the last conv of each residual branch starts small instead,
 // so the untrained network is close to its shortcut path and trains stably. The input (BGR minus the
@@ -11,7 +11,7 @@
 //   down1  conv 3x3 s2 24->48, ReLU; res block 48          (H/4)
 //   down2  conv 3x3 s2 48->96, ReLU; res block 96          (H/8)
 //   res blocks 96 at dilation 2 and 4
-//   ASPP   3x3 96->21 at rates 1, 2, 4, summed (fc1_voc12_c0..c2)
+//   ASPP   3x3 96->classes at rates 1, 2, 4, summed (fc1_voc12_c0..c2)
 //
 // deeplab-lite-os4 is the same network with output stride 4 for small images (the toy set's 80-96
 // px objects are a few output pixels at stride 8, too coarse for its thin shapes): down2 keeps the
@@ -20,7 +20,6 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, sameOut, type ConvLayer } from './ops.ts';
-import { NUM_CLASSES } from '../types.ts';
 import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore } from './params.ts';
 
@@ -40,7 +39,7 @@ interface ResBlock {
   dilation: number;
 }
 
-export function buildDeeplabLite(seed: number, stride: LiteStride = 8): SegmentationModel {
+export function buildDeeplabLite(seed: number, classes: number, stride: LiteStride = 8): SegmentationModel {
   const name = stride === 8 ? 'deeplab-lite' : 'deeplab-lite-os4';
   const { width: c, dilation: k } = liteShape(stride);
   const store = new ParamStore(name, seed);
@@ -61,7 +60,7 @@ export function buildDeeplabLite(seed: number, stride: LiteStride = 8): Segmenta
   const aspp = LITE_ASPP_RATES.map((_, i) =>
     // He-scaled (shared by the summed branches), not the paper's N(0, 0.01): trained from scratch, two
     // stacked near-zero layers (ASPP, then the 1x1 head) pass almost no gradient to the trunk
-    store.conv(`fc1_voc12_c${i}`, 3, c, NUM_CLASSES, { group: 'aspp', bias: true, init: 'he', scale: 1 / Math.sqrt(LITE_ASPP_RATES.length) }),
+    store.conv(`fc1_voc12_c${i}`, 3, c, classes, { group: 'aspp', bias: true, init: 'he', scale: 1 / Math.sqrt(LITE_ASPP_RATES.length) }),
   );
 
   const residual = (x: tf.Tensor4D, r: ResBlock): tf.Tensor4D => {
@@ -81,11 +80,11 @@ export function buildDeeplabLite(seed: number, stride: LiteStride = 8): Segmenta
     return stride === 8 ? sameOut(quarter, 2) : quarter;
   };
   const outputSize = (hh: number, ww: number): [number, number] => [down(hh), down(ww)];
-  return assembleModel(name, store, trunk, outputSize, 'he');
+  return assembleModel(name, store, classes, trunk, outputSize, 'he');
 }
 
-/** Multiply-accumulates of one forward (trunk + head) for an h x w image, for GMAC/s figures. */
-export function deeplabLiteMacs(h: number, w: number, stride: LiteStride = 8): number {
+/** Multiply-accumulates of one forward (trunk + head) for an h x w image and `classes` outputs, for GMAC/s figures. */
+export function deeplabLiteMacs(h: number, w: number, stride: LiteStride, classes: number): number {
   const s = (n: number, k: number) => Math.ceil(n / k);
   const { width: c } = liteShape(stride);
   const p2 = s(h, 2) * s(w, 2),
@@ -97,7 +96,7 @@ export function deeplabLiteMacs(h: number, w: number, stride: LiteStride = 8): n
     2 * p4 * 9 * 48 * 48 +
     po * 9 * 48 * c +
     6 * po * 9 * c * c +
-    LITE_ASPP_RATES.length * po * 9 * c * NUM_CLASSES +
-    po * NUM_CLASSES * 20
+    LITE_ASPP_RATES.length * po * 9 * c * classes +
+    po * classes * (classes - 1)
   );
 }

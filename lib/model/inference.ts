@@ -5,7 +5,7 @@
 // half-pixel centres (tf.image.resizeBilinear with both flags false).
 
 import * as tf from '@tensorflow/tfjs';
-import { NUM_CLASSES, type RgbImage } from '../types.ts';
+import type { RgbImage } from '../types.ts';
 import { adaptCues, type AdaptMasking } from './adapt.ts';
 import { normaliseAttention, type AttentionMaps } from './attention-norm.ts';
 import type { SegmentationModel } from './model.ts';
@@ -28,7 +28,7 @@ function checkScales(scales: readonly number[]): void {
 
 /**
  * Max-fused multi-scale output [h1, w1, C] at the scale-1 output size (a tensor; the caller disposes
- * it). head 'logits': the 21 segmentation logits; 'attention': the 20-channel FCAN volume.
+ * it). head 'logits': the C segmentation logits; 'attention': the FCAN volume, one channel per foreground class.
  */
 export function multiScaleTensor(model: SegmentationModel, image: RgbImage, scales: readonly number[], head: OutputHead = 'logits'): tf.Tensor3D {
   checkScales(scales);
@@ -86,7 +86,7 @@ export async function adaptImage(
 
 /**
  * Class probabilities for the CRF and evaluation: multi-scale max-fused logits, upsampled, softmax.
- * layout 'hwc' (default; what lib/crf's denseCrf takes) or 'chw' ([21, H, W]).
+ * layout 'hwc' (default; what lib/crf's denseCrf takes) or 'chw' ([C, H, W]).
  */
 export async function predict(model: SegmentationModel, image: RgbImage, scales: readonly number[], layout: 'hwc' | 'chw' = 'hwc'): Promise<DenseOutput> {
   const p = tf.tidy(() => {
@@ -97,5 +97,5 @@ export async function predict(model: SegmentationModel, image: RgbImage, scales:
   });
   const data = (await p.data()) as Float32Array;
   p.dispose();
-  return { width: image.width, height: image.height, channels: NUM_CLASSES, data };
+  return { width: image.width, height: image.height, channels: model.classes, data };
 }

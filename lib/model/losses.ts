@@ -4,10 +4,10 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { resizeNearestTf1 } from './resample.ts';
-import { NUM_CLASSES, NUM_FOREGROUND, VOID_LABEL } from '../types.ts';
+import { VOID_LABEL } from '../types.ts';
 
 /**
- * FCAN loss, eq. 1: sigmoid cross-entropy of the GAP class scores, mean over batch x 20, in the
+ * FCAN loss, eq. 1: sigmoid cross-entropy of the GAP class scores, mean over batch x classes, in the
  * stable form max(x, 0) - x y + log(1 + exp(-|x|)).
  */
 export function fcanLoss(scores: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
@@ -28,27 +28,27 @@ export function segLoss(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
     const logp = tf.logSoftmax(logits);
     const ids = tf.cast(labels, 'int32');
     // oneHot of 255 is an all-zero row, so void pixels add nothing to the sum; they leave the count too
-    const onehot = tf.oneHot(ids, NUM_CLASSES);
+    const onehot = tf.oneHot(ids, logits.shape[3]);
     const counted = tf.maximum(tf.sum(tf.cast(tf.notEqual(ids, VOID_LABEL), 'float32')), 1);
     return tf.div(tf.neg(tf.sum(tf.mul(logp, onehot))), counted) as tf.Scalar;
   });
 }
 
-/** 20-dim 0/1 target of the classes present (ids 1..20; 0 and repeats are an error). */
-export function classTargets(classes: readonly number[]): Float32Array {
-  const t = new Float32Array(NUM_FOREGROUND);
+/** 0/1 target of the classes present, one entry per foreground class (ids 1..foreground; 0 and repeats are an error). */
+export function classTargets(classes: readonly number[], foreground: number): Float32Array {
+  const t = new Float32Array(foreground);
   for (const c of classes) {
-    if (!Number.isInteger(c) || c < 1 || c > NUM_FOREGROUND) throw new Error(`image label ${c} is not a class id 1..20`);
+    if (!Number.isInteger(c) || c < 1 || c > foreground) throw new Error(`image label ${c} is not a class id 1..${foreground}`);
     if (t[c - 1] === 1) throw new Error(`image label ${c} listed twice`);
     t[c - 1] = 1;
   }
   return t;
 }
 
-/** Cue labels at the logits' resolution: TF1 nearest, src = floor(dst * in / out). */
-export function downsampleCues(labels: Uint8Array, height: number, width: number, outH: number, outW: number): Uint8Array {
+/** Cue labels (ids below `classes`, or void) at the logits' resolution: TF1 nearest, src = floor(dst * in / out). */
+export function downsampleCues(labels: Uint8Array, height: number, width: number, outH: number, outW: number, classes: number): Uint8Array {
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] >= NUM_CLASSES && labels[i] !== VOID_LABEL) throw new Error(`cue label ${labels[i]} at pixel ${i} is neither 0..20 nor void (255)`);
+    if (labels[i] >= classes && labels[i] !== VOID_LABEL) throw new Error(`cue label ${labels[i]} at pixel ${i} is neither 0..${classes - 1} nor void (255)`);
   }
   return resizeNearestTf1(labels, height, width, outH, outW);
 }

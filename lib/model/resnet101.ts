@@ -6,7 +6,6 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { applyConv, frozenBatchNorm, sameOut, type ConvLayer } from './ops.ts';
-import { NUM_CLASSES } from '../types.ts';
 import { assembleModel, type SegmentationModel } from './model.ts';
 import { ParamStore, type FrozenBn } from './params.ts';
 
@@ -40,7 +39,7 @@ interface Bottleneck {
 }
 
 /** widthDivisor > 1 divides every channel count (same layers and names): small copies for tests. */
-export function buildResnet101(seed: number, widthDivisor = 1): SegmentationModel {
+export function buildResnet101(seed: number, classes: number, widthDivisor = 1): SegmentationModel {
   const d = widthDivisor;
   const store = new ParamStore('deeplabv2-resnet101', seed);
   const convBn = (conv: string, bn: string, k: number, cin: number, cout: number): ConvBn => ({
@@ -67,9 +66,7 @@ export function buildResnet101(seed: number, widthDivisor = 1): SegmentationMode
       cin = cout;
     }
   }
-  const aspp = RESNET101_ASPP_RATES.map((_, i) =>
-    store.conv(`fc1_voc12_c${i}`, 3, 2048 / d, NUM_CLASSES, { group: 'aspp', bias: true, init: 'gaussian-0.01' }),
-  );
+  const aspp = RESNET101_ASPP_RATES.map((_, i) => store.conv(`fc1_voc12_c${i}`, 3, 2048 / d, classes, { group: 'aspp', bias: true, init: 'gaussian-0.01' }));
 
   const cb = (x: tf.Tensor4D, l: ConvBn, opts: { stride?: number; dilation?: number } = {}) => frozenBatchNorm(applyConv(x, l.conv, opts), l.bn);
   const trunk = (x: tf.Tensor4D): tf.Tensor4D => {
@@ -85,5 +82,5 @@ export function buildResnet101(seed: number, widthDivisor = 1): SegmentationMode
     return tf.addN(aspp.map((c, i) => applyConv(h, c, { dilation: RESNET101_ASPP_RATES[i] })));
   };
   const os8 = (n: number) => sameOut(sameOut(sameOut(n, 2), 2), 2);
-  return assembleModel('deeplabv2-resnet101', store, trunk, (hh, ww) => [os8(hh), os8(ww)]);
+  return assembleModel('deeplabv2-resnet101', store, classes, trunk, (hh, ww) => [os8(hh), os8(ww)]);
 }

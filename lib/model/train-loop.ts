@@ -22,9 +22,9 @@ import { planParams, type Objective, type ParamPlan, type Routing, type TrainSco
 export interface TrainSample {
   /** crop x crop x 3, BGR mean-subtracted (augment().image) */
   image: Float32Array;
-  /** crop x crop cue labels 0..20; required for the 'seg' objective (a custom objective's per-pixel target) */
+  /** crop x crop cue labels (0 background, class ids, 255 void); required for the 'seg' objective (a custom objective's per-pixel target) */
   cue?: Uint8Array | null;
-  /** class ids 1..20 present in the image */
+  /** class ids (1 = the first foreground class) present in the image */
   classes: readonly number[];
 }
 
@@ -287,7 +287,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       await new Promise((resolve) => setImmediate(resolve));
       const samples = await Promise.all(Array.from({ length: batch }, (_, s) => sampler(t, s)));
       const lr = polyLr(baseLr, t, T, power);
-      const { x, targets, labels } = batchTensors(samples, crop, oh, ow, custom ? 'custom' : objective);
+      const { x, targets, labels } = batchTensors(samples, crop, [oh, ow], segModel?.classes ?? 0, custom ? 'custom' : objective);
       let ls: tf.Scalar | null = null;
       let lc: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
@@ -354,27 +354,28 @@ function asSegmentationModel(m: SegmentationModel | TrainableModel): Segmentatio
 function batchTensors(
   samples: TrainSample[],
   crop: number,
-  oh: number,
-  ow: number,
+  [oh, ow]: [number, number],
+  classes: number,
   objective: Objective | 'custom',
 ): { x: tf.Tensor4D; targets: tf.Tensor2D; labels: tf.Tensor3D | null } {
   const B = samples.length;
   const px = crop * crop;
+  const fg = Math.max(0, classes - 1);
   const xs = new Float32Array(B * px * 3);
-  const ys = new Float32Array(B * 20);
+  const ys = new Float32Array(B * fg);
   const ls = objective === 'seg' ? new Int32Array(B * oh * ow) : null;
   samples.forEach((s, b) => {
     if (s.image.length !== px * 3) throw new Error(`sample ${b}: image has ${s.image.length} values, expected ${crop}x${crop}x3`);
     xs.set(s.image, b * px * 3);
-    if (objective !== 'custom') ys.set(classTargets(s.classes), b * 20);
+    if (objective !== 'custom') ys.set(classTargets(s.classes, fg), b * fg);
     if (ls !== null) {
       if (s.cue == null || s.cue.length !== px) throw new Error(`sample ${b}: the seg objective needs a ${crop}x${crop} cue map`);
-      ls.set(downsampleCues(s.cue, crop, crop, oh, ow), b * oh * ow);
+      ls.set(downsampleCues(s.cue, crop, crop, oh, ow, classes), b * oh * ow);
     }
   });
   return {
     x: tf.tensor4d(xs, [B, crop, crop, 3]),
-    targets: tf.tensor2d(ys, [B, 20]),
+    targets: tf.tensor2d(ys, [B, fg]),
     labels: ls === null ? null : tf.tensor3d(ls, [B, oh, ow], 'int32'),
   };
 }

@@ -64,17 +64,18 @@ export function dagHtml(lineage: Lineage, runs: Map<string, RunRecord>, opts: Re
         ? [
             `<span class="badge" style="background:${c.fill};border-color:${c.stroke};color:${c.stroke}">${esc(NODE_STATE_LABEL[state])}</span>`,
             `<span style="white-space:nowrap">${seconds(n.artifact?.manifest.seconds)}</span>`,
+            runs.get(n.id)?.where ? esc(runs.get(n.id)!.where!) : '–',
           ]
         : []),
       inputs || '–',
       `<div class="params">${n.artifact ? formatParams(n.artifact.manifest.params) : 'not in cache'}</div>`,
     ];
   });
-  const head = facts ? ['stage', 'key', 'last run', 'time', 'inputs', 'params'] : ['stage', 'key', 'inputs', 'params'];
+  const head = facts ? ['stage', 'key', 'last run', 'time', 'where', 'inputs', 'params'] : ['stage', 'key', 'inputs', 'params'];
   const tableHtml = table(head, rows, 'stages').replace(/<td><div class="params">/g, '<td class="params"><div>');
   const cap =
     (facts
-      ? 'Each stage with its artifact key, the time it took when it was computed, and what the latest run that reached it did (computed it, or found it in the cache). '
+      ? 'Each stage with its artifact key, the time it took when it was computed, where it was computed (GPU or CPU, backend, threads), and what the latest run that reached it did (computed it, or found it in the cache). '
       : 'Each stage with its artifact key (times and cache hits are in `pipeline report`: they are facts of a run, not of the results). ') +
     'Arrows show direct dependencies only: every stage also reads the dataset (the table lists all inputs).';
   return `<p class="cap">${cap}</p><div class="dag-wrap">${dagSvg(nodes, edges)}${tableHtml}</div>`;

@@ -119,6 +119,18 @@ export interface RunRecord {
   variant?: string;
   status: RunStatus;
   seconds: number;
+  /** where it was last computed (`GPU 1 (name), backend, threads` or `CPU, ...`), from the run log's place */
+  where?: string;
+}
+
+/** A run log line's `place` (lib/exec/stage-place.ts) in a few words, or undefined when it has none. */
+export function placeWords(place: unknown): string | undefined {
+  if (!place || typeof place !== 'object') return undefined;
+  const p = place as Record<string, unknown>;
+  if (typeof p.backend !== 'string' || typeof p.threads !== 'number') return undefined;
+  const g = p.gpu && typeof p.gpu === 'object' ? (p.gpu as Record<string, unknown>) : null;
+  const card = g && typeof g.index === 'number' ? `GPU ${g.index} (${String(g.name)})${g.simulated === true ? ' simulated' : ''}` : 'CPU';
+  return `${card}, ${p.backend === 'none' ? 'no tensors' : p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;
 }
 
 /**
@@ -128,6 +140,7 @@ export interface RunRecord {
  */
 export async function readRunLog(cacheRoot: string): Promise<Map<string, RunRecord>> {
   const out = new Map<string, RunRecord>();
+  const places = new Map<string, string>();
   let text: string;
   try {
     text = await readFile(join(cacheRoot, 'runs', 'runs.jsonl'), 'utf8');
@@ -144,7 +157,11 @@ export async function readRunLog(cacheRoot: string): Promise<Map<string, RunReco
     }
     if (!e || typeof e !== 'object') continue;
     const r = e as Record<string, unknown>;
-    if (typeof r.stage !== 'string' || typeof r.key !== 'string' || typeof r.status !== 'string') continue;
+    if (typeof r.stage !== 'string' || typeof r.key !== 'string') continue;
+    // where it was computed: a local run's 'run' line, or a worker's 'committed' event (which has no status)
+    const where = placeWords(r.place);
+    if (where) places.set(nodeId(r.stage, r.key), where);
+    if (typeof r.status !== 'string') continue;
     out.set(nodeId(r.stage, r.key), {
       run: String(r.run ?? ''),
       at: typeof r.at === 'string' ? r.at : undefined,
@@ -152,6 +169,10 @@ export async function readRunLog(cacheRoot: string): Promise<Map<string, RunReco
       status: r.status as RunStatus,
       seconds: typeof r.seconds === 'number' ? r.seconds : NaN,
     });
+  }
+  for (const [id, where] of places) {
+    const r = out.get(id);
+    if (r) r.where = where;
   }
   return out;
 }

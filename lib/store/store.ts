@@ -11,7 +11,7 @@ export const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
 /** a stage key: the name of its artifact's folder */
 export const KEY_RE = /^[0-9a-f]{64}$/;
 /** top-level cache entries that are not stage directories: no stage may take these names */
-export const OWN_FOLDERS: ReadonlySet<string> = new Set(['refs', 'runs', 'data', 'sweeps', 'tensorboard']);
+export const OWN_FOLDERS: ReadonlySet<string> = new Set(['refs', 'runs', 'data', 'sweeps', 'tensorboard', 'gpus']);
 
 export interface ArtifactLocation {
   stage: string;
@@ -36,6 +36,10 @@ export class Store {
   }
   get runsDir(): string {
     return join(this.root, 'runs');
+  }
+  /** GPU slots (lib/exec/gpu-slots.ts): lock files per host, never an artifact */
+  get gpusDir(): string {
+    return join(this.root, 'gpus');
   }
   /** downloads and extracted datasets, shared by every stage and run; never an artifact */
   get dataDir(): string {

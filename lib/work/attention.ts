@@ -64,6 +64,7 @@ async function classifierMap(ctx: StageContext<AttentionParams>): Promise<Record
   const { map } = meanAveragePrecision(
     scores,
     ids.map((id) => state.dataset.labels(id)),
+    state.dataset.index.classNames.length - 1,
   );
   ctx.log(`classifier mAP on ${ids.length} val images: ${formatPercent(map)}`);
   return { valMap: roundTo(map) };

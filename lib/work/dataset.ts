@@ -1,8 +1,8 @@
 // The dataset stage's work (stages/dataset.ts): the chosen source (lib/data/sources) makes or
-// fetches the images (toy generator, or VOC + SBD prepared under cache/data), then they are read
-// through the one VOC-layout reader, and the index, the label matrix,
-// the mean colour and one content hash per image (so per-image stages downstream recompute only
-// images that changed).
+// fetches the images (toy generator, VOC + SBD prepared under cache/data, a folder of tagged
+// images), then they are indexed (through the one VOC-layout reader, or by the source itself), and
+// the index with the source's class list, the label matrix, the mean colour and one content hash
+// per image (so per-image stages downstream recompute only images that changed) are stored.
 import { roundTo } from '../format.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { readRgb } from '../data/image-io.ts';
 import { isBuiltInSource, sourceNamed } from '../data/sources/registry.ts';
 import { splitStats, summarizeDataset } from '../data/summary.ts';
 import { readVocLayout } from '../data/voc-layout.ts';
+import { vocClassList } from '../data/class-list.ts';
 import type { DatasetParams } from '../../stages/dataset.ts';
 
 export const work = { run: buildDataset } satisfies RunWork<DatasetParams>;
@@ -28,7 +29,10 @@ async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<st
   const options = source.options.parse(isBuiltInSource(source.name) ? parts[source.name] : (params.options ?? {}));
   const built = await source.build(options, { outDir: ctx.out.dir, dataDir: ctx.dataDir, progress: ctx.progress, log: ctx.log, signal: ctx.signal });
   const root = built.root;
-  const index = await readVocLayout(root, { ...built.layout, source: source.name, progress: ctx.progress });
+  const classes = built.classes ?? vocClassList();
+  const index: DatasetIndex = built.images
+    ? { source: source.name, root, ...built.images, classNames: classes.names, palette: classes.palette }
+    : await readVocLayout(root, { ...built.layout, classes, source: source.name, progress: ctx.progress });
   const ids = [...index.splits.train, ...index.splits.val, ...index.splits.test];
 
   const meanRgb = await meanColour(index, params.meanSample);
@@ -36,11 +40,12 @@ async function buildDataset(ctx: StageContext<DatasetParams>): Promise<Record<st
   const stored: StoredDataset = { ...rest, root: built.storedRoot, meanRgb };
   await ctx.out.json(DATASET_FILE, stored);
 
-  const labels = new Uint8Array(ids.length * 20);
+  const foreground = index.classNames.length - 1;
+  const labels = new Uint8Array(ids.length * foreground);
   ids.forEach((id, i) => {
-    for (const c of index.images[id].labels) labels[i * 20 + c - 1] = 1;
+    for (const c of index.images[id].labels) labels[i * foreground + c - 1] = 1;
   });
-  await ctx.out.array('labels', labels, [ids.length, 20], { ids, classes: index.classNames.slice(1) });
+  await ctx.out.array('labels', labels, [ids.length, foreground], { ids, classes: index.classNames.slice(1) });
 
   ctx.progress.start(ids.length, 'hashing');
   const hashes = await mapLimit(ids, 8, async (id) => {

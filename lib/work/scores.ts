@@ -8,7 +8,7 @@ import { ConfusionMatrix, formatScoresTable } from '../metrics/confusion.ts';
 import { CueQuality } from '../model/cue-quality.ts';
 import type { ItemResult, StageContext } from '../contract/stage.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { NUM_CLASSES, VOID_LABEL } from '../types.ts';
+import { VOID_LABEL } from '../types.ts';
 
 /** Cue mIoU and foreground precision / recall against the ground truth, where there is some. */
 export async function cueSummary(
@@ -18,7 +18,7 @@ export async function cueSummary(
   label: string,
 ): Promise<Record<string, Json>> {
   const dataset = await Dataset.open(ctx.inputs.dataset);
-  const q = new CueQuality();
+  const q = new CueQuality(dataset.index.classNames.length);
   let images = 0;
   for (let i = 0; i < ids.length; i++) {
     const gt = await dataset.readGt(ids[i]);
@@ -53,7 +53,7 @@ export async function evalSummary(
   method: string,
 ): Promise<Record<string, Json>> {
   const dataset = await Dataset.open(ctx.inputs.dataset);
-  const cm = new ConfusionMatrix(NUM_CLASSES, VOID_LABEL);
+  const cm = new ConfusionMatrix(dataset.index.classNames.length, VOID_LABEL);
   let images = 0;
   for (let i = 0; i < ids.length; i++) {
     const gt = await dataset.readGt(ids[i]);

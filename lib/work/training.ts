@@ -154,7 +154,7 @@ async function runTraining(ctx: StageContext<LoopParams & { crop: number }>, sta
     const { own } = start;
     modelName = own.model;
     widthDivisor = own.widthDivisor;
-    model = buildModel(own.model, { seed: p.seed, widthDivisor });
+    model = buildModel(own.model, { seed: p.seed, widthDivisor, classes: dataset.index.classNames.length });
     if (own.init) {
       const file = await resolveImagenetWeights(own.model, own.init, join(ctx.dataDir, 'weights'));
       init = await loadKerasWeights(model, file);

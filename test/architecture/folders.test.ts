@@ -57,6 +57,7 @@ describe('folder rules', () => {
       ...importsOf('lib/metrics/a.ts', "import { x } from '../model/b.ts';"),
       ...importsOf('lib/crf/a.ts', "import { x } from '../tensor/b.ts';"),
       ...importsOf('lib/native/a.ts', "import { x } from '../tensor/b.ts';"),
+      ...importsOf('lib/gpu/a.ts', "import { x } from '../exec/b.ts';"),
       ...importsOf('lib/registry/a.ts', "import type { X } from '../saliency/b.ts';"),
       ...importsOf('lib/data/a.ts', "import { x } from '../contract/b.ts';"),
       ...importsOf('lib/model/a.ts', "import { x } from '../saliency/b.ts';"),
@@ -83,7 +84,7 @@ describe('folder rules', () => {
       ...importsOf('lib/exec/stage-work.ts', "import '../plugins/load.ts';"),
     ];
     const v = folderViolations(made);
-    expect(v).toHaveLength(23);
+    expect(v).toHaveLength(24);
     // every folder with a rule is caught at least once
     for (const folder of Object.keys(FOLDER_RULES))
       expect(
@@ -91,13 +92,13 @@ describe('folder rules', () => {
         folder,
       ).toBe(true);
     expect(v).toContain(
-      'lib/exec/a.ts -> lib/distributed/lease.ts: exec may not import distributed (it may import dag, contract, store, tensor, watch, plugins)',
+      'lib/exec/a.ts -> lib/distributed/lease.ts: exec may not import distributed (it may import dag, contract, store, tensor, watch, plugins, gpu)',
     );
     expect(v).toContain('lib/store/a.ts -> lib/tensor/b.ts: store may not import tensor (it may import no folder)');
     expect(v).toContain('lib/registry/a.ts -> lib/saliency/b.ts: registry may not import saliency (it may import no folder)');
     expect(v).toContain('lib/plugins/a.ts -> lib/exec/b.ts: plugins may not import exec (it may import registry, contract, data, saliency)');
     expect(v).toContain('lib/cloud/a.ts -> lib/store/b.ts: lib/cloud has no folder rule');
     expect(v).toContain('lib/errors.ts -> lib/store/b.ts: a module of lib/ itself imports the folder store (they are the floor)');
-    expect(v).toContain('lib/distributed/a.ts -> lib/cli/args.ts: distributed may not import cli (it may import dag, contract, store, tensor, exec)');
+    expect(v).toContain('lib/distributed/a.ts -> lib/cli/args.ts: distributed may not import cli (it may import dag, contract, store, tensor, exec, gpu)');
   });
 });

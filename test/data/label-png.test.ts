@@ -9,6 +9,7 @@ import { colorizeLabels, vocPalette } from '../../lib/data/palette.ts';
 import { Rng } from '../../lib/data/prng.ts';
 import { removeDir, tempDir } from './helpers.ts';
 import { VOC_PHOTO_PNG } from '../fixtures/voc-photo.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const REAL_PNG = VOC_PHOTO_PNG;
 
@@ -80,7 +81,7 @@ function buildPng(w: number, h: number, bitDepth: number, colorType: number, row
 
 describe('label PNG reader', () => {
   it('reads the real grayscale VOC label map with the expected classes and pixel counts', async () => {
-    const map = await readLabelPng(REAL_PNG);
+    const map = await readLabelPng(REAL_PNG, { maxClass: VOC_CLASSES.length - 1 });
     expect([map.width, map.height]).toEqual([334, 500]);
     const counts = new Map<number, number>();
     for (const v of map.data) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -104,7 +105,7 @@ describe('label PNG reader', () => {
     const data = randomLabels(w, h, 3);
     const file = join(dir, 'pal.png');
     await writePalettePng(file, { width: w, height: h, data }, vocPalette());
-    const back = await readLabelPng(file);
+    const back = await readLabelPng(file, { maxClass: VOC_CLASSES.length - 1 });
     expect(back.width).toBe(w);
     expect(back.height).toBe(h);
     expect(Buffer.from(back.data).equals(Buffer.from(data))).toBe(true);
@@ -158,7 +159,7 @@ describe('label PNG reader', () => {
     data[10] = 21;
     const file = join(dir, 'bad-label.png');
     await writeFile(file, encodeGrayPng({ width: 6, height: 4, data }));
-    await expect(readLabelPng(file)).rejects.toThrow(/bad-label\.png: label value 21 at \(x=3, y=1\).*2 such pixels/);
+    await expect(readLabelPng(file, { maxClass: VOC_CLASSES.length - 1 })).rejects.toThrow(/bad-label\.png: label value 21 at \(x=3, y=1\).*2 such pixels/);
   });
 
   it('refuses RGB label images instead of guessing classes from colours', async () => {
@@ -166,7 +167,7 @@ describe('label PNG reader', () => {
     await sharp(Buffer.alloc(4 * 4 * 3, 128), { raw: { width: 4, height: 4, channels: 3 } })
       .png()
       .toFile(file);
-    await expect(readLabelPng(file)).rejects.toThrow(/rgb\.png: label PNG is RGB/);
+    await expect(readLabelPng(file, { maxClass: VOC_CLASSES.length - 1 })).rejects.toThrow(/rgb\.png: label PNG is RGB/);
   });
 
   it('reports corrupt and missing files by name', async () => {
@@ -175,10 +176,10 @@ describe('label PNG reader', () => {
     flipped[good.length - 20] ^= 0xff; // inside the IDAT payload
     const file = join(dir, 'corrupt.png');
     await writeFile(file, flipped);
-    await expect(readLabelPng(file)).rejects.toThrow(/corrupt\.png: CRC mismatch for chunk IDAT/);
+    await expect(readLabelPng(file, { maxClass: VOC_CLASSES.length - 1 })).rejects.toThrow(/corrupt\.png: CRC mismatch for chunk IDAT/);
     await writeFile(join(dir, 'short.png'), good.subarray(0, 40));
-    await expect(readLabelPng(join(dir, 'short.png'))).rejects.toThrow(/short\.png: truncated/);
-    await expect(readLabelPng(join(dir, 'nope.png'))).rejects.toThrow(/nope\.png: cannot read label PNG \(ENOENT\)/);
+    await expect(readLabelPng(join(dir, 'short.png'), { maxClass: VOC_CLASSES.length - 1 })).rejects.toThrow(/short\.png: truncated/);
+    await expect(readLabelPng(join(dir, 'nope.png'), { maxClass: VOC_CLASSES.length - 1 })).rejects.toThrow(/nope\.png: cannot read label PNG \(ENOENT\)/);
   });
 
   it('writes identical bytes for identical maps', () => {

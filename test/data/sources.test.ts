@@ -18,7 +18,7 @@ afterAll(() => {
 
 describe('dataset sources', () => {
   it('the defaults are what the dataset stage always resolved', () => {
-    expect(sourceNames()).toEqual(['toy', 'voc']);
+    expect(sourceNames()).toEqual(['toy', 'voc', 'folder']);
     expect(params.parse({})).toEqual({ source: 'toy', toy: {}, voc: {}, meanSample: 1000, splits: ['train', 'val', 'test'] });
     const voc: Record<string, unknown> = params.parse({ source: 'voc', voc: { sbdGroundTruth: false } });
     expect(voc.voc).toEqual({ sbdGroundTruth: false });
@@ -27,29 +27,29 @@ describe('dataset sources', () => {
   it('an unknown source, a typo in a source option, or options for a built-in are refused, naming the key', () => {
     const bad = params.safeParse({ source: 'coco' });
     expect(bad.error?.issues[0].path).toEqual(['source']);
-    expect(bad.error?.issues[0].message).toBe("unknown dataset source 'coco' (dataset sources: toy, voc)");
+    expect(bad.error?.issues[0].message).toBe("unknown dataset source 'coco' (dataset sources: toy, voc, folder)");
     expect(params.safeParse({ toy: { sed: 1 } }).error?.issues[0].path).toEqual(['toy']);
     expect(params.safeParse({ options: { x: 1 } }).error?.issues[0].path).toEqual(['options']);
   });
 
   it('a plugin adds a source; its options are checked by its schema and its code joins the params', async () => {
     mkdirSync(DIR, { recursive: true });
-    const file = join(DIR, 'folder-source.ts');
+    const file = join(DIR, 'shelf-source.ts');
     writeFileSync(
       file,
       `import { z } from 'zod';
 import { defineSource } from '../../../lib/data/sources/source-plugin.ts';
-export default { sources: [defineSource({ name: 'folder', summary: 'a folder', options: z.strictObject({ dir: z.string() }),
+export default { sources: [defineSource({ name: 'shelf', summary: 'a shelf of images', options: z.strictObject({ dir: z.string() }),
   async build(o) { return { root: o.dir, storedRoot: o.dir }; } })] };
 `,
     );
-    usePlugins(pluginFiles(['folder-source.ts'], DIR, (i) => `plugins[${i}]`));
+    usePlugins(pluginFiles(['shelf-source.ts'], DIR, (i) => `plugins[${i}]`));
     await loadPlugins();
-    expect(sourceNames()).toEqual(['toy', 'voc', 'folder']);
-    const ok = params.parse({ source: 'folder', options: { dir: '/data' } });
+    expect(sourceNames()).toEqual(['toy', 'voc', 'folder', 'shelf']);
+    const ok = params.parse({ source: 'shelf', options: { dir: '/data' } });
     expect(ok.options).toEqual({ dir: '/data' });
     expect(ok.sourceCode).toMatch(/^[0-9a-f]{64}$/);
-    expect(params.safeParse({ source: 'folder', options: { dri: '/data' } }).error?.issues.map((i) => i.path[0])).toEqual(['options', 'options']);
+    expect(params.safeParse({ source: 'shelf', options: { dri: '/data' } }).error?.issues.map((i) => i.path[0])).toEqual(['options', 'options']);
     expect(params.parse({}).sourceCode).toBeUndefined();
     expect(() => pluginFiles(['../x.ts'], DIR, () => 'here')).toThrow(PluginFileError);
     expect(() => pluginFiles([file], DIR, () => 'here')).toThrow(/must be relative/);

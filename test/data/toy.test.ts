@@ -8,6 +8,7 @@ import { generateToyDataset, renderToySample, resolveToyOptions } from '../../li
 import { readVocLayout } from '../../lib/data/voc-layout.ts';
 import { imageLabels, parseAnnotationXml } from '../../lib/data/voc-xml.ts';
 import { makeSmallToy, readTree, removeDir, SMALL_TOY, tempDir } from './helpers.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 let a: string;
 let b: string;
@@ -60,8 +61,8 @@ describe('toy generator', () => {
       const img = index.images[id];
       expect(img.gt).toBe(`SegmentationClass/${id}.png`);
       expect(img.fg).toBe(`ForegroundMasks/${id}.png`);
-      const label = await readLabelPng(join(a, img.gt!));
-      const fg = await readLabelPng(join(a, img.fg!));
+      const label = await readLabelPng(join(a, img.gt!), { maxClass: VOC_CLASSES.length - 1 });
+      const fg = await readLabelPng(join(a, img.fg!), { maxClass: VOC_CLASSES.length - 1 });
       expect([label.width, label.height]).toEqual([img.width, img.height]);
       const present = new Set<number>();
       let voids = 0;

@@ -18,6 +18,7 @@ import { readVocLayout } from '../../lib/data/voc-layout.ts';
 import { readLabelPng } from '../../lib/data/label-png.ts';
 import { buildTar, makeSmallToy, removeDir, tempDir, type TarEntry } from './helpers.ts';
 import { sbdClsMat } from './mat5-writer.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -42,7 +43,7 @@ const sbdVal = () => [...train.slice(20, 30), val[2]];
 const sbdGtIds = () => train.slice(12, 20);
 /** the toy's label map as SBD stores it: no void band (SBD has none), so 255 becomes background */
 async function sbdLabels(id: string, fill?: number) {
-  const m = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`));
+  const m = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`), { maxClass: VOC_CLASSES.length - 1 });
   return { ...m, data: m.data.map((v) => fill ?? (v === 255 ? 0 : v)) };
 }
 
@@ -209,7 +210,9 @@ describe('voc source', () => {
     );
     expect(existsSync(join(root, '.sbd'))).toBe(false);
     for (const id of sbdGtIds())
-      expect(Buffer.from((await readLabelPng(join(root, 'SegmentationClassAug', `${id}.png`))).data)).toEqual(Buffer.from((await sbdLabels(id)).data));
+      expect(Buffer.from((await readLabelPng(join(root, 'SegmentationClassAug', `${id}.png`), { maxClass: VOC_CLASSES.length - 1 })).data)).toEqual(
+        Buffer.from((await sbdLabels(id)).data),
+      );
 
     const index = await readVocLayout(root, { source: 'voc', expectedCounts: counts() });
     // train_aug = (VOC train ∪ SBD train ∪ SBD val) \ VOC val, in first-seen order

@@ -8,6 +8,7 @@ import { machineMeasurer } from '../../lib/doctor/measure.ts';
 import { buildModel } from '../../lib/model/build.ts';
 import { trainLoop } from '../../lib/model/train-loop.ts';
 import { initBackend } from '../../lib/tensor/backend.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const net = { model: 'deeplab-lite', widthDivisor: 1 };
 
@@ -19,7 +20,7 @@ describe('machineMeasurer', () => {
   it("fits the step's multiply-adds within 10% of the step's own, and its time grows with the crop", async () => {
     const m = machineMeasurer();
     const step = await m.trainStep(net, 'seg', 96, 2);
-    const model = buildModel('deeplab-lite', {});
+    const model = buildModel('deeplab-lite', { classes: VOC_CLASSES.length });
     const crop = 96;
     const info = await tf.profile(async () => {
       await trainLoop({

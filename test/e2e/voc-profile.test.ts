@@ -23,6 +23,7 @@ import { Prng } from '../../lib/tensor/random.ts';
 import { buildTar, makeSmallToy, serveFiles, type TarEntry } from '../data/helpers.ts';
 import { sbdClsMat } from '../data/mat5-writer.ts';
 import { resnetEntries, vgg16Entries, writeKerasH5, type Entry } from '../model/keras-h5.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'dcsp-voc-e2e-'));
@@ -112,7 +113,7 @@ beforeAll(async () => {
   // carry their labels (SBD has no void: the toy's void band becomes background)
   const sbd: TarEntry[] = [];
   for (const id of sbdOnly()) {
-    const m = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`));
+    const m = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`), { maxClass: VOC_CLASSES.length - 1 });
     const labels = m.data.map((v) => (v === 255 ? 0 : v));
     sbdLabels.set(id, labels);
     sbd.push({ name: `benchmark_RELEASE/dataset/cls/${id}.mat`, data: sbdClsMat({ ...m, data: labels }) });
@@ -124,17 +125,17 @@ beforeAll(async () => {
   const duts: Record<string, Uint8Array> = {};
   for (const id of train.slice(0, 6)) {
     duts[`${DUTS_TR.images}/${id}.jpg`] = await file('JPEGImages', `${id}.jpg`);
-    const gt = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`));
+    const gt = await readLabelPng(join(toy, 'SegmentationClass', `${id}.png`), { maxClass: VOC_CLASSES.length - 1 });
     duts[`${DUTS_TR.masks}/${id}.png`] = encodeGrayPng({ ...gt, data: gt.data.map((v) => (v > 0 && v < 255 ? 255 : 0)) });
   }
 
   // Keras notop files at the test's width: ResNet101 for the FCAN, VGG16 for DHSNet and LargeFOV
-  const resnet = buildModel('deeplabv2-resnet101', { widthDivisor: WIDTH });
+  const resnet = buildModel('deeplabv2-resnet101', { classes: VOC_CLASSES.length, widthDivisor: WIDTH });
   const r = resnetEntries(resnet, new Prng(11), 'trained');
   resnetExpected = r.expected;
   await writeKerasH5(join(work, 'resnet.h5'), r.entries);
   resnet.dispose();
-  const vgg = buildModel('deeplab-largefov-vgg16', { widthDivisor: WIDTH });
+  const vgg = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length, widthDivisor: WIDTH });
   vggEntries = vgg16Entries(vgg, new Prng(12), 'trained');
   await writeKerasH5(join(work, 'vgg.h5'), vggEntries);
   vgg.dispose();
@@ -249,7 +250,7 @@ describe('the voc profile end to end on VOC-format fixtures', () => {
     for (const id of sbdOnly()) expect(Buffer.from((await cues.read(id)).data as Uint8Array).equals(Buffer.from(sbdLabels.get(id)!)), id).toBe(true);
     const root = join(cache, 'data', 'voc', 'VOC2012');
     for (const id of vocTrain()) {
-      const gt = await readLabelPng(join(root, 'SegmentationClass', `${id}.png`));
+      const gt = await readLabelPng(join(root, 'SegmentationClass', `${id}.png`), { maxClass: VOC_CLASSES.length - 1 });
       expect(Buffer.from((await cues.read(id)).data as Uint8Array).equals(Buffer.from(gt.data)), id).toBe(true);
     }
   });
@@ -282,7 +283,7 @@ describe('the voc profile end to end on VOC-format fixtures', () => {
     const conv = vggEntries.find((e) => e.layer === 'block3_conv2' && e.weight === 'kernel')!;
     expect(sha256(ck.weights['conv3_2/weights'].dataSync() as Float32Array)).toBe(sha256(conv.data));
     // fc6/fc7 start random (the stage's seed rebuilds them) and heads-only pretraining moves them
-    const fresh = buildModel('deeplab-largefov-vgg16', { seed: 1234, widthDivisor: WIDTH });
+    const fresh = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length, seed: 1234, widthDivisor: WIDTH });
     for (const name of ['fc6/weights', 'fc7/weights']) {
       expect(init.sha256[name]).toBe(sha256(fresh.params.get(name)!.variable.dataSync() as Float32Array));
       expect(sha256(ck.weights[name].dataSync() as Float32Array), name).not.toBe(init.sha256[name]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfusionMatrix, formatScoresTable } from '../../lib/metrics/confusion.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const u8 = (xs: number[]) => Uint8Array.from(xs);
 
@@ -72,7 +73,7 @@ describe('ConfusionMatrix', () => {
 
   it('prints a table with VOC class names', () => {
     const m = new ConfusionMatrix(21).add(u8([0, 0, 2, 15]), u8([0, 0, 2, 2]));
-    const t = formatScoresTable(m.scores());
+    const t = formatScoresTable(m.scores(), VOC_CLASSES);
     expect(t).toMatch(/^background\s+100\.00\s+100\.00$/m);
     expect(t).toMatch(/^bicycle\s+50\.00\s+50\.00$/m);
     expect(t).toMatch(/^person\s+0\.00\s+-$/m);

@@ -18,6 +18,7 @@ import { DILATED_FILTER_GRAD, DILATED_INPUT_GRAD, hasNativeDilatedConvGrads, nat
 import { seededNormalArray } from '../../lib/tensor/random.ts';
 import { relError } from '../tensor/reference-conv.ts';
 import { TEST_BACKEND } from '../tensor/test-backend.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const TOL = 1e-4;
 const LR = 1e-3;
@@ -50,7 +51,7 @@ interface Run {
 async function runOn(backend: 'cpu' | typeof TEST_BACKEND): Promise<Run> {
   const info = await initBackend({ prefer: backend, ...quiet });
   expect(info.name).toBe(backend);
-  const model = buildModel('deeplab-lite-os4', { seed: 3 });
+  const model = buildModel('deeplab-lite-os4', { classes: VOC_CLASSES.length, seed: 3 });
   try {
     const x = tf.tensor4d(xs, [B, CROP, CROP, 3]);
     const { value, grads } = tf.variableGrads(

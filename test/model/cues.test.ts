@@ -10,6 +10,7 @@ import { cuesFromAttention } from '../../lib/model/cues.ts';
 import { downsampleCues } from '../../lib/model/losses.ts';
 import { MEAN_BGR } from '../../lib/model/preprocess.ts';
 import { Prng } from '../../lib/tensor/random.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 /** the paper's settings */
 const PAPER = { gamma: 0.4, mean: 'harmonic' } as const;
@@ -51,7 +52,7 @@ describe('Algorithm 1 (cuesFromAttention)', () => {
     // px0: class 1 -> 1.0 ; px1: class 1 0.4 vs class 3 1.0 -> 3
     expect([...cuesFromAttention(A, [1, 3], S, 2, 1, PAPER)]).toEqual([1, 3]);
     expect(() => cuesFromAttention(A, [1, 1], S, 2, 1, PAPER)).toThrow(/twice/);
-    expect(() => cuesFromAttention(A, [0, 3], S, 2, 1, PAPER)).toThrow(/1\.\.20/);
+    expect(() => cuesFromAttention(A, [0, 3], S, 2, 1, PAPER)).toThrow(/class id 0 is not in 1\.\.254/);
     expect(() => cuesFromAttention(A, [1], S, 2, 1, PAPER)).toThrow(/expected 1 classes/);
   });
 
@@ -112,7 +113,7 @@ describe('normaliseAttention', () => {
 describe('downsampleCues (TF1 nearest)', () => {
   it('takes src = floor(dst * in / out)', () => {
     const lab = new Uint8Array(64).map((_, i) => (Math.floor(i / 8) * 3 + (i % 8)) % 21);
-    const out = downsampleCues(lab, 8, 8, 3, 3);
+    const out = downsampleCues(lab, 8, 8, 3, 3, VOC_CLASSES.length);
     const src = [0, 2, 5]; // floor(i * 8 / 3)
     const want: number[] = [];
     for (const y of src) for (const x of src) want.push(lab[y * 8 + x]);
@@ -122,10 +123,10 @@ describe('downsampleCues (TF1 nearest)', () => {
   it('maps 321 -> 41 like the code (last row from source row 313)', () => {
     const lab = new Uint8Array(321 * 321);
     for (let y = 0; y < 321; y++) lab.fill(y % 21, y * 321, (y + 1) * 321);
-    const out = downsampleCues(lab, 321, 321, 41, 41);
+    const out = downsampleCues(lab, 321, 321, 41, 41, VOC_CLASSES.length);
     expect(out[40 * 41]).toBe(313 % 21);
     expect(out[41]).toBe(7 % 21); // floor(321 / 41) = 7
-    expect(() => downsampleCues(new Uint8Array([21]), 1, 1, 1, 1)).toThrow(/neither 0\.\.20 nor void/);
+    expect(() => downsampleCues(new Uint8Array([21]), 1, 1, 1, 1, VOC_CLASSES.length)).toThrow(/neither 0\.\.20 nor void/);
   });
 });
 
@@ -179,7 +180,7 @@ describe('CueQuality', () => {
   it('scores cue mIoU and foreground precision / recall against ground truth, skipping void', () => {
     const cue = new Uint8Array([0, 1, 1, 2, 0, 2]);
     const gt = new Uint8Array([0, 1, 2, 2, 1, 255]);
-    const s = new CueQuality().add(cue, gt).scores();
+    const s = new CueQuality(3).add(cue, gt).scores();
     // counted pixels 0..4: cue fg = {1,2,3}, gt fg = {1,2,3,4}, correct = {1,3}
     expect(s.pixels).toBe(5);
     expect(s.precision).toBeCloseTo(2 / 3, 12);

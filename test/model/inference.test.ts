@@ -11,6 +11,7 @@ import { resizeBilinearTf1 } from '../../lib/model/resample.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 import type { RgbImage } from '../../lib/types.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 let model: SegmentationModel;
 const rng = new Prng(12);
@@ -18,7 +19,7 @@ const image: RgbImage = { width: 45, height: 37, data: new Uint8Array(45 * 37 * 
 
 beforeAll(async () => {
   await useTestBackend();
-  model = buildModel('deeplab-lite', { seed: 8 });
+  model = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 8 });
   // larger head weights so class maps differ visibly
   const w = model.params.get('fc1_voc12_d0/weights')!.variable;
   w.assign(tf.mul(w, 100));

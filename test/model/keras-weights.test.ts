@@ -15,6 +15,7 @@ import { loadKerasWeights } from '../../lib/model/keras-weights.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
 import { resnetEntries, vgg16Entries, writeKerasH5 } from './keras-h5.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keras-h5-'));
 beforeAll(async () => {
@@ -24,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Keras HDF5 -> model', () => {
   it('maps every ResNet101 layer (bias folded into the BN mean) and leaves only ASPP + head random', async () => {
-    const model = buildModel('deeplabv2-resnet101', { seed: 1, widthDivisor: 32 });
+    const model = buildModel('deeplabv2-resnet101', { classes: VOC_CLASSES.length, seed: 1, widthDivisor: 32 });
     const { entries, expected } = resnetEntries(model, new Prng(21));
     const file = path.join(dir, 'resnet.h5');
     await writeKerasH5(file, entries);
@@ -66,7 +67,7 @@ describe('Keras HDF5 -> model', () => {
   });
 
   it('maps VGG16 block convs; fc6/fc7/fc8 and the head stay random', async () => {
-    const model = buildModel('deeplab-largefov-vgg16', { seed: 1, widthDivisor: 16 });
+    const model = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length, seed: 1, widthDivisor: 16 });
     const entries = vgg16Entries(model, new Prng(3));
     const file = path.join(dir, 'vgg.h5');
     await writeKerasH5(file, entries);
@@ -89,7 +90,7 @@ describe('Keras HDF5 -> model', () => {
       expect(got).toEqual(e.data);
     }
     model.dispose();
-    const lite = buildModel('deeplab-lite');
+    const lite = buildModel('deeplab-lite', { classes: VOC_CLASSES.length });
     await expect(loadKerasWeights(lite, file)).rejects.toThrow(/from scratch/);
     lite.dispose();
   });

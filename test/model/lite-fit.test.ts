@@ -8,6 +8,7 @@ import { toNetworkInput } from '../../lib/model/preprocess.ts';
 import { trainLoop } from '../../lib/model/train-loop.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng } from '../../lib/tensor/random.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const SIZE = 32;
 const N = 8;
@@ -44,7 +45,7 @@ describe('deeplab-lite optimisation', () => {
   it('fits a fixed batch well below the constant-prior loss', async () => {
     const { images, classes } = fixedBatch();
     const prior = priorLoss(classes);
-    const model = buildModel('deeplab-lite', { seed: 5 });
+    const model = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 5 });
     try {
       const { curve } = await trainLoop({
         model,

@@ -9,6 +9,7 @@ import { planParams } from '../../lib/model/optimiser.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { Prng, seededNormal } from '../../lib/tensor/random.ts';
 import { MomentumSgd } from '../../lib/tensor/sgd.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -51,7 +52,7 @@ describe('losses', () => {
 
 describe('gradient routing', () => {
   it('code routing: l_c leaves backbone and ASPP gradients unchanged; paper routing: it does not', () => {
-    const m = buildModel('deeplab-lite', { seed: 2 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 2 });
     const x = seededNormal<tf.Rank.R4>([2, 24, 24, 3], 60, 3);
     const [oh, ow] = m.outputSize(24, 24);
     const rng = new Prng(4);
@@ -96,7 +97,7 @@ describe('gradient routing', () => {
 
 describe('planParams', () => {
   it('sets multipliers, decay and scope per stage', () => {
-    const m = buildModel('deeplab-lite', { seed: 1 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 1 });
     const by = (p: ReturnType<typeof planParams>) => Object.fromEntries(p.map((q) => [q.name, q]));
     const code = by(planParams(m, { objective: 'seg', routing: 'code', weightDecay: 5e-4 }));
     expect(code['stem/weights']).toMatchObject({ lrMult: 1, weightDecay: 0 });
@@ -111,14 +112,14 @@ describe('planParams', () => {
     expect(fcan.every((p) => p.info.group !== 'backbone')).toBe(true);
     expect(by(fcan)['fc1_voc12_c2/weights'].weightDecay).toBe(5e-4);
     expect(planParams(m, { objective: 'fcan', scope: 'all', weightDecay: 5e-4 }).length).toBe(planParams(m, { objective: 'seg', weightDecay: 5e-4 }).length);
-    const r = buildModel('deeplabv2-resnet101', { widthDivisor: 64 });
+    const r = buildModel('deeplabv2-resnet101', { classes: VOC_CLASSES.length, widthDivisor: 64 });
     expect(planParams(r, { objective: 'seg', weightDecay: 5e-4 }).some((p) => p.name.startsWith('bn'))).toBe(false);
     r.dispose();
     m.dispose();
   });
 
   it("VGG16-LargeFOV's fc6/fc7 (random: no notop weights) train in heads-only FCAN pretraining, at the classifier's rate", () => {
-    const v = buildModel('deeplab-largefov-vgg16', { widthDivisor: 32 });
+    const v = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length, widthDivisor: 32 });
     const heads = Object.fromEntries(planParams(v, { objective: 'fcan', weightDecay: 5e-4 }).map((q) => [q.name, q]));
     for (const n of ['fc6/weights', 'fc7/weights', 'fc8_voc12/weights']) expect(heads[n]?.lrMult, n).toBe(10);
     expect(heads['fc6/biases'].lrMult).toBe(20);

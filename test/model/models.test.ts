@@ -7,6 +7,7 @@ import { buildModel } from '../../lib/model/build.ts';
 import { countParams } from '../../lib/model/params.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { seededNormal } from '../../lib/tensor/random.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -16,7 +17,7 @@ const ceil8 = (n: number) => Math.ceil(Math.ceil(Math.ceil(n / 2) / 2) / 2);
 
 describe('model shapes', () => {
   it('deeplab-lite: output stride 8 on odd sizes, head = 1x1 conv of the logits, scores = GAP', () => {
-    const m = buildModel('deeplab-lite', { seed: 3 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 3 });
     const x = seededNormal<tf.Rank.R4>([2, 97, 75, 3], 50, 1);
     const out = m.forward(x);
     expect(m.outputSize(97, 75)).toEqual([13, 10]);
@@ -35,14 +36,14 @@ describe('model shapes', () => {
   });
 
   it('deeplab-lite-os4: output stride 4 on odd sizes, 48 wide after down2, about the stride-8 cost', () => {
-    const m = buildModel('deeplab-lite-os4', { seed: 3 });
+    const m = buildModel('deeplab-lite-os4', { classes: VOC_CLASSES.length, seed: 3 });
     const x = seededNormal<tf.Rank.R4>([1, 97, 75, 3], 50, 1);
     const out = m.forward(x);
     expect(m.outputSize(97, 75)).toEqual([25, 19]);
     expect(out.logits.shape).toEqual([1, 25, 19, 21]);
     expect(out.scores.shape).toEqual([1, 20]);
     expect(m.params.get('res4_b/weights')!.variable.shape).toEqual([3, 3, 48, 48]);
-    const ratio = deeplabLiteMacs(80, 80, 4) / deeplabLiteMacs(80, 80, 8);
+    const ratio = deeplabLiteMacs(80, 80, 4, VOC_CLASSES.length) / deeplabLiteMacs(80, 80, 8, VOC_CLASSES.length);
     expect(ratio).toBeGreaterThan(1);
     expect(ratio).toBeLessThan(1.25);
     tf.dispose([x, out.logits, out.attention, out.scores]);
@@ -50,7 +51,7 @@ describe('model shapes', () => {
   });
 
   it('deeplab-largefov-vgg16: stride 8 chain, fc8 -> 21, parameter count', () => {
-    const m = buildModel('deeplab-largefov-vgg16', { seed: 1 });
+    const m = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length, seed: 1 });
     const x = seededNormal<tf.Rank.R4>([1, 41, 33, 3], 50, 2);
     const y = m.segLogits(x);
     expect(y.shape).toEqual([1, ceil8(41), ceil8(33), 21]);
@@ -63,7 +64,7 @@ describe('model shapes', () => {
   });
 
   it('deeplabv2-resnet101: about 43.9 M parameters without BN, 104 frozen BNs, stride 8', () => {
-    const m = buildModel('deeplabv2-resnet101', { seed: 1 });
+    const m = buildModel('deeplabv2-resnet101', { classes: VOC_CLASSES.length, seed: 1 });
     // backbone convs 42,394,816 + ASPP 4 x (3x3x2048x21 + 21) + head 21x20 + 20 (computed by hand)
     expect(countParams(m.params)).toBe(43943628);
     const bnLayers = new Set([...m.params].filter(([, p]) => p.kind === 'bn').map(([n]) => n.split('/')[0]));
@@ -84,11 +85,11 @@ describe('model shapes', () => {
   });
 
   it('narrow copies keep every parameter name', () => {
-    const full = buildModel('deeplab-largefov-vgg16');
-    const small = buildModel('deeplab-largefov-vgg16', { widthDivisor: 16 });
+    const full = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length });
+    const small = buildModel('deeplab-largefov-vgg16', { classes: VOC_CLASSES.length, widthDivisor: 16 });
     expect([...small.params.keys()]).toEqual([...full.params.keys()]);
     full.dispose();
     small.dispose();
-    expect(() => buildModel('deeplab-lite', { widthDivisor: 3 })).toThrow(/power of two/);
+    expect(() => buildModel('deeplab-lite', { classes: VOC_CLASSES.length, widthDivisor: 3 })).toThrow(/power of two/);
   });
 });

@@ -21,6 +21,7 @@ import {
 import { useTestBackend } from '../tensor/test-backend.ts';
 import { loadCheckpoint, disposeCheckpoint } from '../../lib/tensor/checkpoint.ts';
 import type { ProgressSink } from '../../lib/types.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 
 const SIZE = 40;
 const CROP = 32;
@@ -72,7 +73,7 @@ async function weightsOf(m: ReturnType<typeof buildModel>): Promise<Map<string, 
 
 describe('trainLoop', () => {
   it('lowers the loss on a micro task and reports progress', async () => {
-    const m = buildModel('deeplab-lite', { seed: 1 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 1 });
     const ticks: Record<string, number | string>[] = [];
     const progress: ProgressSink = {
       start() {},
@@ -96,12 +97,12 @@ describe('trainLoop', () => {
 
   it('resumes from its checkpoint to the same final weights as a straight run', async () => {
     const straightDir = tmp();
-    const a = buildModel('deeplab-lite', { seed: 4 });
+    const a = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 4 });
     const ra = await trainLoop({ model: a, ...common, iterations: 6, checkpointDir: straightDir, checkpointEvery: 2 });
     const wa = await weightsOf(a);
 
     const dir = tmp();
-    const b = buildModel('deeplab-lite', { seed: 4 });
+    const b = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 4 });
     const crashing: Sampler = (it, slot) => {
       if (it === 5) throw new Error('killed');
       return sampler(it, slot);
@@ -112,7 +113,7 @@ describe('trainLoop', () => {
     expect(ck.iteration).toBe(4);
     disposeCheckpoint(ck);
 
-    const c = buildModel('deeplab-lite', { seed: 99 }); // different init: everything must come from the checkpoint
+    const c = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 99 }); // different init: everything must come from the checkpoint
     const rc = await trainLoop({ model: c, ...common, iterations: 6, checkpointDir: dir, checkpointEvery: 2, sampler });
     expect(rc.resumedFrom).toBe(4);
     expect(rc.curve).toEqual(ra.curve);
@@ -134,11 +135,11 @@ describe('trainLoop', () => {
   it("a second run given the first one's optimiser state continues it: 2 + 2 iterations equal 4 straight", async () => {
     // power 0: a constant rate, so the two schedules (over 2 and over 4 iterations) are the same
     const opts = { ...common, optimizer: 'adam' as const, power: 0 };
-    const a = buildModel('deeplab-lite', { seed: 5 });
+    const a = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 5 });
     await trainLoop({ model: a, ...opts, iterations: 4 });
     const wa = await weightsOf(a);
 
-    const b = buildModel('deeplab-lite', { seed: 5 });
+    const b = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 5 });
     const first = await trainLoop({ model: b, ...opts, iterations: 2, exportOptimizerState: true });
     expect(first.optimizerState!['adam/step'].dataSync()[0]).toBe(2);
     const snapshot = await weightsOf(b);
@@ -153,7 +154,7 @@ describe('trainLoop', () => {
     }
 
     // the same second run from a fresh state (today's retrain) does not: Adam's first steps are full-size
-    const c = buildModel('deeplab-lite', { seed: 5 });
+    const c = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 5 });
     for (const [n, v] of snapshot) c.params.get(n)!.variable.assign(tf.tensor(v, c.params.get(n)!.variable.shape));
     await trainLoop({ model: c, ...opts, iterations: 2, sampler: later });
     const wc = await weightsOf(c);
@@ -167,7 +168,7 @@ describe('trainLoop', () => {
 
   it('stops on a NaN loss with a clear error, keeping the last good checkpoint', async () => {
     const dir = tmp();
-    const m = buildModel('deeplab-lite', { seed: 5 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 5 });
     const poisoned: Sampler = (it, slot) => {
       const s = toyImage(9, it, slot).sample;
       if (it === 3 && slot === 1) s.image[7] = Number.NaN;
@@ -188,7 +189,7 @@ describe('trainLoop', () => {
 
   it('stops a diverging run (loss far above its recent median) before the update, keeping a good checkpoint', async () => {
     const dir = tmp();
-    const m = buildModel('deeplab-lite', { seed: 5 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 5 });
     // from iteration 6 the inputs are a million times too bright: a finite loss far off its scale
     const blown: Sampler = (it, slot) => {
       const s = toyImage(9, it, slot).sample;
@@ -239,7 +240,7 @@ describe('trainLoop', () => {
   });
 
   it('fcan objective trains only the heads by default', async () => {
-    const m = buildModel('deeplab-lite', { seed: 6 });
+    const m = buildModel('deeplab-lite', { classes: VOC_CLASSES.length, seed: 6 });
     const stem = (await m.params.get('stem/weights')!.variable.data()).slice();
     const head = (await m.params.get('fc1_voc12_d0/weights')!.variable.data()).slice();
     const r = await trainLoop({ model: m, ...common, objective: 'fcan', iterations: 2 });

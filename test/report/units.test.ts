@@ -256,4 +256,23 @@ describe('lineage and run log', () => {
     expect(log.size).toBe(2);
     expect((await readRunLog(join(root, 'nowhere'))).size).toBe(0);
   });
+
+  it('keeps where a key was last computed (a run line or a worker event), through later cache hits', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dcsp-runlog-'));
+    mkdirSync(join(root, 'runs'));
+    const place = (gpu: object | null, backend = 'wasm') => ({ backend, gpu, threads: 2, started: 't' });
+    const lines = [
+      { run: 'r1', stage: 'train', key: 'k', status: 'run', seconds: 1, place: place({ index: 1, name: 'Fake B', slot: 0, simulated: true }) },
+      { run: 'r2', stage: 'train', key: 'k', status: 'cached', seconds: 0 },
+      // a worker's event comes before the coordinator's decision, which has no place
+      { run: 'w', event: 'committed', stage: 'cues', key: 'c', place: place(null, 'none') },
+      { run: 'r3', stage: 'cues', key: 'c', status: 'run', seconds: 1 },
+      { run: 'r3', stage: 'eval', key: 'e', status: 'run', seconds: 1 },
+    ];
+    writeFileSync(join(root, 'runs', 'runs.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
+    const log = await readRunLog(root);
+    expect(log.get('train@k')).toMatchObject({ status: 'cached', where: 'GPU 1 (Fake B) simulated, wasm, 2 threads' });
+    expect(log.get('cues@c')?.where).toBe('CPU, no tensors, 2 threads');
+    expect(log.get('eval@e')?.where).toBeUndefined();
+  });
 });

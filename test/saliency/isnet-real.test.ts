@@ -19,6 +19,7 @@ import { ensureIsnetModel, IMGLY_PACKAGE, npmRegistry, tarballUrl } from '../../
 import { VOC_PHOTO_JPG, VOC_PHOTO_PNG } from '../fixtures/voc-photo.ts';
 import { params as erase2 } from '../../stages/erase-s2.ts';
 import { params as erase3 } from '../../stages/erase-s3.ts';
+import { VOC_CLASSES } from '../../lib/types.ts';
 // erase-s2's and erase-s3's thresholds, as their declarations default them
 const DCSP_ERASE = [erase2.parse({}).threshold, erase3.parse({}).threshold];
 
@@ -46,7 +47,7 @@ describe.skipIf(why !== null)('ISNet from the npm package on a real photo', () =
     const detector = await createDetector({ kind: 'isnet', sha256: model.sha256 }, { modelDir: CACHE, download: false });
     expect(detector.name).toBe('isnet-medium');
     const img = await readRgb(VOC_PHOTO_JPG);
-    const labels = await readLabelPng(VOC_PHOTO_PNG);
+    const labels = await readLabelPng(VOC_PHOTO_PNG, { maxClass: VOC_CLASSES.length - 1 });
     const fg = foregroundFromLabels(labels);
     const t0 = performance.now();
     const r = await hierarchicalSaliency(detector, img, { thresholds: DCSP_ERASE });

@@ -1,12 +1,15 @@
 // `pipeline run`: every stale stage of the profile (or of --until's ancestry), on the chosen executor.
 import { InputError } from '../../errors.ts';
 import { runPipeline } from '../../exec/executor.ts';
+import { GpuSlots } from '../../exec/gpu-slots.ts';
 import { planPipeline } from '../../exec/plan.ts';
 import { formatDuration } from '../../format.ts';
 import { describeSetting } from '../../tensor/numerics.ts';
 import { intOption } from '../args.ts';
+import { prepareCacheDir } from '../cache-dir.ts';
 import { defineCommand } from '../command.ts';
-import { EXECUTOR_OPTIONS, openExecutor } from '../executors/registry.ts';
+import { EXECUTOR_OPTIONS, openExecutor, remoteChosen } from '../executors/registry.ts';
+import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
 import { headline } from '../format/headline.ts';
 import { HELP } from '../help.ts';
 import { openPipeline } from '../open-pipeline.ts';
@@ -28,6 +31,7 @@ export const run = defineCommand({
     yes: { type: 'boolean', short: 'y' },
     ...TENSORBOARD_OPTIONS,
     ...EXECUTOR_OPTIONS,
+    ...GPU_OPTIONS,
   },
   async run(values, io) {
     const until = values.until;
@@ -35,7 +39,10 @@ export const run = defineCommand({
     const workers = intOption('run', 'workers', values.workers);
     const jobs = intOption('run', 'jobs', values.jobs);
     const tensorboard = tensorboardRoot(values);
-    const { p, store } = await openPipeline(values, { demand: [...(until ? [until] : []), ...force], write: true });
+    const { p, store } = await openPipeline(values, { demand: [...(until ? [until] : []), ...force] });
+    // a --gpus the backend cannot use is refused before the cache is created or touched, as bad input is
+    const gpus = await commandGpus('run', values, p.numerics.backend, remoteChosen(values));
+    prepareCacheDir(store.root);
     // loaded now, not after hours of training: by then the bundle may have been rebuilt (a pull)
     const runReport = import('../run-report.ts');
     runReport.catch(() => undefined); // a failure is reported where the page is written
@@ -54,6 +61,7 @@ export const run = defineCommand({
     }
     io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
     io.err(`backend: ${describeSetting(p.numerics)}`);
+    io.err(gpus.line);
     for (const note of p.notes ?? []) io.err(`note: ${note}`);
     const remote = await openExecutor({ command: 'run', values, store, log: io.err });
     const summary = await runPipeline(p, store, {
@@ -64,7 +72,8 @@ export const run = defineCommand({
       jobs,
       log: io.err,
       tensorboard,
-      ...(remote ? { remote } : {}),
+      ...(remote ? { remote, gpuJobs: gpus.jobs } : {}),
+      ...(gpus.plan && !remote ? { gpus: new GpuSlots(store.gpusDir, gpus.plan) } : {}),
     }).finally(() => remote?.close());
     const seconds = (performance.now() - t0) / 1000;
     const page = summary.failed
@@ -94,6 +103,7 @@ export const run = defineCommand({
     for (const f of summary.failures ?? []) {
       io.err(f.error.startsWith('stage ') ? f.error : `stage ${f.stage} failed: ${f.error}`);
     }
-    return summary.failed ? 1 : 0;
+    // bad input data found by a stage (a folder dataset's tags or masks) exits as any bad input does
+    return summary.failed ? (summary.failed.input ? 2 : 1) : 0;
   },
 });

@@ -8,7 +8,8 @@ import { describeSetting } from '../../tensor/numerics.ts';
 import { intOption } from '../args.ts';
 import { prepareCacheDir } from '../cache-dir.ts';
 import { defineCommand } from '../command.ts';
-import { EXECUTOR_OPTIONS, openExecutor } from '../executors/registry.ts';
+import { EXECUTOR_OPTIONS, openExecutor, remoteChosen } from '../executors/registry.ts';
+import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
 import { HELP } from '../help.ts';
 import { locate } from '../open-pipeline.ts';
 import { TENSORBOARD_OPTIONS, tensorboardRoot } from '../tensorboard-option.ts';
@@ -29,6 +30,7 @@ export const sweep = defineCommand({
     json: { type: 'boolean' },
     ...TENSORBOARD_OPTIONS,
     ...EXECUTOR_OPTIONS,
+    ...GPU_OPTIONS,
   },
   async run(values, io) {
     const { axisFromGrid, loadSweepFile, variantsOf } = await import('../../dag/sweep-spec.ts');
@@ -54,9 +56,11 @@ export const sweep = defineCommand({
     // with no axis, the seeds are the variants: the configured pipeline's spread over seeds
     if (!spec.axes.length && (seeds ?? 1) < 2)
       throw new InputError('pipeline sweep: give at least one --grid stage.param=v1,v2, a --file, or --seeds N (N >= 2)');
+    const gpus = await commandGpus('sweep', values, p!.numerics.backend, remoteChosen(values));
     prepareCacheDir(cache);
     const store = new Store(cache);
     io.err(`backend: ${describeSetting(p!.numerics)}`);
+    io.err(gpus.line);
     const remote = await openExecutor({ command: 'sweep', values, store, log: io.err });
     const { runSweep } = await import('../../exec/sweep.ts');
     const r = await runSweep(spec, store, {
@@ -68,7 +72,8 @@ export const sweep = defineCommand({
       seeds,
       log: io.err,
       tensorboard: tensorboardRoot(values),
-      ...(remote ? { remote } : {}),
+      gpus: gpus.plan,
+      ...(remote ? { remote, gpuJobs: gpus.jobs } : {}),
     }).finally(() => remote?.close());
     if (values.json) io.out(JSON.stringify(r));
     else {

@@ -35,6 +35,11 @@ export function executorHelp(): string {
   ].join('\n');
 }
 
+/** Whether the command line chooses an executor other than this machine (its stages run elsewhere). */
+export function remoteChosen(values: { executor?: string }): boolean {
+  return (values.executor ?? DEFAULT.name) !== DEFAULT.name;
+}
+
 /** The executor the command line chooses, opened (null for the local one); its options checked first. */
 export async function openExecutor(ctx: ExecutorContext & { values: { executor?: string } }): Promise<OpenExecutor | null> {
   const name = ctx.values.executor ?? DEFAULT.name;

@@ -1,9 +1,12 @@
 // The one object a dataset source is: its name, its part of the dataset stage's params, and how it
-// makes a folder in the VOC layout that readVocLayout (../voc-layout.ts) turns into the index every
-// later stage reads. Built-ins are listed in list.ts; a project adds its own through `plugins:` in
+// makes a folder of images that becomes the index every later stage reads: a folder in the VOC
+// layout that readVocLayout (../voc-layout.ts) indexes, or images the source indexed itself (the
+// folder source). Either way the source declares the class list its labels use. Built-ins are listed in list.ts; a project adds its own through `plugins:` in
 // pipeline.yaml (lib/plugins/plugin.ts).
 import type { z } from 'zod';
 import type { ProgressSink } from '../../types.ts';
+import type { ClassList } from '../class-list.ts';
+import type { DatasetIndex } from '../dataset-index.ts';
 import type { ReadLayoutOptions } from '../voc-layout.ts';
 
 /** What a source may use while it builds: the artifact being written and the store's data folder. */
@@ -17,7 +20,7 @@ export interface SourceContext {
   signal: AbortSignal;
 }
 
-/** What a source built: a VOC-layout folder and how the artifact names it. */
+/** What a source built: a folder of images, its class list, and how the artifact names it. */
 export interface SourceBuild {
   /** the folder, absolute */
   root: string;
@@ -25,8 +28,15 @@ export interface SourceBuild {
   storedRoot: string;
   /** the root as the summary line shows it (default: root) */
   shownRoot?: string;
-  /** how to read the folder, beyond the source's name (lists, expected counts, ground-truth folders) */
-  layout?: Omit<ReadLayoutOptions, 'source' | 'progress'>;
+  /**
+   * the class names (background first) and colours the labels use; default VOC's, which is what a
+   * VOC-layout folder's annotations name (the voc and toy sources say so explicitly)
+   */
+  classes?: ClassList;
+  /** a VOC-layout folder: how to read it, beyond the source's name (lists, expected counts, ground-truth folders) */
+  layout?: Omit<ReadLayoutOptions, 'source' | 'progress' | 'classes'>;
+  /** images the source indexed itself (paths relative to root; labels are ids into `classes`); `layout` is then unused */
+  images?: Pick<DatasetIndex, 'splits' | 'images'>;
 }
 
 export interface DatasetSourcePlugin<O = unknown> {

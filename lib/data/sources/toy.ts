@@ -1,7 +1,8 @@
-// `toy`: the generated 20-class shapes set (../toy-generate.ts), written inside the dataset artifact
+// `toy`: the generated shapes set, one shape family per VOC class (../toy-generate.ts), written inside the dataset artifact
 // (toy/), so it moves with the artifact when the cache is committed.
 import { join } from 'node:path';
 import { z } from 'zod';
+import { vocClassList } from '../class-list.ts';
 import { defineSource } from './source-plugin.ts';
 import { splitCounts } from './split-counts.ts';
 
@@ -26,7 +27,7 @@ const FOLDER = 'toy';
 
 export const toySource = defineSource({
   name: 'toy',
-  summary: 'generated 20-class shapes in VOC layout (seeded; dataset.toy: counts, sizes, ...)',
+  summary: 'generated shapes, one family per VOC class, in VOC layout (seeded; dataset.toy: counts, sizes, ...)',
   options: toyOptions,
   async build(options, ctx) {
     const root = join(ctx.outDir, FOLDER);
@@ -34,6 +35,6 @@ export const toySource = defineSource({
     const { generateToyDataset } = await import('../toy-generate.ts');
     await generateToyDataset(root, options, ctx.progress);
     // the toy images move with the artifact when it is committed: name them by where they will be
-    return { root, storedRoot: FOLDER, shownRoot: `${FOLDER}/ inside this artifact` };
+    return { root, storedRoot: FOLDER, shownRoot: `${FOLDER}/ inside this artifact`, classes: vocClassList() };
   },
 });

@@ -2,6 +2,7 @@
 // prepared under the store's data folder (../prepare-voc.ts).
 import { join } from 'node:path';
 import { z } from 'zod';
+import { vocClassList } from '../class-list.ts';
 import { defineSource } from './source-plugin.ts';
 import { splitCounts } from './split-counts.ts';
 
@@ -35,6 +36,6 @@ export const vocSource = defineSource({
   async build(options, ctx) {
     const { prepareVoc } = await import('../prepare-voc.ts');
     const root = await prepareVoc({ ...options, dataDir: join(ctx.dataDir, 'voc'), log: ctx.log, signal: ctx.signal }, ctx.progress);
-    return { root, storedRoot: root, layout: { expectedCounts: options.expectedCounts } };
+    return { root, storedRoot: root, classes: vocClassList(), layout: { expectedCounts: options.expectedCounts } };
   },
 });

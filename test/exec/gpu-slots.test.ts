@@ -1,0 +1,32 @@
+// GPU slots are lock files under the cache, shared by every process of this host: the cards fill
+// before any is shared, a full set makes the next holder wait, and a release lets it in.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GpuSlots } from '../../lib/exec/gpu-slots.ts';
+
+const devices = [0, 1].map((index) => ({ index, name: `Fake ${index}`, memoryMiB: 16384 }));
+
+describe('GpuSlots', () => {
+  it('spreads over the cards before sharing one, and waits when every slot is held', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'dcsp-gpu-slots-'));
+    const slots = new GpuSlots(join(cache, 'gpus'), { devices, share: 2, simulated: true }, 20);
+    // a second GpuSlots on the same cache stands for another process (a sweep's variant)
+    const other = new GpuSlots(join(cache, 'gpus'), { devices, share: 2, simulated: true }, 20);
+    const a = await slots.acquire(() => undefined);
+    const b = await other.acquire(() => undefined);
+    expect([a.device.index, a.slot, b.device.index, b.slot]).toEqual([0, 0, 1, 0]);
+    const c = await slots.acquire(() => undefined);
+    const d = await other.acquire(() => undefined);
+    expect([c.device.index, c.slot, d.device.index, d.slot]).toEqual([0, 1, 1, 1]);
+    let waited = false;
+    const e = other.acquire(() => (waited = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(waited).toBe(true);
+    await b.release();
+    const got = await e;
+    expect([got.device.index, got.slot]).toEqual([1, 0]);
+    await Promise.all([a, c, d, got].map((h) => h.release()));
+  });
+});
