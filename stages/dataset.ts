@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { builtInSourceParts, checkSourceOptions, sourceCode, sourceName } from '../lib/data/sources/registry.ts';
+import { builtInSourceParts, checkSourceOptions, isBuiltInSource, sourceCode, sourceName, sourceState } from '../lib/data/sources/registry.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 
 const Split = z.enum(['train', 'val', 'test']);
@@ -18,11 +18,15 @@ export const params = z
     splits: z.array(Split).default(['train', 'val', 'test']),
     /** set by the parse, not by hand: the code identity of a plugin's source (as saliency-s1's detectorCode) */
     sourceCode: z.string().optional(),
+    /** set by the parse, not by hand: the source's digest of the files it reads outside the cache (a folder source's) */
+    sourceState: z.string().optional(),
   })
   .superRefine(checkSourceOptions)
-  .transform(({ sourceCode: _given, ...p }): typeof p & { sourceCode?: string } => {
+  .transform(({ sourceCode: _code, sourceState: _state, ...p }): typeof p & { sourceCode?: string; sourceState?: string } => {
     const code = sourceCode(p.source);
-    return code === undefined ? p : { ...p, sourceCode: code };
+    const parts: Record<string, unknown> = p;
+    const state = sourceState(p.source, isBuiltInSource(p.source) ? parts[p.source] : (p.options ?? {}));
+    return { ...p, ...(code === undefined ? {} : { sourceCode: code }), ...(state === undefined ? {} : { sourceState: state }) };
   });
 export type DatasetParams = z.output<typeof params>;
 

@@ -137,4 +137,30 @@ describe('folder source', () => {
     const ok: Record<string, unknown> = params.parse({ source: 'folder', folder: { dir: '/d', tags: 't.csv' } });
     expect(ok.folder).toEqual({ dir: '/d', tags: 't.csv', split: { val: 0.2, test: 0, seed: 0 } });
   });
+
+  it("the folder's files are in the dataset's key: editing, adding or moving one changes its params", async () => {
+    const d = await tempDir('dcsp-folder-state-');
+    try {
+      const copy = await writeFolderDataset(d, { train: 4, val: 2 });
+      const state = (): unknown => (params.parse({ source: 'folder', folder: copy.options }) as { sourceState?: string }).sourceState;
+      const first = state();
+      expect(first).toMatch(/^[0-9a-f]{64}$/);
+      expect(state()).toBe(first);
+      // the same bytes written again: a new modification time counts, as make would count it
+      const tags = join(d, copy.options.tags);
+      const text = await readFile(tags, 'utf8');
+      await new Promise((r) => setTimeout(r, 20));
+      await writeFile(tags, `${text}`);
+      const rewritten = state();
+      expect(rewritten).not.toBe(first);
+      await copyFile(join(d, `${copy.ids.train[0]}.jpg`), join(d, 'extra.jpg'));
+      expect(state()).not.toBe(rewritten);
+      // the same folder spelled another way is the same dataset (its absolute path is what is stored)
+      expect((params.parse({ source: 'folder', folder: { ...copy.options, dir: `${d}/.` } }) as { sourceState?: string }).sourceState).toBe(state());
+    } finally {
+      await removeDir(d);
+    }
+    // toy and voc read nothing outside the cache but pinned downloads: no state, their params unchanged
+    expect(params.parse({ source: 'toy' })).not.toHaveProperty('sourceState');
+  });
 });

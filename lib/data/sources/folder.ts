@@ -3,8 +3,11 @@
 // evaluate and by the oracle), and a split. The class list is the CSV's header or a classes.txt, so
 // the networks, metrics and report are built for it (docs/datasets.md). The images stay where they
 // are: the stored index names the folder by its absolute path.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../../errors.ts';
+import { sha256 } from '../../store/hash.ts';
 import { defineSource } from './source-plugin.ts';
 
 const fraction = z.number().min(0).max(1);
@@ -30,6 +33,37 @@ export const folderOptions = z
   })
   .optional();
 
+/** Every file under `path` (or `path` itself), as `path size mtime` lines: what editing, adding or removing changes. */
+function listing(path: string, out: string[]): void {
+  if (!existsSync(path)) {
+    out.push(`${path} missing`);
+    return;
+  }
+  const st = statSync(path);
+  if (!st.isDirectory()) {
+    out.push(`${path} ${st.size} ${st.mtimeMs}`);
+    return;
+  }
+  for (const name of readdirSync(path).sort()) listing(join(path, name), out);
+}
+
+/**
+ * The folder as the dataset's key sees it: its absolute path (the stored index names it) and every
+ * file the source reads, by size and modification time (reading every image's bytes at each parse
+ * would cost a full pass over the folder; the dataset stage hashes their content once it runs).
+ */
+function folderState(options: z.output<typeof folderOptions>): string | undefined {
+  if (options === undefined) return undefined;
+  const dir = resolve(options.dir);
+  const lines: string[] = [];
+  listing(dir, lines);
+  for (const f of [options.tags, options.classes, options.masks, typeof options.split === 'string' ? options.split : undefined]) {
+    // files inside dir are already listed; those it names outside (../tags.csv) are added
+    if (f !== undefined && !resolve(dir, f).startsWith(`${dir}/`)) listing(resolve(dir, f), lines);
+  }
+  return sha256('folder-state/1', dir, ...lines);
+}
+
 export const folderSource = defineSource({
   name: 'folder',
   summary: 'your images, a tags CSV, optional label PNGs for evaluation, a split (dataset.folder: dir, tags, ...)',
@@ -40,4 +74,5 @@ export const folderSource = defineSource({
     const { root, classes, splits, images } = await indexFolder(options, ctx.progress);
     return { root, storedRoot: root, classes, images: { splits, images } };
   },
+  state: folderState,
 });

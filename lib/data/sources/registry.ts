@@ -7,7 +7,7 @@ import { BUILT_IN_SOURCES } from './list.ts';
 import type { DatasetSourcePlugin } from './source-plugin.ts';
 
 const SOURCES = new Registry<DatasetSourcePlugin>(
-  { what: 'dataset source', list: 'sources', shape: { name: 'string', summary: 'string', options: 'schema', build: 'function' } },
+  { what: 'dataset source', list: 'sources', shape: { name: 'string', summary: 'string', options: 'schema', build: 'function', state: 'function?' } },
   BUILT_IN_SOURCES,
 );
 
@@ -17,6 +17,14 @@ export const sourceNamed = (name: string): Promise<DatasetSourcePlugin> => SOURC
 export const isBuiltInSource = (name: string): boolean => SOURCES.isBuiltIn(name);
 /** a plugin's source: the code identity of its file; a built-in: undefined */
 export const sourceCode = (name: string): string | undefined => SOURCES.code(name);
+
+/** The source's digest of what it reads outside the cache (DatasetSourcePlugin.state), for the dataset's key. */
+export function sourceState(name: string, options: unknown): string | undefined {
+  const s = SOURCES.find(name);
+  if (!s?.state) return undefined;
+  const parsed = s.options.safeParse(options);
+  return parsed.success ? s.state(parsed.data) : undefined;
+}
 
 /** dataset.source: a name the registry knows (the pipeline file's plugins loaded first) */
 export const sourceName = z.string().superRefine((name, ctx) => {

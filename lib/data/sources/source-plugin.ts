@@ -50,6 +50,13 @@ export interface DatasetSourcePlugin<O = unknown> {
    */
   readonly options: z.ZodType<O>;
   build(options: O, ctx: SourceContext): Promise<SourceBuild>;
+  /**
+   * A digest of what the source reads from outside the cache (a user's folder), computed when the
+   * params are parsed: it joins the dataset's key, so editing those files re-keys the dataset
+   * instead of leaving a cached artifact that no longer matches them. A source that reads only
+   * pinned downloads (checked by checksum) needs none.
+   */
+  state?(options: O): string | undefined;
 }
 
 /** Identity, for the types: `export const mySource = defineSource({ name: 'mine', ... })`. */
