@@ -68,7 +68,10 @@ export async function loadPipeline(file: string, opts: LoadOptions & { cacheDir?
     const unknown = (opts.demand ?? []).find((d) => !known.has(d));
     if (unknown !== undefined) throw new InputError(`unknown stage '${unknown}' (stages: ${resolution.stages.map((s) => s.name).join(', ')})`);
     // only a cache that exists and can be written gets the memo: it saves time, nothing more
-    if (memo && existsSync(opts.cacheDir!)) {
+    // A dataset keyed on files outside the cache (a folder source's `sourceState`, read when the
+    // params are parsed) must be parsed again at every start: the memo's check sees only code.
+    const readsOutside = resolution.stages.some((s) => s.params.sourceState !== undefined);
+    if (memo && existsSync(opts.cacheDir!) && !readsOutside) {
       // a plugin's edit may add or drop a name the params use: it invalidates the memo as a stage's does
       const modules = [...resolution.stages.map((s) => s.module), ...resolution.plugins];
       const entry: CachedResolution = { modules: modules.map((module) => ({ module, codeHash: codeHash(module, root) })), resolution };

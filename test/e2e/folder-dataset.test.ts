@@ -89,6 +89,16 @@ describe('a 7-class folder dataset end to end on the micro profile', () => {
     for (const voc of VOC_CLASSES.slice(1)) expect(html).not.toContain(`</i>${voc}</span>`);
   });
 
+  it('a file of the folder edited in place re-keys the dataset (its files are in the key)', async () => {
+    const before = await cli(['status', ...folderSets(data.dir), ...SETTINGS]);
+    expect(before.code, before.stderr).toBe(0);
+    expect(before.stdout).toMatch(/^\s*dataset\s+cached/m);
+    const tags = join(data.dir, 'tags.csv');
+    await writeFile(tags, await readFile(tags, 'utf8'));
+    const after = await cli(['status', ...folderSets(data.dir), ...SETTINGS]);
+    expect(after.stdout).toMatch(/^\s*dataset\s+stale.*sourceState/m);
+  });
+
   it('bad data in the folder is one line naming the file and row, exit 2', async () => {
     const bad = await mkdtemp(join(tmpdir(), 'dcsp-folder-bad-'));
     const copy = await writeFolderDataset(bad, { train: 6, val: 2 });
