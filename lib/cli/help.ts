@@ -2,6 +2,16 @@
 // command (each command's file takes its usage from here).
 import { executorHelp } from './executors/registry.ts';
 
+/** run's and sweep's --gpus and --gpu-share, with what the command adds */
+function gpusHelp(more: string): string {
+  return `  --gpus auto|none|LIST
+                    GPUs for the tensor stages: auto = what nvidia-smi lists (within
+                    CUDA_VISIBLE_DEVICES); LIST = indices (0,1); default auto on tfjs-node-gpu, else
+                    none. Each tensor stage holds one GPU, in a child process that sees only it;
+                    refused (exit 2) on a backend that cannot use a GPU${more}
+  --gpu-share N     up to N tensor stages on one GPU at a time (default 1)`;
+}
+
 export function mainHelp(commands: readonly { name: string; summary: string }[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return `pipeline: DCSP weakly-supervised segmentation as a cached DAG
@@ -43,12 +53,7 @@ Runs every stale stage of the profile, in dependency order; cached stages are re
   --tensorboard DIR TensorBoard event files and scalars.jsonl go under DIR/<run name>/<stage>/
                     (default: the cache's tensorboard/); \`tensorboard --logdir DIR\` shows them live
   --no-tensorboard  write no TensorBoard files (nor the checkpoint probes of the trainings)
-  --gpus auto|none|LIST
-                    GPUs for the tensor stages: auto = what nvidia-smi lists (within
-                    CUDA_VISIBLE_DEVICES); LIST = indices (0,1); default auto on tfjs-node-gpu, else
-                    none. Each tensor stage holds one GPU, in a child process that sees only it;
-                    refused (exit 2) on a backend that cannot use a GPU
-  --gpu-share N     up to N tensor stages on one GPU at a time (default 1)
+${gpusHelp('')}
 ${executorHelp()}
   --no-preflight    skip the preflight: before training stages of a large profile (voc) will run,
                     a training step is measured here and the run's training compute printed when
@@ -105,13 +110,7 @@ cache/sweeps/<time>/.
                     one are shared); cells show mean ± sd (N); with no grid, N >= 2
   --tensorboard DIR TensorBoard logs under DIR/<variant>/<stage>/ (default the cache's tensorboard/,
                     each variant named by its profile and settings); --no-tensorboard: none
-  --gpus auto|none|LIST
-                    (every variant draws from the same GPUs)
-                    GPUs for the tensor stages: auto = what nvidia-smi lists (within
-                    CUDA_VISIBLE_DEVICES); LIST = indices (0,1); default auto on tfjs-node-gpu, else
-                    none. Each tensor stage holds one GPU, in a child process that sees only it;
-                    refused (exit 2) on a backend that cannot use a GPU
-  --gpu-share N     up to N tensor stages on one GPU at a time (default 1)
+${gpusHelp(';\n                    every variant draws from the same GPUs')}
 ${executorHelp()}
                     (with a remote executor every variant is submitted at once)
 Exits 1 when any variant failed.`,
