@@ -212,7 +212,9 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
           );
         const x = await computeStage(store, request, workers, body, log, { tensorboard: opts.tensorboard });
         const threads = s.perItem ? workers : (parts.numerics?.threads ?? 1);
-        return outcome(x, placeOf(s.tensors ? p.numerics.backend : 'none', gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env));
+        // awaited here, not returned as a promise: the finally blocks below would otherwise free the
+        // GPU before the run line is written, and that line's time is when the stage let the card go
+        return await outcome(x, placeOf(s.tensors ? p.numerics.backend : 'none', gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env));
       } finally {
         busy -= holds;
         releaseSlot();
