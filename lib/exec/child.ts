@@ -2,6 +2,7 @@
 // the IPC channel. Nothing goes through the disk between the two processes, so a stage that fails
 // because the disk is full still reports why (one line, naming the path), and leaves no reply file.
 // Tensor memory and native crashes stay in this process; the parent reports the stage as failed.
+import { shardedChunks } from './gpu-shards.ts';
 import type { ChildReply } from './isolated.ts';
 import { createProgress } from './progress.ts';
 import { failureLine } from './stage-failure.ts';
@@ -54,10 +55,14 @@ try {
   setInterval(() => {
     if (process.ppid !== parent) process.exit(1);
   }, 1000).unref();
+  // extra cards: the items still to compute are shared with a process per card, each let go (told
+  // to the executor) as its process ends
+  const shards = job.shards?.length ? job.shards : null;
   const result = await executeStageJob(job, {
     progress: createProgress(job.stage),
     log: (line) => process.stderr.write(`${line}\n`),
     signal: controller.signal,
+    ...(shards ? { chunks: shardedChunks(shards, job.stage, job.workers, (m) => process.send?.(m)) } : {}),
   });
   await reply({ ok: true, result });
   process.disconnect?.();

@@ -24,7 +24,8 @@ import { failureLine } from './stage-failure.ts';
 import { keyInputs } from '../contract/key-inputs.ts';
 import { StageNotImplementedError } from '../contract/stage.ts';
 import { computeStage, type RemoteStages, type StageBody, type StageExecution, type StageRequest } from './compute-stage.ts';
-import { executeStageJob } from './stage-runner.ts';
+import { executeStageJob, type StageJob, type StageJobResult } from './stage-runner.ts';
+import { ShardHolds } from './shard-holds.ts';
 import { runLogName } from '../watch/events-dir.ts';
 
 export interface RunOptions {
@@ -206,15 +207,30 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
         const started = new Date();
         const workers = opts.workers ?? Math.max(1, cores - (busy - holds));
         const env = gpu ? gpuProcessEnv(gpu.device) : {};
+        const spread: { holds: ShardHolds | null } = { holds: null };
+        const isolated = async (job: StageJob): Promise<StageJobResult> => {
+          // a per-item stage on a GPU also takes every other card free right now, for shares of its
+          // items (gpu-shards.ts); each is let go as its share ends
+          if (!gpu || !opts.gpus || !s.perItem) return runIsolated(job, env);
+          const holds = await ShardHolds.take(opts.gpus, gpu);
+          if (!holds.count) return runIsolated(job, env);
+          spread.holds = holds;
+          log(`${name}: items still to compute are shared with GPU ${holds.slots().map((x) => x.gpu).join(', ')} (a process each)`);
+          try {
+            return await runIsolated({ ...job, shards: holds.slots() }, env, (m) => holds.onMessage(m));
+          } finally {
+            await holds.releaseAll();
+          }
+        };
         const body: StageBody = (job) =>
-          (request.isolate ? runIsolated(job, env) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(
-            fail,
-          );
+          (request.isolate ? isolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
         const x = await computeStage(store, request, workers, body, log, { tensorboard: opts.tensorboard });
         const threads = s.perItem ? workers : (parts.numerics?.threads ?? 1);
+        const place = placeOf(s.tensors ? p.numerics.backend : 'none', gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env, spread.holds?.places());
         // awaited here, not returned as a promise: the finally blocks below would otherwise free the
         // GPU before the run line is written, and that line's time is when the stage let the card go
-        return await outcome(x, placeOf(s.tensors ? p.numerics.backend : 'none', gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env));
+        // (an extra card's end is in the place, taken before it was let go: shard-holds.ts)
+        return await outcome(x, place);
       } finally {
         busy -= holds;
         releaseSlot();

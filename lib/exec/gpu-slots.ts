@@ -50,6 +50,26 @@ export class GpuSlots {
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
+
+  /**
+   * One slot on every card not in `except` that has one free right now, never waiting: the extra
+   * cards a per-item stage spreads its items over (gpu-shards.ts). One per card: a second process
+   * on a card the stage already holds would only divide that card.
+   */
+  async takeFree(except: number[]): Promise<GpuHold[]> {
+    await mkdir(this.dir, { recursive: true });
+    const out: GpuHold[] = [];
+    for (const device of this.plan.devices) {
+      if (except.includes(device.index)) continue;
+      for (let slot = 0; slot < this.plan.share; slot++) {
+        const got = await tryLock(join(this.dir, `gpu${device.index}-${slot}.lock`));
+        if (!isLock(got)) continue;
+        out.push(held(device, slot, got));
+        break;
+      }
+    }
+    return out;
+  }
 }
 
 function held(device: GpuDevice, slot: number, lock: Lock): GpuHold {

@@ -13,8 +13,11 @@ const CHILD = libFile('exec/child.ts');
 /** What the child sends back: its result, or its failure as one line. */
 export type ChildReply = { ok: true; result: StageJobResult } | { ok: false; error: string; name: string };
 
-/** `env`: added to this process's environment for the child (a GPU slot's CUDA_VISIBLE_DEVICES). */
-export async function runIsolated(job: StageJob, env: Record<string, string> = {}): Promise<StageJobResult> {
+/**
+ * `env`: added to this process's environment for the child (a GPU slot's CUDA_VISIBLE_DEVICES).
+ * `onMessage`: the child's messages before its reply (a GPU shard's end), handled before this returns.
+ */
+export async function runIsolated(job: StageJob, env: Record<string, string> = {}, onMessage?: (m: unknown) => void): Promise<StageJobResult> {
   // imported here: the cached path of a run never needs it, and it is slow to load
   const { execa } = await import('execa');
   // on a TTY the child's bar joins this process's status line, and its log lines print above it
@@ -32,7 +35,13 @@ export async function runIsolated(job: StageJob, env: Record<string, string> = {
     const { createInterface } = await import('node:readline');
     createInterface({ input: run.stderr }).on('line', (line) => relayChildLine(job.stage, line));
   }
+  const messages = onMessage
+    ? (async () => {
+        for await (const m of run.getEachMessage()) onMessage(m);
+      })().catch(() => undefined)
+    : null;
   const child = await run;
+  await messages;
   if (relay) relayChildLine(job.stage, null);
   const reply = child.ipcOutput.at(-1) as ChildReply | undefined;
   if (reply?.ok) return reply.result;

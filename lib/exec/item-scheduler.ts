@@ -40,11 +40,12 @@ export function chunkIds(ids: string[], size: number): string[][] {
 let computingHere = false;
 
 export async function computeChunks(c: ItemChunks): Promise<void> {
-  if (c.tasks.length === 0) return;
+  // the other engine hears of an empty list too: it may hold something for the chunks (a GPU shard's card) to let go
   if (c.remote) {
     await c.remote.run(c.tasks, c.fileOf, c.computed, c.signal);
     return;
   }
+  if (c.tasks.length === 0) return;
   // items run side by side on `threads` JS threads, each op on one TensorFlow thread (the stage's
   // numerics, set up by stage-runner.ts): a pool under each would oversubscribe the cores
   const threads = Math.min(c.workers, c.tasks.length);

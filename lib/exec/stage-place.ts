@@ -25,20 +25,59 @@ export interface StagePlace {
   started: string;
   /** the GPU variables its process saw */
   env?: SeenEnv;
+  /**
+   * A per-item stage's extra cards (gpu-shards.ts), beside `gpu` (its own card, held to the end):
+   * each held from `started` to `ended`, taken before that card was let go, so no two holders'
+   * times on one card overlap. Absent: the stage had one card (or none).
+   */
+  shards?: ShardPlace[];
 }
 
-export function placeOf(backend: string, hold: GpuHold | null, simulated: boolean, threads: number, started: Date, env?: SeenEnv): StagePlace {
+/** An extra card a per-item stage held for a share of its items. */
+export interface ShardPlace {
+  gpu: { index: number; name: string; slot: number; simulated?: true };
+  started: string;
+  ended: string;
+  /** items its process computed (0: nothing was left for it, no process ran) */
+  items: number;
+  threads: number;
+  /** the GPU variables its process saw; absent: no process ran, or it failed */
+  env?: SeenEnv;
+}
+
+export function gpuOf(hold: GpuHold, simulated: boolean): ShardPlace['gpu'] {
+  return { index: hold.device.index, name: hold.device.name, slot: hold.slot, ...(simulated ? { simulated: true as const } : {}) };
+}
+
+export function placeOf(
+  backend: string,
+  hold: GpuHold | null,
+  simulated: boolean,
+  threads: number,
+  started: Date,
+  env?: SeenEnv,
+  shards: ShardPlace[] = [],
+): StagePlace {
   return {
     backend,
-    gpu: hold ? { index: hold.device.index, name: hold.device.name, slot: hold.slot, ...(simulated ? { simulated: true as const } : {}) } : null,
+    gpu: hold ? gpuOf(hold, simulated) : null,
     threads,
     started: started.toISOString(),
     ...(env ? { env } : {}),
+    ...(shards.length ? { shards } : {}),
   };
 }
 
-/** `GPU 1 (Tesla T4)` or `CPU`, with the backend and threads: the report's "where" cell. */
+/** `GPU 1 (Tesla T4)`, `GPUs 1, 0 (Tesla T4)` or `CPU`, with the backend and threads: the report's "where" cell. */
 export function describePlace(p: StagePlace): string {
-  const where = p.gpu ? `GPU ${p.gpu.index} (${p.gpu.name})${p.gpu.simulated ? ' simulated' : ''}` : 'CPU';
-  return `${where}, ${p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;
+  return `${describeCards(p.gpu, p.shards?.map((s) => s.gpu) ?? [])}, ${p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;
+}
+
+/** The cards a stage held, its own first: `GPU 1 (Tesla T4)`, `GPUs 1, 0 (Tesla T4)`, or `CPU`. */
+export function describeCards(own: { index: number; name: string; simulated?: boolean } | null, extra: { index: number; name: string }[]): string {
+  if (!own) return 'CPU';
+  const cards = [own, ...extra];
+  const names = [...new Set(cards.map((c) => c.name))];
+  const listed = names.length === 1 ? `${cards.map((c) => c.index).join(', ')} (${names[0]})` : cards.map((c) => `${c.index} (${c.name})`).join(', ');
+  return `GPU${cards.length > 1 ? 's' : ''} ${listed}${own.simulated ? ' simulated' : ''}`;
 }

@@ -10,6 +10,7 @@ import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../contract/key.ts';
 import { ensureTypeScript } from '../contract/typescript.ts';
 import { useNumerics } from '../tensor/numerics.ts';
+import type { ShardSlot } from './gpu-shards.ts';
 import type { ChunkRunner } from './item-scheduler.ts';
 import { runPerItem, type PerItemStats } from './per-item.ts';
 import { seenEnv, type SeenEnv } from './stage-place.ts';
@@ -32,6 +33,8 @@ export interface StageJob {
   dataDir: string;
   /** the stage's TensorBoard log folder (run facts, outside the partial folder); absent: no logs */
   eventsDir?: string;
+  /** extra GPUs held for a per-item stage's items, a process each (gpu-shards.ts); absent: its own card only */
+  shards?: ShardSlot[];
 }
 
 export interface StageJobResult {
