@@ -7,8 +7,9 @@ function gpusHelp(more: string): string {
   return `  --gpus auto|none|LIST
                     GPUs for the tensor stages: auto = what nvidia-smi lists (within
                     CUDA_VISIBLE_DEVICES); LIST = indices (0,1); default auto on tfjs-node-gpu, else
-                    none. Each tensor stage holds one GPU, in a child process that sees only it;
-                    refused (exit 2) on a backend that cannot use a GPU${more}
+                    none. Each tensor stage holds one GPU, in a child process that sees only it
+                    (a per-item one also shares its items with a process on each other GPU free
+                    when it starts); refused (exit 2) on a backend that cannot use a GPU${more}
   --gpu-share N     up to N tensor stages on one GPU at a time (default 1)`;
 }
 

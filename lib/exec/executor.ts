@@ -215,7 +215,12 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
           const holds = await ShardHolds.take(opts.gpus, gpu);
           if (!holds.count) return runIsolated(job, env);
           spread.holds = holds;
-          log(`${name}: items still to compute are shared with GPU ${holds.slots().map((x) => x.gpu).join(', ')} (a process each)`);
+          log(
+            `${name}: items still to compute are shared with GPU ${holds
+              .slots()
+              .map((x) => x.gpu)
+              .join(', ')} (a process each)`,
+          );
           try {
             return await runIsolated({ ...job, shards: holds.slots() }, env, (m) => holds.onMessage(m));
           } finally {
@@ -226,7 +231,15 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
           (request.isolate ? isolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
         const x = await computeStage(store, request, workers, body, log, { tensorboard: opts.tensorboard });
         const threads = s.perItem ? workers : (parts.numerics?.threads ?? 1);
-        const place = placeOf(s.tensors ? p.numerics.backend : 'none', gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env, spread.holds?.places());
+        const place = placeOf(
+          s.tensors ? p.numerics.backend : 'none',
+          gpu,
+          opts.gpus?.plan.simulated ?? false,
+          threads,
+          started,
+          x.env,
+          spread.holds?.places(),
+        );
         // awaited here, not returned as a promise: the finally blocks below would otherwise free the
         // GPU before the run line is written, and that line's time is when the stage let the card go
         // (an extra card's end is in the place, taken before it was let go: shard-holds.ts)

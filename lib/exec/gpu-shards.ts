@@ -90,10 +90,15 @@ export function shardedChunks(shards: ShardSlot[], stage: string, workers: numbe
         const job: ShardJob = { stage, tasks: share, files: share.map((t) => t.ids.map(fileOf)), workers: threads };
         let items = 0;
         try {
-          const env = await runShard(job, slot.env, (n) => {
-            items += n;
-            computed(n);
-          }, stop.signal);
+          const env = await runShard(
+            job,
+            slot.env,
+            (n) => {
+              items += n;
+              computed(n);
+            },
+            stop.signal,
+          );
           notify({ kind: 'shard-done', gpu: slot.gpu, items, threads, env });
         } catch (err) {
           notify({ kind: 'shard-done', gpu: slot.gpu, items, threads, env: null });

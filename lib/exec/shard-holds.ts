@@ -67,7 +67,7 @@ export class ShardHolds {
   }
 
   private letGo(h: Held): void {
-    if (h.released) return;
+    if (h.released !== undefined) return;
     h.ended = new Date();
     h.released = h.hold.release();
   }

@@ -130,10 +130,13 @@ export function placeWords(place: unknown): string | undefined {
   if (typeof p.backend !== 'string' || typeof p.threads !== 'number') return undefined;
   const g = p.gpu && typeof p.gpu === 'object' ? (p.gpu as Record<string, unknown>) : null;
   // a per-item stage spread over more cards lists them after its own (`GPUs 0, 1 (Tesla T4)`)
-  const extra = Array.isArray(p.shards) ? p.shards.map((s) => (s as { gpu?: Record<string, unknown> } | null)?.gpu).filter((x) => x && typeof x.index === 'number') : [];
+  const extra = Array.isArray(p.shards)
+    ? p.shards.map((s) => (s as { gpu?: Record<string, unknown> } | null)?.gpu).filter((x) => x && typeof x.index === 'number')
+    : [];
   const cards = g && typeof g.index === 'number' ? [g, ...extra] : [];
   const names = [...new Set(cards.map((c) => String(c?.name)))];
-  const listed = names.length === 1 ? `${cards.map((c) => c?.index).join(', ')} (${names[0]})` : cards.map((c) => `${c?.index} (${String(c?.name)})`).join(', ');
+  const listed =
+    names.length === 1 ? `${cards.map((c) => c?.index).join(', ')} (${names[0]})` : cards.map((c) => `${c?.index} (${String(c?.name)})`).join(', ');
   const card = g && cards.length ? `GPU${cards.length > 1 ? 's' : ''} ${listed}${g.simulated === true ? ' simulated' : ''}` : 'CPU';
   return `${card}, ${p.backend === 'none' ? 'no tensors' : p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;
 }

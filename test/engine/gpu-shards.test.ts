@@ -59,7 +59,7 @@ describe('a per-item stage on two simulated GPUs', () => {
     // card 0's items are slow: card 1's share ends first, and the waiting training takes that card
     const slow = { DCSP_TEST_ITEM_MS: '250', DCSP_TEST_SLOW_GPU: '0', DCSP_TEST_SLOW_FACTOR: '6', DCSP_TEST_DELAY_MS: '300' };
     const env = { PATH: `${fakeNvidiaSmi(p.dir, ['Fake GPU A', 'Fake GPU B'])}:${process.env.PATH}`, DCSP_GPU_SIMULATE: '1', ...slow };
-    const r = await p.cli(['run', '--backend', 'wasm', '--gpus', 'auto', '--jobs', '4', '--workers', '2'], { env });
+    const r = await p.cli(['run', '--backend', 'wasm', '--gpus', 'auto', '--jobs', '4', '--workers', '1'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^infer: items still to compute are shared with GPU 1 \(a process each\)$/m);
     expect(r.stderr).toMatch(/^fit: waiting for a free GPU slot$/m);
@@ -98,7 +98,7 @@ describe('a per-item stage on two simulated GPUs', () => {
 
     // the same keys and bytes without GPUs
     const plain = project('gpu-shards-plain');
-    const q = await plain.cli(['run', '--backend', 'wasm', '--json', '--workers', '2']);
+    const q = await plain.cli(['run', '--backend', 'wasm', '--json', '--workers', '1']);
     expect(q.code, q.stderr).toBe(0);
     const outcomes = (JSON.parse(q.stdout) as { outcomes: { stage: string; key: string }[] }).outcomes;
     expect(outcomes.map((o) => o.stage).sort()).toEqual(['double', 'fit', 'infer', 'source']);
