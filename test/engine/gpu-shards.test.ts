@@ -3,27 +3,31 @@
 // wasm). `infer` takes card 0 and, free at that moment, card 1: its items still to compute go to
 // its own process (card 0) and to a second process that sees only card 1, both at once. A training
 // that becomes ready meanwhile waits for a card and gets card 1 as soon as that share ends, not
-// when the whole stage does. The committed bytes are those of a run without --gpus.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// when the whole stage does. The committed bytes are those of a run without --gpus. A run killed
+// outright while its shards compute keeps every item file they finished: the next run computes
+// only the rest.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeNvidiaSmi, heldFrom, mostAtOnce } from '../fixtures/fake-gpus.ts';
 import { makeProject, type Project } from './project.ts';
 
-const PIPELINE = `version: 1
+const pipeline = (stages: string): string => `version: 1
 default_profile: base
 stages:
   source:
     params: { count: 12 }
-  double:
-    inputs: { values: source }
   infer:
+    inputs: { values: source }
+${stages}profiles:
+  base: {}
+`;
+// a training that becomes ready while infer computes: double is slowed by the test (DCSP_TEST_DELAY_MS)
+const PIPELINE = pipeline(`  double:
     inputs: { values: source }
   fit:
     inputs: { values: double }
-profiles:
-  base: {}
-`;
+`);
 
 const made: Project[] = [];
 afterAll(() => {
@@ -106,5 +110,58 @@ describe('a per-item stage on two simulated GPUs', () => {
       const files = (cache: string) => readFileSync(join(cache, o.stage, o.key, 'files.json'), 'utf8');
       expect(files(p.cache), o.stage).toBe(files(plain.cache));
     }
-  }, 90_000);
+  }, 180_000);
+
+  it('a run killed while its shards compute loses no finished item: the next run computes only the rest', async () => {
+    const p = project('gpu-shards-killed');
+    writeFileSync(p.pipeline, pipeline(''));
+    const env = {
+      PATH: `${fakeNvidiaSmi(p.dir, ['Fake GPU A', 'Fake GPU B'])}:${process.env.PATH}`,
+      DCSP_GPU_SIMULATE: '1',
+      DCSP_TEST_ITEM_MS: '200',
+      DCSP_TEST_SLOW_GPU: '0',
+      DCSP_TEST_SLOW_FACTOR: '8',
+    };
+    const run = p.spawn(['run', '--backend', 'wasm', '--gpus', 'auto', '--workers', '1'], { env });
+    const itemFiles = (): string[] => {
+      const dir = join(p.cache, 'infer');
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir)
+        .filter((d) => d.endsWith('.partial'))
+        .flatMap((d) => {
+          const items = join(dir, d, 'work', 'items');
+          return existsSync(items) ? readdirSync(items).filter((f) => f.endsWith('.item')) : [];
+        });
+    };
+    // killed outright once both cards have finished items, card 0 still busy with its slow share
+    const deadline = Date.now() + 120_000;
+    while (!(inferCalls(p).some((c) => c.gpu === '0') && inferCalls(p).some((c) => c.gpu === '1') && itemFiles().length >= 4 && itemFiles().length < 12)) {
+      if (Date.now() > deadline) throw new Error(`no finished items on both cards in 120 s: ${itemFiles().length} files`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    run.kill('SIGKILL');
+    await run;
+    // its stage process and shard process stop once orphaned
+    const pids = [...new Set(inferCalls(p).map((c) => c.pid))];
+    expect(pids).toHaveLength(2);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (pids.some(alive)) {
+      if (Date.now() > deadline + 15_000) throw new Error('the orphaned stage processes did not stop');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const kept = itemFiles().length;
+    expect(kept).toBeLessThan(12);
+    const before = inferCalls(p).length;
+    const again = await p.cli(['run', '--backend', 'wasm', '--workers', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`infer: ${12 - kept} of 12 items to compute (${kept} resumed, 0 reused from earlier artifacts)`);
+    expect(inferCalls(p).length - before).toBe(12 - kept);
+  }, 180_000);
 });
