@@ -3,7 +3,7 @@
 // side by side; on one GPU they take turns, the per-item tensor stage runs in a child process that
 // sees its card, and the stages without tensors hold none. Without the simulation, the same
 // --gpus on a CPU backend is refused before the cache exists.
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeNvidiaSmi, heldFrom, mostAtOnce } from '../fixtures/fake-gpus.ts';
@@ -49,6 +49,11 @@ describe('GPU slots in a run', () => {
 
   it('on three GPUs: the two trainings run at once, each on its own card', async () => {
     const { p } = project('gpus-three');
+    // without the per-item tensor stage: it would take every card free when it starts, so the
+    // second training would wait for one of its shards (that is gpu-shards.test.ts)
+    const yaml = readFileSync(p.pipeline, 'utf8');
+    writeFileSync(p.pipeline, yaml.replace('  score:\n    inputs: { values: source }\n', ''));
+    expect(readFileSync(p.pipeline, 'utf8')).not.toContain('score');
     const env = { PATH: `${fakeNvidiaSmi(join(p.dir, 'three'), ['A', 'B', 'C'])}:${process.env.PATH}`, DCSP_GPU_SIMULATE: '1' };
     const r = await p.cli(['run', '--backend', 'wasm', '--gpus', 'auto', '--jobs', '4'], { env });
     expect(r.code, r.stderr).toBe(0);
