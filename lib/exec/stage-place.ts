@@ -74,7 +74,7 @@ export function describePlace(p: StagePlace): string {
 }
 
 /** The cards a stage held, its own first: `GPU 1 (Tesla T4)`, `GPUs 1, 0 (Tesla T4)`, or `CPU`. */
-export function describeCards(own: { index: number; name: string; simulated?: boolean } | null, extra: { index: number; name: string }[]): string {
+function describeCards(own: { index: number; name: string; simulated?: boolean } | null, extra: { index: number; name: string }[]): string {
   if (!own) return 'CPU';
   const cards = [own, ...extra];
   const names = [...new Set(cards.map((c) => c.name))];

@@ -128,17 +128,18 @@ export function placeWords(place: unknown): string | undefined {
   if (!place || typeof place !== 'object') return undefined;
   const p = place as Record<string, unknown>;
   if (typeof p.backend !== 'string' || typeof p.threads !== 'number') return undefined;
-  const g = p.gpu && typeof p.gpu === 'object' ? (p.gpu as Record<string, unknown>) : null;
-  // a per-item stage spread over more cards lists them after its own (`GPUs 0, 1 (Tesla T4)`)
-  const extra = Array.isArray(p.shards)
-    ? p.shards.map((s) => (s as { gpu?: Record<string, unknown> } | null)?.gpu).filter((x) => x && typeof x.index === 'number')
-    : [];
-  const cards = g && typeof g.index === 'number' ? [g, ...extra] : [];
-  const names = [...new Set(cards.map((c) => String(c?.name)))];
-  const listed =
-    names.length === 1 ? `${cards.map((c) => c?.index).join(', ')} (${names[0]})` : cards.map((c) => `${c?.index} (${String(c?.name)})`).join(', ');
-  const card = g && cards.length ? `GPU${cards.length > 1 ? 's' : ''} ${listed}${g.simulated === true ? ' simulated' : ''}` : 'CPU';
-  return `${card}, ${p.backend === 'none' ? 'no tensors' : p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;
+  const card = (x: unknown): { index: number; name: string; simulated: boolean } | null => {
+    const c = x && typeof x === 'object' ? (x as Record<string, unknown>) : null;
+    return c && typeof c.index === 'number' ? { index: c.index, name: String(c.name), simulated: c.simulated === true } : null;
+  };
+  const own = card(p.gpu);
+  // a per-item stage spread over more cards lists them after its own (`GPUs 1, 0 (Tesla T4)`)
+  const extra = Array.isArray(p.shards) ? p.shards.map((s) => card((s as { gpu?: unknown } | null)?.gpu)) : [];
+  const cards = own ? [own, ...extra.filter((c) => c !== null)] : [];
+  const names = new Set(cards.map((c) => c.name));
+  const listed = names.size === 1 ? `${cards.map((c) => c.index).join(', ')} (${cards[0].name})` : cards.map((c) => `${c.index} (${c.name})`).join(', ');
+  const where = own ? `GPU${cards.length > 1 ? 's' : ''} ${listed}${own.simulated ? ' simulated' : ''}` : 'CPU';
+  return `${where}, ${p.backend === 'none' ? 'no tensors' : p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;
 }
 
 /**

@@ -268,11 +268,36 @@ describe('lineage and run log', () => {
       { run: 'w', event: 'committed', stage: 'cues', key: 'c', place: place(null, 'none') },
       { run: 'r3', stage: 'cues', key: 'c', status: 'run', seconds: 1 },
       { run: 'r3', stage: 'eval', key: 'e', status: 'run', seconds: 1 },
+      // a per-item stage spread over more cards: its own first, then its shards'
+      {
+        run: 'r4',
+        stage: 'attention',
+        key: 'a',
+        status: 'run',
+        seconds: 1,
+        place: {
+          ...place({ index: 1, name: 'T4', slot: 0 }, 'tfjs-node-gpu'),
+          shards: [0, 2].map((index) => ({ gpu: { index, name: 'T4', slot: 0 }, started: 't', ended: 't', items: 3, threads: 1 })),
+        },
+      },
+      {
+        run: 'r4',
+        stage: 'adapt',
+        key: 'd',
+        status: 'run',
+        seconds: 1,
+        place: {
+          ...place({ index: 0, name: 'A100', slot: 0 }),
+          shards: [{ gpu: { index: 1, name: 'T4', slot: 0 }, started: 't', ended: 't', items: 3, threads: 1 }],
+        },
+      },
     ];
     writeFileSync(join(root, 'runs', 'runs.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
     const log = await readRunLog(root);
     expect(log.get('train@k')).toMatchObject({ status: 'cached', where: 'GPU 1 (Fake B) simulated, wasm, 2 threads' });
     expect(log.get('cues@c')?.where).toBe('CPU, no tensors, 2 threads');
     expect(log.get('eval@e')?.where).toBeUndefined();
+    expect(log.get('attention@a')?.where).toBe('GPUs 1, 0, 2 (T4), tfjs-node-gpu, 2 threads');
+    expect(log.get('adapt@d')?.where).toBe('GPUs 0 (A100), 1 (T4), wasm, 2 threads');
   });
 });
