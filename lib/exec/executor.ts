@@ -41,7 +41,10 @@ export interface RunOptions {
   remote?: RemoteStages;
   /** the folder for TensorBoard logs (default cache/tensorboard); null: none written */
   tensorboard?: string | null;
-  /** this machine's GPU slots: each tensor stage holds one while it computes, in a child process that sees only that card */
+  /**
+   * this machine's GPU slots: each tensor stage holds one while it computes, in a child process that
+   * sees only that card; a per-item one also takes every other card free then, for shares of its items
+   */
   gpus?: GpuSlots;
   /** with `remote`: tensor stages are GPU jobs, taken only by workers with a free GPU slot */
   gpuJobs?: boolean;
