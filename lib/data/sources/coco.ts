@@ -6,6 +6,7 @@
 // order, background first.
 import { join } from 'node:path';
 import { z } from 'zod';
+import { COCO_2014 } from '../coco/archives.ts';
 import { defineSource } from './source-plugin.ts';
 
 const kinds = ['annotations', 'train', 'val'] as const;
@@ -57,4 +58,12 @@ export const cocoSource = defineSource({
     });
     return { root, storedRoot: root, classes, images: { splits, images } };
   },
+  // COCO's photos are at most 640 px a side, most of them 640 x 480 or 640 x 427
+  shape: (options) => ({
+    train: options?.expected?.train?.annotated ?? COCO_2014.train.annotatedCount,
+    val: options?.expected?.val?.annotated ?? COCO_2014.val.annotatedCount,
+    test: 0,
+    width: 640,
+    height: 480,
+  }),
 });
