@@ -105,10 +105,14 @@ async function obtain(kind: CocoArchiveKind, opts: PrepareCocoOptions): Promise<
   return dest;
 }
 
-/** What a marker records of the archive a folder came from: a changed archive is extracted again. */
-async function stampOf(zip: string): Promise<string> {
-  const s = await stat(zip);
-  return JSON.stringify({ zip, bytes: s.size, mtimeMs: s.mtimeMs });
+/**
+ * What a marker records of the archive a folder came from: its pin (size, MD5) and, for a zip of
+ * yours, its path. A folder marked with the same stamp is not extracted again, and its zip is not
+ * even looked for: the 20 GB of zips may be deleted once they are out.
+ */
+function stampOf(kind: CocoArchiveKind, opts: PrepareCocoOptions): string {
+  const a = archiveOf(kind, opts);
+  return JSON.stringify({ file: opts.archives?.[kind] ?? a.filename, bytes: a.bytes, md5: a.md5 ?? null });
 }
 
 async function isMarked(marker: string, stamp: string): Promise<boolean> {
@@ -124,10 +128,10 @@ async function writeWhole(path: string, data: Uint8Array): Promise<void> {
 
 /** The two instances files out of the annotations zip (into <root>/annotations). */
 async function extractInstances(root: string, opts: PrepareCocoOptions): Promise<void> {
-  const zip = await obtain('annotations', opts);
   const marker = join(root, 'annotations', '.complete');
-  const stamp = await stampOf(zip);
+  const stamp = stampOf('annotations', opts);
   if (await isMarked(marker, stamp)) return;
+  const zip = await obtain('annotations', opts);
   const entries = await listZip(zip);
   await mkdir(join(root, 'annotations'), { recursive: true });
   const reader = await ZipReader.open(zip);
@@ -146,11 +150,12 @@ async function extractInstances(root: string, opts: PrepareCocoOptions): Promise
 
 /** The split's images out of its zip, after the zip's entries are checked against the instances file. */
 async function extractImages(root: string, split: CocoSplitSource, kind: CocoSplit, inst: CocoInstances, opts: PrepareCocoOptions): Promise<void> {
-  const zip = await obtain(kind, opts);
   const dir = join(root, split.folder);
   const marker = join(root, `.${split.folder}.complete`);
-  const stamp = await stampOf(zip);
+  // checked against these instances: other annotations check the zip again
+  const stamp = `${stampOf(kind, opts)}\n${stampOf('annotations', opts)}`;
   if (await isMarked(marker, stamp)) return;
+  const zip = await obtain(kind, opts);
   const entries = await listZip(zip);
   checkImageEntries(
     zip,
@@ -226,7 +231,7 @@ async function convertSplit(
       } else {
         const file = join(root, image);
         const size = await readImageSize(file).catch((err: Error) => {
-          throw new InputError(`${file}: ${err.message}`);
+          throw new InputError(`${err.message} (image ${im.id} of ${inst.source})`);
         });
         if (size.width !== im.width || size.height !== im.height)
           throw new InputError(`${file}: ${size.width}x${size.height}, but ${inst.source} gives image ${im.id} as ${im.width}x${im.height}`);
