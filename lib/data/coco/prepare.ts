@@ -13,6 +13,7 @@
 // named by the instances file's content and COCO_LABEL_RULE, so new annotations or a new rule
 // never reuse old maps.
 
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, posix } from 'node:path';
@@ -121,7 +122,8 @@ async function isMarked(marker: string, stamp: string): Promise<boolean> {
 
 /** Write `data` under `path` whole: a stopped run leaves a temporary file, never a short one under the real name. */
 async function writeWhole(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  // unique per write: two dataset stages of one process may make the same map at once
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);
 }
