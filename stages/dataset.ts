@@ -8,7 +8,7 @@ export const params = z
   .strictObject({
     /** a source of lib/data/sources/registry.ts (pipeline --help lists them) */
     source: sourceName.default('toy'),
-    /** each built-in source's options under its name: toy (lib/data/sources/toy.ts), voc (voc.ts), folder (folder.ts) */
+    /** each built-in source's options under its name: toy (lib/data/sources/toy.ts), voc (voc.ts), folder (folder.ts), coco (coco.ts) */
     ...builtInSourceParts(),
     /** a plugin's source: its options */
     options: z.record(z.string(), z.unknown()).optional(),
@@ -33,7 +33,7 @@ export type DatasetParams = z.output<typeof params>;
 export default defineStage({
   name: 'dataset',
   version: 1,
-  description: 'toy (generated, VOC layout), voc (VOC2012 + SBD train_aug) or a folder of tagged images: ids, sizes, labels, classes, paths',
+  description: 'toy (generated, VOC layout), voc (VOC2012 + SBD train_aug), coco (COCO 2014) or a folder of tagged images: ids, sizes, labels, classes, paths',
   params,
   inputs: [],
   work: new URL('../lib/work/dataset.ts', import.meta.url),

@@ -11,6 +11,7 @@ import { estimateRun, type Measurer, type RunEstimate } from './estimate.ts';
 import { isolatedMeasurer } from './isolated.ts';
 import { BUDGET } from './measure.ts';
 import { measurementPlan } from './plan.ts';
+import { withSourceShape } from './source-shape.ts';
 import type { Slots } from './schedule.ts';
 import { freeBytes, gpuReport, neededFiles, type GpuReport, type NeededFile } from './system.ts';
 
@@ -62,7 +63,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const measure = opts.measure ?? isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`));
   // training threads as the executor counts them: a native training holds its TensorFlow threads
   const trainingThreads = isNative(info.name) ? (readNumericsSetting().setting.threads ?? 1) : 1;
-  const estimate = await estimateRun(opts.stages, measure, { slots, trainingThreads });
+  const shaped = withSourceShape(opts.stages);
+  const estimate = shaped.relabel(await estimateRun(shaped.stages, measure, { slots, trainingThreads }));
   return {
     profile: opts.profile,
     backend: { name: info.name, detail: info.detail, skipped: info.skipped },

@@ -3,6 +3,7 @@
 // budget, after a few small profiled ones, in a process of its own).
 import type { ResolvedStage } from '../dag/resolve.ts';
 import { estimateRun, type Measurer, type Timed } from './estimate.ts';
+import { withSourceShape } from './source-shape.ts';
 
 export interface PlannedMeasurement {
   what: string;
@@ -55,6 +56,6 @@ export async function measurementPlan(stages: ResolvedStage[], budget: number, s
     },
     startup: async () => ({ process: 0, thread: 0 }),
   };
-  await estimateRun(stages, recorder, { slots: { cores: 1, gpus: 0, jobs: 1 }, trainingThreads: 1 });
+  await estimateRun(withSourceShape(stages).stages, recorder, { slots: { cores: 1, gpus: 0, jobs: 1 }, trainingThreads: 1 });
   return [...out.values()];
 }

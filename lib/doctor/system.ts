@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import type { ResolvedStage } from '../dag/resolve.ts';
+import { COCO_2014, COCO_2014_ANNOTATIONS } from '../data/coco/archives.ts';
 import { VOC_SOURCES } from '../data/prepare-voc.ts';
 import { IMAGENET_WEIGHTS } from '../model/init-download.ts';
 import type { ModelName } from '../model/model.ts';
@@ -104,6 +105,26 @@ export function neededFiles(stages: ResolvedStage[], dataDir: string): NeededFil
     };
     archive('voc', voc.root, voc.archives?.voc);
     archive('sbd', voc.sbdDir, voc.archives?.sbd);
+  }
+  if (dataset?.params.source === 'coco') {
+    const coco = (dataset.params.coco ?? {}) as { archives?: Record<string, string>; sources?: Record<string, { bytes?: number }> };
+    const root = join(dataDir, 'coco', '2014');
+    // an archive counts as present once what it holds is out (the zip may have been deleted since)
+    const entries = [
+      { kind: 'annotations', what: 'COCO 2014 instance annotations', archive: COCO_2014_ANNOTATIONS, done: join(root, 'annotations', '.complete') },
+      { kind: 'train', what: 'COCO train2014 images', archive: COCO_2014.train.images, done: join(root, `.${COCO_2014.train.folder}.complete`) },
+      { kind: 'val', what: 'COCO val2014 images', archive: COCO_2014.val.images, done: join(root, `.${COCO_2014.val.folder}.complete`) },
+    ];
+    for (const e of entries) {
+      const mine = coco.archives?.[e.kind];
+      const path = mine ?? join(dataDir, 'coco', 'downloads', e.archive.filename);
+      out.push({
+        what: e.what,
+        path,
+        present: existsSync(e.done) || existsSync(path),
+        bytes: mine ? null : (coco.sources?.[e.kind]?.bytes ?? e.archive.bytes),
+      });
+    }
   }
   const st = find('saliency-train');
   if (st?.params.source === 'duts') {

@@ -18,16 +18,16 @@ afterAll(() => {
 
 describe('dataset sources', () => {
   it('the defaults are what the dataset stage always resolved', () => {
-    expect(sourceNames()).toEqual(['toy', 'voc', 'folder']);
+    expect(sourceNames()).toEqual(['toy', 'voc', 'folder', 'coco']);
     expect(params.parse({})).toEqual({ source: 'toy', toy: {}, voc: {}, meanSample: 1000, splits: ['train', 'val', 'test'] });
     const voc: Record<string, unknown> = params.parse({ source: 'voc', voc: { sbdGroundTruth: false } });
     expect(voc.voc).toEqual({ sbdGroundTruth: false });
   });
 
   it('an unknown source, a typo in a source option, or options for a built-in are refused, naming the key', () => {
-    const bad = params.safeParse({ source: 'coco' });
+    const bad = params.safeParse({ source: 'cityscapes' });
     expect(bad.error?.issues[0].path).toEqual(['source']);
-    expect(bad.error?.issues[0].message).toBe("unknown dataset source 'coco' (dataset sources: toy, voc, folder)");
+    expect(bad.error?.issues[0].message).toBe("unknown dataset source 'cityscapes' (dataset sources: toy, voc, folder, coco)");
     expect(params.safeParse({ toy: { sed: 1 } }).error?.issues[0].path).toEqual(['toy']);
     expect(params.safeParse({ options: { x: 1 } }).error?.issues[0].path).toEqual(['options']);
   });
@@ -45,7 +45,7 @@ export default { sources: [defineSource({ name: 'shelf', summary: 'a shelf of im
     );
     usePlugins(pluginFiles(['shelf-source.ts'], DIR, (i) => `plugins[${i}]`));
     await loadPlugins();
-    expect(sourceNames()).toEqual(['toy', 'voc', 'folder', 'shelf']);
+    expect(sourceNames()).toEqual(['toy', 'voc', 'folder', 'coco', 'shelf']);
     const ok = params.parse({ source: 'shelf', options: { dir: '/data' } });
     expect(ok.options).toEqual({ dir: '/data' });
     expect(ok.sourceCode).toMatch(/^[0-9a-f]{64}$/);

@@ -111,6 +111,6 @@ export default {
     expect(() => sourceNames()).toThrow(`plugin ${file}: sources[0] 'folder' is not a dataset source: build must be a function`);
     expect(() => detectorNames()).toThrow(`plugin ${file}: detectors[0] 'mine' is not a detector: spec must be a zod schema`);
     usePlugins([]);
-    expect(sourceNames()).toEqual(['toy', 'voc', 'folder']);
+    expect(sourceNames()).toEqual(['toy', 'voc', 'folder', 'coco']);
   });
 });

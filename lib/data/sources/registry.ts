@@ -4,10 +4,14 @@
 import { z } from 'zod';
 import { Registry } from '../../registry/registry.ts';
 import { BUILT_IN_SOURCES } from './list.ts';
-import type { DatasetSourcePlugin } from './source-plugin.ts';
+import type { DatasetShape, DatasetSourcePlugin } from './source-plugin.ts';
 
 const SOURCES = new Registry<DatasetSourcePlugin>(
-  { what: 'dataset source', list: 'sources', shape: { name: 'string', summary: 'string', options: 'schema', build: 'function', state: 'function?' } },
+  {
+    what: 'dataset source',
+    list: 'sources',
+    shape: { name: 'string', summary: 'string', options: 'schema', build: 'function', state: 'function?', shape: 'function?' },
+  },
   BUILT_IN_SOURCES,
 );
 
@@ -24,6 +28,14 @@ export function sourceState(name: string, options: unknown): string | undefined 
   if (!s?.state) return undefined;
   const parsed = s.options.safeParse(options);
   return parsed.success ? s.state(parsed.data) : undefined;
+}
+
+/** The source's published shape (DatasetSourcePlugin.shape) under these options; undefined when it declares none. */
+export function sourceShape(name: string, options: unknown): DatasetShape | undefined {
+  const s = SOURCES.find(name);
+  if (!s?.shape) return undefined;
+  const parsed = s.options.safeParse(options);
+  return parsed.success ? s.shape(parsed.data) : undefined;
 }
 
 /** dataset.source: a name the registry knows (the pipeline file's plugins loaded first) */

@@ -39,6 +39,15 @@ export interface SourceBuild {
   images?: Pick<DatasetIndex, 'splits' | 'images'>;
 }
 
+/** A dataset's size before it is built: its split counts and a typical image (`pipeline doctor`'s estimate). */
+export interface DatasetShape {
+  train: number;
+  val: number;
+  test: number;
+  width: number;
+  height: number;
+}
+
 export interface DatasetSourcePlugin<O = unknown> {
   /** the value of dataset.source */
   readonly name: string;
@@ -57,6 +66,8 @@ export interface DatasetSourcePlugin<O = unknown> {
    * pinned downloads (checked by checksum) needs none.
    */
   state?(options: O): string | undefined;
+  /** Its split counts and typical image size as published, for an estimate before any download (a source that knows them). */
+  shape?(options: O): DatasetShape;
 }
 
 /** Identity, for the types: `export const mySource = defineSource({ name: 'mine', ... })`. */
