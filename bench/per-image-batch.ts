@@ -12,7 +12,10 @@
 // With --dataset and --model (a toy run's dataset and fcan-pretrain artifact directories) it reads
 // the real images and weights; otherwise noise images of the toy's sizes and an untrained network.
 //
-//   node --import tsx bench/per-image-batch.ts [--rounds N] [--attention N] [--eval N] [--dataset DIR --model DIR]
+// A third row times attention on noise images of VOC's two common sizes (--voc N of them), where
+// equal sizes are the rule, on the same network.
+//
+//   node --import tsx bench/per-image-batch.ts [--rounds N] [--attention N] [--eval N] [--voc N] [--dataset DIR --model DIR]
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '2' },
     attention: { type: 'string', default: '96' },
     eval: { type: 'string', default: '48' },
+    voc: { type: 'string', default: '16' },
     dataset: { type: 'string' },
     model: { type: 'string' },
     worker: { type: 'string' },
@@ -58,7 +62,7 @@ function parent(): void {
         TF_ENABLE_ONEDNN_OPTS: '0',
         TF_CPP_MIN_LOG_LEVEL: '3',
       };
-      const args = ['--import', 'tsx', import.meta.filename, '--worker', backend, '--attention', opt.attention!, '--eval', opt.eval!];
+      const args = ['--import', 'tsx', import.meta.filename, '--worker', backend, '--attention', opt.attention!, '--eval', opt.eval!, '--voc', opt.voc!];
       if (opt.dataset && opt.model) args.push('--dataset', opt.dataset, '--model', opt.model);
       const child = spawnSync(process.execPath, args, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
       const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
@@ -165,7 +169,7 @@ async function worker(backend: string): Promise<void> {
 
   const crf = { scales: SCALES, crf: true, crfParams: {} };
   const classes = model.classes;
-  const times: Measured['times'] = { attention: {}, eval: {} };
+  const times: Measured['times'] = { attention: {}, eval: {}, 'attention at VOC sizes': {} };
   const timed = async (stage: string, variant: string, n: number, f: () => Promise<unknown>): Promise<void> => {
     const t = performance.now();
     await f();
@@ -235,7 +239,39 @@ async function worker(backend: string): Promise<void> {
   }
   const nAtt = attChunks.reduce((s, c) => s + c.length, 0);
   const nEval = evalChunks.reduce((s, c) => s + c.length, 0);
+  // VOC's two common sizes (500x375, 375x500, three to one), attention in chunks of 8, noise images
+  const vocItems = Array.from({ length: Number(opt.voc) }, (_, i) => {
+    const [width, height] = i % 4 === 3 ? [375, 500] : [500, 375];
+    return {
+      id: String(i),
+      image: { width, height, data: new Uint8Array(width * height * 3).map(() => Math.floor(rng.next() * 256)) },
+      classes: [1 + (i % 20)],
+    };
+  });
+  const vocChunks = chunksOf(vocItems, 8, vocItems.length);
+  // warm-up: these shapes' kernels once each way, outside the timing
+  await batch.attentionMapsBatch(model, vocChunks[0], SCALES);
+  for (const it of vocChunks[0].slice(0, 4)) await inf.attentionMaps(model, it.image, it.classes, SCALES);
+  for (let c = 0; c < vocChunks.length; c++) {
+    const att = vocChunks[c];
+    const variants: [string, () => Promise<unknown>][] = [
+      [
+        'one',
+        async () => {
+          for (const it of att) await inf.attentionMaps(model, it.image, it.classes, SCALES);
+        },
+      ],
+      ['exact', () => batch.attentionMapsBatch(model, att, SCALES)],
+    ];
+    for (const [v, f] of c % 2 === 1 ? variants.reverse() : variants) await timed('attention at VOC sizes', v, att.length, f);
+  }
+  const perPass = (chunks: { image: RgbImage }[][]): string => {
+    const n = chunks.reduce((s, c) => s + c.length, 0);
+    const passes = chunks.reduce((s, c) => s + batch.sizeGroups(c.map((it) => it.image)).length, 0);
+    return (n / passes).toFixed(2);
+  };
   const deviation: Record<string, string> = {
+    batches: `exact's images per forward pass: attention ${perPass(attChunks)}, eval ${perPass(evalChunks)}, VOC sizes ${perPass(vocChunks)}`,
     exact: `${dev.exactAttention} of ${nAtt} attention items and ${dev.exactEval} of ${nEval} eval items with other bytes`,
     pad: mapDeviation(dev.pad),
     scales: mapDeviation(dev.scales),
