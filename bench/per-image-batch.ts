@@ -4,8 +4,10 @@
 // per-item stage is (one intra-op thread; on tfjs-node oneDNN off and deterministic ops, as the
 // run's numerics do). Variants, alternated image chunk by image chunk so all see the same load:
 //   one    inference.ts, one image per forward pass (the reference: what the stages did before)
-//   exact  inference-batch.ts: equal sizes in one forward pass per scale, chunks cut from the
-//          items in size order (what the stages do now); output checked byte-equal to `one`
+//   exact  inference-batch.ts: equal sizes in one forward pass per scale (up to its CPU pixel
+//          budget), chunks cut from the items in size order (what the stages do now); output
+//          checked byte-equal to `one`
+//   unbounded  (VOC sizes) the same without the pixel budget: the whole size group in one pass
 //   pad    (attention) each chunk's images, in id order, padded to the chunk's largest size at each
 //          scale: one forward pass per scale, outputs cropped (moves results near the borders)
 //   scales (attention) the three scales of one image padded to its size: one forward pass of 3
@@ -250,7 +252,7 @@ async function worker(backend: string): Promise<void> {
   });
   const vocChunks = chunksOf(vocItems, 8, vocItems.length);
   // warm-up: these shapes' kernels once each way, outside the timing
-  await batch.attentionMapsBatch(model, vocChunks[0], SCALES);
+  await batch.attentionMapsBatch(model, vocChunks[0], SCALES, Number.POSITIVE_INFINITY);
   for (const it of vocChunks[0].slice(0, 4)) await inf.attentionMaps(model, it.image, it.classes, SCALES);
   for (let c = 0; c < vocChunks.length; c++) {
     const att = vocChunks[c];
@@ -262,16 +264,25 @@ async function worker(backend: string): Promise<void> {
         },
       ],
       ['exact', () => batch.attentionMapsBatch(model, att, SCALES)],
+      ['unbounded', () => batch.attentionMapsBatch(model, att, SCALES, Number.POSITIVE_INFINITY)],
     ];
     for (const [v, f] of c % 2 === 1 ? variants.reverse() : variants) await timed('attention at VOC sizes', v, att.length, f);
   }
-  const perPass = (chunks: { image: RgbImage }[][]): string => {
+  const perPass = (chunks: { image: RgbImage }[][], maxPixels = batch.batchPixels()): string => {
     const n = chunks.reduce((s, c) => s + c.length, 0);
-    const passes = chunks.reduce((s, c) => s + batch.sizeGroups(c.map((it) => it.image)).length, 0);
+    const passes = chunks.reduce(
+      (s, c) =>
+        s +
+        batch.sizeGroups(
+          c.map((it) => it.image),
+          maxPixels,
+        ).length,
+      0,
+    );
     return (n / passes).toFixed(2);
   };
   const deviation: Record<string, string> = {
-    batches: `exact's images per forward pass: attention ${perPass(attChunks)}, eval ${perPass(evalChunks)}, VOC sizes ${perPass(vocChunks)}`,
+    batches: `exact's images per forward pass: attention ${perPass(attChunks)}, eval ${perPass(evalChunks)}, VOC sizes ${perPass(vocChunks)} (unbounded: ${perPass(vocChunks, Number.POSITIVE_INFINITY)})`,
     exact: `${dev.exactAttention} of ${nAtt} attention items and ${dev.exactEval} of ${nEval} eval items with other bytes`,
     pad: mapDeviation(dev.pad),
     scales: mapDeviation(dev.scales),

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/model/build.ts';
 import { adaptImage, attentionMaps, multiScaleLogits, predict } from '../../lib/model/inference.ts';
-import { adaptImages, attentionMapsBatch, multiScaleLogitsBatch, predictBatch, sizeGroups } from '../../lib/model/inference-batch.ts';
+import { adaptImages, attentionMapsBatch, CPU_BATCH_PIXELS, multiScaleLogitsBatch, predictBatch, sizeGroups } from '../../lib/model/inference-batch.ts';
 import type { SegmentationModel } from '../../lib/model/model.ts';
 import { segmentImage, segmentImages } from '../../lib/predict/segment.ts';
 import { Prng } from '../../lib/tensor/random.ts';
@@ -47,13 +47,31 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('batched inference', () => {
-  it('groups equal sizes, in order of first appearance', () => {
+  it('groups equal sizes, in order of first appearance, within a pixel budget', () => {
     expect(sizeGroups(images)).toEqual([[0, 1, 3], [2]]);
+    expect(sizeGroups(images, 2 * 45 * 37)).toEqual([[0, 1], [3], [2]]);
+    // an image over the budget is a pass of its own
+    expect(sizeGroups(images, 10)).toEqual([[0], [1], [3], [2]]);
+    expect(
+      sizeGroups(
+        [
+          { width: 500, height: 375 },
+          { width: 500, height: 375 },
+        ],
+        CPU_BATCH_PIXELS,
+      ),
+    ).toEqual([[0], [1]]);
+    expect(
+      sizeGroups(
+        Array.from({ length: 8 }, () => ({ width: 96, height: 96 })),
+        CPU_BATCH_PIXELS,
+      ),
+    ).toHaveLength(1);
   });
 
   it('gives each image the logits and attention volume it has alone', async () => {
     for (const head of ['logits', 'attention'] as const) {
-      const batch = await multiScaleLogitsBatch(model, images, SCALES, head);
+      const batch = await multiScaleLogitsBatch(model, images, SCALES, head, Number.POSITIVE_INFINITY);
       for (let i = 0; i < images.length; i++) {
         const one = await multiScaleLogits(model, images[i], SCALES, head);
         expect([batch[i].width, batch[i].height, batch[i].channels]).toEqual([one.width, one.height, one.channels]);
