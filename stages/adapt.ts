@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
+import { idsBySize } from '../lib/layouts/size-order.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 import { Scales } from './shared/params.ts';
 
@@ -18,5 +19,9 @@ export default defineStage({
   inputs: ['dataset', 'model'],
   tensors: true,
   work: new URL('../lib/work/adapt.ts', import.meta.url),
-  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train') },
+  perItem: {
+    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
+    // equal sizes in one chunk: the work batches them through the network (computeBatch)
+    order: async (ctx, ids) => idsBySize(await Dataset.open(ctx.inputs.dataset), ids),
+  },
 });

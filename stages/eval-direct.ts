@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
+import { idsBySize } from '../lib/layouts/size-order.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 import { CueMean, Gamma, Scales } from './shared/params.ts';
 
@@ -26,5 +27,10 @@ export default defineStage({
   inputsUsed: (p) => (['s2', 's3'] as const).slice(0, p.passes - 1),
   tensors: true,
   work: new URL('../lib/work/eval-direct.ts', import.meta.url),
-  perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split), chunkSize: 4 },
+  perItem: {
+    ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
+    chunkSize: 4,
+    // equal sizes in one chunk: the work batches them through the network (computeBatch)
+    order: async (ctx, ids) => idsBySize(await Dataset.open(ctx.inputs.dataset), ids),
+  },
 });

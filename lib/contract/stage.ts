@@ -58,6 +58,12 @@ export interface PerItemPlan<P> {
   ids(ctx: StageContext<P>): string[] | Promise<string[]>;
   /** items per worker task (default 8) */
   chunkSize?: number;
+  /**
+   * The order in which the items still to compute are cut into chunks (default: as given), so that
+   * items a work's `computeBatch` can batch together share a chunk (images of one size). Returns
+   * the same ids, reordered. The artifact keeps `ids` order and no key depends on the chunks.
+   */
+  order?(ctx: StageContext<P>, ids: readonly string[]): string[] | Promise<string[]>;
 }
 
 /** The work of a whole-stage stage: what its work module exports as `work`. */
@@ -75,6 +81,13 @@ export interface ItemWork<P, S extends Json = Json, T = undefined> {
   shared?(ctx: StageContext<P>): S | Promise<S>;
   setup?(env: ItemSetupEnv<P, S>): T | Promise<T>;
   compute(id: string, env: ItemEnv<P, S, T>): ItemResult | Promise<ItemResult>;
+  /**
+   * The items of one chunk at once, one result per id in the same order, when that is faster than
+   * `compute` one by one (a network's forward pass over equal-size images as one batch). The item
+   * runner calls it instead of `compute` when it is set, so each result must be what `compute`
+   * gives for that id: an item's key does not say which chunk it was computed in.
+   */
+  computeBatch?(ids: readonly string[], env: ItemEnv<P, S, T>): Promise<ItemResult[]>;
   /**
    * Reduce per-item metrics (in id order) into stage metrics; may also write extra outputs. `read`
    * gives back any item's arrays, for measures that need whole maps (kept out of per-item JSON).

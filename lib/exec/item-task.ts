@@ -47,6 +47,18 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
     throw new Error(`this process is not set up to compute with ${describeNumerics(task.numerics)}, which the stage's key names`);
   }
   const { work, env } = await envFor(task);
+  if (work.computeBatch) {
+    let results: ItemResult[];
+    try {
+      results = await work.computeBatch(task.ids, env);
+    } catch (err) {
+      const e = err as Error;
+      throw new Error(`items ${task.ids.join(', ')}: ${e.message}`, { cause: e });
+    }
+    if (results.length !== task.ids.length)
+      throw new Error(`items ${task.ids.join(', ')}: computeBatch gave ${results.length} results for ${task.ids.length} items`);
+    return task.ids.map((id, i) => ({ id, result: results[i] }));
+  }
   const out: ItemTaskResult[] = [];
   for (const id of task.ids) {
     try {

@@ -74,8 +74,12 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
     stats.computed += n;
     ctx.progress.tick(n);
   };
+  const order = spec.order ? await spec.order(ctx, todo) : todo;
+  if (order.length !== todo.length || new Set(order).size !== todo.length || order.some((id) => !keyOf.has(id))) {
+    throw new Error(`stage ${ctx.stage}: its item order is not a reordering of the items to compute`);
+  }
   await computeChunks({
-    tasks: chunkIds(todo, spec.chunkSize ?? 8).map((ids): ItemTask => ({ ...baseTask, ids })),
+    tasks: chunkIds(order, spec.chunkSize ?? 8).map((ids): ItemTask => ({ ...baseTask, ids })),
     workers: run.workers,
     remote: run.chunks,
     fileOf: (id) => itemPath(keyOf.get(id)!),

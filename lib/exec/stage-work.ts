@@ -35,11 +35,11 @@ function hooks(def: StageDefinition, work: Record<string, unknown>, required: st
   }
 }
 
-/** A per-item stage's work: compute, and optionally shared, setup, summarize and run. */
+/** A per-item stage's work: compute, and optionally computeBatch, shared, setup, summarize and run. */
 export async function loadItemWork(def: StageDefinition): Promise<AnyItemWork> {
   if (!def.perItem) throw new Error(`stage ${def.name} has no per-item computation`);
   const work = await workExport(def);
-  hooks(def, work, 'compute', ['shared', 'setup', 'summarize', 'run']);
+  hooks(def, work, 'compute', ['computeBatch', 'shared', 'setup', 'summarize', 'run']);
   return work as unknown as AnyItemWork;
 }
 

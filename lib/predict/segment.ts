@@ -2,7 +2,7 @@
 // max-fused softmax, then the dense CRF or a plain argmax. The eval stage and `pipeline predict`
 // both call this, so a prediction made outside the pipeline is the one eval scored.
 import { argmaxLabels, crfLabels, type CrfParams } from '../crf/dense-crf.ts';
-import { predict } from '../model/inference.ts';
+import { predictBatch } from '../model/inference-batch.ts';
 import type { SegmentationModel } from '../model/model.ts';
 import type { RgbImage } from '../types.ts';
 
@@ -19,7 +19,14 @@ export interface SegmentSettings {
  * what the network predicts (a checkpoint of another dataset fails here, not with wrong labels).
  */
 export async function segmentImage(model: SegmentationModel, image: RgbImage, classes: number, settings: SegmentSettings): Promise<Uint8Array> {
-  const prob = await predict(model, image, settings.scales, 'hwc');
-  if (prob.channels !== classes) throw new Error(`the network predicts ${prob.channels} classes, the dataset has ${classes}`);
-  return settings.crf ? crfLabels(image, prob.data, classes, settings.crfParams) : argmaxLabels(prob.data, classes);
+  return (await segmentImages(model, [image], classes, settings))[0];
+}
+
+/** segmentImage for several images: the network sees equal-size images as one batch per scale (inference-batch.ts). */
+export async function segmentImages(model: SegmentationModel, images: readonly RgbImage[], classes: number, settings: SegmentSettings): Promise<Uint8Array[]> {
+  const probs = await predictBatch(model, images, settings.scales, 'hwc');
+  return probs.map((prob, i) => {
+    if (prob.channels !== classes) throw new Error(`the network predicts ${prob.channels} classes, the dataset has ${classes}`);
+    return settings.crf ? crfLabels(images[i], prob.data, classes, settings.crfParams) : argmaxLabels(prob.data, classes);
+  });
 }

@@ -4,7 +4,9 @@
 import type { ItemEnv, ItemResult, ItemWork, StageContext } from '../contract/stage.ts';
 import { meanAveragePrecision } from '../metrics/classification.ts';
 import type { Json } from '../store/canonical-json.ts';
-import { attentionMaps } from '../model/inference.ts';
+import type { Map8 } from '../types.ts';
+import { attentionMapsBatch } from '../model/inference-batch.ts';
+import type { AttentionMaps } from '../model/attention-norm.ts';
 import { netSetup, type NetState } from './net.ts';
 import { attentionItem } from '../layouts/attention.ts';
 import { formatPercent, roundTo } from '../format.ts';
@@ -12,17 +14,21 @@ import type { AttentionParams } from '../../stages/attention.ts';
 
 export const work = {
   setup: (env) => netSetup(env.inputs.dataset, env.inputs.model),
-  compute: attentionCompute,
+  compute: (id, env) => attentionCompute([id], env).then((r) => r[0]),
+  computeBatch: attentionCompute,
   summarize: (_ctx, metrics) => attentionSummary(metrics),
   run: classifierMap,
 } satisfies ItemWork<AttentionParams, Json, NetState>;
 
-async function attentionCompute(id: string, env: ItemEnv<AttentionParams, Json, NetState>): Promise<ItemResult> {
+async function attentionCompute(ids: readonly string[], env: ItemEnv<AttentionParams, Json, NetState>): Promise<ItemResult[]> {
   const { dataset, model } = env.state;
-  const image = await dataset.readImage(id);
-  const a = await attentionMaps(model, image, dataset.labels(id), env.params.scales);
+  const items = await Promise.all(ids.map(async (id) => ({ image: await dataset.readImage(id), classes: dataset.labels(id) })));
+  const maps = await attentionMapsBatch(model, items, env.params.scales);
+  return Promise.all(ids.map(async (id, i) => attentionResult(maps[i], await dataset.readGt(id))));
+}
+
+function attentionResult(a: AttentionMaps, gt: Map8 | null): ItemResult {
   // peak location accuracy: is each class's attention maximum inside a GT object of that class?
-  const gt = await dataset.readGt(id);
   let hits = 0;
   if (gt) {
     const n = a.width * a.height;

@@ -12,12 +12,13 @@ import { erasePass, firstPass, toUint8, type PassResult, type SaliencyDetector }
 import { DETECTOR_FILE, DETECTOR_WEIGHTS, ERASE_FILE, locatedDetector, type EraseSettings } from './saliency-passes.ts';
 import type { Json } from '../store/canonical-json.ts';
 import { cuesFromAttention } from '../model/cues.ts';
-import { attentionMaps } from '../model/inference.ts';
+import { attentionMapsBatch } from '../model/inference-batch.ts';
 import { toNetworkInput } from '../model/preprocess.ts';
 import { netSetup, type NetState } from './net.ts';
 import { PREDICTIONS } from '../layouts/predictions.ts';
 import { evalSummary } from './scores.ts';
 import type { DirectParams } from '../../stages/eval-direct.ts';
+import type { RgbImage } from '../types.ts';
 
 /** Hashed into every item key: the detector and the erase settings of the passes used. */
 interface DirectShared {
@@ -57,33 +58,40 @@ export function predictedClasses(scores: ArrayLike<number>): number[] {
   return picked.length ? picked : [best + 1];
 }
 
-async function directCompute(id: string, env: ItemEnv<DirectParams, DirectShared, DirectState>): Promise<ItemResult> {
+async function directCompute(ids: readonly string[], env: ItemEnv<DirectParams, DirectShared, DirectState>): Promise<ItemResult[]> {
   const { dataset, model, detector } = env.state;
   const p = env.params;
-  const image = await dataset.readImage(id);
-  let classes = dataset.labels(id);
-  if (p.labels === 'predicted') {
-    const s = tf.tidy(() => model.forward(tf.tensor4d(toNetworkInput(image), [1, image.height, image.width, 3])).scores);
-    classes = predictedClasses(await s.data());
-    s.dispose();
+  const items: { image: RgbImage; classes: number[]; saliency: Uint8Array }[] = [];
+  for (const id of ids) {
+    const image = await dataset.readImage(id);
+    let classes = dataset.labels(id);
+    if (p.labels === 'predicted') {
+      const s = tf.tidy(() => model.forward(tf.tensor4d(toNetworkInput(image), [1, image.height, image.width, 3])).scores);
+      classes = predictedClasses(await s.data());
+      s.dispose();
+    }
+    let pass: PassResult = await firstPass(detector, image);
+    for (const e of env.shared.erase) {
+      pass = await erasePass(
+        detector,
+        { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold },
+        { compare: e.compare, fill: e.fill },
+      );
+    }
+    items.push({ image, classes, saliency: toUint8(pass.combined).data });
   }
-  let pass: PassResult = await firstPass(detector, image);
-  for (const e of env.shared.erase) {
-    pass = await erasePass(
-      detector,
-      { image, prevRaw: pass.raw, prevCombined: pass.combined, prevMask: pass.mask, threshold: e.threshold },
-      { compare: e.compare, fill: e.fill },
-    );
-  }
-  const saliency = toUint8(pass.combined).data;
-  const a = await attentionMaps(model, image, classes, p.scales);
-  const prediction = cuesFromAttention(a.maps, a.classes, saliency, image.width, image.height, { gamma: p.gamma, mean: p.mean });
-  return { arrays: PREDICTIONS.map(prediction, image.width, image.height) };
+  // the attention of equal-size images in one batch per scale; the saliency stays per image
+  const maps = await attentionMapsBatch(model, items, p.scales);
+  return items.map(({ image, saliency }, i) => {
+    const prediction = cuesFromAttention(maps[i].maps, maps[i].classes, saliency, image.width, image.height, { gamma: p.gamma, mean: p.mean });
+    return { arrays: PREDICTIONS.map(prediction, image.width, image.height) };
+  });
 }
 
 export const work = {
   shared: directShared,
   setup: directSetup,
-  compute: directCompute,
+  compute: (id, env) => directCompute([id], env).then((r) => r[0]),
+  computeBatch: directCompute,
   summarize: (ctx, _m, ids, read) => evalSummary(ctx, ids, read, `Algorithm 1, ${ctx.params.labels} labels, S${ctx.params.passes}`),
 } satisfies ItemWork<DirectParams, DirectShared, DirectState>;
