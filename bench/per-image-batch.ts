@@ -5,8 +5,8 @@
 // run's numerics do). Variants, alternated image chunk by image chunk so all see the same load:
 //   one    inference.ts, one image per forward pass (the reference: what the stages did before)
 //   exact  inference-batch.ts: equal sizes in one forward pass per scale (up to its CPU pixel
-//          budget), chunks cut from the items in size order (what the stages do now); output
-//          checked byte-equal to `one`
+//          budget), chunks cut from the items in size order (what the stages do on wasm); output
+//          checked byte-equal to `one`; the stages batch so on wasm only, where it is exact
 //   unbounded  (VOC sizes) the same without the pixel budget: the whole size group in one pass
 //   pad    (attention) each chunk's images, in id order, padded to the chunk's largest size at each
 //          scale: one forward pass per scale, outputs cropped (moves results near the borders)
@@ -112,6 +112,9 @@ async function worker(backend: string): Promise<void> {
   const { Prng } = await import('../lib/tensor/random.ts');
   const inf = await import('../lib/model/inference.ts');
   const batch = await import('../lib/model/inference-batch.ts');
+  // `exact` is timed on every backend, including those where the stages do not batch (tfjs-node:
+  // its batches are not byte-exact, inference-batch.ts)
+  batch.batchOnEveryBackendForMeasurement();
   const { segmentImage, segmentImages } = await import('../lib/predict/segment.ts');
   const { normaliseAttention } = await import('../lib/model/attention-norm.ts');
   const { toNetworkInput } = await import('../lib/model/preprocess.ts');

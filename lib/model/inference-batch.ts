@@ -1,6 +1,6 @@
 // inference.ts's multi-scale inference (docs/method.md §6, §8, §9) for several images at once, as the
 // per-image stages run it on a chunk of items: images of equal size go through each scale in one
-// forward pass (a batch of N, up to a pixel budget on a CPU backend), nothing padded, so each
+// forward pass (a batch of N, up to a pixel budget; only on backends where that is exact), nothing padded, so each
 // image's output is what inference.ts gives for it alone, up to how a backend's kernels round a
 // batch: byte-equal on wasm wherever measured; on tfjs-node (oneDNN off, 1 thread) every uint8
 // output measured equal, float logits within about 1e-7 (test/model/inference-batch.test.ts,
@@ -32,9 +32,26 @@ export interface ClassedImage {
  */
 export const CPU_BATCH_PIXELS = 131_072;
 
-/** The pixel budget of a forward pass on the backend in use: unbounded on a GPU (the chunk bounds it). */
+/**
+ * Backends on which an image's output in a batch was measured byte-equal to its output alone, in
+ * every check (docs/voc-and-gpus.md#per-image-stages-batched). Only these batch: a chunk's
+ * composition is in no key (a resume or an item reused from another artifact cuts other chunks),
+ * so on a backend whose kernels round a batch differently (tfjs-node's Eigen blocks by batch: 1.3e-7
+ * in the logits; cuDNN picks algorithms by shape) one key could hold two sets of bytes.
+ */
+const BATCH_INVARIANT: readonly string[] = ['wasm', 'cpu'];
+
+let everyBackend = false;
+
+/** bench/per-image-batch.ts times batching where the stages do not batch; a stage never calls this. */
+export function batchOnEveryBackendForMeasurement(): void {
+  everyBackend = true;
+}
+
+/** The pixel budget of a forward pass on the backend in use: 0 (one image a pass) where batches are not exact. */
 export function batchPixels(): number {
-  return activeBackend()?.name === 'tfjs-node-gpu' ? Number.POSITIVE_INFINITY : CPU_BATCH_PIXELS;
+  const name = activeBackend()?.name ?? '';
+  return everyBackend || BATCH_INVARIANT.includes(name) ? CPU_BATCH_PIXELS : 0;
 }
 
 /**

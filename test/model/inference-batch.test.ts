@@ -7,10 +7,19 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/model/build.ts';
 import { adaptImage, attentionMaps, multiScaleLogits, predict } from '../../lib/model/inference.ts';
-import { adaptImages, attentionMapsBatch, CPU_BATCH_PIXELS, multiScaleLogitsBatch, predictBatch, sizeGroups } from '../../lib/model/inference-batch.ts';
+import {
+  adaptImages,
+  attentionMapsBatch,
+  batchPixels,
+  CPU_BATCH_PIXELS,
+  multiScaleLogitsBatch,
+  predictBatch,
+  sizeGroups,
+} from '../../lib/model/inference-batch.ts';
 import type { SegmentationModel } from '../../lib/model/model.ts';
 import { segmentImage, segmentImages } from '../../lib/predict/segment.ts';
 import { Prng } from '../../lib/tensor/random.ts';
+import { activeBackend } from '../../lib/tensor/backend.ts';
 import type { RgbImage } from '../../lib/types.ts';
 import { VOC_CLASSES } from '../../lib/types.ts';
 import { useTestBackend } from '../tensor/test-backend.ts';
@@ -97,6 +106,12 @@ describe('batched inference', () => {
       const pred = await segmentImage(model, images[i], VOC_CLASSES.length, settings);
       expect(Buffer.from(preds[i]).equals(Buffer.from(pred))).toBe(true);
     }
+  });
+
+  it('batches only on a backend whose batches are exact (wasm): elsewhere one image a pass', () => {
+    const exact = ['wasm', 'cpu'].includes(activeBackend()?.name ?? '');
+    expect(batchPixels()).toBe(exact ? CPU_BATCH_PIXELS : 0);
+    expect(sizeGroups(images, batchPixels())).toEqual(exact ? [[0, 1, 3], [2]] : [[0], [1], [3], [2]]);
   });
 
   it('keeps no tensors', async () => {
