@@ -30,12 +30,17 @@ export type IsolatedMeasurer = Measurer & { backend(): MeasuringBackend | null }
 /** how often a measurement is tried again below a step that did not fit */
 const RETRIES = 4;
 
-/** `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends */
-export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void): IsolatedMeasurer {
+/**
+ * `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends.
+ * `runStart`: a command (argv after node) that does what the run does before its first stage
+ * (`pipeline status` of the same profile and settings): its wall time is the run's own start.
+ */
+export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void, runStart?: string[]): IsolatedMeasurer {
   const memo = new Map<string, Promise<unknown>>();
   let backend: MeasuringBackend | null = null;
   const starts: number[] = [];
   let thread: Promise<number> | null = null;
+  let run: Promise<number | undefined> | null = null;
   const what = (method: string, args: unknown[]) => `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
 
   /** One process; a step it was timing when it died (out of memory) is added to `failed` and it is run again below that. */
@@ -99,12 +104,32 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
     crf: (...a) => call('crf', a),
     decode: (...a) => call('decode', a),
     augment: (...a) => call('augment', a),
-    // a process's start: the quickest seen (the others include a busier moment of the machine)
+    checkpoint: (...a) => call('checkpoint', a),
+    toyImage: (...a) => call('toyImage', a),
+    // a process's start: the median of those seen, as a run's stages meet the machine at all its moments
     startup: async () => {
       thread ??= call<Startup>('startup', []).then((s) => s.thread);
       const t = await thread;
-      return { process: Math.min(...starts), thread: t };
+      run ??= runStart ? timeCommand(runStart, onMeasure) : Promise.resolve(undefined);
+      const r = await run;
+      return { process: median(starts), thread: t, ...(r === undefined ? {} : { run: r }) };
     },
     backend: () => backend,
   };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : 0;
+};
+
+/** Wall seconds of a command run as the run's own start is (a fresh node); undefined when it failed. */
+async function timeCommand(argv: string[], onMeasure?: (what: string, seconds: number | null) => void): Promise<number | undefined> {
+  const { execa } = await import('execa');
+  const t0 = performance.now();
+  const r = await execa(process.execPath, argv, { reject: false });
+  const seconds = (performance.now() - t0) / 1000;
+  const what = `the run's start: ${argv.slice(1).join(' ')}`;
+  onMeasure?.(what, r.exitCode === 0 ? seconds : null);
+  return r.exitCode === 0 ? seconds : undefined;
 }

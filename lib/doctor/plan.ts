@@ -53,7 +53,18 @@ export async function measurementPlan(stages: ResolvedStage[], budget: number, s
       note(`a${width}x${height}${crop}`, `augmenting a ${crop} px crop`, start + 1);
       return 0;
     },
-    startup: async () => ({ process: 0, thread: 0 }),
+    checkpoint: async (net, slots) => {
+      note(`k${net.model}${slots}`, `saving and loading a ${net.model} checkpoint`, start + 10);
+      return { save: 0, load: 0 };
+    },
+    toyImage: async () => {
+      note('toy', 'generating toy images', start + 2);
+      return 0;
+    },
+    startup: async () => {
+      note('startup', 'a worker thread starting', start + 2);
+      return { process: 0, thread: 0 };
+    },
   };
   await estimateRun(stages, recorder, { slots: { cores: 1, gpus: 0, jobs: 1 }, trainingThreads: 1 });
   return [...out.values()];

@@ -51,7 +51,12 @@ export async function preflight(
   const names = new Set(training.map((s) => s.name));
   const isolated = opts.measure ? null : isolatedMeasurer();
   // the trainings one after another (as one GPU, or a busy CPU, would run them)
-  const e = await estimateRun(stages, opts.measure ?? isolated!, { slots: { cores: 1, gpus: 0, jobs: 1 }, trainingThreads: 1, only: (n) => names.has(n) });
+  const e = await estimateRun(stages, opts.measure ?? isolated!, {
+    slots: { cores: 1, gpus: 0, jobs: 1 },
+    trainingThreads: 1,
+    only: (n) => names.has(n),
+    trainingExtras: false,
+  });
   // the backend the measurements ran on; this process loads none (libtensorflow's start-up lines
   // would print here) unless a given measurer ran in it
   const info = isolated?.backend() ?? (await (await import('../tensor/backend.ts')).initBackend({ log: () => {} }));
