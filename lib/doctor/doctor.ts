@@ -54,17 +54,23 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const cores = availableParallelism();
   const slots: Slots = { cores, gpus: opts.gpus ?? 0, jobs: opts.jobs ?? cores };
   const budget = opts.budget ?? BUDGET;
+  const plan = opts.measure ? [] : await measurementPlan(opts.stages, budget);
   if (!opts.measure) {
-    const plan = await measurementPlan(opts.stages, budget);
     const upTo = plan.reduce((a, m) => a + m.upTo, 0);
     log(
-      `doctor: timing ${plan.length} things on ${info.name}, one after another, in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
+      `doctor: timing ${plan.length} things on ${info.name}, one after another (the small ones in one process), in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
     );
     for (const m of plan) log(`  ${m.what}`);
     if (opts.runStart) log("  the run's own start: `pipeline status` of the same profile and settings");
   }
   const t0 = performance.now();
-  const measure = opts.measure ?? isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`), opts.runStart);
+  let measure: Measurer;
+  if (opts.measure) measure = opts.measure;
+  else {
+    const isolated = isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`), opts.runStart);
+    await isolated.prefetch(plan.flatMap((m) => (m.small ? [m.small] : [])));
+    measure = isolated;
+  }
   // training threads as the executor counts them: a native training holds its TensorFlow threads
   const trainingThreads = isNative(info.name) ? (readNumericsSetting().setting.threads ?? 1) : 1;
   const estimate = await estimateRun(opts.stages, measure, { slots, trainingThreads, probes: opts.probes ?? true });

@@ -54,6 +54,9 @@ export interface Measurer {
   toyImage(options: ToyOptionsInput): Promise<number>;
 }
 
+/** One call of a Measurer, as data (a measurement process is sent it). */
+export type MeasureCall = { [K in keyof Measurer]: { method: K; args: Parameters<Measurer[K]> } }[keyof Measurer];
+
 /** Seconds to be ready to compute: a new process, a new worker thread; the run's own start before its first stage. */
 export interface Startup {
   process: number;

@@ -4,7 +4,7 @@
 // modules, the backend): that is what every stage of a run pays to start, and the doctor's own
 // start is timed the same way.
 import { libFile, TSX_LOADER } from '../paths.ts';
-import type { Measurer, Startup } from './estimate.ts';
+import type { MeasureCall, Measurer, Startup } from './estimate.ts';
 import type { Failed } from './fit.ts';
 import type { MeasureOptions } from './measure.ts';
 
@@ -25,7 +25,15 @@ export interface ChildReply {
   ready?: number;
 }
 
-export type IsolatedMeasurer = Measurer & { backend(): MeasuringBackend | null };
+export type IsolatedMeasurer = Measurer & {
+  backend(): MeasuringBackend | null;
+  /**
+   * Small measurements (no network that could run the backend out of memory) made together in one
+   * process, ahead of the estimate asking for them: each process costs a start, which on a busy
+   * machine takes longer than they do. A failed batch leaves them to their own processes.
+   */
+  prefetch(calls: MeasureCall[]): Promise<void>;
+};
 
 /** how often a measurement is tried again below a step that did not fit */
 const RETRIES = 4;
@@ -41,10 +49,13 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
   const starts: number[] = [];
   let thread: Promise<number> | null = null;
   let run: Promise<number | undefined> | null = null;
-  const what = (method: string, args: unknown[]) => `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+  const what = (method: string, args: unknown[]) =>
+    method === 'batch'
+      ? `${(args[0] as MeasureCall[]).map((c) => c.method).join(', ')} (together in one process)`
+      : `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
 
   /** One process; a step it was timing when it died (out of memory) is added to `failed` and it is run again below that. */
-  const attempt = async (method: keyof Measurer, args: unknown[], failed: Record<string, Failed>): Promise<ChildReply | null> => {
+  const attempt = async (method: keyof Measurer | 'batch', args: unknown[], failed: Record<string, Failed>): Promise<ChildReply | null> => {
     const { execa } = await import('execa');
     const t0 = performance.now();
     const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args, options: { ...opts, failed } })], { reject: false });
@@ -78,8 +89,9 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
     return null;
   };
 
+  const keyOf = (method: string, args: unknown[]) => JSON.stringify([method, args]);
   const call = <T>(method: keyof Measurer, args: unknown[]): Promise<T> => {
-    const key = JSON.stringify([method, args]);
+    const key = keyOf(method, args);
     let p = memo.get(key);
     if (!p) {
       p = (async () => {
@@ -115,6 +127,22 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
       return { process: median(starts), thread: t, ...(r === undefined ? {} : { run: r }) };
     },
     backend: () => backend,
+    prefetch: async (calls) => {
+      const todo = calls.filter((c) => !memo.has(keyOf(c.method, c.args)));
+      if (!todo.length) return;
+      const reply = await attempt('batch', [todo], {}).catch(() => null);
+      const each = reply?.error === undefined && Array.isArray(reply?.seconds) ? (reply.seconds as ({ seconds: unknown } | { error: string })[]) : null;
+      if (!reply || !each || each.length !== todo.length) return;
+      if (reply.ready !== undefined) starts.push(reply.ready);
+      backend = reply.backend ?? backend;
+      todo.forEach((c, i) => {
+        const r = each[i];
+        const p = 'error' in r ? Promise.reject(new Error(r.error)) : Promise.resolve(r.seconds ?? null);
+        // handled when asked for; until then a failure waits here without being reported unhandled
+        p.catch(() => undefined);
+        memo.set(keyOf(c.method, c.args), p);
+      });
+    },
   };
 }
 
