@@ -61,7 +61,7 @@ export type MeasureCall = { [K in keyof Measurer]: { method: K; args: Parameters
 export interface Startup {
   process: number;
   thread: number;
-  /** the run's command up to its first stage (loading the pipeline, planning its keys); 0: a process's start stands for it */
+  /** the run's command up to its first stage (loading the pipeline, planning its keys); absent: a process's start stands for it */
   run?: number;
 }
 
@@ -187,12 +187,21 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
     return Math.min(samples, images.train) + Math.max(0, samples - images.train) * (1 - cached);
   };
   const probes = opts.probes ?? true;
-  /** a checkpoint of the segmentation network saved and loaded, with the optimiser slots of `optimizer` */
-  const checkpointOf = (optimizer: unknown) => measure.checkpoint(net, optimizer === 'adam' ? 2 : 1);
+  /**
+   * A checkpoint of the segmentation network saved and loaded, with the optimiser slots of
+   * `optimizer`; null when it could not be measured here (then it is said, not counted: a fixed
+   * cost left out does not make the stage's steps unknown).
+   */
+  const checkpointOf = (optimizer: unknown) =>
+    measure.checkpoint(net, optimizer === 'adam' ? 2 : 1).then(
+      (c) => c,
+      () => null,
+    );
   /** what a per-image stage's worker does before its first image: load the upstream network */
   const netStart = async (): Promise<{ seconds: number; how: string }> => {
     // the trainings upstream checkpoint their optimiser state with the weights: the same file
     const ck = await checkpointOf(find('train')?.params.optimizer);
+    if (!ck) return { seconds: 0, how: '; its start: a worker thread (loading the network not counted: no checkpoint measured)' };
     return { seconds: ck.load, how: `; its start: a worker thread + ${secs(ck.load)} loading the network` };
   };
 
@@ -250,11 +259,11 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
           )
         : 0;
     const probe = probePass ? probeImages * ((await decode()) + probePass) : 0;
-    const load = loads ? ck.load : 0;
-    const seconds = load + (points + 1) * ck.save + points * probe;
+    const load = loads && ck ? ck.load : 0;
+    const seconds = load + (ck ? (points + 1) * ck.save : 0) + points * probe;
     const parts = [
-      ...(loads ? [`${secs(load)} loading its init`] : []),
-      `${points + 1} checkpoints x ${secs(ck.save)}`,
+      ...(loads && ck ? [`${secs(load)} loading its init`] : []),
+      ck ? `${points + 1} checkpoints x ${secs(ck.save)}` : 'its checkpoints (not counted: none measured)',
       ...(probe ? [`${points} x ${secs(probe)} measuring ${probeImages} val images`] : []),
       ...(probePass === null ? [`its val measures at the checkpoints (not counted: no forward pass measured)`] : []),
     ];

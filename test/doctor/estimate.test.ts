@@ -131,6 +131,17 @@ describe('estimateRun', () => {
     };
     const { e } = await estimate([], broken, 'voc');
     expect(e.unmeasured).toEqual(['attention', 'adapt', 'eval', 'eval-direct', 'eval-oracle']);
+    // a fixed cost that cannot be measured is said and left out; the stage keeps its figure
+    const noCheckpoint: Measurer = {
+      ...areaMachine(),
+      checkpoint: async () => {
+        throw new Error('Aborted()');
+      },
+    };
+    const c = await estimate([], noCheckpoint, 'micro', CPU2, true);
+    expect(c.e.unmeasured).toEqual([]);
+    expect(c.stage('train').how).toMatch(/its checkpoints \(not counted: none measured\)/);
+    expect(c.stage('adapt').how).toMatch(/loading the network not counted/);
     expect(e.stages.find((s) => s.stage === 'eval')!.how).toMatch(/could not be measured here: memory access out of bounds/);
   });
 });
