@@ -70,8 +70,9 @@ reported (loss, lr). A stage whose lock belongs to a process that is gone is aba
 takes it over and resumes. Keys computed for other variants or profiles are listed after.
   --watch           redraw every few seconds until Ctrl-C
   --interval S      seconds between redraws (default 2)`,
-  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--gpus auto|none|LIST]
-                       [--gpu-share N] [--jobs N] [--no-tensorboard] [--budget S] [--json]
+  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--until STAGE]
+                       [--gpus auto|none|LIST] [--gpu-share N] [--jobs N] [--no-tensorboard]
+                       [--budget S] [--json]
 
 Before a long run: the tensor backend the run would use and why (GPU seen or not, the CUDA / cuDNN
 libraries tfjs-node-gpu needs found or missing), the downloads and weights the profile needs
@@ -84,6 +85,7 @@ dataset's images; the run's own start (\`pipeline status\` timed); the compute, 
 wall time of the DAG on the slots the run will have. It first says what it will time and about how
 long; each measurement runs in its own process (the small ones together in one). Give it the flags
 the run will get:
+  --until STAGE     the run's --until: only STAGE and what it needs
 ${gpusHelp(';\n                    per-image stages are spread over the GPU slots (GPUs x --gpu-share)')}
   --jobs N          stages the run computes at once (its --jobs; default the cores)
   --no-tensorboard  the run writes no TensorBoard files, so its trainings measure no val images

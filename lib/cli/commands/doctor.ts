@@ -1,5 +1,6 @@
 // `pipeline doctor`: the backend, the downloads and the run's compute and wall time, measured on this machine.
 import { join } from 'node:path';
+import { InputError } from '../../errors.ts';
 import { PROJECT_ROOT } from '../../paths.ts';
 import { intOption } from '../args.ts';
 import { defineCommand, type CommonValues } from '../command.ts';
@@ -17,20 +18,25 @@ export const doctor = defineCommand({
     json: { type: 'boolean' },
     jobs: { type: 'string', short: 'j' },
     budget: { type: 'string' },
+    until: { type: 'string' },
     'no-tensorboard': { type: 'boolean' },
     ...GPU_OPTIONS,
   },
   async run(values, io) {
     const jobs = intOption('doctor', 'jobs', values.jobs);
     const budget = intOption('doctor', 'budget', values.budget);
-    const { p, store } = await openPipeline(values);
+    const until = values.until;
+    const { p, store } = await openPipeline(values, { demand: until ? [until] : [] });
+    if (until && !p.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p.order.join(', ')})`);
+    // the stages the run will compute: all of them, or --until's and what it needs, as the run's --until
+    const inRun = until ? new Set([until, ...p.ancestors(until)]) : null;
     // the run's --gpus and --gpu-share, read as the run reads them (a bad one is refused the same way)
     const gpus = await commandGpus('doctor', values, p.numerics.backend, false);
     io.err(gpus.line);
     const { runDoctor, formatDoctor } = await import('../../doctor/doctor.ts');
     const report = await runDoctor({
       profile: p.profile,
-      stages: p.order.map((n) => p.stages.get(n)!),
+      stages: p.order.filter((n) => inRun === null || inRun.has(n)).map((n) => p.stages.get(n)!),
       dataDir: store.dataDir,
       gpus: gpus.plan ? gpus.plan.devices.length * gpus.plan.share : 0,
       jobs,
