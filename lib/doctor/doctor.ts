@@ -120,7 +120,7 @@ export function formatDoctor(r: DoctorReport): string[] {
     lines.push(`  ${s.stage.padEnd(15)} ${t.padStart(8)} ${gpu ? '' : tflops(s.macs).padStart(13)}  ${s.how}`);
   }
   lines.push(
-    `  ${"the run's start".padEnd(15)} ${formatDuration(e.runStart).padStart(8)} ${gpu ? '' : ''.padStart(13)}  its command up to the first stage (loading the pipeline, planning the keys)`,
+    `  ${"the run's start".padEnd(15)} ${formatDuration(e.runStart).padStart(8)} ${gpu ? '' : ' '.repeat(13)}  its command up to the first stage (loading the pipeline, planning the keys)`,
   );
   const atLeast = e.unmeasured.length ? 'at least ' : '';
   const where = e.slots.gpus > 0 ? `${e.slots.gpus} GPU${e.slots.gpus > 1 ? 's' : ''} and ${e.slots.cores} cores` : `${e.slots.cores} cores`;
