@@ -2,7 +2,7 @@
 // command (each command's file takes its usage from here).
 import { executorHelp } from './executors/registry.ts';
 
-/** run's and sweep's --gpus and --gpu-share, with what the command adds */
+/** run's, sweep's and doctor's --gpus and --gpu-share, with what the command adds */
 function gpusHelp(more: string): string {
   return `  --gpus auto|none|LIST
                     GPUs for the tensor stages: auto = what nvidia-smi lists (within
@@ -71,19 +71,26 @@ reported (loss, lr). A stage whose lock belongs to a process that is gone is aba
 takes it over and resumes. Keys computed for other variants or profiles are listed after.
   --watch           redraw every few seconds until Ctrl-C
   --interval S      seconds between redraws (default 2)`,
-  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--gpus N|none] [--jobs N]
+  doctor: `Usage: pipeline doctor [--profile P] [--set stage.param=value]... [--until STAGE]
+                       [--gpus auto|none|LIST] [--gpu-share N] [--jobs N] [--no-tensorboard]
                        [--budget S] [--json]
 
 Before a long run: the tensor backend the run would use and why (GPU seen or not, the CUDA / cuDNN
 libraries tfjs-node-gpu needs found or missing), the downloads and weights the profile needs
 (present in the cache or to download, with sizes, against the free disk), and an estimate of the
 run measured here: each training stage's iterations x (a step at the profile's own batch and crop +
-decoding and augmenting its batch), each per-image stage's images x (decoding + a forward pass at
-every scale + its CRF or detector passes), each stage's start; the compute, the TFLOPs, and the
+decoding and augmenting its batch) + its checkpoints, its init load and its val measures at each
+checkpoint; each per-image stage's images x (decoding + a forward pass at every scale + its CRF or
+detector passes); each stage's start (a process, or a worker thread loading its network); the toy
+dataset's images; the run's own start (\`pipeline status\` timed); the compute, the TFLOPs, and the
 wall time of the DAG on the slots the run will have. It first says what it will time and about how
-long; each measurement runs in its own process.
-  --gpus N|none     GPUs the run will hold, one stage each (default none: the cores are the slots)
+long; each measurement runs in its own process (the small ones together in one). Give it the flags
+the run will get:
+  --until STAGE     the run's --until: only STAGE and what it needs
+${gpusHelp(';\n                    per-image stages are spread over the GPU slots (GPUs x --gpu-share)')}
   --jobs N          stages the run computes at once (its --jobs; default the cores)
+  --no-tensorboard  the run writes no TensorBoard files, so its trainings measure no val images
+                    at their checkpoints
   --budget S        seconds one timed step or pass may take (default 20); a step over it, or over
                     the memory, is timed at a smaller batch (then half the side), scaled by
                     multiply-adds, and the estimate says so`,

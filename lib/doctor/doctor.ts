@@ -34,10 +34,14 @@ export interface DoctorOptions {
   dataDir: string;
   measure?: Measurer;
   /**
-   * GPUs the run will hold, one slot each (0: the cores are the slots). Seam: until lib/exec reads
-   * `--gpus` (device discovery), the count is doctor's own option; then read it the way the run does.
+   * GPU slots the run will have (0: the cores are the slots): the devices of the run's `--gpus`
+   * times its `--gpu-share`, as `pipeline doctor` reads the same flags the run does.
    */
   gpus?: number;
+  /** the run writes TensorBoard files, so its trainings measure their val sample at each checkpoint (default true) */
+  probes?: boolean;
+  /** a command doing what the run does before its first stage (`pipeline status`), timed as the run's own start */
+  runStart?: string[];
   /** stages the run computes at once (its --jobs; default the cores) */
   jobs?: number;
   /** seconds one timed step or pass may take before a smaller one is timed and scaled */
@@ -51,20 +55,27 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const cores = availableParallelism();
   const slots: Slots = { cores, gpus: opts.gpus ?? 0, jobs: opts.jobs ?? cores };
   const budget = opts.budget ?? BUDGET;
+  const plan = opts.measure ? [] : await measurementPlan(opts.stages, budget);
   if (!opts.measure) {
-    const plan = await measurementPlan(opts.stages, budget);
     const upTo = plan.reduce((a, m) => a + m.upTo, 0);
     log(
-      `doctor: timing ${plan.length} things on ${info.name}, one after another, in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
+      `doctor: timing ${plan.length} things on ${info.name}, one after another (the small ones in one process), in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
     );
     for (const m of plan) log(`  ${m.what}`);
+    if (opts.runStart) log("  the run's own start: `pipeline status` of the same profile and settings");
   }
   const t0 = performance.now();
-  const measure = opts.measure ?? isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`));
+  let measure: Measurer;
+  if (opts.measure) measure = opts.measure;
+  else {
+    const isolated = isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`), opts.runStart);
+    await isolated.prefetch(plan.flatMap((m) => (m.small ? [m.small] : [])));
+    measure = isolated;
+  }
   // training threads as the executor counts them: a native training holds its TensorFlow threads
   const trainingThreads = isNative(info.name) ? (readNumericsSetting().setting.threads ?? 1) : 1;
   const shaped = withSourceShape(opts.stages);
-  const estimate = shaped.relabel(await estimateRun(shaped.stages, measure, { slots, trainingThreads }));
+  const estimate = shaped.relabel(await estimateRun(shaped.stages, measure, { slots, trainingThreads, probes: opts.probes ?? true }));
   return {
     profile: opts.profile,
     backend: { name: info.name, detail: info.detail, skipped: info.skipped },
@@ -110,9 +121,12 @@ export function formatDoctor(r: DoctorReport): string[] {
     const t = s.seconds === null ? '-' : formatDuration(s.start + s.serial + s.seconds);
     lines.push(`  ${s.stage.padEnd(15)} ${t.padStart(8)} ${gpu ? '' : tflops(s.macs).padStart(13)}  ${s.how}`);
   }
+  lines.push(
+    `  ${"the run's start".padEnd(15)} ${formatDuration(e.runStart).padStart(8)} ${gpu ? '' : ' '.repeat(13)}  its command up to the first stage (loading the pipeline, planning the keys)`,
+  );
   const atLeast = e.unmeasured.length ? 'at least ' : '';
   const where = e.slots.gpus > 0 ? `${e.slots.gpus} GPU${e.slots.gpus > 1 ? 's' : ''} and ${e.slots.cores} cores` : `${e.slots.cores} cores`;
-  lines.push(`  compute: ${atLeast}${formatDuration(e.compute)} on one slot each (each stage's start included)`);
+  lines.push(`  compute: ${atLeast}${formatDuration(e.compute)} on one slot each (each stage's start and fixed costs included)`);
   lines.push(
     `  wall time: ${atLeast}${formatDuration(e.wall)} on ${where}, ${e.slots.jobs} stage${e.slots.jobs > 1 ? 's' : ''} at a time (the DAG's critical path: ${e.critical.join(' > ')})${e.unmeasured.length ? `; not counted: ${e.unmeasured.join(', ')}, which could not be measured here` : ''}`,
   );

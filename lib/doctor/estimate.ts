@@ -44,12 +44,31 @@ export interface Measurer {
   augment(width: number, height: number, crop: number): Promise<number>;
   /** a stage's start: a process (an isolated stage), or a worker thread (a per-item stage's), loading the modules and the backend */
   startup(): Promise<Startup>;
+  /**
+   * saving a checkpoint of the network with `optimizerSlots` optimiser tensors per weight (a
+   * training's checkpoints), and loading it into a new model (a training's init, a per-image
+   * stage's model in each worker)
+   */
+  checkpoint(net: NetSpec, optimizerSlots: number): Promise<CheckpointCost>;
+  /** generating one image of the toy dataset (rendering, encoding, writing its files) */
+  toyImage(options: ToyOptionsInput): Promise<number>;
 }
 
-/** Seconds to be ready to compute: a new process, a new worker thread. */
+/** One call of a Measurer, as data (a measurement process is sent it). */
+export type MeasureCall = { [K in keyof Measurer]: { method: K; args: Parameters<Measurer[K]> } }[keyof Measurer];
+
+/** Seconds to be ready to compute: a new process, a new worker thread; the run's own start before its first stage. */
 export interface Startup {
   process: number;
   thread: number;
+  /** the run's command up to its first stage (loading the pipeline, planning its keys); absent: a process's start stands for it */
+  run?: number;
+}
+
+/** Seconds to save a network's checkpoint and to load one into a new model. */
+export interface CheckpointCost {
+  save: number;
+  load: number;
 }
 
 export interface StageEstimate extends StageCost {
@@ -63,6 +82,8 @@ export interface RunEstimate {
   compute: number;
   /** the run's wall time: its own start, then the DAG's stages on the slots, as the executor schedules them */
   wall: number;
+  /** seconds of the run's own start (its command up to the first stage), counted in `wall` */
+  runStart: number;
   /** the stages whose chain decides the wall time, in run order */
   critical: string[];
   slots: Slots;
@@ -87,6 +108,9 @@ export function datasetShape(params: Record<string, unknown>): RunEstimate['imag
   return { train: toy.counts.train, val: toy.counts.val, test: toy.counts.test, width: side, height: side };
 }
 
+/** val images a training measures at each checkpoint for its curves (lib/work/checkpoint-probe.ts PROBE_IMAGES) */
+const PROBE_IMAGES = 16;
+
 /** decoded train images the training stages keep in memory (lib/work/training.ts ImageCache) */
 const IMAGE_CACHE_BYTES = 1.5 * 2 ** 30;
 
@@ -104,6 +128,13 @@ export interface EstimateOptions {
   trainingThreads: number;
   /** only these stages get a figure (the others still say which network, detector and dataset the run has) */
   only?: (stage: string) => boolean;
+  /** the run writes TensorBoard files, so a training measures its val sample at each checkpoint (run's default; --no-tensorboard: false) */
+  probes?: boolean;
+  /**
+   * count a training's checkpoints, init loading and val probes besides its steps (default true);
+   * the preflight, which weighs only the steps of a large training, leaves them out
+   */
+  trainingExtras?: boolean;
 }
 
 /** The estimate of the stages (resolved, in run order) and of the run's wall time on `slots`. */
@@ -155,7 +186,24 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
     const cached = Math.min(1, Math.floor(IMAGE_CACHE_BYTES / (W * H * 3)) / Math.max(1, images.train));
     return Math.min(samples, images.train) + Math.max(0, samples - images.train) * (1 - cached);
   };
-  const start = await measure.startup();
+  const probes = opts.probes ?? true;
+  /**
+   * A checkpoint of the segmentation network saved and loaded, with the optimiser slots of
+   * `optimizer`; null when it could not be measured here (then it is said, not counted: a fixed
+   * cost left out does not make the stage's steps unknown).
+   */
+  const checkpointOf = (optimizer: unknown) =>
+    measure.checkpoint(net, optimizer === 'adam' ? 2 : 1).then(
+      (c) => c,
+      () => null,
+    );
+  /** what a per-image stage's worker does before its first image: load the upstream network */
+  const netStart = async (): Promise<{ seconds: number; how: string }> => {
+    // the trainings upstream checkpoint their optimiser state with the weights: the same file
+    const ck = await checkpointOf(find('train')?.params.optimizer);
+    if (!ck) return { seconds: 0, how: '; its start: a worker thread (loading the network not counted: no checkpoint measured)' };
+    return { seconds: ck.load, how: `; its start: a worker thread + ${secs(ck.load)} loading the network` };
+  };
 
   const out: StageEstimate[] = [];
   const unmeasured: string[] = [];
@@ -166,23 +214,61 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
       stage: s.name,
       deps: [...new Set(Object.values(s.inputs))],
       tensors: s.tensors,
-      start: s.isolate ? start.process : start.thread,
+      start: 0,
       serial: 0,
       macs: 0,
     };
     if (!only(s.name)) continue;
     try {
-      out.push({ ...base, ...(await stageCost(s)) });
+      const { startMore, ...cost } = await stageCost(s);
+      out.push({ ...base, ...cost, start: startMore ?? 0 });
     } catch (err) {
       out.push({ ...base, role: roleOf(s), seconds: null, how: `could not be measured here: ${(err as Error).message}` });
       unmeasured.push(s.name);
     }
   }
+  // asked last: a process's start is read from every measurement process that ran before
+  const start = await measure.startup();
+  for (const e of out) e.start += stages.find((s) => s.name === e.stage)?.isolate ? start.process : start.thread;
   const schedule = planWall(out, opts.slots, opts.trainingThreads);
   const compute = sum(out.map((e) => e.start + e.serial + (e.seconds ?? 0)));
-  return { stages: out, compute, wall: start.process + schedule.wall, critical: schedule.critical, slots: opts.slots, unmeasured, images };
+  // the run's own start (its command, the pipeline, the keys planned) comes before its first stage
+  const wall = (start.run ?? start.process) + schedule.wall;
+  return { stages: out, compute, wall, critical: schedule.critical, slots: opts.slots, unmeasured, images, runStart: start.run ?? start.process };
 
-  type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how'>;
+  /** a stage's cost; `startMore`: what it does after its process or thread starts and before its first item */
+  type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how'> & { startMore?: number };
+
+  /**
+   * What a training does besides its steps: loading its init network (train, retrain), a checkpoint
+   * every `checkpointEvery` iterations and at the end (the loop's, then the artifact's own), and,
+   * when the run writes TensorBoard files, the val sample measured at each of the loop's checkpoints.
+   */
+  async function trainingExtras(p: Record<string, unknown>, it: number, loads: boolean): Promise<{ seconds: number; how: string }> {
+    if (opts.trainingExtras === false) return { seconds: 0, how: '' };
+    const ck = await checkpointOf(p.optimizer);
+    const every = Number(p.checkpointEvery ?? 1000);
+    const points = Math.ceil(it / Math.max(1, every));
+    const probeImages = Math.min(PROBE_IMAGES, images.val);
+    // a forward pass that cannot be measured here leaves the probes uncounted, not the training
+    const probePass =
+      probes && probeImages > 0
+        ? await passes([1]).then(
+            (t) => t.seconds,
+            () => null,
+          )
+        : 0;
+    const probe = probePass ? probeImages * ((await decode()) + probePass) : 0;
+    const load = loads && ck ? ck.load : 0;
+    const seconds = load + (ck ? (points + 1) * ck.save : 0) + points * probe;
+    const parts = [
+      ...(loads && ck ? [`${secs(load)} loading its init`] : []),
+      ck ? `${points + 1} checkpoints x ${secs(ck.save)}` : 'its checkpoints (not counted: none measured)',
+      ...(probe ? [`${points} x ${secs(probe)} measuring ${probeImages} val images`] : []),
+      ...(probePass === null ? [`its val measures at the checkpoints (not counted: no forward pass measured)`] : []),
+    ];
+    return { seconds, how: ` + ${parts.join(' + ')}` };
+  }
 
   async function stageCost(s: ResolvedStage): Promise<Cost> {
     const p = s.params;
@@ -195,12 +281,13 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
         crop = Number(p.crop);
       const t = await measure.trainStep(net, step, crop, batch);
       const prep = (decodesOf(it * batch) * (await decode())) / it + batch * (await measure.augment(W, H, crop));
+      const extra = await trainingExtras(p, it, kind !== 'fcan-pretrain');
       return {
         role,
-        seconds: it * (t.seconds + prep),
+        seconds: it * (t.seconds + prep) + extra.seconds,
         serial: 0,
         macs: it * t.macs,
-        how: `${num(it)} it x (${secs(t.seconds)} step + ${secs(prep)} decode and augment) (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${t.note})`,
+        how: `${num(it)} it x (${secs(t.seconds)} step + ${secs(prep)} decode and augment)${extra.how} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${t.note})`,
       };
     }
     if (kind === 'saliency-train') {
@@ -236,6 +323,7 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
       const d = await decode();
       const k = scaleSizes(W, H, p.scales).length;
       const scales = `${k} scale${k > 1 ? 's' : ''}`;
+      const ns = await netStart();
       if (kind === 'attention' || kind === 'adapt') {
         const n = images.train;
         // attention also scores the val images at scale 1, after its items, on one thread
@@ -245,7 +333,8 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
           seconds: n * (d + f.seconds),
           serial: val ? images.val * (d + val.seconds) : 0,
           macs: n * f.macs + (val ? images.val * val.macs : 0),
-          how: `${num(n)} images x (${secs(d)} decode + ${secs(f.seconds)} forward at ${scales} of ${W}x${H}${f.note})${val ? `, then ${num(images.val)} val images x ${secs(d + val.seconds)} on one thread` : ''}`,
+          how: `${num(n)} images x (${secs(d)} decode + ${secs(f.seconds)} forward at ${scales} of ${W}x${H}${f.note})${val ? `, then ${num(images.val)} val images x ${secs(d + val.seconds)} on one thread` : ''}${ns.how}`,
+          startMore: ns.seconds,
         };
       }
       const n = count(p.split);
@@ -256,7 +345,8 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
           seconds: n * (d + f.seconds + crf),
           serial: 0,
           macs: n * f.macs,
-          how: `${num(n)} images x (${secs(d)} decode + ${secs(f.seconds)} forward at ${scales}${crf ? ` + ${secs(crf)} CRF` : ''}${f.note})`,
+          how: `${num(n)} images x (${secs(d)} decode + ${secs(f.seconds)} forward at ${scales}${crf ? ` + ${secs(crf)} CRF` : ''}${f.note})${ns.how}`,
+          startMore: ns.seconds,
         };
       }
       // eval-direct: the class scores at scale 1, the attention at every scale, and the saliency passes
@@ -269,11 +359,17 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
         seconds: n * (d + one.seconds + f.seconds + k2 * det.seconds),
         serial: 0,
         macs: n * (one.macs + f.macs + k2 * det.macs),
-        how: `${num(n)} images x (${secs(d)} decode + ${secs(one.seconds + f.seconds)} forward at 1 + ${scales} + ${k2} x ${secs(det.seconds)} detector${f.note})`,
+        how: `${num(n)} images x (${secs(d)} decode + ${secs(one.seconds + f.seconds)} forward at 1 + ${scales} + ${k2} x ${secs(det.seconds)} detector${f.note})${ns.how}`,
+        startMore: ns.seconds,
       };
     }
     if (kind === 'dataset' && p.source === 'voc')
       return { role, seconds: null, serial: 0, macs: 0, how: 'downloads and preparation: not estimated (network speed)' };
+    if (kind === 'dataset' && (p.source ?? 'toy') === 'toy') {
+      const n = images.train + images.val + images.test;
+      const t = await measure.toyImage((p.toy ?? {}) as ToyOptionsInput);
+      return { role, seconds: n * t, serial: 0, macs: 0, how: `${num(n)} toy images x ${secs(t)} (render, encode, write)` };
+    }
     return { role, seconds: 0, serial: 0, macs: 0, how: 'small next to the rest: its start only' };
   }
 }

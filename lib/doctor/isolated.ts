@@ -4,7 +4,7 @@
 // modules, the backend): that is what every stage of a run pays to start, and the doctor's own
 // start is timed the same way.
 import { libFile, TSX_LOADER } from '../paths.ts';
-import type { Measurer, Startup } from './estimate.ts';
+import type { MeasureCall, Measurer, Startup } from './estimate.ts';
 import type { Failed } from './fit.ts';
 import type { MeasureOptions } from './measure.ts';
 
@@ -25,21 +25,37 @@ export interface ChildReply {
   ready?: number;
 }
 
-export type IsolatedMeasurer = Measurer & { backend(): MeasuringBackend | null };
+export type IsolatedMeasurer = Measurer & {
+  backend(): MeasuringBackend | null;
+  /**
+   * Small measurements (no network that could run the backend out of memory) made together in one
+   * process, ahead of the estimate asking for them: each process costs a start, which on a busy
+   * machine takes longer than they do. A failed batch leaves them to their own processes.
+   */
+  prefetch(calls: MeasureCall[]): Promise<void>;
+};
 
 /** how often a measurement is tried again below a step that did not fit */
 const RETRIES = 4;
 
-/** `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends */
-export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void): IsolatedMeasurer {
+/**
+ * `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends.
+ * `runStart`: a command (argv after node) that does what the run does before its first stage
+ * (`pipeline status` of the same profile and settings): its wall time is the run's own start.
+ */
+export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void, runStart?: string[]): IsolatedMeasurer {
   const memo = new Map<string, Promise<unknown>>();
   let backend: MeasuringBackend | null = null;
   const starts: number[] = [];
   let thread: Promise<number> | null = null;
-  const what = (method: string, args: unknown[]) => `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+  let run: Promise<number | undefined> | null = null;
+  const what = (method: string, args: unknown[]) =>
+    method === 'batch'
+      ? `${(args[0] as MeasureCall[]).map((c) => c.method).join(', ')} (together in one process)`
+      : `${method} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
 
   /** One process; a step it was timing when it died (out of memory) is added to `failed` and it is run again below that. */
-  const attempt = async (method: keyof Measurer, args: unknown[], failed: Record<string, Failed>): Promise<ChildReply | null> => {
+  const attempt = async (method: keyof Measurer | 'batch', args: unknown[], failed: Record<string, Failed>): Promise<ChildReply | null> => {
     const { execa } = await import('execa');
     const t0 = performance.now();
     const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args, options: { ...opts, failed } })], { reject: false });
@@ -73,8 +89,9 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
     return null;
   };
 
+  const keyOf = (method: string, args: unknown[]) => JSON.stringify([method, args]);
   const call = <T>(method: keyof Measurer, args: unknown[]): Promise<T> => {
-    const key = JSON.stringify([method, args]);
+    const key = keyOf(method, args);
     let p = memo.get(key);
     if (!p) {
       p = (async () => {
@@ -99,12 +116,48 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
     crf: (...a) => call('crf', a),
     decode: (...a) => call('decode', a),
     augment: (...a) => call('augment', a),
-    // a process's start: the quickest seen (the others include a busier moment of the machine)
+    checkpoint: (...a) => call('checkpoint', a),
+    toyImage: (...a) => call('toyImage', a),
+    // a process's start: the median of those seen, as a run's stages meet the machine at all its moments
     startup: async () => {
       thread ??= call<Startup>('startup', []).then((s) => s.thread);
       const t = await thread;
-      return { process: Math.min(...starts), thread: t };
+      run ??= runStart ? timeCommand(runStart, onMeasure) : Promise.resolve(undefined);
+      const r = await run;
+      return { process: median(starts), thread: t, ...(r === undefined ? {} : { run: r }) };
     },
     backend: () => backend,
+    prefetch: async (calls) => {
+      const todo = calls.filter((c) => !memo.has(keyOf(c.method, c.args)));
+      if (!todo.length) return;
+      const reply = await attempt('batch', [todo], {}).catch(() => null);
+      const each = reply?.error === undefined && Array.isArray(reply?.seconds) ? (reply.seconds as ({ seconds: unknown } | { error: string })[]) : null;
+      if (!reply || !each || each.length !== todo.length) return;
+      if (reply.ready !== undefined) starts.push(reply.ready);
+      backend = reply.backend ?? backend;
+      todo.forEach((c, i) => {
+        const r = each[i];
+        const p = 'error' in r ? Promise.reject(new Error(r.error)) : Promise.resolve(r.seconds ?? null);
+        // handled when asked for; until then a failure waits here without being reported unhandled
+        p.catch(() => undefined);
+        memo.set(keyOf(c.method, c.args), p);
+      });
+    },
   };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : 0;
+};
+
+/** Wall seconds of a command run as the run's own start is (a fresh node); undefined when it failed. */
+async function timeCommand(argv: string[], onMeasure?: (what: string, seconds: number | null) => void): Promise<number | undefined> {
+  const { execa } = await import('execa');
+  const t0 = performance.now();
+  const r = await execa(process.execPath, argv, { reject: false });
+  const seconds = (performance.now() - t0) / 1000;
+  const what = `the run's start: ${argv.slice(1).join(' ')}`;
+  onMeasure?.(what, r.exitCode === 0 ? seconds : null);
+  return r.exitCode === 0 ? seconds : undefined;
 }

@@ -2,15 +2,16 @@
 // step it is about to time as a JSON line before each (`attempt`), then the result (or the error),
 // the backend that measured it and the seconds this process took to be ready to compute as the
 // last JSON line on stdout. A network too large for the backend (a wasm heap abort) then costs
-// this process, not the doctor.
+// this process, not the doctor. A `batch` request runs several small measurements (no network to
+// run out of memory with) one after another in one process, each with its own result or error.
 import { stageNumerics } from '../contract/numerics.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { readNumericsSetting, useNumerics } from '../tensor/numerics.ts';
 import { machineMeasurer, type MeasureOptions } from './measure.ts';
-import type { Measurer } from './estimate.ts';
+import type { MeasureCall } from './estimate.ts';
 import type { ChildReply } from './isolated.ts';
 
-type Request = { [K in keyof Measurer]: { method: K; args: Parameters<Measurer[K]> } }[keyof Measurer] & { options?: MeasureOptions };
+type Request = (MeasureCall | { method: 'batch'; args: [MeasureCall[]] }) & { options?: MeasureOptions };
 
 const request = JSON.parse(process.argv[2] ?? '{}') as Request;
 let reply: ChildReply;
@@ -25,8 +26,23 @@ try {
   // each step before it is timed: if it runs the backend out of memory, the parent knows which
   const onAttempt = (key: string, side: number, batch: number) => process.stdout.write(`${JSON.stringify({ attempt: { key, side, batch } })}\n`);
   const m = machineMeasurer({ ...request.options, onAttempt }) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  const result = await m[request.method](...request.args);
-  const seconds = request.method === 'startup' ? { ...(result as object), process: ready } : result;
+  const one = async (call: MeasureCall): Promise<unknown> => {
+    const result = await m[call.method](...call.args);
+    return call.method === 'startup' ? { ...(result as object), process: ready } : result;
+  };
+  let seconds: unknown;
+  if (request.method === 'batch') {
+    // one after another, each timed alone; one that fails says why and the others go on
+    const out: ({ seconds: unknown } | { error: string })[] = [];
+    for (const call of request.args[0]) {
+      try {
+        out.push({ seconds: await one(call) });
+      } catch (err) {
+        out.push({ error: (err as Error).message.split('\n')[0] });
+      }
+    }
+    seconds = out;
+  } else seconds = await one(request);
   reply = { seconds, backend: { name, detail }, ready };
 } catch (err) {
   reply = { error: (err as Error).message.split('\n')[0] };

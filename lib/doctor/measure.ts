@@ -5,10 +5,15 @@
 // first (tf.profile: the kernels' multiply-adds, hence the step's and the time it would take to
 // time), which also warms the kernels up. A forward pass is timed at every size a stage runs it
 // at. Each distinct measurement is made once per process.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { libFile } from '../paths.ts';
-import { buildModel } from '../model/build.ts';
+import { buildModel, loadModel } from '../model/build.ts';
+import { saveCheckpoint } from '../tensor/checkpoint.ts';
+import { generateToyDataset } from '../data/toy-generate.ts';
 import type { ModelName, SegmentationModel } from '../model/model.ts';
 import { toNetworkInput } from '../model/preprocess.ts';
 import { augment, sampleRng } from '../model/augment.ts';
@@ -18,7 +23,7 @@ import { Prng } from '../tensor/random.ts';
 import { type ProgressSink, type RgbImage, VOC_CLASSES } from '../types.ts';
 import { chooseStep, stepMacs, throughTwo, type Failed, type StepCosts, type StepName } from './fit.ts';
 import { totalMacs } from './macs.ts';
-import type { Measurer, NetSpec, Timed } from './estimate.ts';
+import type { CheckpointCost, Measurer, NetSpec, Timed } from './estimate.ts';
 
 // timings are measured at VOC's class count (the heads and the CRF scale with it; the trunk, most of the time, does not)
 const CLASSES = VOC_CLASSES.length;
@@ -302,6 +307,40 @@ export function machineMeasurer(opts: MeasureOptions = {}): Measurer {
         const label = { width, height, data: new Uint8Array(width * height) };
         let k = 0;
         return timeCall(async () => augment(img, label, { crop, scale: [0.5, 1.5], mirror: true }, sampleRng(1, k++, 0)));
+      }),
+    checkpoint: (net, optimizerSlots) =>
+      once(`checkpoint|${net.model}|${net.widthDivisor}|${optimizerSlots}`, () =>
+        withModel(net, async (model): Promise<CheckpointCost> => {
+          const dir = await mkdtemp(join(tmpdir(), 'dcsp-doctor-checkpoint-'));
+          try {
+            const weights = model.weights();
+            // optimiser state as a training saves it: `optimizerSlots` tensors the size of each weight
+            const optimizer: tf.NamedTensorMap = {};
+            for (let k = 0; k < optimizerSlots; k++) for (const [n, w] of Object.entries(weights)) optimizer[`${n}/slot${k}`] = tf.zerosLike(w);
+            try {
+              const config = { model: net.model, widthDivisor: net.widthDivisor };
+              const save = await timeCall(() => saveCheckpoint(dir, { weights, optimizer, iteration: 1, extra: { config } }));
+              const load = await timeCall(async () => (await loadModel(dir)).dispose());
+              return { save, load };
+            } finally {
+              tf.dispose(Object.values(optimizer));
+            }
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }),
+      ),
+    toyImage: (options) =>
+      once(`toy|${JSON.stringify(options)}`, async () => {
+        // a few images of the run's sizes and settings, written as the dataset stage writes them
+        const n = 6;
+        const dir = await mkdtemp(join(tmpdir(), 'dcsp-doctor-toy-'));
+        try {
+          const seconds = await timeCall(() => generateToyDataset(dir, { ...options, counts: { train: n, val: 0, test: 0 } }));
+          return seconds / n;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
       }),
     // this process is started already: its own start is the isolated measurer's to measure
     startup: async () => ({ process: 0, thread: await threadStart() }),

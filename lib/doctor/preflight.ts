@@ -56,6 +56,7 @@ export async function preflight(
     slots: { cores: 1, gpus: 0, jobs: 1 },
     trainingThreads: 1,
     only: (n) => names.has(n),
+    trainingExtras: false,
   });
   // the backend the measurements ran on; this process loads none (libtensorflow's start-up lines
   // would print here) unless a given measurer ran in it

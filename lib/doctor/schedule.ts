@@ -25,8 +25,8 @@ export interface StageCost {
 }
 
 /**
- * What will run the stages. `gpus` 0: the CPU's cores are the per-image slots. The GPU count is
- * read the way the run reads it once `--gpus` exists (lib/exec); until then doctor's own `--gpus N`.
+ * What will run the stages. `gpus` 0: the CPU's cores are the per-image slots; else the GPU slots
+ * of the run's `--gpus` and `--gpu-share` (devices x share), which doctor reads as the run does.
  */
 export interface Slots {
   cores: number;

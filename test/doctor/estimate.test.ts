@@ -27,13 +27,16 @@ const areaMachine = (calls: number[] = [], decode = 0.004): Measurer => ({
   decode: async () => decode,
   augment: async () => 0.001,
   startup: async () => ({ process: 0, thread: 0 }),
+  checkpoint: async () => ({ save: 0, load: 0 }),
+  toyImage: async () => 0,
 });
 
 const CPU2: Slots = { cores: 2, gpus: 0, jobs: 2 };
 
-async function estimate(set: string[], m: Measurer, profile = 'micro', slots = CPU2) {
+// the trainings' val probes left out, so that a training is its steps (and its other fixed costs, which cost 0 here)
+async function estimate(set: string[], m: Measurer, profile = 'micro', slots = CPU2, probes = false) {
   const r = await resolvePipeline(PIPELINE, { profile, set });
-  const e = await estimateRun(r.stages, m, { slots, trainingThreads: 1 });
+  const e = await estimateRun(r.stages, m, { slots, trainingThreads: 1, probes });
   const stage = (name: string) => e.stages.find((s) => s.stage === name)!;
   return { of: (name: string) => stage(name).seconds!, stage, e };
 }
@@ -91,6 +94,34 @@ describe('estimateRun', () => {
     expect(two.e.critical).toEqual(expect.arrayContaining(['fcan-pretrain', 'train', 'retrain']));
   });
 
+  it("counts each stage's fixed costs: its start, the run's own, checkpoints, init and network loads, val probes, the toy images", async () => {
+    const fixed: Measurer = {
+      ...areaMachine(),
+      startup: async () => ({ process: 2, thread: 0.5, run: 3 }),
+      checkpoint: async () => ({ save: 0.1, load: 0.2 }),
+      toyImage: async () => 0.01,
+    };
+    const bare = await estimate([], areaMachine());
+    const off = await estimate([], fixed);
+    const on = await estimate([], fixed, 'micro', CPU2, true);
+    // micro: 20 iterations, a checkpoint every 10: the loop's 2 and the artifact's; train loads its init, fcan-pretrain builds its own
+    expect(off.of('train') - bare.of('train')).toBeCloseTo(0.2 + 3 * 0.1, 10);
+    expect(off.of('fcan-pretrain') - bare.of('fcan-pretrain')).toBeCloseTo(3 * 0.1, 10);
+    // with TensorBoard files, each of the loop's checkpoints measures the 12 val images at scale 1 (72 px)
+    const probe = 12 * (0.004 + 1e-6 * 72 * 72);
+    expect(on.of('train') - off.of('train')).toBeCloseTo(2 * probe, 10);
+    expect(on.stage('train').how).toMatch(/\+ 0\.20 s loading its init \+ 3 checkpoints x 0\.10 s \+ 2 x .* measuring 12 val images/);
+    // an isolated training starts a process; a per-image stage on a network a thread that loads it
+    expect(off.stage('train').start).toBe(2);
+    expect(off.stage('attention').start).toBeCloseTo(0.5 + 0.2, 10);
+    expect(off.stage('cues').start).toBe(0.5);
+    expect(off.of('dataset')).toBeCloseTo(40 * 0.01, 10);
+    // the run's own start (its command up to the first stage) comes before the DAG
+    expect(off.e.runStart).toBe(3);
+    const noRun = await estimate([], { ...fixed, startup: async () => ({ process: 2, thread: 0.5 }) });
+    expect(off.e.wall - noRun.e.wall).toBeCloseTo(1, 10);
+  });
+
   it('names what could not be measured and leaves it out of the totals', async () => {
     const broken: Measurer = {
       ...areaMachine(),
@@ -100,6 +131,17 @@ describe('estimateRun', () => {
     };
     const { e } = await estimate([], broken, 'voc');
     expect(e.unmeasured).toEqual(['attention', 'adapt', 'eval', 'eval-direct', 'eval-oracle']);
+    // a fixed cost that cannot be measured is said and left out; the stage keeps its figure
+    const noCheckpoint: Measurer = {
+      ...areaMachine(),
+      checkpoint: async () => {
+        throw new Error('Aborted()');
+      },
+    };
+    const c = await estimate([], noCheckpoint, 'micro', CPU2, true);
+    expect(c.e.unmeasured).toEqual([]);
+    expect(c.stage('train').how).toMatch(/its checkpoints \(not counted: none measured\)/);
+    expect(c.stage('adapt').how).toMatch(/loading the network not counted/);
     expect(e.stages.find((s) => s.stage === 'eval')!.how).toMatch(/could not be measured here: memory access out of bounds/);
   });
 });

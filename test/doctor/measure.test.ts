@@ -47,7 +47,12 @@ describe('machineMeasurer', () => {
 
   it('below a step that did not fit, times the largest batch that does, scales it by multiply-adds and says so', async () => {
     const tried: string[] = [];
-    const m = machineMeasurer({ failed: { step: { side: 96, batch: 8, why: 'Aborted()' } }, onAttempt: (k, s, b) => tried.push(`${k} ${b} x ${s}`) });
+    // no time budget to speak of: only the memory decides here (a busy machine's slow profiles would otherwise put batch 7 over 20 s)
+    const m = machineMeasurer({
+      budget: 1e9,
+      failed: { step: { side: 96, batch: 8, why: 'Aborted()' } },
+      onAttempt: (k, s, b) => tried.push(`${k} ${b} x ${s}`),
+    });
     const step = await m.trainStep(net, 'seg', 96, 8);
     expect(tried).toEqual(['step 7 x 96']);
     expect(step.note).toMatch(/^; batch 8 x 96 px did not fit here \(Aborted\(\)\), so batch 7 x 96 px was timed and scaled by multiply-adds x1\.1\d$/);

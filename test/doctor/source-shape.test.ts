@@ -26,6 +26,8 @@ const machine: Measurer = {
   decode: async () => 0.004,
   augment: async () => 0.001,
   startup: async () => ({ process: 0, thread: 0 }),
+  checkpoint: async () => ({ save: 0, load: 0 }),
+  toyImage: async () => 0,
 };
 const dir = mkdtempSync(join(tmpdir(), 'dcsp-doctor-coco-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,12 @@
 // `pipeline doctor`: the backend, the downloads and the run's compute and wall time, measured on this machine.
+import { join } from 'node:path';
+import { InputError } from '../../errors.ts';
+import { PROJECT_ROOT } from '../../paths.ts';
 import { intOption } from '../args.ts';
-import { defineCommand } from '../command.ts';
+import { defineCommand, type CommonValues } from '../command.ts';
+import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
 import { HELP } from '../help.ts';
-import { openPipeline } from '../open-pipeline.ts';
+import { locate, openPipeline } from '../open-pipeline.ts';
 
 export const doctor = defineCommand({
   name: 'doctor',
@@ -10,21 +14,35 @@ export const doctor = defineCommand({
   usage: HELP.doctor,
   // it measures on the backend
   computes: true,
-  options: { json: { type: 'boolean' }, gpus: { type: 'string' }, jobs: { type: 'string', short: 'j' }, budget: { type: 'string' } },
+  options: {
+    json: { type: 'boolean' },
+    jobs: { type: 'string', short: 'j' },
+    budget: { type: 'string' },
+    until: { type: 'string' },
+    'no-tensorboard': { type: 'boolean' },
+    ...GPU_OPTIONS,
+  },
   async run(values, io) {
-    // seam: a GPU count until lib/exec's device discovery (`run --gpus auto|none|LIST`) is there to read
-    const gpus = values.gpus === 'none' ? 0 : intOption('doctor', 'gpus', values.gpus);
     const jobs = intOption('doctor', 'jobs', values.jobs);
     const budget = intOption('doctor', 'budget', values.budget);
-    const { p, store } = await openPipeline(values);
+    const until = values.until;
+    const { p, store } = await openPipeline(values, { demand: until ? [until] : [] });
+    if (until && !p.stages.has(until)) throw new InputError(`unknown stage '${until}' (stages: ${p.order.join(', ')})`);
+    // the stages the run will compute: all of them, or --until's and what it needs, as the run's --until
+    const inRun = until ? new Set([until, ...p.ancestors(until)]) : null;
+    // the run's --gpus and --gpu-share, read as the run reads them (a bad one is refused the same way)
+    const gpus = await commandGpus('doctor', values, p.numerics.backend, false);
+    io.err(gpus.line);
     const { runDoctor, formatDoctor } = await import('../../doctor/doctor.ts');
     const report = await runDoctor({
       profile: p.profile,
-      stages: p.order.map((n) => p.stages.get(n)!),
+      stages: p.order.filter((n) => inRun === null || inRun.has(n)).map((n) => p.stages.get(n)!),
       dataDir: store.dataDir,
-      gpus,
+      gpus: gpus.plan ? gpus.plan.devices.length * gpus.plan.share : 0,
       jobs,
       budget,
+      probes: !values['no-tensorboard'],
+      runStart: statusCommand(values),
       log: (line) => io.err(line),
     });
     if (values.json) io.out(JSON.stringify(report, null, 1));
@@ -32,3 +50,15 @@ export const doctor = defineCommand({
     return 0;
   },
 });
+
+/** `pipeline status` of the same pipeline, cache, profile and settings: what a run does before its first stage. */
+function statusCommand(values: CommonValues): string[] {
+  const { file, cache } = locate(values);
+  const argv = [join(PROJECT_ROOT, 'bin/pipeline.mjs'), 'status', '--pipeline', file, '--cache', cache];
+  if (values.profile !== undefined) argv.push('--profile', values.profile);
+  for (const s of values.set ?? []) argv.push('--set', s);
+  if (values.backend !== undefined) argv.push('--backend', values.backend);
+  if (values['tf-threads'] !== undefined) argv.push('--tf-threads', values['tf-threads']);
+  if (values.nondeterministic) argv.push('--nondeterministic');
+  return argv;
+}
