@@ -39,10 +39,16 @@ describe('machineMeasurer', () => {
     expect(step.note).toBe('');
     expect(step.macs / direct).toBeGreaterThan(0.9);
     expect(step.macs / direct).toBeLessThan(1.1);
-    // 9x the pixels; the fixed cost per step keeps the ratio well below 9
-    const small = await m.trainStep(net, 'seg', 48, 2);
-    const large = await m.trainStep(net, 'seg', 144, 2);
-    expect(large.seconds / small.seconds).toBeGreaterThan(1.5);
+    // 9x the pixels; the fixed cost per step keeps the ratio well below 9. Each size timed three
+    // times, alternating, and the quickest kept: one pair on a machine whose load moves between
+    // the two measured 1.36 in CI
+    let small = Number.POSITIVE_INFINITY;
+    let large = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 3; round++) {
+      small = Math.min(small, (await m.trainStep(net, 'seg', 48, 2)).seconds);
+      large = Math.min(large, (await m.trainStep(net, 'seg', 144, 2)).seconds);
+    }
+    expect(large / small).toBeGreaterThan(1.5);
   }, 120_000);
 
   it('below a step that did not fit, times the largest batch that does, scales it by multiply-adds and says so', async () => {
