@@ -17,6 +17,7 @@ export default defineStage({
   inputs: ['dataset', 'previous'],
   // the pass before's detector runs again here (lib/work/saliency-passes.ts)
   tensors: (_p, upstream) => upstream('previous')?.tensors ?? false,
+  onnx: (_p, upstream) => upstream('previous')?.onnx ?? false,
   work: new URL('../lib/work/erase-s3.ts', import.meta.url),
   perItem: { ids: (ctx) => SALIENCY.ids(ctx.inputs.previous), chunkSize: 4 },
 });

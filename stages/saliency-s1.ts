@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
-import { checkDetectorParams, detectorName, detectorReadsWeights, detectorRefusal, detectorTensors, withDetectorCode } from '../lib/saliency/stage-hooks.ts';
+import { checkDetectorParams, detectorName, detectorOnnx, detectorReadsWeights, detectorRefusal, detectorTensors, withDetectorCode } from '../lib/saliency/stage-hooks.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 
 export const params = z
@@ -32,6 +32,7 @@ export default defineStage({
   inputsUsed: (p) => (detectorReadsWeights(p) ? ['weights'] : []),
   refuse: (p, upstream) => detectorRefusal(p, upstream('weights') !== undefined),
   tensors: (p) => detectorTensors(p),
+  onnx: (p) => detectorOnnx(p),
   work: new URL('../lib/work/saliency-s1.ts', import.meta.url),
   perItem: { ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split), chunkSize: 4 },
 });

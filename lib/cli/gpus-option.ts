@@ -1,6 +1,8 @@
 // --gpus auto|none|LIST and --gpu-share N, shared by run, sweep and worker (lib/gpu/plan.ts decides).
+import type { Pipeline } from '../dag/load.ts';
 import { parseGpusFlag, parseGpuShare } from '../gpu/devices.ts';
 import { backendUsesGpus, planGpus, type GpuPlan } from '../gpu/plan.ts';
+import { describeSetting } from '../tensor/numerics.ts';
 import type { Options } from './args.ts';
 import type { Values } from './command.ts';
 
@@ -35,4 +37,21 @@ export async function commandGpus(command: string, values: Values<typeof GPU_OPT
   }
   const { plan, line } = await planGpus(flag, share, backend, command);
   return { plan, jobs: false, line };
+}
+
+/**
+ * What run and sweep say first about where their stages compute: the backend, the GPUs, and, when
+ * a stage runs onnxruntime sessions (an isnet or onnx detector), the provider they run on and why.
+ */
+export function computeLines(p: Pipeline, gpus: CommandGpus): string[] {
+  const lines = [`backend: ${describeSetting(p.numerics)}`, gpus.line];
+  const onnx = p.order.filter((n) => p.stages.get(n)!.onnx);
+  if (onnx.length) {
+    const choice = p.numerics.onnx ?? { provider: 'cpu', why: 'the default' };
+    // as the executor decides (lib/exec/stage-place.ts holdsGpu): simulated GPUs place them too
+    const holds = gpus.plan ? choice.provider === 'cuda' || gpus.plan.simulated : gpus.jobs && choice.provider === 'cuda';
+    const slot = holds ? `, each holding a GPU slot${gpus.plan?.simulated ? ' (simulated)' : ''}` : '';
+    lines.push(`onnxruntime: ${onnx.join(', ')} on its ${choice.provider === 'cuda' ? 'CUDA' : 'CPU'} provider${slot} (${choice.why})`);
+  }
+  return lines;
 }

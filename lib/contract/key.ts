@@ -17,6 +17,8 @@ export interface KeyParts {
   inputs: Record<string, string>;
   /** tensor stages only: backend, TensorFlow build, threads, deterministic kernels */
   numerics?: Numerics;
+  /** onnx stages run on onnxruntime's CUDA provider only (lib/tensor/onnx-provider.ts); the CPU's is named by nothing */
+  onnx?: { provider: 'cuda' };
 }
 
 /** What of a resolved stage its key reads (lib/dag/resolve.ts fills these from the stage's declaration). */
@@ -27,6 +29,8 @@ export interface KeyedStage {
   params: Record<string, unknown>;
   /** it computes with tfjs tensors (under these params and inputs) */
   tensors?: boolean;
+  /** it runs onnxruntime sessions (under these params and inputs) */
+  onnx?: boolean;
   /** it computes per item (each op on one thread) rather than as one whole (a training) */
   perItem?: boolean;
   /** params that only stop a run and never change what it commits */
@@ -46,6 +50,7 @@ export function keyPartsOf(p: { root: string; numerics: NumericsSetting }, s: Ke
     inputs,
   };
   if (s.tensors) parts.numerics = stageNumerics(p.numerics, Boolean(s.perItem));
+  if (s.onnx && p.numerics.onnx?.provider === 'cuda') parts.onnx = { provider: 'cuda' };
   return parts;
 }
 
@@ -55,8 +60,9 @@ export function keyedParams(params: Record<string, unknown>, guards: readonly st
 }
 
 // A stage without numerics hashes exactly what it did before numerics existed, so the keys of the
-// stages that touch no tensors did not change when tensor stages gained theirs.
-const numericsPart = (p: KeyParts): string[] => (p.numerics ? [canonicalJson(p.numerics)] : []);
+// stages that touch no tensors did not change when tensor stages gained theirs; likewise an onnx
+// stage on the CPU provider keeps the key it had before the CUDA provider could be chosen.
+const numericsPart = (p: KeyParts): string[] => [...(p.numerics ? [canonicalJson(p.numerics)] : []), ...(p.onnx ? [canonicalJson(p.onnx)] : [])];
 
 export function stageKey(p: KeyParts): string {
   return sha256('dcsp-stage-key/1', p.stage, String(p.version), p.codeHash, canonicalJson(p.params), canonicalJson(p.inputs), ...numericsPart(p));

@@ -144,6 +144,12 @@ export interface StageDefinition<P = Record<string, unknown>> {
    */
   tensors?: boolean | ((params: P, upstream: (slot: string) => (UpstreamStage & { tensors: boolean }) | undefined) => boolean);
   /**
+   * The stage runs onnxruntime sessions (an onnx saliency detector): on a run that computes on
+   * GPUs with onnxruntime's CUDA provider installed it holds a GPU slot, and its key names the
+   * provider (lib/tensor/onnx-provider.ts). A function as for `tensors`.
+   */
+  onnx?: boolean | ((params: P, upstream: (slot: string) => (UpstreamStage & { onnx: boolean }) | undefined) => boolean);
+  /**
    * Params that only stop a run (a check that refuses to commit a result) and never change the
    * bytes of a result they let through: they are left out of the key (lib/contract/key.ts).
    */

@@ -19,6 +19,8 @@ export interface ResolvedStage {
   readsLineage: boolean;
   /** it computes with tensors under these params and inputs: its key carries numerics (lib/contract/numerics.ts) */
   tensors: boolean;
+  /** it runs onnxruntime sessions (StageDefinition.onnx): on CUDA, its key names the provider */
+  onnx: boolean;
   /** it computes per item (lib/exec/per-item.ts) */
   perItem: boolean;
   /** params left out of its key (StageDefinition.guards) */

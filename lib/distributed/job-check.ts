@@ -57,6 +57,7 @@ const KeyPartsSchema = z.strictObject({
   params,
   inputs: z.record(z.union([slot, z.literal(LINEAGE_PART)]), hex64),
   numerics: NumericsSchema.optional(),
+  onnx: z.strictObject({ provider: z.literal('cuda') }).optional(),
 });
 
 const StageJobSchema = z.strictObject({
@@ -289,7 +290,16 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
     return file;
   });
   return {
-    task: { module: c.registry.module(d.stage), params: d.params, shared: d.shared, inputs, ids: d.ids, ...(d.numerics ? { numerics: d.numerics } : {}) },
+    task: {
+      module: c.registry.module(d.stage),
+      params: d.params,
+      shared: d.shared,
+      inputs,
+      ids: d.ids,
+      ...(d.numerics ? { numerics: d.numerics } : {}),
+      // the provider the key names: the item key below covers it, so a job cannot ask for another
+      ...(d.parts.onnx ? { onnxProvider: d.parts.onnx.provider } : {}),
+    },
     files,
   };
 }

@@ -148,7 +148,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         seconds: x.seconds,
         ...(typeof resumedFrom === 'number' ? { resumedFrom } : {}),
         place: placeOf(
-          req.parts.numerics?.backend ?? 'none',
+          req.parts.numerics?.backend ?? (req.parts.onnx ? `onnxruntime-${req.parts.onnx.provider}` : 'none'),
           gpu,
           opts.gpus?.simulated ?? false,
           req.parts.numerics?.threads ?? opts.concurrency,

@@ -100,6 +100,7 @@ export async function computeStage(
       codeHash: req.parts.codeHash,
       params: req.parts.params,
       ...(req.parts.numerics ? { numerics: req.parts.numerics } : {}),
+      ...(req.parts.onnx ? { onnx: req.parts.onnx } : {}),
       // computed with the opt-out: recomputing this key may give other bytes, so no equality with it is claimed
       ...(isNondeterministic(req.parts.numerics) ? { nondeterministic: true as const } : {}),
       inputs: req.inputs,

@@ -14,10 +14,10 @@ import type { Store } from '../store/store.ts';
 import { checkContent } from '../store/verify.ts';
 import type { ProgressSink } from '../types.ts';
 import { keyPartsOf, stageKey } from '../contract/key.ts';
-import { gpuProcessEnv } from '../gpu/plan.ts';
+import { gpuProcessEnv, gpusSimulated } from '../gpu/plan.ts';
 import type { GpuSlots } from './gpu-slots.ts';
 import { runIsolated } from './isolated.ts';
-import { placeOf, type StagePlace } from './stage-place.ts';
+import { computesOn, holdsGpu, placeOf, type StagePlace } from './stage-place.ts';
 import { createProgress, writeLine } from './progress.ts';
 import { RunLog } from './run-log.ts';
 import { failureLine } from './stage-failure.ts';
@@ -174,6 +174,8 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     }
     // a recomputed input may differ in content (training is not bit-reproducible across machines): key again
     if (recomputed) return build(name, attempt + 1);
+    // a tensor stage, or an onnx one on CUDA, holds a card when the command has GPUs
+    const onGpu = holdsGpu(s, p.numerics, opts.gpus?.plan.simulated ?? gpusSimulated());
     const request: StageRequest = {
       stage: name,
       key,
@@ -184,9 +186,9 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
       inputs: Object.fromEntries(Object.entries(inputs).map(([slot, m]) => [slot, { stage: m.stage, key: m.key, contentHash: m.contentHash }])),
       force: force.has(name),
       // a GPU is held by a process that sees only that card: worker threads of this process cannot be placed on one
-      isolate: Boolean(opts.isolate || s.isolate || (s.tensors && opts.gpus)),
+      isolate: Boolean(opts.isolate || s.isolate || (onGpu && opts.gpus)),
       runName,
-      ...(opts.gpuJobs && s.tensors ? { gpu: true } : {}),
+      ...(opts.gpuJobs && onGpu ? { gpu: true } : {}),
     };
     const outcome = (x: StageExecution, place?: StagePlace): Promise<StageOutcome> =>
       record({ stage: name, key, status: x.status, seconds: x.seconds, manifest: x.manifest, ...(place && x.status === 'run' ? { place } : {}) });
@@ -199,7 +201,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
     // another engine runs it (lib/distributed): no local slot, lock or cores are taken here
     if (opts.remote) return outcome(await opts.remote.compute(request, { log, progress: progressFor(name) }).catch(fail));
     // the GPU first: a stage waiting for a card holds no job slot, so CPU-only stages go on beside
-    const gpu = s.tensors && opts.gpus ? await opts.gpus.acquire(() => log(`${name}: waiting for a free GPU slot`)) : null;
+    const gpu = onGpu && opts.gpus ? await opts.gpus.acquire(() => log(`${name}: waiting for a free GPU slot`)) : null;
     try {
       const releaseSlot = await acquireSlot();
       const holds = !s.perItem && parts.numerics?.threads !== undefined ? parts.numerics.threads : 1;
@@ -235,7 +237,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
         const x = await computeStage(store, request, workers, body, log, { tensorboard: opts.tensorboard });
         const threads = s.perItem ? workers : (parts.numerics?.threads ?? 1);
         const place = placeOf(
-          s.tensors ? p.numerics.backend : 'none',
+          computesOn(s, p.numerics),
           gpu,
           opts.gpus?.plan.simulated ?? false,
           threads,

@@ -6,6 +6,7 @@ import type { Json } from '../store/canonical-json.ts';
 import type { ItemEnv, ItemResult, StageDefinition } from '../contract/stage.ts';
 import { ensureTypeScript } from '../contract/typescript.ts';
 import { computesWith, describeNumerics, type Numerics } from '../tensor/numerics.ts';
+import { useOnnxProvider, type OnnxProvider } from '../tensor/onnx-provider.ts';
 import { loadItemWork, type AnyItemWork } from './stage-work.ts';
 
 export interface ItemTask {
@@ -17,6 +18,8 @@ export interface ItemTask {
   ids: string[];
   /** a tensor stage's numerics (from its key): the process computing the items must be set up for them */
   numerics?: Numerics;
+  /** an onnx stage keyed for onnxruntime's CUDA provider (absent: the CPU provider) */
+  onnxProvider?: OnnxProvider;
 }
 
 export interface ItemTaskResult {
@@ -28,7 +31,7 @@ export interface ItemTaskResult {
 let current: { signature: string; work: AnyItemWork; env: ItemEnv<Record<string, unknown>, Json, unknown> } | null = null;
 
 async function envFor(task: ItemTask): Promise<NonNullable<typeof current>> {
-  const signature = JSON.stringify([task.module, task.params, task.shared, task.inputs]);
+  const signature = JSON.stringify([task.module, task.params, task.shared, task.inputs, task.onnxProvider ?? 'cpu']);
   if (current?.signature === signature) return current;
   await ensureTypeScript();
   const def = ((await import(pathToFileURL(task.module).href)) as { default: StageDefinition }).default;
@@ -46,6 +49,8 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
   if (task.numerics && !computesWith(task.numerics)) {
     throw new Error(`this process is not set up to compute with ${describeNumerics(task.numerics)}, which the stage's key names`);
   }
+  // before the detector's session is created (envFor's setup): the provider the key names
+  useOnnxProvider(task.onnxProvider ?? 'cpu');
   const { work, env } = await envFor(task);
   if (work.computeBatch) {
     let results: ItemResult[];

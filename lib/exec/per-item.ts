@@ -65,6 +65,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   const baseTask = {
     module: run.module,
     ...(run.keyParts.numerics ? { numerics: run.keyParts.numerics } : {}),
+    ...(run.keyParts.onnx ? { onnxProvider: run.keyParts.onnx.provider } : {}),
     params: ctx.params,
     shared,
     inputs: Object.fromEntries(Object.entries(ctx.inputs).map(([slot, a]) => [slot, a.dir])),

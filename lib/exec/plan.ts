@@ -67,6 +67,7 @@ async function reasons(p: Pipeline, store: Store, s: ResolvedStage, parts: KeyPa
   out.push(...diffParams(s.name, ref.params, parts.params));
   const numerics = numericsChange(ref.numerics, parts.numerics);
   if (numerics) out.push(numerics);
+  if (ref.onnx?.provider !== parts.onnx?.provider) out.push(`onnxruntime provider changed: ${ref.onnx?.provider ?? 'cpu'} -> ${parts.onnx?.provider ?? 'cpu'}`);
   for (const slot of Object.keys(s.inputs)) {
     const up = s.inputs[slot];
     if (staleInputs.includes(slot)) out.push(`input ${slot} is stale (${up} will run)`);

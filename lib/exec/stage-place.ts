@@ -2,8 +2,25 @@
 // simulated) or the CPU, the threads it had, when it started, and what its process saw of the
 // GPU variables. A run fact (runs.jsonl, `pipeline report`), never part of a key: the same key
 // must give the same bytes on any card of one kind (docs/voc-and-gpus.md, "Where a stage ran").
+import type { ResolvedStage } from '../dag/load.ts';
 import { ALLOW_GROWTH_ENV } from '../gpu/plan.ts';
+import type { NumericsSetting } from '../tensor/numerics.ts';
 import type { GpuHold } from './gpu-slots.ts';
+
+/**
+ * Whether a stage holds a GPU slot when the command has GPUs: a tensor stage, or an onnx stage
+ * whose sessions run on onnxruntime's CUDA provider (or on simulated GPUs, whose placement is what
+ * a test looks at: the sessions then run on the CPU provider, as the stage's key says).
+ */
+export function holdsGpu(s: Pick<ResolvedStage, 'tensors' | 'onnx'>, numerics: NumericsSetting, simulated: boolean): boolean {
+  return s.tensors || (s.onnx && (numerics.onnx?.provider === 'cuda' || simulated));
+}
+
+/** What a stage computes with, for its run facts: the tfjs backend, onnxruntime's provider, or none. */
+export function computesOn(s: Pick<ResolvedStage, 'tensors' | 'onnx'>, numerics: NumericsSetting): string {
+  if (s.tensors) return numerics.backend;
+  return s.onnx ? `onnxruntime-${numerics.onnx?.provider ?? 'cpu'}` : 'none';
+}
 
 /** The GPU variables a stage's process saw (null: unset). */
 export interface SeenEnv {

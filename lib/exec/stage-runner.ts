@@ -10,6 +10,7 @@ import type { ProgressSink } from '../types.ts';
 import type { KeyParts } from '../contract/key.ts';
 import { ensureTypeScript } from '../contract/typescript.ts';
 import { useNumerics } from '../tensor/numerics.ts';
+import { useOnnxProvider } from '../tensor/onnx-provider.ts';
 import type { ShardSlot } from './gpu-shards.ts';
 import type { ChunkRunner } from './item-scheduler.ts';
 import { runPerItem, type PerItemStats } from './per-item.ts';
@@ -55,6 +56,7 @@ export async function executeStageJob(
   // before the stage's code can start TensorFlow: the threads and kernels its key names, on the
   // backend and TensorFlow build it names (or a clear refusal)
   if (job.keyParts.numerics) useNumerics(job.keyParts.numerics);
+  useOnnxProvider(job.keyParts.onnx?.provider ?? 'cpu');
   await ensureTypeScript();
   const def = ((await import(pathToFileURL(job.module).href)) as { default: StageDefinition }).default;
   if (def.implemented === false) throw new StageNotImplementedError(job.stage);

@@ -60,6 +60,11 @@ export interface DetectorPlugin<S extends DetectorSpec = DetectorSpec> {
   readonly spec: z.ZodType<S>;
   /** it runs tfjs networks: the stages' keys then carry the numerics (lib/contract/numerics.ts) */
   readonly tensors?: boolean;
+  /**
+   * it runs onnxruntime sessions, created with onnxExecutionProviders() (lib/tensor/onnx-provider.ts):
+   * on a GPU run with the CUDA provider installed the stages hold a GPU slot and name the provider in their keys
+   */
+  readonly onnx?: boolean;
   /** saliency-s1's params as a spec (unparsed; `kind` is added after); throws when they cannot be one */
   fromParams?(choice: DetectorChoice): Record<string, unknown>;
   /** checks of saliency-s1's params at parse time */

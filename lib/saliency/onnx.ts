@@ -1,8 +1,9 @@
-// ONNX salient-object detector on onnxruntime-node (CPU). onnxruntime is imported lazily so that users
+// ONNX salient-object detector on onnxruntime-node (its CPU provider, or CUDA's: lib/tensor/onnx-provider.ts). onnxruntime is imported lazily so that users
 // of the built-in detector never load its native binding.
 
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { onnxExecutionProviders } from '../tensor/onnx-provider.ts';
 import type { MapF32, RgbImage } from '../types.ts';
 import { ensureDownloaded, sha256File } from './download.ts';
 import { defaultModelDir, NAMED_MODELS } from './models.ts';
@@ -79,6 +80,8 @@ export async function createOnnxDetector(spec: OnnxSpec, opts: CreateDetectorOpt
   const { path, defaults } = await resolveOnnxModel(spec, opts);
   const ort: Ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(path, {
+    // the provider the stage's key names (lib/tensor/onnx-provider.ts): the CUDA provider rounds otherwise
+    executionProviders: onnxExecutionProviders(),
     intraOpNumThreads: spec.threads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',

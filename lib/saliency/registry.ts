@@ -17,6 +17,7 @@ const DETECTORS = new Registry<DetectorPlugin>(
       summary: 'string',
       spec: 'schema',
       tensors: 'boolean?',
+      onnx: 'boolean?',
       fromParams: 'function?',
       checkParams: 'function?',
       refuse: 'function?',

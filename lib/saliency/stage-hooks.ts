@@ -1,5 +1,5 @@
 // What the saliency stages ask of the chosen detector while the pipeline is planned: the param
-// checks, the inputs it reads, whether it computes with tensors, refusals, and the code identity of
+// checks, the inputs it reads, whether it computes with tensors or onnxruntime, refusals, and the code identity of
 // a plugin's detector. Read from the registry, so no stage lists detector names.
 import { z } from 'zod';
 import type { DetectorChoice } from './detector-plugin.ts';
@@ -37,5 +37,6 @@ export function withDetectorCode<P extends DetectorParams & { detectorCode?: str
 
 export const detectorReadsWeights = (p: DetectorParams): boolean => findDetector(p.detector)?.readsWeights?.(p) ?? false;
 export const detectorTensors = (p: DetectorParams): boolean => findDetector(p.detector)?.tensors ?? false;
+export const detectorOnnx = (p: DetectorParams): boolean => findDetector(p.detector)?.onnx ?? false;
 export const detectorRefusal = (p: DetectorParams, hasWeightsInput: boolean): { key: string; message: string } | null =>
   findDetector(p.detector)?.refuse?.(p, hasWeightsInput) ?? null;

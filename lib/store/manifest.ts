@@ -30,6 +30,8 @@ export interface Manifest {
   params: Json;
   /** a tensor stage's numerics, as in its key (lib/contract/numerics.ts) */
   numerics?: { backend: string; [field: string]: string | number | boolean | undefined };
+  /** an onnx stage computed on onnxruntime's CUDA provider, as in its key (lib/tensor/onnx-provider.ts) */
+  onnx?: { provider: 'cuda' };
   /**
    * computed with TensorFlow's nondeterministic kernels (`--nondeterministic`): another computation
    * of this key may give other bytes; nothing may claim a result equal to this one

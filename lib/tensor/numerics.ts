@@ -18,6 +18,7 @@ import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { PROJECT_ROOT } from '../paths.ts';
 import { BACKEND_ENV, BACKEND_NAMES, BACKEND_PINNED_ENV, parseBackendName, type BackendName } from './backend-names.ts';
+import { readOnnxProvider, type OnnxProviderChoice } from './onnx-provider.ts';
 
 /** The machine-wide choice a run's tensor stages compute with. */
 export interface NumericsSetting {
@@ -28,6 +29,8 @@ export interface NumericsSetting {
   threads: number;
   /** native backends: TensorFlow's deterministic ops and no oneDNN custom ops (the default; false by opt-out) */
   deterministic: boolean;
+  /** the onnxruntime provider of the onnx detectors (onnx-provider.ts); absent: the CPU's */
+  onnx?: OnnxProviderChoice;
 }
 
 /** What one tensor stage computes with: part of its key (lib/contract/numerics.ts makes it from a setting). */
@@ -147,7 +150,8 @@ function positiveInt(value: string, source: string): number {
  * The setting a run's tensor stages compute with: the backend (the pinned one, else the first
  * available from DCSP_BACKEND's preference on, as lib/tensor/backend.ts would choose it), its
  * TensorFlow build, a training's threads (DCSP_TF_THREADS, default DEFAULT_THREADS) and whether
- * TensorFlow must be deterministic (unless DCSP_TF_NONDETERMINISTIC=1). `notes`: a preferred
+ * TensorFlow must be deterministic (unless DCSP_TF_NONDETERMINISTIC=1), and the onnx detectors'
+ * provider (onnx-provider.ts). `notes`: a preferred
  * backend that is unavailable, and why. Throws on a bad setting (the CLI makes it exit 2).
  */
 export function readNumericsSetting(env: NodeJS.ProcessEnv = process.env): { setting: NumericsSetting; notes: string[] } {
@@ -176,6 +180,7 @@ export function readNumericsSetting(env: NodeJS.ProcessEnv = process.env): { set
     threads: threadsValue === undefined || threadsValue === '' ? DEFAULT_THREADS : positiveInt(threadsValue, `env ${THREADS_ENV}`),
     deterministic: nondeterministic !== '1',
   };
+  setting.onnx = readOnnxProvider(setting.backend, env);
   return { setting, notes };
 }
 

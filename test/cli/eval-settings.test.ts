@@ -20,6 +20,7 @@ const stage = (
   isolate: false,
   readsLineage: true,
   tensors: true,
+  onnx: false,
   perItem: true,
   guards: [],
 });

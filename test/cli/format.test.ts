@@ -18,6 +18,7 @@ const stage = (name: string, inputs: Record<string, string>, implemented = true)
   isolate: false,
   readsLineage: false,
   tensors: false,
+  onnx: false,
   perItem: false,
   guards: [],
 });

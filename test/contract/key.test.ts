@@ -75,4 +75,21 @@ describe('stage key numerics', () => {
     expect(numericsChange(stageNumerics(node, true), stageNumerics({ ...node, threads: 4 }, true))).toBeNull();
     expect(numericsChange(undefined, undefined)).toBeNull();
   });
+
+  it("an onnx stage's key names onnxruntime's CUDA provider only when it runs on it", () => {
+    const s1 = { name: 'saliency-s1', module: resolve(ROOT, 'stages/saliency-s1.ts'), onnx: true, perItem: true };
+    const gpu = { ...node, backend: 'tfjs-node-gpu' as const };
+    const cpuKey = key({ ...gpu, onnx: { provider: 'cpu', why: '' } }, s1);
+    const cudaParts = keyPartsOf({ root: ROOT, numerics: { ...gpu, onnx: { provider: 'cuda', why: '' } } }, { version: 1, params: {}, ...s1 }, inputs);
+    expect(cudaParts.onnx).toEqual({ provider: 'cuda' });
+    expect(stageKey(cudaParts)).not.toBe(key(gpu, s1));
+    // on the CPU provider, the key the stage had before the CUDA provider could be chosen, on any backend
+    expect(cpuKey).toBe(key(gpu, s1));
+    expect(key(wasm, s1)).toBe(cpuKey);
+    const cpuParts = keyPartsOf({ root: ROOT, numerics: wasm }, { version: 1, params: {}, ...s1 }, inputs);
+    expect(cpuParts.onnx).toBeUndefined();
+    expect(itemKey(cudaParts, null, 'a', inputs)).not.toBe(itemKey(cpuParts, null, 'a', inputs));
+    // a stage that runs no onnxruntime session is not keyed by its provider
+    expect(key({ ...gpu, onnx: { provider: 'cuda', why: '' } }, cues)).toBe(key(gpu, cues));
+  });
 });

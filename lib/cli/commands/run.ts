@@ -4,12 +4,11 @@ import { runPipeline } from '../../exec/executor.ts';
 import { GpuSlots } from '../../exec/gpu-slots.ts';
 import { planPipeline } from '../../exec/plan.ts';
 import { formatDuration } from '../../format.ts';
-import { describeSetting } from '../../tensor/numerics.ts';
 import { intOption } from '../args.ts';
 import { prepareCacheDir } from '../cache-dir.ts';
 import { defineCommand } from '../command.ts';
 import { EXECUTOR_OPTIONS, openExecutor, remoteChosen } from '../executors/registry.ts';
-import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
+import { commandGpus, computeLines, GPU_OPTIONS } from '../gpus-option.ts';
 import { headline } from '../format/headline.ts';
 import { HELP } from '../help.ts';
 import { openPipeline } from '../open-pipeline.ts';
@@ -60,8 +59,7 @@ export const run = defineCommand({
       for (const line of await preflight(p.profile, stages, willRun, { yes: Boolean(values.yes) })) io.err(line);
     }
     io.err(`profile ${p.profile}${p.overrides.length ? ` with ${p.overrides.map((o) => o.raw).join(' ')}` : ''}; cache ${store.root}`);
-    io.err(`backend: ${describeSetting(p.numerics)}`);
-    io.err(gpus.line);
+    for (const line of computeLines(p, gpus)) io.err(line);
     for (const note of p.notes ?? []) io.err(`note: ${note}`);
     const remote = await openExecutor({ command: 'run', values, store, log: io.err });
     const summary = await runPipeline(p, store, {

@@ -4,12 +4,11 @@ import { loadPipeline, type Pipeline } from '../../dag/load.ts';
 import { InputError } from '../../errors.ts';
 import { formatDuration } from '../../format.ts';
 import { Store } from '../../store/store.ts';
-import { describeSetting } from '../../tensor/numerics.ts';
 import { intOption } from '../args.ts';
 import { prepareCacheDir } from '../cache-dir.ts';
 import { defineCommand } from '../command.ts';
 import { EXECUTOR_OPTIONS, openExecutor, remoteChosen } from '../executors/registry.ts';
-import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
+import { commandGpus, computeLines, GPU_OPTIONS } from '../gpus-option.ts';
 import { HELP } from '../help.ts';
 import { locate } from '../open-pipeline.ts';
 import { TENSORBOARD_OPTIONS, tensorboardRoot } from '../tensorboard-option.ts';
@@ -59,8 +58,7 @@ export const sweep = defineCommand({
     const gpus = await commandGpus('sweep', values, p!.numerics.backend, remoteChosen(values));
     prepareCacheDir(cache);
     const store = new Store(cache);
-    io.err(`backend: ${describeSetting(p!.numerics)}`);
-    io.err(gpus.line);
+    for (const line of computeLines(p!, gpus)) io.err(line);
     const remote = await openExecutor({ command: 'sweep', values, store, log: io.err });
     const { runSweep } = await import('../../exec/sweep.ts');
     const r = await runSweep(spec, store, {

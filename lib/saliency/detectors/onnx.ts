@@ -25,6 +25,7 @@ export const onnxDetector = defineDetector({
   name: 'onnx',
   summary: 'an ONNX salient-object model (model: a .onnx file, u2netp or u2net)',
   spec: onnxSpecSchema,
+  onnx: true,
   fromParams: (c) => modelFromParams(c, 'model'),
   refuse: (c) => needsModel(c, 'onnx', 'an .onnx file or u2netp / u2net'),
   async create(spec, opts) {
