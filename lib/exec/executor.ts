@@ -236,15 +236,7 @@ export async function runPipeline(p: Pipeline, store: Store, opts: RunOptions = 
           (request.isolate ? isolated(job) : executeStageJob(job, { progress: progressFor(name), log, signal: new AbortController().signal })).catch(fail);
         const x = await computeStage(store, request, workers, body, log, { tensorboard: opts.tensorboard });
         const threads = s.perItem ? workers : (parts.numerics?.threads ?? 1);
-        const place = placeOf(
-          computesOn(s, p.numerics),
-          gpu,
-          opts.gpus?.plan.simulated ?? false,
-          threads,
-          started,
-          x.env,
-          spread.holds?.places(),
-        );
+        const place = placeOf(computesOn(s, p.numerics), gpu, opts.gpus?.plan.simulated ?? false, threads, started, x.env, spread.holds?.places());
         // awaited here, not returned as a promise: the finally blocks below would otherwise free the
         // GPU before the run line is written, and that line's time is when the stage let the card go
         // (an extra card's end is in the place, taken before it was let go: shard-holds.ts)

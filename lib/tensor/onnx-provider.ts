@@ -48,7 +48,10 @@ export function readOnnxProvider(backend: string, env: NodeJS.ProcessEnv = proce
   const present = library !== null && existsSync(library);
   if (asked === 'cpu') return { provider: 'cpu', why: `${ONNX_PROVIDER_ENV}=cpu` };
   if (asked === 'cuda') {
-    if (!present) throw new Error(`${ONNX_PROVIDER_ENV}=cuda, but onnxruntime's CUDA provider is not installed (${library ?? `none for ${process.platform}/${process.arch}`})`);
+    if (!present)
+      throw new Error(
+        `${ONNX_PROVIDER_ENV}=cuda, but onnxruntime's CUDA provider is not installed (${library ?? `none for ${process.platform}/${process.arch}`})`,
+      );
     return { provider: 'cuda', why: `${ONNX_PROVIDER_ENV}=cuda` };
   }
   if (asked !== 'auto') throw new Error(`${ONNX_PROVIDER_ENV} must be auto, cpu or cuda, got '${asked}'`);
@@ -69,7 +72,9 @@ let inUse: OnnxProvider = 'cpu';
 /** Run this thread's onnx sessions on `provider` (the stage key's); `cuda` where it is missing is an error naming the file. */
 export function useOnnxProvider(provider: OnnxProvider, library: string | null = onnxCudaLibrary()): void {
   if (provider === 'cuda' && (library === null || !existsSync(library)))
-    throw new Error(`the stage's key names onnxruntime's CUDA provider, which is not installed here (${library ?? `none for ${process.platform}/${process.arch}`})`);
+    throw new Error(
+      `the stage's key names onnxruntime's CUDA provider, which is not installed here (${library ?? `none for ${process.platform}/${process.arch}`})`,
+    );
   inUse = provider;
 }
 

@@ -44,9 +44,13 @@ const RUN = [
   'micro',
   '--until',
   'erase-s3',
-  ...['dataset.toy.counts.train=8', 'dataset.toy.counts.val=2', 'saliency-s1.detector=onnx', `saliency-s1.model=${model}`, `saliency-s1.options={inputSize: [${SIDE}, ${SIDE}]}`].flatMap(
-    (s) => ['--set', s],
-  ),
+  ...[
+    'dataset.toy.counts.train=8',
+    'dataset.toy.counts.val=2',
+    'saliency-s1.detector=onnx',
+    `saliency-s1.model=${model}`,
+    `saliency-s1.options={inputSize: [${SIDE}, ${SIDE}]}`,
+  ].flatMap((s) => ['--set', s]),
 ];
 
 async function cli(cache: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
