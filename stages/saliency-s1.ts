@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
-import { checkDetectorParams, detectorName, detectorOnnx, detectorReadsWeights, detectorRefusal, detectorTensors, withDetectorCode } from '../lib/saliency/stage-hooks.ts';
+import {
+  checkDetectorParams,
+  detectorName,
+  detectorOnnx,
+  detectorReadsWeights,
+  detectorRefusal,
+  detectorTensors,
+  withDetectorCode,
+} from '../lib/saliency/stage-hooks.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 
 export const params = z
