@@ -164,4 +164,46 @@ describe('a per-item stage on two simulated GPUs', () => {
     expect(again.stderr).toContain(`infer: ${12 - kept} of 12 items to compute (${kept} resumed, 0 reused from earlier artifacts)`);
     expect(inferCalls(p).length - before).toBe(12 - kept);
   }, 180_000);
+
+  it('a share that fails fails the stage in one line naming its card; what the shares finished stays for the next run', async () => {
+    const p = project('gpu-shards-failing');
+    writeFileSync(p.pipeline, pipeline(''));
+    const gpus = { PATH: `${fakeNvidiaSmi(p.dir, ['Fake GPU A', 'Fake GPU B'])}:${process.env.PATH}`, DCSP_GPU_SIMULATE: '1' };
+    // chunks of 2 dealt in turn: card 1 computes items 2-3, then fails on item 6; card 0's items are slower
+    const failing = {
+      ...gpus,
+      DCSP_TEST_ITEM_MS: '100',
+      DCSP_TEST_SLOW_GPU: '0',
+      DCSP_TEST_SLOW_FACTOR: '3',
+      DCSP_TEST_FAIL_GPU: '1',
+      DCSP_TEST_FAIL_ITEM: 'item-0006',
+    };
+    const r = await p.cli(['run', '--backend', 'wasm', '--gpus', 'auto', '--workers', '1'], { env: failing });
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('item-0006 failed on card 1'));
+    expect(lines.length, r.stderr).toBeGreaterThanOrEqual(1);
+    expect(
+      lines.some((l) => l.includes('CUDA_VISIBLE_DEVICES=1')),
+      r.stderr,
+    ).toBe(true);
+    // card 1 finished items 2 and 3 before it failed; nothing was committed
+    const onCard1 = inferCalls(p)
+      .filter((c) => c.gpu === '1')
+      .map((c) => c.id);
+    expect(onCard1).toEqual(expect.arrayContaining(['item-0002', 'item-0003']));
+    expect(existsSync(join(p.cache, 'refs', 'base', 'infer'))).toBe(false);
+    const computed = new Set(inferCalls(p).map((c) => c.id)).size;
+    const before = inferCalls(p).length;
+    const again = await p.cli(['run', '--backend', 'wasm', '--workers', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(p.cache, 'refs', 'base', 'infer'))).toBe(true);
+    // items computed before the failure (the failing one excepted) are not computed again
+    const redone = inferCalls(p)
+      .slice(before)
+      .map((c) => c.id);
+    expect(redone).not.toContain('item-0002');
+    expect(redone).not.toContain('item-0003');
+    expect(redone).toContain('item-0006');
+    expect(redone.length).toBeLessThanOrEqual(12 - (computed - 1));
+  }, 180_000);
 });
