@@ -88,9 +88,8 @@ export function formatGpuMemory(r: GpuMemoryReport): string[] {
       lines.push(`  ${t.stage}: memory not reported (${t.why}), so no figure at ${step(t.timed)}; the card (GPU ${d.index}, ${d.name}): ${total}`);
       continue;
     }
-    const at = smaller
-      ? `at ${step(t.timed)}, the step timed here: the profile's ${step(t.profile)} holds more, how much not measured`
-      : `at batch ${t.profile.batch} (${t.profile.side} px)`;
+    const at = smaller ? `at ${step(t.timed)}` : `at batch ${t.profile.batch} (${t.profile.side} px)`;
+    const which = smaller ? ` (the step timed here: the profile's ${step(t.profile)} holds more, how much not measured)` : '';
     const verdict =
       t.twoFit === true
         ? 'two fit on one card'
@@ -99,7 +98,7 @@ export function formatGpuMemory(r: GpuMemoryReport): string[] {
           : smaller
             ? "whether two fit at the profile's step is not known"
             : 'whether two fit is not known (no card memory from nvidia-smi)';
-    lines.push(`  ${t.stage}: ${inMiB(t.mib)} ${at} ${card}: ${verdict}`);
+    lines.push(`  ${t.stage}: ${inMiB(t.mib)} ${at} ${card}${which}: ${verdict}`);
   }
   if (r.share > 1 && r.usableMiB !== null) {
     const over = r.trainings.filter((t) => t.mib !== null && r.share * t.mib > r.usableMiB!);
