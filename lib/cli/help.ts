@@ -87,7 +87,7 @@ wall time of the DAG on the slots the run will have. It first says what it will 
 long; each measurement runs in its own process (the small ones together in one). Give it the flags
 the run will get:
   --until STAGE     the run's --until: only STAGE and what it needs
-${gpusHelp(';\n                    per-image stages are spread over the GPU slots (GPUs x --gpu-share)')}
+${gpusHelp(";\n                    per-image stages are spread over the GPU slots (GPUs x --gpu-share).\n                    With GPUs, every measurement runs on the first one (as a stage process holding\n                    it), and each training's line gives the card memory its step held (nvidia-smi)\n                    against the card's, and whether two fit on one card")}
   --jobs N          stages the run computes at once (its --jobs; default the cores)
   --no-tensorboard  the run writes no TensorBoard files, so its trainings measure no val images
                     at their checkpoints

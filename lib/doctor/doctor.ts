@@ -1,14 +1,18 @@
 // `pipeline doctor`: before a long run, what it will run on and how long it will take. The backend
 // the run would choose and why, the GPU libraries found or missing, the data and weights present
 // or to download against the free disk, and the estimate of lib/doctor/estimate.ts with times
-// measured here: each stage's compute, and the run's wall time on the slots it will have.
+// measured here: each stage's compute, and the run's wall time on the slots it will have. On a GPU
+// machine the measurements run on the first of the run's GPUs, and each training's card memory is
+// set against the card's (lib/doctor/gpu-memory.ts).
 import { availableParallelism, loadavg } from 'node:os';
 import type { ResolvedStage } from '../dag/resolve.ts';
+import { gpuProcessEnv, type GpuPlan } from '../gpu/plan.ts';
 import { initBackend, type BackendInfo } from '../tensor/backend.ts';
 import { isNative, readNumericsSetting } from '../tensor/numerics.ts';
 import { formatDuration } from '../format.ts';
 import { estimateRun, type Measurer, type RunEstimate } from './estimate.ts';
-import { isolatedMeasurer } from './isolated.ts';
+import { formatGpuMemory, gpuMemoryReport, type GpuMemoryReport } from './gpu-memory.ts';
+import { isolatedMeasurer, type IsolatedMeasurer } from './isolated.ts';
 import { BUDGET } from './measure.ts';
 import { measurementPlan } from './plan.ts';
 import { withSourceShape } from './source-shape.ts';
@@ -26,6 +30,8 @@ export interface DoctorReport {
   /** seconds the measurements took */
   measuredIn: number;
   estimate: RunEstimate;
+  /** with the run's GPUs: each training's card memory on the first of them; null without */
+  gpuMemory: GpuMemoryReport | null;
 }
 
 export interface DoctorOptions {
@@ -34,10 +40,11 @@ export interface DoctorOptions {
   dataDir: string;
   measure?: Measurer;
   /**
-   * GPU slots the run will have (0: the cores are the slots): the devices of the run's `--gpus`
-   * times its `--gpu-share`, as `pipeline doctor` reads the same flags the run does.
+   * The run's GPUs (null: the cores are the slots), from its `--gpus` and `--gpu-share`, which
+   * `pipeline doctor` reads as the run does: the slots are the devices times the share, and the
+   * measurements run on the first device.
    */
-  gpus?: number;
+  gpus?: GpuPlan | null;
   /** the run writes TensorBoard files, so its trainings measure their val sample at each checkpoint (default true) */
   probes?: boolean;
   /** a command doing what the run does before its first stage (`pipeline status`), timed as the run's own start */
@@ -53,22 +60,32 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const log = opts.log ?? (() => {});
   const info: BackendInfo = await initBackend({ log: () => {} });
   const cores = availableParallelism();
-  const slots: Slots = { cores, gpus: opts.gpus ?? 0, jobs: opts.jobs ?? cores };
+  const gpus = opts.gpus ?? null;
+  const slots: Slots = { cores, gpus: gpus ? gpus.devices.length * gpus.share : 0, jobs: opts.jobs ?? cores };
+  // one card, as a stage process holding it has it
+  const card = gpus ? gpus.devices[0] : null;
   const budget = opts.budget ?? BUDGET;
   const plan = opts.measure ? [] : await measurementPlan(opts.stages, budget);
   if (!opts.measure) {
     const upTo = plan.reduce((a, m) => a + m.upTo, 0);
+    const on = card ? `GPU ${card.index} (${card.name}${gpus?.simulated ? ', simulated' : ''}) with ${info.name}` : info.name;
     log(
-      `doctor: timing ${plan.length} things on ${info.name}, one after another (the small ones in one process), in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
+      `doctor: timing ${plan.length} things on ${on}, one after another (the small ones in one process), in about ${formatDuration(upTo)} (longer on a busy machine, or where a step must be retried smaller):`,
     );
     for (const m of plan) log(`  ${m.what}`);
     if (opts.runStart) log("  the run's own start: `pipeline status` of the same profile and settings");
   }
   const t0 = performance.now();
   let measure: Measurer;
+  let isolated: IsolatedMeasurer | null = null;
   if (opts.measure) measure = opts.measure;
   else {
-    const isolated = isolatedMeasurer({ budget }, (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`), opts.runStart);
+    isolated = isolatedMeasurer(
+      { budget },
+      (what, s) => log(`  ${s === null ? 'failed' : formatDuration(s)}  ${what}`),
+      opts.runStart,
+      card ? gpuProcessEnv(card) : undefined,
+    );
     await isolated.prefetch(plan.flatMap((m) => (m.small ? [m.small] : [])));
     measure = isolated;
   }
@@ -85,6 +102,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     load: { average: Math.round(loadavg()[0] * 10) / 10, cores },
     measuredIn: (performance.now() - t0) / 1000,
     estimate,
+    gpuMemory: gpus && card ? gpuMemoryReport(estimate.stages, card, gpus.simulated, gpus.share, isolated?.childEnvs() ?? []) : null,
   };
 }
 
@@ -137,6 +155,7 @@ export function formatDoctor(r: DoctorReport): string[] {
   lines.push(
     `  measured under a load average of ${r.load.average} on ${r.load.cores} cores${r.load.average > r.load.cores ? ' (a busy machine: the times are high)' : ''}`,
   );
+  if (r.gpuMemory) lines.push(...formatGpuMemory(r.gpuMemory));
   if (!gpu && e.wall > 86400)
     lines.push(
       `on this machine's CPU the run would take ${atLeast || 'about '}${(e.wall / 86400).toFixed(1)} days; it is meant for a GPU (see docs/voc-and-gpus.md)`,

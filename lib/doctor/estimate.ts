@@ -6,6 +6,7 @@
 // arithmetic over the resolved stages and shows how it was made.
 import { basename } from 'node:path';
 import type { ResolvedStage } from '../dag/resolve.ts';
+import type { ProcessMemory } from '../gpu/memory.ts';
 import { resolveToyOptions, type ToyOptionsInput } from '../data/toy-generate.ts';
 import { VOC_EXPECTED_COUNTS } from '../data/voc-layout.ts';
 import { planWall, type Slots, type StageCost, type StageRole } from './schedule.ts';
@@ -24,6 +25,23 @@ export interface Timed {
   macs: number;
   /** '' when timed as asked; else "; batch 10 x 321 px needs ..., so ... was timed and scaled" */
   note: string;
+  /** the step that was timed (a training step's batch and side), when it was fitted */
+  step?: StepSize;
+  /** the card memory its measurement process held after the timed steps (measured on a GPU only) */
+  memory?: ProcessMemory;
+}
+
+/** A training step's size: `batch` images of `side` x `side`. */
+export interface StepSize {
+  batch: number;
+  side: number;
+}
+
+/** A training's card memory: what its measurement process held, at the step timed, against the profile's step. */
+export interface StepMemory {
+  measured: ProcessMemory;
+  timed: StepSize;
+  profile: StepSize;
 }
 
 /** What an estimate needs timed; a method that throws leaves its stages unmeasured (said, not counted). */
@@ -74,6 +92,8 @@ export interface CheckpointCost {
 export interface StageEstimate extends StageCost {
   /** how the figure was made, e.g. "30,000 it x (4.1 s step + 10 x 31 ms decode and augment)" */
   how: string;
+  /** a training measured on a GPU: the card memory of its step */
+  memory?: StepMemory;
 }
 
 export interface RunEstimate {
@@ -237,7 +257,12 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
   return { stages: out, compute, wall, critical: schedule.critical, slots: opts.slots, unmeasured, images, runStart: start.run ?? start.process };
 
   /** a stage's cost; `startMore`: what it does after its process or thread starts and before its first item */
-  type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how'> & { startMore?: number };
+  type Cost = Pick<StageEstimate, 'role' | 'seconds' | 'serial' | 'macs' | 'how' | 'memory'> & { startMore?: number };
+
+  /** a training step's card memory, when its measurement read one: at the step timed, against the profile's */
+  function stepMemory(t: Timed, profile: StepSize): Pick<StageEstimate, 'memory'> {
+    return t.memory ? { memory: { measured: t.memory, timed: t.step ?? profile, profile } } : {};
+  }
 
   /**
    * What a training does besides its steps: loading its init network (train, retrain), a checkpoint
@@ -288,6 +313,7 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
         serial: 0,
         macs: it * t.macs,
         how: `${num(it)} it x (${secs(t.seconds)} step + ${secs(prep)} decode and augment)${extra.how} (${net.model}${net.widthDivisor > 1 ? `/${net.widthDivisor}` : ''} ${step} step, batch ${batch} x ${crop} px${t.note})`,
+        ...stepMemory(t, { batch, side: crop }),
       };
     }
     if (kind === 'saliency-train') {
@@ -303,6 +329,7 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
         serial: 0,
         macs: it * t.macs,
         how: `${num(it)} it x (${secs(t.seconds)} step + ${secs(prep)} decode) (${p.variant} step, batch ${batch} x ${size} px${t.note})`,
+        ...stepMemory(t, { batch, side: size }),
       };
     }
     if (kind === 'saliency-s1' || kind === 'erase-s2' || kind === 'erase-s3') {

@@ -2,7 +2,9 @@
 // that runs the backend out of memory (a wasm heap abort) fails alone, with its reason, instead of
 // taking the doctor down. Each child reports how long it took to be ready to compute (node, the
 // modules, the backend): that is what every stage of a run pays to start, and the doctor's own
-// start is timed the same way.
+// start is timed the same way. On a GPU machine every child gets the one card a stage process
+// would get (its environment), and a training step's child says the card memory it held.
+import type { ProcessMemory } from '../gpu/memory.ts';
 import { libFile, TSX_LOADER } from '../paths.ts';
 import type { MeasureCall, Measurer, Startup } from './estimate.ts';
 import type { Failed } from './fit.ts';
@@ -16,6 +18,12 @@ export interface MeasuringBackend {
   detail: string;
 }
 
+/** The GPU environment a measurement child saw (null: not set). */
+export interface ChildGpuEnv {
+  CUDA_VISIBLE_DEVICES: string | null;
+  TF_FORCE_GPU_ALLOW_GROWTH: string | null;
+}
+
 /** What a measurement child writes as its last stdout line. */
 export interface ChildReply {
   seconds?: unknown;
@@ -23,10 +31,15 @@ export interface ChildReply {
   backend?: MeasuringBackend;
   /** seconds from the child's start to its first measurement */
   ready?: number;
+  /** a training step's card memory after its timed steps (asked on a GPU only) */
+  memory?: ProcessMemory;
+  env?: ChildGpuEnv;
 }
 
 export type IsolatedMeasurer = Measurer & {
   backend(): MeasuringBackend | null;
+  /** each distinct GPU environment the measurement children saw */
+  childEnvs(): ChildGpuEnv[];
   /**
    * Small measurements (no network that could run the backend out of memory) made together in one
    * process, ahead of the estimate asking for them: each process costs a start, which on a busy
@@ -42,10 +55,21 @@ const RETRIES = 4;
  * `onMeasure`: each measurement's name and seconds (null: its process failed) as it ends.
  * `runStart`: a command (argv after node) that does what the run does before its first stage
  * (`pipeline status` of the same profile and settings): its wall time is the run's own start.
+ * `card`: the environment giving a child one GPU (lib/gpu/plan.ts gpuProcessEnv); with it, a
+ * training step's child reads its card memory after the timed steps.
  */
-export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: string, seconds: number | null) => void, runStart?: string[]): IsolatedMeasurer {
+export function isolatedMeasurer(
+  opts: MeasureOptions = {},
+  onMeasure?: (what: string, seconds: number | null) => void,
+  runStart?: string[],
+  card?: Record<string, string>,
+): IsolatedMeasurer {
   const memo = new Map<string, Promise<unknown>>();
   let backend: MeasuringBackend | null = null;
+  const envs = new Map<string, ChildGpuEnv>();
+  const saw = (reply: ChildReply) => {
+    if (reply.env) envs.set(JSON.stringify(reply.env), reply.env);
+  };
   const starts: number[] = [];
   let thread: Promise<number> | null = null;
   let run: Promise<number | undefined> | null = null;
@@ -58,7 +82,8 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
   const attempt = async (method: keyof Measurer | 'batch', args: unknown[], failed: Record<string, Failed>): Promise<ChildReply | null> => {
     const { execa } = await import('execa');
     const t0 = performance.now();
-    const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify({ method, args, options: { ...opts, failed } })], { reject: false });
+    const request = { method, args, options: { ...opts, failed }, ...(card ? { memory: true } : {}) };
+    const r = await execa(process.execPath, ['--import', TSX_LOADER, CHILD, JSON.stringify(request)], { reject: false, env: card ?? {} });
     const lines = String(r.stdout)
       .trim()
       .split('\n')
@@ -100,9 +125,12 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
         for (let i = 0; i <= RETRIES && !reply; i++) reply = await attempt(method, args, failed);
         if (!reply) throw new Error(`measurement process failed ${RETRIES + 1} times: ${Object.values(failed).pop()?.why}`);
         if (reply.ready !== undefined) starts.push(reply.ready);
+        saw(reply);
         if (reply.error !== undefined) throw new Error(reply.error);
         backend = reply.backend ?? backend;
-        return reply.seconds ?? null;
+        const value = reply.seconds ?? null;
+        // a training step's Timed carries the memory its process held
+        return reply.memory && value !== null && typeof value === 'object' ? { ...value, memory: reply.memory } : value;
       })();
       memo.set(key, p);
     }
@@ -127,6 +155,7 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
       return { process: median(starts), thread: t, ...(r === undefined ? {} : { run: r }) };
     },
     backend: () => backend,
+    childEnvs: () => [...envs.values()],
     prefetch: async (calls) => {
       const todo = calls.filter((c) => !memo.has(keyOf(c.method, c.args)));
       if (!todo.length) return;
@@ -134,6 +163,7 @@ export function isolatedMeasurer(opts: MeasureOptions = {}, onMeasure?: (what: s
       const each = reply?.error === undefined && Array.isArray(reply?.seconds) ? (reply.seconds as ({ seconds: unknown } | { error: string })[]) : null;
       if (!reply || !each || each.length !== todo.length) return;
       if (reply.ready !== undefined) starts.push(reply.ready);
+      saw(reply);
       backend = reply.backend ?? backend;
       todo.forEach((c, i) => {
         const r = each[i];

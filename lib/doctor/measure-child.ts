@@ -4,14 +4,18 @@
 // last JSON line on stdout. A network too large for the backend (a wasm heap abort) then costs
 // this process, not the doctor. A `batch` request runs several small measurements (no network to
 // run out of memory with) one after another in one process, each with its own result or error.
+// Asked (`memory`, on a GPU), a training step's process then reads the card memory it holds from
+// nvidia-smi: with allow-growth TensorFlow keeps what the steps took, so that is their peak.
 import { stageNumerics } from '../contract/numerics.ts';
+import { processMemory, type ProcessMemory } from '../gpu/memory.ts';
+import { ALLOW_GROWTH_ENV } from '../gpu/plan.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { readNumericsSetting, useNumerics } from '../tensor/numerics.ts';
 import { machineMeasurer, type MeasureOptions } from './measure.ts';
 import type { MeasureCall } from './estimate.ts';
 import type { ChildReply } from './isolated.ts';
 
-type Request = (MeasureCall | { method: 'batch'; args: [MeasureCall[]] }) & { options?: MeasureOptions };
+type Request = (MeasureCall | { method: 'batch'; args: [MeasureCall[]] }) & { options?: MeasureOptions; memory?: boolean };
 
 const request = JSON.parse(process.argv[2] ?? '{}') as Request;
 let reply: ChildReply;
@@ -43,8 +47,11 @@ try {
     }
     seconds = out;
   } else seconds = await one(request);
-  reply = { seconds, backend: { name, detail }, ready };
+  const memory: ProcessMemory | undefined = training && request.memory ? await processMemory() : undefined;
+  reply = { seconds, backend: { name, detail }, ready, ...(memory ? { memory } : {}) };
 } catch (err) {
   reply = { error: (err as Error).message.split('\n')[0] };
 }
+// the card the parent gave this process, as it saw it
+reply.env = { CUDA_VISIBLE_DEVICES: process.env.CUDA_VISIBLE_DEVICES ?? null, [ALLOW_GROWTH_ENV]: process.env[ALLOW_GROWTH_ENV] ?? null };
 process.stdout.write(`${JSON.stringify(reply)}\n`);

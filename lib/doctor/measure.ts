@@ -145,7 +145,7 @@ async function fittedStep(
   o.onAttempt?.(key, choice.side, choice.batch);
   // short steps: two timed after a warm-up; long ones: one, from the loop's start
   const t = predicted < 2 ? await step(choice.side, choice.batch, 2, true) : await step(choice.side, choice.batch, 1, false);
-  return { seconds: t * choice.scale, macs: stepMacs(costs, side, batch), note: choice.note };
+  return { seconds: t * choice.scale, macs: stepMacs(costs, side, batch), note: choice.note, step: { batch: choice.batch, side: choice.side } };
 }
 
 /** Seconds until a worker thread as a per-item stage starts one is ready to compute. */

@@ -34,7 +34,10 @@ export const FOLDER_RULES: Readonly<Record<string, FolderRule>> = {
   watch: { may: ['store', 'exec'], why: "run facts beside the artifacts; reads exec's locks and their lease" },
   distributed: { may: ['dag', 'contract', 'store', 'tensor', 'exec', 'gpu'], why: "exec's seams on BullMQ workers" },
   report: { may: ['store', 'data', 'layouts'], why: 'the HTML report from artifacts' },
-  doctor: { may: ['dag', 'contract', 'tensor', 'data', 'model', 'saliency', 'crf'], why: '`pipeline doctor`: measures the method on this machine' },
+  doctor: {
+    may: ['dag', 'contract', 'tensor', 'gpu', 'data', 'model', 'saliency', 'crf'],
+    why: '`pipeline doctor`: measures the method on this machine (on one of the GPUs)',
+  },
   work: {
     may: ['contract', 'store', 'tensor', 'data', 'model', 'saliency', 'crf', 'predict', 'metrics', 'layouts', 'report', 'exec'],
     why: "each stage's work, loaded by the executor from the declaration's reference (a shared download takes exec's lock)",

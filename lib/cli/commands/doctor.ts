@@ -4,6 +4,7 @@ import { InputError } from '../../errors.ts';
 import { PROJECT_ROOT } from '../../paths.ts';
 import { intOption } from '../args.ts';
 import { defineCommand, type CommonValues } from '../command.ts';
+import { ALLOW_GROWTH_ENV } from '../../gpu/plan.ts';
 import { commandGpus, GPU_OPTIONS } from '../gpus-option.ts';
 import { HELP } from '../help.ts';
 import { locate, openPipeline } from '../open-pipeline.ts';
@@ -33,12 +34,15 @@ export const doctor = defineCommand({
     // the run's --gpus and --gpu-share, read as the run reads them (a bad one is refused the same way)
     const gpus = await commandGpus('doctor', values, p.numerics.backend, false);
     io.err(gpus.line);
+    // doctor's own process loads the backend to name it: on a GPU it then takes only the memory it
+    // uses (TensorFlow reserves nearly all of a card by default), leaving the card to the measurements
+    if (gpus.plan) process.env[ALLOW_GROWTH_ENV] ??= 'true';
     const { runDoctor, formatDoctor } = await import('../../doctor/doctor.ts');
     const report = await runDoctor({
       profile: p.profile,
       stages: p.order.filter((n) => inRun === null || inRun.has(n)).map((n) => p.stages.get(n)!),
       dataDir: store.dataDir,
-      gpus: gpus.plan ? gpus.plan.devices.length * gpus.plan.share : 0,
+      gpus: gpus.plan,
       jobs,
       budget,
       probes: !values['no-tensorboard'],
