@@ -92,7 +92,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   // training threads as the executor counts them: a native training holds its TensorFlow threads
   const trainingThreads = isNative(info.name) ? (readNumericsSetting().setting.threads ?? 1) : 1;
   const shaped = withSourceShape(opts.stages);
-  const estimate = shaped.relabel(await estimateRun(shaped.stages, measure, { slots, trainingThreads, probes: opts.probes ?? true }));
+  const estimate = shaped.relabel(
+    await estimateRun(shaped.stages, measure, {
+      slots,
+      trainingThreads,
+      probes: opts.probes ?? true,
+      onnxOnGpu: readNumericsSetting().setting.onnx?.provider === 'cuda',
+    }),
+  );
   return {
     profile: opts.profile,
     backend: { name: info.name, detail: info.detail, skipped: info.skipped },

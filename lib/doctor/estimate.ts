@@ -155,6 +155,8 @@ export interface EstimateOptions {
    * the preflight, which weighs only the steps of a large training, leaves them out
    */
   trainingExtras?: boolean;
+  /** the onnx detectors run on onnxruntime's CUDA provider (lib/tensor/onnx-provider.ts): their passes hold a GPU as tensor stages do */
+  onnxOnGpu?: boolean;
 }
 
 /** The estimate of the stages (resolved, in run order) and of the run's wall time on `slots`. */
@@ -233,7 +235,7 @@ export async function estimateRun(stages: ResolvedStage[], measure: Measurer, op
     const base = {
       stage: s.name,
       deps: [...new Set(Object.values(s.inputs))],
-      tensors: s.tensors,
+      tensors: s.tensors || (s.onnx && Boolean(opts.onnxOnGpu)),
       start: 0,
       serial: 0,
       macs: 0,

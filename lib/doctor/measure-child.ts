@@ -11,6 +11,7 @@ import { processMemory, type ProcessMemory } from '../gpu/memory.ts';
 import { ALLOW_GROWTH_ENV } from '../gpu/plan.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { readNumericsSetting, useNumerics } from '../tensor/numerics.ts';
+import { useOnnxProvider } from '../tensor/onnx-provider.ts';
 import { machineMeasurer, type MeasureOptions } from './measure.ts';
 import type { MeasureCall } from './estimate.ts';
 import type { ChildReply } from './isolated.ts';
@@ -24,6 +25,8 @@ try {
   // detector pass as a per-item stage's item (one thread per op)
   const training = request.method === 'trainStep' || request.method === 'saliencyStep';
   useNumerics(stageNumerics(readNumericsSetting().setting, !training));
+  // an onnx detector is timed on the provider the run's saliency passes would use
+  useOnnxProvider(readNumericsSetting().setting.onnx?.provider ?? 'cpu');
   const { name, detail } = await initBackend({ log: () => {} });
   // a stage's process is this far when it starts computing: node, the modules, the backend
   const ready = performance.now() / 1000;
