@@ -20,7 +20,7 @@ export default defineStage({
   inputs: ['dataset', 'model'],
   tensors: true,
   work: new URL('../lib/work/adapt.ts', import.meta.url),
-  perItem: batchedItems({
+  perItem: batchedItems<AdaptParams>({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     // equal sizes in one forward pass (computeBatch), in batches each item's key names
     sizes: async (ctx, ids) => imageSizes(await Dataset.open(ctx.inputs.dataset), ids),

@@ -17,7 +17,7 @@ export default defineStage({
   tensors: true,
   // per train image, then the classifier's mAP on val
   work: new URL('../lib/work/attention.ts', import.meta.url),
-  perItem: batchedItems({
+  perItem: batchedItems<AttentionParams>({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
     // equal sizes in one forward pass (computeBatch), in batches each item's key names
     sizes: async (ctx, ids) => imageSizes(await Dataset.open(ctx.inputs.dataset), ids),

@@ -28,7 +28,7 @@ export default defineStage({
   inputsUsed: (p) => (['s2', 's3'] as const).slice(0, p.passes - 1),
   tensors: true,
   work: new URL('../lib/work/eval-direct.ts', import.meta.url),
-  perItem: batchedItems({
+  perItem: batchedItems<DirectParams>({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
     chunkSize: 4,
     // equal sizes in one forward pass (computeBatch), in batches each item's key names

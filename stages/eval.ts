@@ -35,7 +35,7 @@ export default defineStage({
   inputs: ['dataset', 'train', 'retrain'],
   tensors: true,
   work: new URL('../lib/work/eval.ts', import.meta.url),
-  perItem: batchedItems({
+  perItem: batchedItems<EvalParams>({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
     chunkSize: 4,
     // equal sizes in one forward pass (computeBatch), in batches each item's key names

@@ -38,7 +38,7 @@ export async function itemKeysOf(parts: KeyParts, shared: Json, ids: string[], i
  * and no other item; a batch of one keeps the item's own key. Every index must be in one batch.
  */
 export function batchedKeys(own: readonly string[], batches: readonly (readonly number[])[]): string[] {
-  const keys: (string | undefined)[] = new Array(own.length);
+  const keys: (string | undefined)[] = own.map(() => undefined);
   for (const batch of batches) {
     const members = batch.map((i) => own[i]);
     for (const i of batch) {
@@ -46,7 +46,8 @@ export function batchedKeys(own: readonly string[], batches: readonly (readonly 
       keys[i] = batch.length === 1 ? own[i] : sha256('dcsp-item-batch/1', own[i], ...members);
     }
   }
-  if (keys.some((k) => k === undefined)) throw new Error('an item is in no batch');
+  const missing = keys.indexOf(undefined);
+  if (missing >= 0) throw new Error(`item ${missing} is in no batch`);
   return keys as string[];
 }
 

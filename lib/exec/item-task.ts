@@ -70,7 +70,7 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
         throw new Error(`items ${ids.join(', ')}: ${e.message}`, { cause: e });
       }
       if (results.length !== ids.length) throw new Error(`items ${ids.join(', ')}: computeBatch gave ${results.length} results for ${ids.length} items`);
-      ids.forEach((id, i) => out.push({ id, result: results[i] }));
+      for (let i = 0; i < ids.length; i++) out.push({ id: ids[i], result: results[i] });
     }
     return out;
   }

@@ -79,7 +79,7 @@ async function sized(p: Project, key?: string): Promise<Sized> {
     codeHash: m.codeHash,
     params: m.params,
     inputs: { values: values.contentHash },
-    ...(m.numerics ? { numerics: m.numerics as KeyParts["numerics"] } : {}),
+    ...(m.numerics ? { numerics: m.numerics as KeyParts['numerics'] } : {}),
   };
   const own = await itemKeysOf(parts, null, ids, { values: input });
   const listed = JSON.parse(readFileSync(join(dir, 'files.json'), 'utf8')) as [string, number, string][];

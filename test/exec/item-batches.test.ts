@@ -8,7 +8,11 @@ import type { ItemTask } from '../../lib/exec/item-task.ts';
 
 const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 // a, c, e of one size; b, d of another; f, g of a third
-const batches = [[0, 2, 4], [1, 3], [5, 6]];
+const batches = [
+  [0, 2, 4],
+  [1, 3],
+  [5, 6],
+];
 
 describe('batched items', () => {
   it('go to tasks as whole batches still to compute, packed up to the chunk size', () => {
@@ -41,7 +45,11 @@ describe('batched items', () => {
     expect(new Set(keys).size).toBe(ids.length);
     expect(batchedKeys(own, [[0, 2, 4], [1, 3], [5], [6]]).slice(5)).toEqual([own[5], own[6]]);
     // another order of the same members is another batch
-    const swapped = batchedKeys(own, [[2, 0, 4], [1, 3], [5, 6]]);
+    const swapped = batchedKeys(own, [
+      [2, 0, 4],
+      [1, 3],
+      [5, 6],
+    ]);
     for (const i of [0, 2, 4]) expect(swapped[i]).not.toBe(keys[i]);
     for (const i of [1, 3, 5, 6]) expect(swapped[i]).toBe(keys[i]);
     // a mate's own key changes every member's key, and no other
@@ -50,7 +58,12 @@ describe('batched items', () => {
       batches,
     );
     expect(changed.map((k, i) => k !== keys[i])).toEqual([false, true, false, true, false, false, false]);
-    expect(() => batchedKeys(own, [[0, 1], [1, 2]])).toThrow(/in no batch or in two/);
+    expect(() =>
+      batchedKeys(own, [
+        [0, 1],
+        [1, 2],
+      ]),
+    ).toThrow(/in no batch or in two/);
     expect(() => batchedKeys(own, [[0, 1]])).toThrow(/in no batch/);
   });
 });
