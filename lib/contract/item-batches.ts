@@ -15,7 +15,8 @@ export interface BatchedItemPlan<P> extends PerItemPlan<P> {
   /**
    * Each id's size (`ids` is the stage's whole item list, in its order): images of one size go
    * through the network together, up to the backend's pixel budget and `chunkSize` images a pass.
-   * Read from what the items are (image headers), never from what is left to compute.
+   * Read from what the items are (image headers), never from what is left to compute. The batches
+   * replace `order`: a batched plan's `order` is not used.
    */
   sizes(ctx: StageContext<P>, ids: readonly string[]): Promise<PixelSize[]>;
 }
