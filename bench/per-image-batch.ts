@@ -3,11 +3,13 @@
 // dense CRF, chunks of 4), on tfjs-node and wasm, each backend a process of its own set up as a
 // per-item stage is (one intra-op thread; on tfjs-node oneDNN off and deterministic ops, as the
 // run's numerics do). Variants, alternated image chunk by image chunk so all see the same load:
-//   one    inference.ts, one image per forward pass (the reference: what the stages did before)
-//   exact  inference-batch.ts: equal sizes in one forward pass per scale (up to its CPU pixel
-//          budget), chunks cut from the items in size order (what the stages do on wasm); output
-//          checked byte-equal to `one`; the stages batch so on wasm only, where it is exact
-//   unbounded  (VOC sizes) the same without the pixel budget: the whole size group in one pass
+//   one    inference.ts, one image per forward pass (the reference: what tfjs-node's stages did
+//          before their batches were keyed)
+//   batched  inference-batch.ts on the batches the stages cut (lib/tensor/batches.ts sizeGroups:
+//          equal sizes, up to the backend's pixel budget and the stage's chunk size), one forward
+//          pass per scale each: what the stages do on every backend; the items whose output
+//          differs from `one` are counted (their keys name their batch, so that is allowed)
+//   unbounded  (VOC sizes) the same without the pixel budget: a chunk's size group in one pass
 //   pad    (attention) each chunk's images, in id order, padded to the chunk's largest size at each
 //          scale: one forward pass per scale, outputs cropped (moves results near the borders)
 //   scales (attention) the three scales of one image padded to its size: one forward pass of 3
@@ -112,9 +114,8 @@ async function worker(backend: string): Promise<void> {
   const { Prng } = await import('../lib/tensor/random.ts');
   const inf = await import('../lib/model/inference.ts');
   const batch = await import('../lib/model/inference-batch.ts');
-  // `exact` is timed on every backend, including those where the stages do not batch (tfjs-node:
-  // its batches are not byte-exact, inference-batch.ts)
-  batch.batchOnEveryBackendForMeasurement();
+  const { batchPixelsOn, sizeGroups } = await import('../lib/tensor/batches.ts');
+  const budget = batchPixelsOn(backend);
   const { segmentImage, segmentImages } = await import('../lib/predict/segment.ts');
   const { normaliseAttention } = await import('../lib/model/attention-norm.ts');
   const { toNetworkInput } = await import('../lib/model/preprocess.ts');
@@ -152,12 +153,23 @@ async function worker(backend: string): Promise<void> {
         };
       });
   }
-  // the chunks a stage cuts (its items in size order, as stages' `order` does), spread over the set
-  const chunksOf = (items: Awaited<ReturnType<typeof pool>>, size: number, want: number) => {
-    const groups = batch.sizeGroups(items.map((it) => it.image));
-    const all = chunkIds(groups.flat().map(String), size).map((c) => c.map((i) => items[Number(i)]));
-    const step = Math.max(1, Math.floor(all.length / Math.ceil(want / size)));
-    return all.filter((_, i) => i % step === 0).slice(0, Math.ceil(want / size));
+  // the batches a stage cuts (lib/exec/item-batches.ts: its whole item list by size, within the
+  // backend's budget and the chunk size), spread over the set
+  const chunksOf = (items: Awaited<ReturnType<typeof pool>>, size: number, want: number, maxPixels = budget) => {
+    const all = sizeGroups(
+      items.map((it) => it.image),
+      maxPixels,
+      size,
+    ).map((g) => g.map((i) => items[i]));
+    // every step-th batch (batches hold 1 to `size` images) until `want` images
+    const step = Math.max(1, Math.floor(items.length / want));
+    const picked: typeof all = [];
+    let n = 0;
+    for (let i = 0; i < all.length && n < want; i += step) {
+      picked.push(all[i]);
+      n += all[i].length;
+    }
+    return picked;
   };
   const train = await pool(0);
   const val = await pool(1);
@@ -186,7 +198,7 @@ async function worker(backend: string): Promise<void> {
   await batch.attentionMapsBatch(model, attChunks[0], SCALES);
   await inf.attentionMaps(model, attChunks[0][0].image, attChunks[0][0].classes, SCALES);
 
-  const dev = { exactAttention: 0, exactEval: 0, pad: [] as [AttentionMaps, AttentionMaps][], scales: [] as [AttentionMaps, AttentionMaps][] };
+  const dev = { batchedAttention: 0, batchedEval: 0, pad: [] as [AttentionMaps, AttentionMaps][], scales: [] as [AttentionMaps, AttentionMaps][] };
   for (let c = 0; c < Math.max(attChunks.length, evalChunks.length); c++) {
     const flip = c % 2 === 1;
     const att = attChunks[c];
@@ -198,7 +210,7 @@ async function worker(backend: string): Promise<void> {
             for (const it of att) await inf.attentionMaps(model, it.image, it.classes, SCALES);
           },
         ],
-        ['exact', () => batch.attentionMapsBatch(model, att, SCALES)],
+        ['batched', () => batch.attentionMapsBatch(model, att, SCALES)],
         [
           'pad',
           async () => {
@@ -215,14 +227,15 @@ async function worker(backend: string): Promise<void> {
       ];
       let padded: AttentionMaps[] = [];
       let stacked: AttentionMaps[] = [];
-      for (const [v, f] of flip ? variants.reverse() : variants) await timed('attention', v, att.length, f);
+      // pad times its own chunk of 8 in id order
+      for (const [v, f] of flip ? variants.reverse() : variants) await timed('attention', v, v === 'pad' ? padChunks[c].length : att.length, f);
       const padRef = await batch.attentionMapsBatch(model, padChunks[c], SCALES);
       for (let i = 0; i < padded.length; i++) dev.pad.push([padded[i], padRef[i]]);
       for (let i = 0; i < att.length; i++) dev.scales.push([stacked[i], await inf.attentionMaps(model, att[i].image, att[i].classes, SCALES)]);
       const a = await batch.attentionMapsBatch(model, att, SCALES);
       for (let i = 0; i < att.length; i++) {
         const b = await inf.attentionMaps(model, att[i].image, att[i].classes, SCALES);
-        if (!Buffer.from(a[i].maps).equals(Buffer.from(b.maps))) dev.exactAttention++;
+        if (!Buffer.from(a[i].maps).equals(Buffer.from(b.maps))) dev.batchedAttention++;
       }
     }
     const ev = evalChunks[c];
@@ -235,11 +248,11 @@ async function worker(backend: string): Promise<void> {
             for (const im of images) await segmentImage(model, im, classes, crf);
           },
         ],
-        ['exact', () => segmentImages(model, images, classes, crf)],
+        ['batched', () => segmentImages(model, images, classes, crf)],
       ];
       for (const [v, f] of flip ? variants.reverse() : variants) await timed('eval', v, ev.length, f);
       const p = await segmentImages(model, images, classes, crf);
-      for (let i = 0; i < images.length; i++) if (!Buffer.from(p[i]).equals(Buffer.from(await segmentImage(model, images[i], classes, crf)))) dev.exactEval++;
+      for (let i = 0; i < images.length; i++) if (!Buffer.from(p[i]).equals(Buffer.from(await segmentImage(model, images[i], classes, crf)))) dev.batchedEval++;
     }
   }
   const nAtt = attChunks.reduce((s, c) => s + c.length, 0);
@@ -253,7 +266,8 @@ async function worker(backend: string): Promise<void> {
       classes: [1 + (i % 20)],
     };
   });
-  const vocChunks = chunksOf(vocItems, 8, vocItems.length);
+  // chunks of 8 of one size; `batched` splits each as the stages would on this backend
+  const vocChunks = chunksOf(vocItems, 8, vocItems.length, Number.POSITIVE_INFINITY);
   // warm-up: these shapes' kernels once each way, outside the timing
   await batch.attentionMapsBatch(model, vocChunks[0], SCALES, Number.POSITIVE_INFINITY);
   for (const it of vocChunks[0].slice(0, 4)) await inf.attentionMaps(model, it.image, it.classes, SCALES);
@@ -266,17 +280,30 @@ async function worker(backend: string): Promise<void> {
           for (const it of att) await inf.attentionMaps(model, it.image, it.classes, SCALES);
         },
       ],
-      ['exact', () => batch.attentionMapsBatch(model, att, SCALES)],
+      [
+        'batched',
+        async () => {
+          for (const g of sizeGroups(
+            att.map((it) => it.image),
+            budget,
+          ))
+            await batch.attentionMapsBatch(
+              model,
+              g.map((i) => att[i]),
+              SCALES,
+            );
+        },
+      ],
       ['unbounded', () => batch.attentionMapsBatch(model, att, SCALES, Number.POSITIVE_INFINITY)],
     ];
     for (const [v, f] of c % 2 === 1 ? variants.reverse() : variants) await timed('attention at VOC sizes', v, att.length, f);
   }
-  const perPass = (chunks: { image: RgbImage }[][], maxPixels = batch.batchPixels()): string => {
+  const perPass = (chunks: { image: RgbImage }[][], maxPixels = budget): string => {
     const n = chunks.reduce((s, c) => s + c.length, 0);
     const passes = chunks.reduce(
       (s, c) =>
         s +
-        batch.sizeGroups(
+        sizeGroups(
           c.map((it) => it.image),
           maxPixels,
         ).length,
@@ -285,8 +312,8 @@ async function worker(backend: string): Promise<void> {
     return (n / passes).toFixed(2);
   };
   const deviation: Record<string, string> = {
-    batches: `exact's images per forward pass: attention ${perPass(attChunks)}, eval ${perPass(evalChunks)}, VOC sizes ${perPass(vocChunks)} (unbounded: ${perPass(vocChunks, Number.POSITIVE_INFINITY)})`,
-    exact: `${dev.exactAttention} of ${nAtt} attention items and ${dev.exactEval} of ${nEval} eval items with other bytes`,
+    batches: `batched's images per forward pass (budget ${budget} pixels): attention ${perPass(attChunks)}, eval ${perPass(evalChunks)}, VOC sizes ${perPass(vocChunks)} (unbounded: ${perPass(vocChunks, Number.POSITIVE_INFINITY)})`,
+    batched: `${dev.batchedAttention} of ${nAtt} attention items and ${dev.batchedEval} of ${nEval} eval items with other bytes than one at a time`,
     pad: mapDeviation(dev.pad),
     scales: mapDeviation(dev.scales),
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
-import { idsBySize } from '../lib/layouts/size-order.ts';
+import { imageSizes } from '../lib/layouts/image-sizes.ts';
+import { batchedItems } from '../lib/contract/item-batches.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 import { Scales } from './shared/params.ts';
 
@@ -19,9 +20,9 @@ export default defineStage({
   inputs: ['dataset', 'model'],
   tensors: true,
   work: new URL('../lib/work/adapt.ts', import.meta.url),
-  perItem: {
+  perItem: batchedItems<AdaptParams>({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids('train'),
-    // equal sizes in one chunk: the work batches them through the network (computeBatch)
-    order: async (ctx, ids) => idsBySize(await Dataset.open(ctx.inputs.dataset), ids),
-  },
+    // equal sizes in one forward pass (computeBatch), in batches each item's key names
+    sizes: async (ctx, ids) => imageSizes(await Dataset.open(ctx.inputs.dataset), ids),
+  }),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Dataset } from '../lib/layouts/dataset.ts';
-import { idsBySize } from '../lib/layouts/size-order.ts';
+import { imageSizes } from '../lib/layouts/image-sizes.ts';
+import { batchedItems } from '../lib/contract/item-batches.ts';
 import { defineStage } from '../lib/contract/stage.ts';
 import { CueMean, Gamma, Scales } from './shared/params.ts';
 
@@ -27,10 +28,10 @@ export default defineStage({
   inputsUsed: (p) => (['s2', 's3'] as const).slice(0, p.passes - 1),
   tensors: true,
   work: new URL('../lib/work/eval-direct.ts', import.meta.url),
-  perItem: {
+  perItem: batchedItems<DirectParams>({
     ids: async (ctx) => (await Dataset.open(ctx.inputs.dataset)).ids(ctx.params.split),
     chunkSize: 4,
-    // equal sizes in one chunk: the work batches them through the network (computeBatch)
-    order: async (ctx, ids) => idsBySize(await Dataset.open(ctx.inputs.dataset), ids),
-  },
+    // equal sizes in one forward pass (computeBatch), in batches each item's key names
+    sizes: async (ctx, ids) => imageSizes(await Dataset.open(ctx.inputs.dataset), ids),
+  }),
 });

@@ -29,6 +29,7 @@ export function remoteChunks(queue: Queue, c: ChunkContext, log: (line: string) 
           shared: t.shared,
           inputs: Object.fromEntries(Object.entries(t.inputs).map(([slot, dir]) => [slot, toCache(dir)])),
           ids: t.ids,
+          ...(t.batches ? { batches: t.batches } : {}),
           files: t.ids.map((id) => toCache(fileOf(id))),
           ...(t.numerics ? { numerics: t.numerics } : {}),
         };

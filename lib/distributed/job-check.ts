@@ -3,17 +3,20 @@
 // not know, none missing), its stage (one of the worker's own pipeline), its code hash (the
 // worker's own for that stage), its params (valid for the stage, and the ones its key was made of),
 // its key (the hash of the recipe it carries), its inputs (committed in this cache, with the
-// content its key names), its item ids (plain names) and every path (inside the cache). A job
+// content its key names), its item ids (plain names) and every path (inside the cache); a chunk of
+// a stage that batches by size has its item files keyed by the batches it names, which are the
+// batches the worker computes (so no item lands under a key that names another batch). A job
 // that passes asks for nothing a coordinator of this checkout could not have asked for: it can make
 // the worker compute, never run other code or write outside the cache.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { StageRequest } from '../exec/compute-stage.ts';
-import { itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/item-keys.ts';
+import { batchedKeys, itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/item-keys.ts';
 import type { ItemTask } from '../exec/item-task.ts';
 import { keyedParams, stageKey } from '../contract/key.ts';
 import { keyInputs, LINEAGE_PART } from '../contract/key-inputs.ts';
+import { itemSizesOf } from '../contract/item-batches.ts';
 import type { StageDefinition } from '../contract/stage.ts';
 import type { Numerics } from '../tensor/numerics.ts';
 import { Artifact } from '../store/artifact.ts';
@@ -87,6 +90,7 @@ const ChunkJobSchema = z.strictObject({
   shared: z.json(),
   inputs: z.record(slot, relPath),
   ids: z.array(itemId).min(1).max(100_000),
+  batches: z.array(z.number().int().min(1)).min(1).optional(),
   files: z.array(relPath),
   // compared with what the worker's process computes with before any item runs (lib/exec/item-task.ts)
   numerics: NumericsSchema.optional(),
@@ -266,6 +270,12 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
   if (!def.perItem) throw new JobRefusedError(`stage ${d.stage} has no per-item computation`);
   if (d.files.length !== d.ids.length) throw new JobRefusedError(`${d.ids.length} item ids but ${d.files.length} item files`);
   if (new Set(d.ids).size !== d.ids.length) throw new JobRefusedError(`item ids of ${d.stage} repeat`);
+  // a stage that batches by size keys each item by its batch: the chunk must say its batches, and
+  // its items are keyed (and computed, lib/exec/item-task.ts) by the batches it says
+  const byBatch = itemSizesOf(def.perItem) !== undefined;
+  if (byBatch && d.batches === undefined) throw new JobRefusedError(`stage ${d.stage} computes its items in batches, and the chunk names none`);
+  if (d.batches !== undefined && d.batches.reduce((a, n) => a + n, 0) !== d.ids.length)
+    throw new JobRefusedError(`batches of ${shown(d.batches.join('+'))} items do not cover the chunk's ${d.ids.length} item ids`);
   checkSlots(d.stage, Object.keys(d.inputs), d.parts.inputs);
   const inputs: Record<string, string> = {};
   const keyed: Record<string, KeyedInput> = {};
@@ -282,7 +292,8 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
     ))
   )
     throw new JobRefusedError(`no stage computes ${d.stage} key ${d.key.slice(0, 12)} in ${c.store.root} (its work folder is missing)`);
-  const keys = await itemKeysOf(d.parts, d.shared, d.ids, keyed);
+  const own = await itemKeysOf(d.parts, d.shared, d.ids, keyed);
+  const keys = byBatch ? batchedKeys(own, consecutive(d.batches!)) : own;
   const files = d.files.map((rel, i) => {
     const file = resolveInside(c.store.root, rel, `item file of ${shown(d.ids[i])}`);
     if (file !== itemFileOf(itemsDir, keys[i]))
@@ -296,10 +307,21 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
       shared: d.shared,
       inputs,
       ids: d.ids,
+      ...(d.batches ? { batches: d.batches } : {}),
       ...(d.numerics ? { numerics: d.numerics } : {}),
       // the provider the key names: the item key below covers it, so a job cannot ask for another
       ...(d.parts.onnx ? { onnxProvider: d.parts.onnx.provider } : {}),
     },
     files,
   };
+}
+
+/** Batch lengths as index lists of consecutive items: [2, 1] -> [[0, 1], [2]]. */
+function consecutive(lengths: readonly number[]): number[][] {
+  let from = 0;
+  return lengths.map((n) => {
+    const batch = Array.from({ length: n }, (_, k) => from + k);
+    from += n;
+    return batch;
+  });
 }

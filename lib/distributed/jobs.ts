@@ -43,6 +43,11 @@ export interface ChunkJobData {
   /** slot -> committed input artifact, relative to the cache */
   inputs: Record<string, string>;
   ids: string[];
+  /**
+   * the length of each batch of `ids`, in order (lib/exec/item-task.ts ItemTask.batches): required
+   * for a stage that batches by size, whose item keys name the batches (job-check.ts keys them so)
+   */
+  batches?: number[];
   /** item file of each id, relative to the cache */
   files: string[];
   /** a tensor stage's numerics: a worker whose process computes otherwise refuses the chunk (lib/exec/item-task.ts) */

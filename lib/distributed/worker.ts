@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { computeStage, type StageRequest } from '../exec/compute-stage.ts';
 import { DamagedItemError, readItemFile, writeItemFile } from '../exec/item-file.ts';
+import { remainingTask } from '../exec/item-batches.ts';
 import type { ItemTaskResult } from '../exec/item-task.ts';
 import { createProgress } from '../exec/progress.ts';
 import { RunLog } from '../exec/run-log.ts';
@@ -164,11 +165,12 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const { task, files } = await checked(job, me, () => checkChunkJob(job.data, ctx, tables));
     const { stage, key, ids } = job.data;
     // items a killed worker finished before it died are not computed again
-    const todo: string[] = [];
-    for (let i = 0; i < ids.length; i++) if (!(await itemDone(files[i]))) todo.push(ids[i]);
+    const todo = new Set<string>();
+    for (let i = 0; i < ids.length; i++) if (!(await itemDone(files[i]))) todo.add(ids[i]);
     const written: string[] = [];
-    if (todo.length) {
-      const results = (await pool.run({ ...task, ids: todo })) as ItemTaskResult[];
+    if (todo.size) {
+      // a batch with a member left is computed whole (its key names the batch); finished members are kept below
+      const results = (await pool.run(remainingTask(task, todo))) as ItemTaskResult[];
       const fileOf = new Map(ids.map((id, i) => [id, files[i]]));
       for (const { id, result } of results) {
         // another worker may have committed it meanwhile (a retried stage re-chunked its items): keep the first

@@ -14,6 +14,8 @@ export interface ItemReuse {
   todo: string[];
   reusedFromWork: number;
   reusedFromCache: number;
+  /** where each id's finished file came from (by index of `ids`): null for those in `todo` */
+  source: ('work' | 'cache' | null)[];
   /** why an item found was not used (one line each); those items are in `todo` */
   refused: string[];
 }
@@ -23,11 +25,18 @@ export async function reuseItems(ids: string[], keys: string[], itemsDir: string
   const itemPath = (key: string): string => itemFileOf(itemsDir, key);
   const inWork = new Set((await readdir(itemsDir)).filter((f) => f.endsWith('.item')).map((f) => f.slice(0, -5)));
   const earlier = await indexPrevious(previous);
-  const out: ItemReuse = { todo: [], reusedFromWork: 0, reusedFromCache: 0, refused: [] };
+  const out: ItemReuse = { todo: [], reusedFromWork: 0, reusedFromCache: 0, source: [], refused: [] };
   for (let i = 0; i < ids.length; i++) {
-    if (inWork.has(keys[i]) && (await intactItemFile(itemPath(keys[i]), out.refused))) out.reusedFromWork++;
-    else if (earlier.has(keys[i]) && (await reuseEarlier(earlier.get(keys[i])!, itemPath(keys[i]), out.refused))) out.reusedFromCache++;
-    else out.todo.push(ids[i]);
+    if (inWork.has(keys[i]) && (await intactItemFile(itemPath(keys[i]), out.refused))) {
+      out.reusedFromWork++;
+      out.source.push('work');
+    } else if (earlier.has(keys[i]) && (await reuseEarlier(earlier.get(keys[i])!, itemPath(keys[i]), out.refused))) {
+      out.reusedFromCache++;
+      out.source.push('cache');
+    } else {
+      out.todo.push(ids[i]);
+      out.source.push(null);
+    }
   }
   return out;
 }

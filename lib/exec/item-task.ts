@@ -1,5 +1,8 @@
-// Computes a batch of items of one stage. Runs inside a tinypool worker thread (through
-// item-worker.mjs) or in-process; either way the same code path, so results cannot differ.
+// Computes a chunk of items of one stage. Runs inside a tinypool worker thread (through
+// item-worker.mjs) or in-process; either way the same code path, so results cannot differ. A
+// chunk of a stage that batches by size (lib/exec/item-batches.ts) names its batches, and each is
+// one `computeBatch` call, which the per-image works run as one forward pass per scale: the batch
+// an item's key names is the one it is computed in, on whatever engine runs the chunk.
 import { pathToFileURL } from 'node:url';
 import { Artifact } from '../store/artifact.ts';
 import type { Json } from '../store/canonical-json.ts';
@@ -16,6 +19,12 @@ export interface ItemTask {
   /** slot -> committed artifact directory */
   inputs: Record<string, string>;
   ids: string[];
+  /**
+   * The length of each batch, in order, summing to ids.length: one `computeBatch` call each (a
+   * stage that batches by size, whose item keys name these batches). Absent: the whole chunk in one
+   * call, for a stage whose batches change no byte (the contract of a plain `computeBatch`).
+   */
+  batches?: number[];
   /** a tensor stage's numerics (from its key): the process computing the items must be set up for them */
   numerics?: Numerics;
   /** an onnx stage keyed for onnxruntime's CUDA provider (absent: the CPU provider) */
@@ -53,16 +62,22 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
   useOnnxProvider(task.onnxProvider ?? 'cpu');
   const { work, env } = await envFor(task);
   if (work.computeBatch) {
-    let results: ItemResult[];
-    try {
-      results = await work.computeBatch(task.ids, env);
-    } catch (err) {
-      const e = err as Error;
-      throw new Error(`items ${task.ids.join(', ')}: ${e.message}`, { cause: e });
+    const out: ItemTaskResult[] = [];
+    let from = 0;
+    for (const n of batchLengths(task)) {
+      const ids = task.ids.slice(from, from + n);
+      from += n;
+      let results: ItemResult[];
+      try {
+        results = await work.computeBatch(ids, env);
+      } catch (err) {
+        const e = err as Error;
+        throw new Error(`items ${ids.join(', ')}: ${e.message}`, { cause: e });
+      }
+      if (results.length !== ids.length) throw new Error(`items ${ids.join(', ')}: computeBatch gave ${results.length} results for ${ids.length} items`);
+      for (let i = 0; i < ids.length; i++) out.push({ id: ids[i], result: results[i] });
     }
-    if (results.length !== task.ids.length)
-      throw new Error(`items ${task.ids.join(', ')}: computeBatch gave ${results.length} results for ${task.ids.length} items`);
-    return task.ids.map((id, i) => ({ id, result: results[i] }));
+    return out;
   }
   const out: ItemTaskResult[] = [];
   for (const id of task.ids) {
@@ -74,6 +89,15 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
     }
   }
   return out;
+}
+
+/** The task's batch lengths, checked to cover its ids exactly. */
+function batchLengths(task: ItemTask): number[] {
+  if (task.batches === undefined) return [task.ids.length];
+  const sum = task.batches.reduce((a, n) => a + n, 0);
+  if (task.batches.some((n) => !Number.isInteger(n) || n < 1) || sum !== task.ids.length)
+    throw new Error(`items ${task.ids.join(', ')}: batches of ${task.batches.join('+')} do not cover the ${task.ids.length} items`);
+  return task.batches;
 }
 
 export default runItemTask;

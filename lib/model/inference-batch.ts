@@ -1,15 +1,18 @@
 // inference.ts's multi-scale inference (docs/method.md §6, §8, §9) for several images at once, as the
-// per-image stages run it on a chunk of items: images of equal size go through each scale in one
-// forward pass (a batch of N, up to a pixel budget; only on backends where that is exact), nothing padded, so each
-// image's output is what inference.ts gives for it alone, up to how a backend's kernels round a
-// batch: byte-equal on wasm wherever measured; on tfjs-node (oneDNN off, 1 thread) every uint8
-// output measured equal, float logits within about 1e-7 (test/model/inference-batch.test.ts,
-// bench/per-image-batch.ts, docs/voc-and-gpus.md#per-image-stages-batched).
+// per-image stages run a batch of items: images of equal size go through each scale in one forward
+// pass, nothing padded. Which images make a batch is not decided here: the executor cuts a stage's
+// batches from its whole item list within the pixel budget of the backend its key names
+// (lib/tensor/batches.ts, lib/exec/item-batches.ts) and each item's key names its batch, so the
+// images given are computed as given (one pass per size among them). Each image's output is what
+// inference.ts gives it alone up to how a backend's kernels round a batch: byte-equal on wasm
+// wherever measured; on tfjs-node (oneDNN off, 1 thread) every uint8 output measured equal, float
+// logits within about 1e-7 (test/model/inference-batch.test.ts, bench/per-image-batch.ts,
+// docs/voc-and-gpus.md#per-image-stages-batched).
 // The single-image functions stay in inference.ts because every training's key follows that file
 // (checkpoint-probe.ts imports it): folding them onto these would re-key trainings for no change in
 // their bytes.
 import * as tf from '@tensorflow/tfjs';
-import { activeBackend } from '../tensor/backend.ts';
+import { sizeGroups } from '../tensor/batches.ts';
 import type { RgbImage } from '../types.ts';
 import { adaptCues, type AdaptMasking } from './adapt.ts';
 import { normaliseAttention, type AttentionMaps } from './attention-norm.ts';
@@ -24,69 +27,17 @@ export interface ClassedImage {
 }
 
 /**
- * The most input pixels (images x height x width, at scale 1) one forward pass takes on a CPU
- * backend. Measured (bench/per-image-batch.ts, docs/voc-and-gpus.md#per-image-stages-batched): on
- * the toy's 80-96 px images a batch of up to 8 is faster than one image at a time on tfjs-node and
- * wasm, while on tfjs-node at VOC's 500x375 a batch was several times slower than one image at a
- * time. 2^17 takes a whole chunk of toy images (8 x 96 x 96 = 73,728) and one VOC image (187,500).
- */
-export const CPU_BATCH_PIXELS = 131_072;
-
-/**
- * Backends on which an image's output in a batch was measured byte-equal to its output alone, in
- * every check (docs/voc-and-gpus.md#per-image-stages-batched). Only these batch: a chunk's
- * composition is in no key (a resume or an item reused from another artifact cuts other chunks),
- * so on a backend whose kernels round a batch differently (tfjs-node's Eigen blocks by batch: 1.3e-7
- * in the logits; cuDNN picks algorithms by shape) one key could hold two sets of bytes.
- */
-const BATCH_INVARIANT: readonly string[] = ['wasm', 'cpu'];
-
-let everyBackend = false;
-
-/** bench/per-image-batch.ts times batching where the stages do not batch; a stage never calls this. */
-export function batchOnEveryBackendForMeasurement(): void {
-  everyBackend = true;
-}
-
-/** The pixel budget of a forward pass on the backend in use: 0 (one image a pass) where batches are not exact. */
-export function batchPixels(): number {
-  const name = activeBackend()?.name ?? '';
-  return everyBackend || BATCH_INVARIANT.includes(name) ? CPU_BATCH_PIXELS : 0;
-}
-
-/**
- * Indices of `images` in forward passes: equal sizes together, groups in order of first
- * appearance, each in input order, split so that no pass holds more than `maxPixels` input pixels
- * (a single image over it is a pass of its own).
- */
-export function sizeGroups(images: readonly { width: number; height: number }[], maxPixels = Number.POSITIVE_INFINITY): number[][] {
-  const groups = new Map<string, number[]>();
-  images.forEach((im, i) => {
-    const k = `${im.width}x${im.height}`;
-    const g = groups.get(k);
-    if (g) g.push(i);
-    else groups.set(k, [i]);
-  });
-  const passes: number[][] = [];
-  for (const g of groups.values()) {
-    const per = Math.max(1, Math.floor(maxPixels / (images[g[0]].width * images[g[0]].height)));
-    for (let i = 0; i < g.length; i += per) passes.push(g.slice(i, i + per));
-  }
-  return passes;
-}
-
-/**
  * Max-fused multi-scale outputs [h1, w1, C] at each image's scale-1 output size, in the order of
  * `images` (tensors; the caller disposes them): inference.ts's multiScaleTensor per image, with
- * equal sizes batched, up to `maxPixels` input pixels a forward pass (default: the backend's,
- * batchPixels).
+ * equal sizes batched, up to `maxPixels` input pixels a forward pass (default: no limit, the
+ * images given are the batch).
  */
 export function multiScaleTensors(
   model: SegmentationModel,
   images: readonly RgbImage[],
   scales: readonly number[],
   head: OutputHead = 'logits',
-  maxPixels = batchPixels(),
+  maxPixels = Number.POSITIVE_INFINITY,
 ): tf.Tensor3D[] {
   if (scales.length === 0) throw new Error('at least one scale is needed');
   for (const s of scales) if (!(s > 0)) throw new Error(`scale ${s} is not positive`);
@@ -148,7 +99,7 @@ export function multiScaleLogitsBatch(
   images: readonly RgbImage[],
   scales: readonly number[],
   head: OutputHead = 'logits',
-  maxPixels = batchPixels(),
+  maxPixels = Number.POSITIVE_INFINITY,
 ): Promise<DenseOutput[]> {
   return denseOutputs(images, multiScaleTensors(model, images, scales, head, maxPixels), (fused, image) =>
     tf.image.resizeBilinear(fused, [image.height, image.width], false, false),
@@ -160,7 +111,7 @@ export async function attentionMapsBatch(
   model: SegmentationModel,
   items: readonly ClassedImage[],
   scales: readonly number[],
-  maxPixels = batchPixels(),
+  maxPixels = Number.POSITIVE_INFINITY,
 ): Promise<AttentionMaps[]> {
   const v = await multiScaleLogitsBatch(
     model,

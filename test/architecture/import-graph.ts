@@ -80,6 +80,7 @@ function lightForDeclarations(path: string): boolean {
   const folder = libFolder(path);
   return (
     path === 'lib/contract/stage.ts' ||
+    path === 'lib/contract/item-batches.ts' ||
     path === 'lib/report/slots.ts' ||
     path.startsWith('stages/shared/') ||
     folder === 'layouts' ||

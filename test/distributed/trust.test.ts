@@ -277,6 +277,7 @@ describe('the queue as a trust boundary', () => {
         { ...chunk, inputs: { values: 'link-out' } },
         /input values of double "link-out" leads out of .* through a symbolic link/,
       ],
+      ['a chunk whose batches do not cover its items', items, { ...chunk, batches: [2] }, /batches of "2" items do not cover the chunk's 1 item ids/],
       ['a chunk item id that is a path', items, { ...chunk, ids: ['../../../etc/passwd'] }, /ids\.0 \("\.\.\/\.\.\/\.\.\/etc\/passwd"\): is not an item id/],
       [
         'a chunk for a key no stage computes',
