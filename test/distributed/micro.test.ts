@@ -64,7 +64,7 @@ describe('the micro DAG on BullMQ workers', () => {
     const s = await cli(local, ['sweep', '--until', 'eval', ...SWEEP]);
     expect(s.code, s.stderr.slice(-2000)).toBe(0);
     reference = committed(local);
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
