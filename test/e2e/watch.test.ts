@@ -2,8 +2,7 @@
 // while train runs (running, its iteration, an ETA), after a SIGKILL of the run's process group
 // (abandoned: the lock of a dead process), and --watch; then the resumed run, and its curve as the
 // scalars file and TensorBoard's own reader see it: one value per step, no step twice, the killed
-// run's steps after its last checkpoint dropped, the values equal at float32. The stages before
-// train are the light micro's (./light-micro.ts); train itself is long enough to be watched.
+// run's steps after its last checkpoint dropped, the values equal at float32.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -14,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readScalars } from '../../lib/watch/event-log.ts';
 import { runLogName } from '../../lib/watch/events-dir.ts';
 import { readWithTensorBoard, tensorboardMissing } from '../watch/tensorboard.ts';
-import { LIGHT_MICRO_SETTINGS } from './light-micro.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/pipeline.mjs');
@@ -23,7 +21,7 @@ afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
 const ITERATIONS = 120;
 const EVERY = 40;
-const SETS = [...LIGHT_MICRO_SETTINGS.filter((s) => !s.startsWith('train.')), `train.iterations=${ITERATIONS}`, `train.checkpointEvery=${EVERY}`];
+const SETS = [`train.iterations=${ITERATIONS}`, `train.checkpointEvery=${EVERY}`];
 const ARGS = ['--profile', 'micro', '--cache', cache, ...SETS.flatMap((s) => ['--set', s])];
 const logDir = join(cache, 'tensorboard', runLogName('micro', SETS), 'train');
 const TRAIN_LINE = /^ {2}train +(\S+) +([0-9a-f]{12}) {2}(.*)$/m;
