@@ -2,12 +2,14 @@
 // three `pipeline worker` processes, each in its own scratch directory, one shared cache path. The
 // committed artifacts must be byte-identical to a local run's: for the run, for a 4-variant sweep
 // that two coordinators start at once, and for a run during which one worker is SIGKILLed in the
-// middle of a per-item stage and another in the middle of a training stage.
+// middle of a per-item stage and another in the middle of a training stage. Every run is the light
+// micro (../e2e/light-micro.ts): what is compared is keys and bytes, not sizes.
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIGHT_MICRO, LIGHT_MICRO_SIZES } from '../e2e/light-micro.ts';
 import { BIN, itemsComputedTwice, ready, ROOT, runEvents, startRedis, startWorker, until, type Redis, type WorkerProc } from './cluster.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'dcsp-bullmq-micro-'));
@@ -15,7 +17,11 @@ const SWEEP = ['--grid', 'eval.crf=false,true', '--grid', 'eval.checkpoint=train
 const UPSTREAM = ['dataset', 'saliency-s1', 'erase-s2', 'erase-s3', 'fcan-pretrain'];
 
 async function cli(cache: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa(process.execPath, [BIN, ...args, '--profile', 'micro', '--cache', cache], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+  const r = await execa(process.execPath, [BIN, ...args, '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache], {
+    cwd: ROOT,
+    reject: false,
+    env: { FORCE_COLOR: '0' },
+  });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -37,6 +43,7 @@ describe('the micro DAG on BullMQ workers', () => {
   const workers: WorkerProc[] = [];
   const local = join(base, 'local');
   let reference: Record<string, string>;
+  let runVariant: string;
   let queues = 0;
   const cluster = async (cache: string, n: number): Promise<{ ws: WorkerProc[]; args: string[] }> => {
     const queue = `m${queues++}`;
@@ -50,10 +57,14 @@ describe('the micro DAG on BullMQ workers', () => {
     redis = await startRedis();
     const r = await cli(local, ['run', '--until', 'eval']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    // the run's refs namespace (micro and a digest of the light settings), before the sweep adds its variants'
+    const variants = readdirSync(join(local, 'refs'));
+    expect(variants).toHaveLength(1);
+    runVariant = variants[0];
     const s = await cli(local, ['sweep', '--until', 'eval', ...SWEEP]);
     expect(s.code, s.stderr.slice(-2000)).toBe(0);
     reference = committed(local);
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
@@ -119,7 +130,7 @@ describe('the micro DAG on BullMQ workers', () => {
     // the upstream stages before attention come from the local run: the kills land in attention and train
     for (const s of UPSTREAM) cpSync(join(local, s), join(cache, s), { recursive: true });
     const { ws, args } = await cluster(cache, 3);
-    const run = execa(process.execPath, [BIN, 'run', '--until', 'eval', '--profile', 'micro', '--cache', cache, ...args], {
+    const run = execa(process.execPath, [BIN, 'run', '--until', 'eval', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache, ...args], {
       cwd: ROOT,
       reject: false,
       env: { FORCE_COLOR: '0' },
@@ -155,7 +166,7 @@ describe('the micro DAG on BullMQ workers', () => {
     for (const [k, v] of Object.entries(ours)) expect(v, k).toBe(reference[k]);
     expect(Object.keys(ours).sort()).toEqual(
       Object.keys(reference)
-        .filter((k) => k.startsWith('micro/'))
+        .filter((k) => k.startsWith(`${runVariant}/`))
         .sort(),
     );
     const ev = runEvents(cache);
@@ -164,7 +175,7 @@ describe('the micro DAG on BullMQ workers', () => {
       expect(ev.filter((e) => e.event === 'started' && e.stage === stage).length, stage).toBe(2);
       expect(ev.filter((e) => e.event === 'committed' && e.stage === stage).length, stage).toBe(1);
     }
-    expect(ev.find((e) => e.event === 'committed' && e.stage === 'train')!.resumedFrom).toBeGreaterThanOrEqual(10);
+    expect(ev.find((e) => e.event === 'committed' && e.stage === 'train')!.resumedFrom).toBeGreaterThanOrEqual(LIGHT_MICRO_SIZES.checkpointEvery);
     expect(itemsComputedTwice(cache)).toEqual([]);
   }, 900_000);
 });

@@ -1,10 +1,14 @@
 // One key, one set of bytes, whatever the schedule, on the backend the test runs on (DCSP_BACKEND;
-// CI runs this file on wasm and on tfjs-node): the micro DAG in one go, `--until erase-s3` and then
-// the rest, `--jobs 1`, and a run SIGKILLed right after a training's checkpoint (twice) and resumed
-// commit the same content under the same keys for every artifact. Before trainings had a fixed
-// thread count, on tfjs-node the first two gave fcan-pretrain the same key and other bytes.
+// CI runs this file on wasm and on tfjs-node): the micro DAG in one go, on two lanes, and the same
+// DAG on a single lane (`--jobs 1`) in pieces: `--until erase-s3`, then the rest SIGKILLed right
+// after a checkpoint of fcan-pretrain, again right after one of train, and resumed. Both commit
+// the same content under the same keys for every artifact, so the split, the single-lane schedule
+// and the kills each leave the bytes as they were (any one of them changing a byte fails the
+// comparison). Before trainings had a fixed thread count, on tfjs-node the one-go run and a split
+// one gave fcan-pretrain the same key and other bytes.
 // Then, where the tfjs-node binding is built, a cache of the other backend: the tensor stages get
 // other keys, the stages that touch no tensors the same keys and bytes.
+// Every run is the light micro (./light-micro.ts): what is compared is keys and bytes, not sizes.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committed, type Committed } from './committed.ts';
+import { LIGHT_MICRO } from './light-micro.ts';
 import { readNumericsSetting } from '../../lib/tensor/numerics.ts';
 import { TEST_BACKEND } from '../tensor/test-backend.ts';
 
@@ -21,7 +26,7 @@ const base = mkdtempSync(join(tmpdir(), 'dcsp-determinism-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 async function run(cache: string, args: string[] = [], backend: string = TEST_BACKEND): Promise<void> {
-  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', backend, ...args], {
+  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache, '--backend', backend, ...args], {
     cwd: ROOT,
     reject: false,
     env: { FORCE_COLOR: '0' },
@@ -30,9 +35,9 @@ async function run(cache: string, args: string[] = [], backend: string = TEST_BA
 }
 
 /** A run SIGKILLed (its whole process group) as soon as `stage` has written a training checkpoint. */
-function killAtCheckpoint(cache: string, stage: string): Promise<boolean> {
+function killAtCheckpoint(cache: string, stage: string, args: string[] = []): Promise<boolean> {
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, '--backend', TEST_BACKEND], {
+    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache, '--backend', TEST_BACKEND, ...args], {
       cwd: ROOT,
       detached: true,
       stdio: 'ignore',
@@ -67,24 +72,13 @@ describe(`determinism of the micro DAG on ${TEST_BACKEND}`, () => {
     for (const keys of Object.values(ref)) expect(Object.keys(keys)).toHaveLength(1);
   }, 900_000);
 
-  it('--until erase-s3, then the rest: the same keys, the same bytes', async () => {
-    const cache = join(base, 'split');
-    await run(cache, ['--until', 'erase-s3']);
-    await run(cache);
-    expect(committed(cache)).toEqual(ref);
-  }, 900_000);
-
-  it('--jobs 1: the same keys, the same bytes', async () => {
-    const cache = join(base, 'jobs-1');
-    await run(cache, ['--jobs', '1']);
-    expect(committed(cache)).toEqual(ref);
-  }, 900_000);
-
-  it('SIGKILLed after a checkpoint of fcan-pretrain and of train, resumed: the same keys, the same bytes', async () => {
-    const cache = join(base, 'killed');
-    expect(await killAtCheckpoint(cache, 'fcan-pretrain')).toBe(true);
-    expect(await killAtCheckpoint(cache, 'train')).toBe(true);
-    await run(cache);
+  it('on a single lane (--jobs 1): --until erase-s3, then the rest SIGKILLed after a checkpoint of fcan-pretrain and of train, resumed: the same keys, the same bytes', async () => {
+    const cache = join(base, 'single-lane-split-killed');
+    const single = ['--jobs', '1'];
+    await run(cache, ['--until', 'erase-s3', ...single]);
+    expect(await killAtCheckpoint(cache, 'fcan-pretrain', single)).toBe(true);
+    expect(await killAtCheckpoint(cache, 'train', single)).toBe(true);
+    await run(cache, single);
     expect(committed(cache)).toEqual(ref);
   }, 900_000);
 

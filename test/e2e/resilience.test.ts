@@ -1,6 +1,7 @@
 // The micro DAG as a hostile user treats it, through the CLI: the whole process group SIGKILLed at
 // a dozen points (seeded), a lock held by a live process, a same-size edit of a dataset image and
 // of a checkpoint. Every committed artifact must equal, by content hash, an uninterrupted run's.
+// Every run is the light micro (./light-micro.ts): what is compared is bytes, not sizes.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committed, type Committed } from './committed.ts';
+import { LIGHT_MICRO } from './light-micro.ts';
 import { Rng } from '../../lib/data/prng.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -28,7 +30,7 @@ function differences(got: Committed, ref: Committed): string[] {
 }
 
 async function run(cache: string, args: string[] = []): Promise<{ code: number; stderr: string }> {
-  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache, ...args], {
+  const r = await execa(process.execPath, [BIN, 'run', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache, ...args], {
     cwd: ROOT,
     reject: false,
     env: { FORCE_COLOR: '0' },
@@ -36,7 +38,12 @@ async function run(cache: string, args: string[] = []): Promise<{ code: number; 
   return { code: r.exitCode ?? -1, stderr: String(r.stderr) };
 }
 
-const refKey = (cache: string, stage: string): string => readFileSync(join(cache, 'refs', 'micro', stage), 'utf8').trim();
+/** The key the cache's one variant (micro with the light settings, micro@<digest>) names for `stage`. */
+function refKey(cache: string, stage: string): string {
+  const variants = readdirSync(join(cache, 'refs')).filter((v) => v.startsWith('micro@'));
+  expect(variants).toHaveLength(1);
+  return readFileSync(join(cache, 'refs', variants[0], stage), 'utf8').trim();
+}
 
 // the order stages start in on the micro profile (two lanes): a kill aimed at a stage that is
 // already done lands on the next one that starts
@@ -72,7 +79,7 @@ interface Kill {
 /** One run, killed (process group, SIGKILL) `delayMs` after the first stage at or after `target` starts. */
 function runAndKill(cache: string, target: string, delayMs: number): Promise<Kill> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache], {
+    const child = spawn(process.execPath, [BIN, 'run', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache], {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -179,7 +186,11 @@ describe('resilience on the micro DAG (black box, through the CLI)', () => {
         JSON.stringify({ pid: sleeper.pid, host: (await import('node:os')).hostname(), started: new Date().toISOString() }),
       );
     }
-    const child = execa(process.execPath, [BIN, 'run', '--profile', 'micro', '--cache', cache], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+    const child = execa(process.execPath, [BIN, 'run', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache], {
+      cwd: ROOT,
+      reject: false,
+      env: { FORCE_COLOR: '0' },
+    });
     const waiting = new Set<string>();
     createInterface({ input: child.stderr! }).on('line', (line) => {
       const m = /^(attention|eval-direct): waiting for pid (\d+)/.exec(line);

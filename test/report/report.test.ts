@@ -1,8 +1,9 @@
 // The report on a real (micro) run: the stage through the CLI over a cached DAG, the writer on its
 // own (sweep table, lineage found from eval alone), the pictures against their sources, and the
 // file in headless Chromium. Chromium is required in CI (.ci/run installs it); locally the browser
-// test is skipped with a message when /usr/bin/chromium is missing.
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+// test is skipped with a message when /usr/bin/chromium is missing. The run is the light micro
+// (../e2e/light-micro.ts): 12 train and 8 val images, so the report still samples 8 of each.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -14,6 +15,8 @@ import { loadPipeline } from '../../lib/dag/load.ts';
 import { writeReport } from '../../lib/report/index.ts';
 import { Artifact } from '../../lib/store/artifact.ts';
 import { CHROMIUM, checkInBrowser } from './browser.ts';
+import { LIGHT_MICRO, LIGHT_MICRO_SETTINGS } from '../e2e/light-micro.ts';
+import { runLogName } from '../../lib/watch/events-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const cache = mkdtempSync(join(tmpdir(), 'dcsp-report-'));
@@ -25,11 +28,16 @@ if (!haveChromium && !inCi) console.warn(`report browser test skipped: ${CHROMIU
 const browserIt = haveChromium || inCi ? it : it.skip;
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'micro', '--cache', cache], { cwd: ROOT, reject: false });
+  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache], {
+    cwd: ROOT,
+    reject: false,
+  });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-const dirOf = (stage: string): string => join(cache, stage, readFileSync(join(cache, 'refs', 'micro', stage), 'utf8').trim());
+/** the run's refs namespace: micro and a digest of the light settings (set by the first run) */
+let variant = '';
+const dirOf = (stage: string): string => join(cache, stage, readFileSync(join(cache, 'refs', variant, stage), 'utf8').trim());
 
 /** The data: URI of the <img> with this alt text. */
 function imgSrc(html: string, alt: string): string {
@@ -48,6 +56,10 @@ describe('report on the micro profile', () => {
   beforeAll(async () => {
     const upstream = await cli(['run', '--until', 'eval']);
     expect(upstream.code, upstream.stderr.slice(-3000)).toBe(0);
+    const variants = readdirSync(join(cache, 'refs'));
+    expect(variants).toHaveLength(1);
+    expect(variants[0]).toMatch(/^micro@[0-9a-f]{10}$/);
+    variant = variants[0];
     // the report stage alone, over the DAG that is now cached
     const r = await cli(['run', '--json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
@@ -76,14 +88,18 @@ describe('report on the micro profile', () => {
     // the artifact, which must be a function of its key, but `pipeline report` shows it
     const { execa } = await import('execa');
     const live = join(cache, 'live-report.html');
-    const cmd = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), 'report', '--profile', 'micro', '--cache', cache, '--out', live], {
-      cwd: ROOT,
-      reject: false,
-    });
+    const cmd = await execa(
+      process.execPath,
+      [join(ROOT, 'bin/pipeline.mjs'), 'report', '--profile', 'micro', ...LIGHT_MICRO, '--cache', cache, '--out', live],
+      {
+        cwd: ROOT,
+        reject: false,
+      },
+    );
     expect(cmd.exitCode, String(cmd.stderr)).toBe(0);
     const liveHtml = readFileSync(live, 'utf8');
     for (const o of outcomes.slice(0, -1)) {
-      const key = readFileSync(join(cache, 'refs', 'micro', o.stage), 'utf8').trim();
+      const key = readFileSync(join(cache, 'refs', variant, o.stage), 'utf8').trim();
       const state = (h: string): string | undefined => new RegExp(`<g class="node (\\w+)"><title>${o.stage} ${key}`).exec(h)?.[1];
       expect(state(html), o.stage).toBe('unknown');
       expect(state(liveHtml), o.stage).toBe(o.status);
@@ -128,7 +144,7 @@ describe('report on the micro profile', () => {
 
   it('a report is keyed on everything it shows: another retrain seed gets its own, and a run finds its own', async () => {
     // retrain is not a declared input of the report, yet its key, params and curve are in it
-    const key = (stage: string, variant = 'micro'): string => readFileSync(join(cache, 'refs', variant, stage), 'utf8').trim();
+    const key = (stage: string): string => readFileSync(join(cache, 'refs', variant, stage), 'utf8').trim();
     const before = { report: key('report'), retrain: key('retrain') };
     const other = await cli(['run', '--set', 'retrain.seed=1235', '--json']);
     expect(other.code, other.stderr.slice(-3000)).toBe(0);
@@ -213,7 +229,7 @@ describe('report on the micro profile', () => {
 
   it("the page a run points to carries that run's facts: computed or cached, and times, for every stage", async () => {
     const nodeState = (h: string, stage: string): string | undefined => new RegExp(`<g class="node (\\w+)"><title>${stage} [0-9a-f]{64}`).exec(h)?.[1];
-    expect(runPage).toBe(join(cache, 'runs', 'micro', 'report.html'));
+    expect(runPage).toBe(join(cache, 'runs', runLogName('micro', [...LIGHT_MICRO_SETTINGS]), 'report.html'));
     for (const o of outcomes.slice(0, -1)) expect(nodeState(runPageHtml, o.stage), o.stage).toBe(o.status);
     expect(runPageHtml).not.toContain('no run record');
     expect(runPageHtml).toMatch(/<th>last run<\/th><th>time<\/th>/);
