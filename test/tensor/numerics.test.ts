@@ -43,12 +43,20 @@ function probe(numerics: Numerics[], what = ''): { out: Probe; stderr: string } 
 
 describe('numerics setting', () => {
   it('reads the backend, threads and the deterministic default from the environment', () => {
-    expect(setting({ DCSP_BACKEND: 'wasm' })).toEqual({ backend: 'wasm', tensorflow: null, threads: DEFAULT_THREADS, deterministic: true });
+    // the onnx detectors' provider comes with it (test/tensor/onnx-provider.test.ts): the CPU's off a GPU backend
+    expect(setting({ DCSP_BACKEND: 'wasm' })).toEqual({
+      backend: 'wasm',
+      tensorflow: null,
+      threads: DEFAULT_THREADS,
+      deterministic: true,
+      onnx: { provider: 'cpu', why: 'backend wasm computes on no GPU' },
+    });
     expect(setting({ DCSP_BACKEND: 'cpu', DCSP_TF_THREADS: '3', DCSP_TF_NONDETERMINISTIC: '1' })).toEqual({
       backend: 'cpu',
       tensorflow: null,
       threads: 3,
       deterministic: false,
+      onnx: { provider: 'cpu', why: 'backend cpu computes on no GPU' },
     });
     // a pinned backend is the run's: taken as is
     expect(setting({ DCSP_BACKEND: 'wasm', DCSP_BACKEND_PINNED: 'cpu' }).backend).toBe('cpu');
