@@ -5,13 +5,11 @@
 // runs with --jobs 4 --gpus auto, then with --gpu-share 2, each against a sweep without --gpus.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fakeNvidiaSmi, heldFrom, mostAtOnce, type Held } from '../fixtures/fake-gpus.ts';
+import { cliWithFakeGpus, fakeNvidiaSmi, heldFrom, mostAtOnce, type Held } from '../fixtures/fake-gpus.ts';
 import { committed } from './committed.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const base = mkdtempSync(join(tmpdir(), 'dcsp-gpus-'));
 const bin = fakeNvidiaSmi(base, ['Fake GPU A', 'Fake GPU B']);
 // the micro profile made lighter still (8 training images, 6 steps): what is shown is where stages ran
@@ -30,14 +28,7 @@ const SWEEP = [
 ];
 const TENSOR_STAGES = ['fcan-pretrain', 'attention'];
 
-async function cli(cache: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--cache', cache], {
-    cwd: ROOT,
-    reject: false,
-    env: { FORCE_COLOR: '0', DCSP_BACKEND: 'wasm', PATH: `${bin}:${process.env.PATH}`, ...env },
-  });
-  return { code: r.exitCode ?? -1, stderr: String(r.stderr) };
-}
+const cli = (cache: string, args: string[], env: Record<string, string> = {}) => cliWithFakeGpus(bin, cache, args, env);
 
 const tensor = (held: Held[]): Held[] => held.filter((h) => TENSOR_STAGES.includes(h.stage));
 

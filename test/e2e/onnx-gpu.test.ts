@@ -6,15 +6,13 @@
 // CUDA provider here: that the sessions run on CUDA is not shown; docs/voc-and-gpus.md says so.)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onnxCudaLibrary } from '../../lib/tensor/onnx-provider.ts';
-import { fakeNvidiaSmi, heldFrom } from '../fixtures/fake-gpus.ts';
+import { cliWithFakeGpus, fakeNvidiaSmi, heldFrom } from '../fixtures/fake-gpus.ts';
 import { writeOnnxModel } from '../saliency/onnx-writer.ts';
 import { committed } from './committed.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const base = mkdtempSync(join(tmpdir(), 'dcsp-onnx-gpu-'));
 const bin = fakeNvidiaSmi(base, ['Fake GPU A', 'Fake GPU B']);
 const model = join(base, 'tiny.onnx');
@@ -53,14 +51,7 @@ const RUN = [
   ].flatMap((s) => ['--set', s]),
 ];
 
-async function cli(cache: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/pipeline.mjs'), ...args, '--cache', cache], {
-    cwd: ROOT,
-    reject: false,
-    env: { FORCE_COLOR: '0', DCSP_BACKEND: 'wasm', PATH: `${bin}:${process.env.PATH}`, ...env },
-  });
-  return { code: r.exitCode ?? -1, stderr: String(r.stderr) };
-}
+const cli = (cache: string, args: string[], env: Record<string, string> = {}) => cliWithFakeGpus(bin, cache, args, env);
 
 describe('onnx saliency passes on simulated GPUs', () => {
   const plain = join(base, 'plain');
