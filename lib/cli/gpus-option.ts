@@ -1,7 +1,8 @@
 // --gpus auto|none|LIST and --gpu-share N, shared by run, sweep and worker (lib/gpu/plan.ts decides).
 import type { Pipeline } from '../dag/load.ts';
 import { parseGpusFlag, parseGpuShare } from '../gpu/devices.ts';
-import { backendUsesGpus, planGpus, type GpuPlan } from '../gpu/plan.ts';
+import { backendUsesGpus, gpusSimulated, planGpus, type GpuPlan } from '../gpu/plan.ts';
+import { holdsGpu } from '../exec/stage-place.ts';
 import { describeSetting } from '../tensor/numerics.ts';
 import type { Options } from './args.ts';
 import type { Values } from './command.ts';
@@ -48,9 +49,10 @@ export function computeLines(p: Pipeline, gpus: CommandGpus): string[] {
   const onnx = p.order.filter((n) => p.stages.get(n)!.onnx);
   if (onnx.length) {
     const choice = p.numerics.onnx ?? { provider: 'cpu', why: 'the default' };
-    // as the executor decides (lib/exec/stage-place.ts holdsGpu): simulated GPUs place them too
-    const holds = gpus.plan ? choice.provider === 'cuda' || gpus.plan.simulated : gpus.jobs && choice.provider === 'cuda';
-    const slot = holds ? `, each holding a GPU slot${gpus.plan?.simulated ? ' (simulated)' : ''}` : '';
+    // the executor's rule (holdsGpu), on the GPUs this command has or gives its workers' slots
+    const simulated = gpus.plan?.simulated ?? gpusSimulated();
+    const holds = (gpus.plan !== null || gpus.jobs) && holdsGpu({ tensors: false, onnx: true }, p.numerics, simulated);
+    const slot = holds ? `, each holding a GPU slot${simulated ? ' (simulated)' : ''}` : '';
     lines.push(`onnxruntime: ${onnx.join(', ')} on its ${choice.provider === 'cuda' ? 'CUDA' : 'CPU'} provider${slot} (${choice.why})`);
   }
   return lines;

@@ -90,14 +90,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     measure = isolated;
   }
   // training threads as the executor counts them: a native training holds its TensorFlow threads
-  const trainingThreads = isNative(info.name) ? (readNumericsSetting().setting.threads ?? 1) : 1;
+  const setting = readNumericsSetting().setting;
+  const trainingThreads = isNative(info.name) ? (setting.threads ?? 1) : 1;
   const shaped = withSourceShape(opts.stages);
   const estimate = shaped.relabel(
     await estimateRun(shaped.stages, measure, {
       slots,
       trainingThreads,
       probes: opts.probes ?? true,
-      onnxOnGpu: readNumericsSetting().setting.onnx?.provider === 'cuda',
+      onnxOnGpu: setting.onnx?.provider === 'cuda',
     }),
   );
   return {

@@ -24,9 +24,10 @@ try {
   // measured as the run computes: a training step on the run's training threads, a forward or a
   // detector pass as a per-item stage's item (one thread per op)
   const training = request.method === 'trainStep' || request.method === 'saliencyStep';
-  useNumerics(stageNumerics(readNumericsSetting().setting, !training));
+  const setting = readNumericsSetting().setting;
+  useNumerics(stageNumerics(setting, !training));
   // an onnx detector is timed on the provider the run's saliency passes would use
-  useOnnxProvider(readNumericsSetting().setting.onnx?.provider ?? 'cpu');
+  useOnnxProvider(setting.onnx?.provider ?? 'cpu');
   const { name, detail } = await initBackend({ log: () => {} });
   // a stage's process is this far when it starts computing: node, the modules, the backend
   const ready = performance.now() / 1000;

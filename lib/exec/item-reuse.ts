@@ -12,8 +12,6 @@ import { itemFileOf } from './item-keys.ts';
 export interface ItemReuse {
   /** ids still to compute, in id order */
   todo: string[];
-  reusedFromWork: number;
-  reusedFromCache: number;
   /** where each id's finished file came from (by index of `ids`): null for those in `todo` */
   source: ('work' | 'cache' | null)[];
   /** why an item found was not used (one line each); those items are in `todo` */
@@ -25,15 +23,11 @@ export async function reuseItems(ids: string[], keys: string[], itemsDir: string
   const itemPath = (key: string): string => itemFileOf(itemsDir, key);
   const inWork = new Set((await readdir(itemsDir)).filter((f) => f.endsWith('.item')).map((f) => f.slice(0, -5)));
   const earlier = await indexPrevious(previous);
-  const out: ItemReuse = { todo: [], reusedFromWork: 0, reusedFromCache: 0, source: [], refused: [] };
+  const out: ItemReuse = { todo: [], source: [], refused: [] };
   for (let i = 0; i < ids.length; i++) {
-    if (inWork.has(keys[i]) && (await intactItemFile(itemPath(keys[i]), out.refused))) {
-      out.reusedFromWork++;
-      out.source.push('work');
-    } else if (earlier.has(keys[i]) && (await reuseEarlier(earlier.get(keys[i])!, itemPath(keys[i]), out.refused))) {
-      out.reusedFromCache++;
-      out.source.push('cache');
-    } else {
+    if (inWork.has(keys[i]) && (await intactItemFile(itemPath(keys[i]), out.refused))) out.source.push('work');
+    else if (earlier.has(keys[i]) && (await reuseEarlier(earlier.get(keys[i])!, itemPath(keys[i]), out.refused))) out.source.push('cache');
+    else {
       out.todo.push(ids[i]);
       out.source.push(null);
     }

@@ -70,7 +70,7 @@ export async function runPerItem(run: PerItemRun): Promise<{ metrics: Record<str
   for (const why of refused.slice(0, 3)) ctx.log(`${ctx.stage}: ${why}; computing it again`);
   if (refused.length > 3) ctx.log(`${ctx.stage}: ${refused.length - 3} more damaged items are computed again`);
   const keyOf = new Map(ids.map((id, i) => [id, keys[i]]));
-  if (reuse.reusedFromWork + reuse.reusedFromCache > 0) {
+  if (reuse.todo.length < ids.length) {
     const again = computing.size - reuse.todo.length;
     ctx.log(
       `${ctx.stage}: ${computing.size} of ${ids.length} items to compute (${stats.reusedFromWork} resumed, ${stats.reusedFromCache} reused from earlier artifacts${again > 0 ? `; ${again} found again with their batch` : ''})`,
