@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { StageRequest } from '../exec/compute-stage.ts';
+import { consecutive } from '../exec/item-batches.ts';
 import { batchedKeys, itemFileOf, itemKeysOf, itemsDirOf, type KeyedInput } from '../exec/item-keys.ts';
 import type { ItemTask } from '../exec/item-task.ts';
 import { keyedParams, stageKey } from '../contract/key.ts';
@@ -314,14 +315,4 @@ export async function checkChunkJob(data: unknown, c: CheckContext, tables: Item
     },
     files,
   };
-}
-
-/** Batch lengths as index lists of consecutive items: [2, 1] -> [[0, 1], [2]]. */
-function consecutive(lengths: readonly number[]): number[][] {
-  let from = 0;
-  return lengths.map((n) => {
-    const batch = Array.from({ length: n }, (_, k) => from + k);
-    from += n;
-    return batch;
-  });
 }

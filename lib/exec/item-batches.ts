@@ -70,16 +70,18 @@ export function batchChunks(ids: readonly string[], batches: readonly (readonly 
  */
 export function remainingTask(task: ItemTask, todo: ReadonlySet<string>): ItemTask {
   if (task.batches === undefined) return { ...task, ids: task.ids.filter((id) => todo.has(id)) };
-  const ids: string[] = [];
-  const batches: number[] = [];
+  const left = consecutive(task.batches)
+    .map((batch) => batch.map((i) => task.ids[i]))
+    .filter((members) => members.some((id) => todo.has(id)));
+  return { ...task, ids: left.flat(), batches: left.map((members) => members.length) };
+}
+
+/** Batch lengths as index lists of consecutive items: [2, 1] -> [[0, 1], [2]]. */
+export function consecutive(lengths: readonly number[]): number[][] {
   let from = 0;
-  for (const n of task.batches) {
-    const members = task.ids.slice(from, from + n);
+  return lengths.map((n) => {
+    const batch = Array.from({ length: n }, (_, k) => from + k);
     from += n;
-    if (members.some((id) => todo.has(id))) {
-      ids.push(...members);
-      batches.push(n);
-    }
-  }
-  return { ...task, ids, batches };
+    return batch;
+  });
 }

@@ -10,6 +10,7 @@ import type { ItemEnv, ItemResult, StageDefinition } from '../contract/stage.ts'
 import { ensureTypeScript } from '../contract/typescript.ts';
 import { computesWith, describeNumerics, type Numerics } from '../tensor/numerics.ts';
 import { useOnnxProvider, type OnnxProvider } from '../tensor/onnx-provider.ts';
+import { consecutive } from './item-batches.ts';
 import { loadItemWork, type AnyItemWork } from './stage-work.ts';
 
 export interface ItemTask {
@@ -63,10 +64,8 @@ export async function runItemTask(task: ItemTask): Promise<ItemTaskResult[]> {
   const { work, env } = await envFor(task);
   if (work.computeBatch) {
     const out: ItemTaskResult[] = [];
-    let from = 0;
-    for (const n of batchLengths(task)) {
-      const ids = task.ids.slice(from, from + n);
-      from += n;
+    for (const batch of consecutive(batchLengths(task))) {
+      const ids = batch.map((i) => task.ids[i]);
       let results: ItemResult[];
       try {
         results = await work.computeBatch(ids, env);
